@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages, the client tools the black-box tests drive, if they are missing.
+set -euo pipefail
+need=()
+command -v aws >/dev/null 2>&1 || need+=(awscli)
+python3 -c 'import boto3' >/dev/null 2>&1 || need+=(python3-boto3)
+if ((${#need[@]})); then
+  echo "installing test tools: ${need[*]}" >&2
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "the tests need ${need[*]}; run as root or install them: apt-get install -y ${need[*]}" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi

@@ -1,0 +1,98 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { OffsetClock } from './core/clock.js';
+import { Maintenance } from './core/maintenance.js';
+import { secureRandom } from './core/random.js';
+import type { KmsDeps } from './kms/context.js';
+import { deleteDueKeys } from './kms/deletion.js';
+import { KeyVault } from './kms/key-vault.js';
+import { createKmsServices } from './kms/services.js';
+import { adminService, type AdminApp } from './operations/admin/index.js';
+import { kmsService } from './operations/kms/index.js';
+import { Credentials, DEV_PRINCIPAL } from './protocol/credentials.js';
+import { createApiHandler } from './protocol/server.js';
+import { loadRootKey } from './storage/root-key.js';
+import { openSqliteStore } from './storage/sqlite/sqlite-store.js';
+
+export interface KeywardenOptions {
+  host: string;
+  port: number;
+  dataDir: string;
+  credentialsFile?: string;
+  allowClockControl?: boolean;
+  rootKeyFile?: string;
+  rootKey?: string;
+  /** How often background work (deletions, rotations) runs. */
+  maintenanceIntervalMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface RunningKeywarden {
+  url: string;
+  port: number;
+  host: string;
+  close(): Promise<void>;
+}
+
+const CLOCK_OFFSET = 'clock.offsetMs';
+
+/** The composition root: builds every part from its options and starts the HTTP endpoint. */
+export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKeywarden> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const credentials = opts.credentialsFile ? Credentials.fromFile(opts.credentialsFile) : new Credentials([DEV_PRINCIPAL]);
+  const rootKey = loadRootKey({ dataDir: opts.dataDir, file: opts.rootKeyFile, value: opts.rootKey });
+  const store = openSqliteStore(join(opts.dataDir, 'keywarden.db'));
+  const clock = new OffsetClock(Number((await store.settings.get(CLOCK_OFFSET)) ?? 0));
+  const deps: KmsDeps = { store, clock, random: secureRandom, vault: new KeyVault(rootKey, secureRandom) };
+  rootKey.fill(0);
+  const kms = createKmsServices(deps);
+
+  const reportError = (err: unknown) => log(`keywarden: background task failed: ${(err as Error)?.stack ?? err}`);
+  const maintenance = new Maintenance([() => deleteDueKeys(deps)], reportError);
+  const admin: AdminApp = {
+    clock,
+    allowClockControl: opts.allowClockControl ?? false,
+    saveClockOffset: (ms) => store.settings.set(CLOCK_OFFSET, String(ms)),
+    maintenance,
+  };
+
+  const handler = createApiHandler({
+    services: [
+      { def: kmsService, app: kms },
+      { def: adminService, app: admin },
+    ],
+    credentials,
+    onInternalError: (err, requestId) => log(`keywarden: request ${requestId} failed: ${(err as Error)?.stack ?? err}`),
+  });
+  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => void handler(req, res));
+  await listen(server, opts.host, opts.port);
+  await maintenance.runOnce();
+  maintenance.start(opts.maintenanceIntervalMs ?? 5_000);
+
+  const { port } = server.address() as AddressInfo;
+  const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    host: opts.host,
+    async close() {
+      await maintenance.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await store.close();
+    },
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,103 @@
+import { createHash, createHmac } from 'node:crypto';
+import { request } from 'node:http';
+import { type Args, stringOption } from './args.js';
+
+export const CLIENT_FLAGS = new Set(['json']);
+
+/** Where and as whom the CLI calls a running service. */
+export interface ClientConfig {
+  endpoint: URL;
+  accessKeyId: string;
+  secretAccessKey: string;
+  region: string;
+}
+
+export function clientConfig(args: Args): ClientConfig {
+  const raw = stringOption(args, 'endpoint') ?? process.env.KEYWARDEN_ENDPOINT ?? 'http://127.0.0.1:4599';
+  let endpoint: URL;
+  try {
+    endpoint = new URL(raw);
+  } catch {
+    throw new Error(`'${raw}' is not a URL. Pass --endpoint http://127.0.0.1:4599 or set KEYWARDEN_ENDPOINT.`);
+  }
+  return {
+    endpoint,
+    accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'test',
+    secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'test',
+    region: stringOption(args, 'region') ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+  };
+}
+
+/** An error the service answered with: its AWS error name and message. */
+export class ServiceCallError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+  ) {
+    super(`${type}: ${message}`);
+  }
+}
+
+/** Calls one AWS JSON 1.1 operation, signed with SigV4 like any AWS client. */
+export async function call(cfg: ClientConfig, target: string, signingName: string, input: unknown): Promise<any> {
+  const body = Buffer.from(JSON.stringify(input ?? {}));
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-amz-json-1.1',
+    host: cfg.endpoint.host,
+    'x-amz-date': amzDate(new Date()),
+    'x-amz-target': target,
+  };
+  headers.authorization = authorization(cfg, signingName, headers, body);
+  const { status, text } = await send(cfg.endpoint, headers, body);
+  let doc: any;
+  try {
+    doc = text ? JSON.parse(text) : {};
+  } catch {
+    throw new Error(`the service at ${cfg.endpoint.origin} answered HTTP ${status} with a body that is not JSON.`);
+  }
+  if (status !== 200) throw new ServiceCallError(String(doc.__type ?? `HTTP ${status}`), String(doc.message ?? doc.Message ?? ''));
+  return doc;
+}
+
+function send(endpoint: URL, headers: Record<string, string>, body: Buffer): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(endpoint, { method: 'POST', headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', (err) =>
+      reject(new Error(`cannot reach Keywarden at ${endpoint.origin} (${(err as Error).message}). Is 'keywarden serve' running there?`)),
+    );
+    req.end(body);
+  });
+}
+
+const amzDate = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+
+function authorization(cfg: ClientConfig, service: string, headers: Record<string, string>, body: Buffer): string {
+  const date = headers['x-amz-date']!;
+  const day = date.slice(0, 8);
+  const names = Object.keys(headers).sort();
+  const canonical = [
+    'POST',
+    '/',
+    '',
+    ...names.map((n) => `${n}:${headers[n]!.trim()}`),
+    '',
+    names.join(';'),
+    createHash('sha256').update(body).digest('hex'),
+  ].join('\n');
+  const scope = `${day}/${cfg.region}/${service}/aws4_request`;
+  const toSign = ['AWS4-HMAC-SHA256', date, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
+  let key: Buffer = Buffer.from(`AWS4${cfg.secretAccessKey}`);
+  for (const part of [day, cfg.region, service, 'aws4_request']) key = createHmac('sha256', key).update(part).digest();
+  const signature = createHmac('sha256', key).update(toSign).digest('hex');
+  return `AWS4-HMAC-SHA256 Credential=${cfg.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`;
+}
+
+/** Prints a result: one JSON object with --json, otherwise the given human lines. */
+export function print(args: Args, result: unknown, human: () => string): void {
+  process.stdout.write(args.options.get('json') === true ? JSON.stringify(result) + '\n' : human() + '\n');
+}

@@ -1,0 +1,85 @@
+import { InvalidCiphertextException } from './errors.js';
+
+/**
+ * Keywarden's ciphertext blob (docs/ciphertext.md):
+ *
+ *   offset  size  field
+ *   0       1     format version, 0x01
+ *   1       16    key id (the UUID's 16 bytes)
+ *   17      4     key material version, unsigned big-endian
+ *   21      12    AES-GCM initialisation vector
+ *   33      n     AES-256-GCM ciphertext
+ *   33+n    16    AES-GCM authentication tag
+ *
+ * The 33 header bytes and the canonical encryption context are the GCM associated data, so a
+ * changed byte anywhere, or a different context, fails authentication.
+ */
+export const FORMAT_VERSION = 1;
+export const HEADER_LENGTH = 33;
+export const IV_LENGTH = 12;
+export const TAG_LENGTH = 16;
+export const OVERHEAD = HEADER_LENGTH + TAG_LENGTH;
+
+export interface CiphertextHeader {
+  keyId: string;
+  materialVersion: number;
+  iv: Buffer;
+}
+
+export interface ParsedCiphertext extends CiphertextHeader {
+  header: Buffer;
+  body: Buffer;
+  tag: Buffer;
+}
+
+export function encodeHeader(h: CiphertextHeader): Buffer {
+  const out = Buffer.allocUnsafe(HEADER_LENGTH);
+  out[0] = FORMAT_VERSION;
+  const hex = h.keyId.replace(/-/g, '');
+  out.write(hex, 1, 16, 'hex');
+  out.writeUInt32BE(h.materialVersion, 17);
+  h.iv.copy(out, 21);
+  return out;
+}
+
+export function parseCiphertext(blob: Buffer): ParsedCiphertext {
+  if (blob.length < OVERHEAD + 1 || blob[0] !== FORMAT_VERSION) {
+    throw new InvalidCiphertextException('The ciphertext is not a valid Keywarden ciphertext blob.');
+  }
+  const hex = blob.toString('hex', 1, 17);
+  const keyId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return {
+    keyId,
+    materialVersion: blob.readUInt32BE(17),
+    iv: blob.subarray(21, HEADER_LENGTH),
+    header: blob.subarray(0, HEADER_LENGTH),
+    body: blob.subarray(HEADER_LENGTH, blob.length - TAG_LENGTH),
+    tag: blob.subarray(blob.length - TAG_LENGTH),
+  };
+}
+
+/**
+ * The encryption context as bytes: pairs sorted by key (code-unit order), each written as
+ * length-prefixed UTF-8, so that no two different contexts share an encoding.
+ */
+export function canonicalContext(context: Record<string, string> | undefined): Buffer {
+  if (!context) return EMPTY;
+  const keys = Object.keys(context);
+  if (keys.length === 0) return EMPTY;
+  keys.sort();
+  const parts: Buffer[] = [];
+  for (const k of keys) {
+    parts.push(lengthPrefixed(k), lengthPrefixed(context[k]!));
+  }
+  return Buffer.concat(parts);
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function lengthPrefixed(s: string): Buffer {
+  const body = Buffer.from(s, 'utf8');
+  const out = Buffer.allocUnsafe(4 + body.length);
+  out.writeUInt32BE(body.length, 0);
+  body.copy(out, 4);
+  return out;
+}

@@ -1,0 +1,18 @@
+import type { Clock } from '../core/clock.js';
+import type { Random } from '../core/random.js';
+import type { Scope } from './key.js';
+import type { KeyVault } from './key-vault.js';
+import type { KmsStore } from './repository.js';
+
+/** Who is calling: the account and region of the request, and the principal that signed it. */
+export interface Caller extends Scope {
+  principalArn: string;
+}
+
+/** What every KMS domain service is built from. */
+export interface KmsDeps {
+  store: KmsStore;
+  clock: Clock;
+  random: Random;
+  vault: KeyVault;
+}

@@ -1,0 +1,154 @@
+import { ValidationException } from '../core/common-errors.js';
+import type { Caller, KmsDeps } from './context.js';
+import {
+  CustomKeyStoreNotFoundException,
+  DryRunOperationException,
+  IncorrectKeyException,
+  InvalidKeyUsageException,
+} from './errors.js';
+import { parseCiphertext } from './ciphertext.js';
+import { currentMaterial, keyArn, type KeyRecord } from './key.js';
+import { checkKeyState, type KeyStateOperation } from './key-state.js';
+import { denied } from './key-resolver.js';
+import type { KeyService, KeyView } from './keys.js';
+import { invalidCiphertext } from './key-vault.js';
+
+export type EncryptionContext = Record<string, string>;
+
+interface CryptoOptions {
+  algorithm?: string;
+  dryRun?: boolean;
+}
+
+export interface Sealed {
+  view: KeyView;
+  ciphertext: Buffer;
+  materialId: string;
+}
+
+export interface Opened {
+  view: KeyView;
+  plaintext: Buffer;
+  materialId: string;
+}
+
+export interface DataKeyRequest extends CryptoOptions {
+  keySpec?: 'AES_128' | 'AES_256';
+  numberOfBytes?: number;
+  context?: EncryptionContext;
+}
+
+/** Symmetric cryptography with KMS keys: the hot path of the service. */
+export class CryptoService {
+  constructor(
+    private readonly deps: KmsDeps,
+    private readonly keys: KeyService,
+  ) {}
+
+  async encrypt(caller: Caller, keyId: string, plaintext: Buffer, context?: EncryptionContext, opts: CryptoOptions = {}): Promise<Sealed> {
+    const view = await this.usableForEncryption(caller, keyId, 'Encrypt', opts);
+    return this.seal(view, plaintext, context);
+  }
+
+  async decrypt(caller: Caller, blob: Buffer, context?: EncryptionContext, keyId?: string, opts: CryptoOptions = {}): Promise<Opened> {
+    return this.open(caller, 'Decrypt', blob, context, keyId, opts);
+  }
+
+  async reEncrypt(
+    caller: Caller,
+    blob: Buffer,
+    source: { context?: EncryptionContext; keyId?: string; algorithm?: string },
+    destination: { keyId: string; context?: EncryptionContext; algorithm?: string },
+    dryRun?: boolean,
+  ): Promise<{ opened: Opened; sealed: Sealed }> {
+    const opened = await this.open(caller, 'ReEncrypt', blob, source.context, source.keyId, { algorithm: source.algorithm });
+    const target = await this.usableForEncryption(caller, destination.keyId, 'ReEncrypt', { algorithm: destination.algorithm, dryRun });
+    const sealed = this.seal(target, opened.plaintext, destination.context);
+    opened.plaintext.fill(0);
+    return { opened, sealed };
+  }
+
+  async generateDataKey(caller: Caller, keyId: string, req: DataKeyRequest, operation: 'GenerateDataKey' | 'GenerateDataKeyWithoutPlaintext') {
+    const length = dataKeyLength(req);
+    const view = await this.usableForEncryption(caller, keyId, operation, req);
+    const plaintext = this.deps.random.bytes(length);
+    return { ...this.seal(view, plaintext, req.context), plaintext };
+  }
+
+  generateRandom(numberOfBytes: number | undefined, customKeyStoreId?: string): Buffer {
+    if (customKeyStoreId !== undefined) {
+      throw new CustomKeyStoreNotFoundException(`Custom key store '${customKeyStoreId}' does not exist.`);
+    }
+    if (numberOfBytes === undefined) {
+      throw new ValidationException('1 validation error detected: Value null at \'numberOfBytes\' failed to satisfy constraint: Member must not be null');
+    }
+    return this.deps.random.bytes(numberOfBytes);
+  }
+
+  private async usableForEncryption(caller: Caller, keyId: string, operation: KeyStateOperation, opts: CryptoOptions): Promise<KeyView> {
+    const view = await this.keys.usable(caller, keyId, operation);
+    checkUsage(view, opts.algorithm);
+    if (opts.dryRun) throw dryRunSucceeded();
+    return view;
+  }
+
+  private seal(view: KeyView, plaintext: Buffer, context?: EncryptionContext): Sealed {
+    const material = currentMaterial(view.key);
+    const ciphertext = this.deps.vault.encrypt(view.key.keyId, material, plaintext, context);
+    return { view, ciphertext, materialId: material.materialId };
+  }
+
+  private async open(
+    caller: Caller,
+    operation: 'Decrypt' | 'ReEncrypt',
+    blob: Buffer,
+    context: EncryptionContext | undefined,
+    keyId: string | undefined,
+    opts: CryptoOptions,
+  ): Promise<Opened> {
+    const parsed = parseCiphertext(blob);
+    const key = await this.ownerKey(caller, parsed.keyId, operation);
+    if (keyId !== undefined) {
+      const named = await this.keys.usable(caller, keyId, operation);
+      if (named.key.keyId !== key.keyId) {
+        throw new IncorrectKeyException('The key ID in the request does not identify a CMK that can perform this operation.');
+      }
+    }
+    const view = this.keys.view(key);
+    checkKeyState(operation, view.state, view.arn);
+    checkUsage(view, opts.algorithm);
+    const material = key.materials.find((m) => m.version === parsed.materialVersion);
+    if (!material) throw invalidCiphertext();
+    if (opts.dryRun) throw dryRunSucceeded();
+    const plaintext = this.deps.vault.decrypt(key.keyId, material, blob, context);
+    return { view, plaintext, materialId: material.materialId };
+  }
+
+  /** The key a ciphertext names, if the caller may use it. */
+  private async ownerKey(caller: Caller, keyId: string, operation: string): Promise<KeyRecord> {
+    const key = await this.deps.store.keys.findById(keyId);
+    if (!key || key.region !== caller.region) throw invalidCiphertext();
+    if (key.accountId !== caller.accountId) throw denied(caller.principalArn, operation, keyArn(key, key.keyId));
+    return key;
+  }
+}
+
+function dataKeyLength(req: DataKeyRequest): number {
+  if ((req.keySpec === undefined) === (req.numberOfBytes === undefined)) {
+    throw new ValidationException('Please specify either number of bytes or key spec.');
+  }
+  if (req.numberOfBytes !== undefined) return req.numberOfBytes;
+  return req.keySpec === 'AES_128' ? 16 : 32;
+}
+
+function checkUsage(view: KeyView, algorithm: string | undefined): void {
+  if (view.key.keyUsage !== 'ENCRYPT_DECRYPT') {
+    throw new InvalidKeyUsageException(`${view.arn} key usage is ${view.key.keyUsage} which is not valid for this operation.`);
+  }
+  if (algorithm !== undefined && algorithm !== 'SYMMETRIC_DEFAULT') {
+    throw new InvalidKeyUsageException(`Algorithm ${algorithm} is incompatible with key spec ${view.key.keySpec}.`);
+  }
+}
+
+const dryRunSucceeded = () => new DryRunOperationException('The request would have succeeded, but the DryRun option is set.');
+

@@ -1,0 +1,42 @@
+import { AwsError, AwsServerError } from '../core/aws-error.js';
+
+// One class per KMS error name in the service model; the class name is the wire __type.
+
+export class AlreadyExistsException extends AwsError {}
+export class CloudHsmClusterInUseException extends AwsError {}
+export class CloudHsmClusterInvalidConfigurationException extends AwsError {}
+export class CloudHsmClusterNotActiveException extends AwsError {}
+export class CloudHsmClusterNotFoundException extends AwsError {}
+export class CloudHsmClusterNotRelatedException extends AwsError {}
+export class ConflictException extends AwsError {}
+export class CustomKeyStoreHasCMKsException extends AwsError {}
+export class CustomKeyStoreInvalidStateException extends AwsError {}
+export class CustomKeyStoreNameInUseException extends AwsError {}
+export class CustomKeyStoreNotFoundException extends AwsError {}
+export class DependencyTimeoutException extends AwsServerError {}
+export class DisabledException extends AwsError {}
+export class DryRunOperationException extends AwsError {
+  override readonly status = 412;
+}
+export class ExpiredImportTokenException extends AwsError {}
+export class IncorrectKeyException extends AwsError {}
+export class IncorrectKeyMaterialException extends AwsError {}
+export class IncorrectTrustAnchorException extends AwsError {}
+export class InvalidAliasNameException extends AwsError {}
+export class InvalidArnException extends AwsError {}
+export class InvalidCiphertextException extends AwsError {}
+export class InvalidGrantIdException extends AwsError {}
+export class InvalidGrantTokenException extends AwsError {}
+export class InvalidImportTokenException extends AwsError {}
+export class InvalidKeyUsageException extends AwsError {}
+export class InvalidMarkerException extends AwsError {}
+export class KMSInternalException extends AwsServerError {}
+export class KMSInvalidMacException extends AwsError {}
+export class KMSInvalidSignatureException extends AwsError {}
+export class KMSInvalidStateException extends AwsError {}
+export class KeyUnavailableException extends AwsServerError {}
+export class LimitExceededException extends AwsError {}
+export class MalformedPolicyDocumentException extends AwsError {}
+export class NotFoundException extends AwsError {}
+export class TagException extends AwsError {}
+export class UnsupportedOperationException extends AwsError {}

@@ -1,0 +1,60 @@
+import { AccessDeniedException } from '../core/common-errors.js';
+import { NotFoundException } from './errors.js';
+import { aliasArn, keyArn, type KeyRecord, type Scope } from './key.js';
+import type { KmsStore } from './repository.js';
+
+/** Which identifier forms an operation accepts: AWS allows aliases only where a key is used, not managed. */
+export type IdentifierForms = 'keyOrAlias' | 'keyOnly';
+
+type Parsed =
+  | { kind: 'key'; keyId: string; scope: Scope; arn?: string }
+  | { kind: 'alias'; aliasName: string; scope: Scope };
+
+const ARN = /^arn:aws:kms:([a-z0-9-]+):(\d{12}):((?:key|alias)\/.+)$/;
+
+export function parseKeyIdentifier(scope: Scope, identifier: string): Parsed {
+  if (identifier.startsWith('alias/')) return { kind: 'alias', aliasName: identifier, scope };
+  const m = ARN.exec(identifier);
+  if (!m) {
+    if (identifier.startsWith('arn:')) throw new NotFoundException(`Invalid arn ${identifier}`);
+    return { kind: 'key', keyId: identifier, scope };
+  }
+  const target: Scope = { region: m[1]!, accountId: m[2]! };
+  const resource = m[3]!;
+  if (resource.startsWith('alias/')) return { kind: 'alias', aliasName: resource, scope: target };
+  return { kind: 'key', keyId: resource.slice(4), scope: target, arn: identifier };
+}
+
+/**
+ * Finds the key an identifier names, within the caller's account and region. A key ARN of another
+ * account is refused the way AWS refuses it under a default key policy.
+ */
+export async function resolveKey(
+  store: KmsStore,
+  caller: Scope & { principalArn: string },
+  identifier: string,
+  forms: IdentifierForms,
+  action: string,
+): Promise<KeyRecord> {
+  const parsed = parseKeyIdentifier(caller, identifier);
+  if (parsed.kind === 'alias' && forms === 'keyOnly') throw new NotFoundException(`Invalid keyId '${identifier}'`);
+  const foreign = parsed.scope.accountId !== caller.accountId;
+  if (parsed.kind === 'alias') {
+    const alias = foreign ? undefined : await store.aliases.get(parsed.scope, parsed.aliasName);
+    const key = alias && (await store.keys.get(parsed.scope, alias.targetKeyId));
+    if (!key) throw new NotFoundException(`Alias ${aliasArn(parsed.scope, parsed.aliasName)} is not found.`);
+    return key;
+  }
+  if (foreign) {
+    const key = await store.keys.get(parsed.scope, parsed.keyId);
+    if (key) throw denied(caller.principalArn, action, keyArn(parsed.scope, parsed.keyId));
+  }
+  const key = foreign ? undefined : await store.keys.get(parsed.scope, parsed.keyId);
+  if (!key) throw new NotFoundException(`Key '${keyArn(parsed.scope, parsed.keyId)}' does not exist`);
+  return key;
+}
+
+export const denied = (principalArn: string, action: string, resourceArn: string) =>
+  new AccessDeniedException(
+    `User: ${principalArn} is not authorized to perform: kms:${action} on resource: ${resourceArn} because no resource-based policy allows the kms:${action} action`,
+  );

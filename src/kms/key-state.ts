@@ -1,0 +1,93 @@
+import type { AwsError } from '../core/aws-error.js';
+import { DisabledException, KMSInvalidStateException, UnsupportedOperationException } from './errors.js';
+import type { KeyState } from './key.js';
+
+/**
+ * Which key states each operation accepts, and what it answers otherwise: AWS's key-state table,
+ * as data. A missing entry means the operation succeeds in that state.
+ */
+type Outcome =
+  | 'disabled'
+  | 'pendingDeletion'
+  | 'notPendingDeletion'
+  | 'pendingImport'
+  | 'unavailable'
+  | 'creating'
+  | 'updating'
+  | 'customKeyStore';
+
+type Rules = Partial<Record<KeyState, Outcome>>;
+
+const CRYPTO: Rules = {
+  Disabled: 'disabled',
+  PendingDeletion: 'pendingDeletion',
+  PendingReplicaDeletion: 'pendingDeletion',
+  PendingImport: 'pendingImport',
+  Unavailable: 'unavailable',
+  Creating: 'creating',
+};
+const ENABLE_DISABLE: Rules = {
+  PendingDeletion: 'pendingDeletion',
+  PendingReplicaDeletion: 'pendingDeletion',
+  PendingImport: 'pendingImport',
+  Creating: 'creating',
+  Updating: 'updating',
+};
+const MANAGE: Rules = { PendingDeletion: 'pendingDeletion', PendingReplicaDeletion: 'pendingDeletion' };
+const ROTATION_CHANGE: Rules = {
+  Disabled: 'disabled',
+  PendingDeletion: 'pendingDeletion',
+  PendingReplicaDeletion: 'pendingDeletion',
+  PendingImport: 'pendingImport',
+  Unavailable: 'customKeyStore',
+  Creating: 'creating',
+};
+const NOT_PENDING: Rules = {
+  Enabled: 'notPendingDeletion',
+  Disabled: 'notPendingDeletion',
+  PendingImport: 'notPendingDeletion',
+  Unavailable: 'notPendingDeletion',
+  Creating: 'notPendingDeletion',
+  Updating: 'notPendingDeletion',
+};
+
+export const KEY_STATE_RULES = {
+  Encrypt: CRYPTO,
+  Decrypt: CRYPTO,
+  ReEncrypt: CRYPTO,
+  GenerateDataKey: CRYPTO,
+  GenerateDataKeyWithoutPlaintext: CRYPTO,
+  EnableKey: ENABLE_DISABLE,
+  DisableKey: ENABLE_DISABLE,
+  ScheduleKeyDeletion: { PendingDeletion: 'pendingDeletion', PendingReplicaDeletion: 'pendingDeletion', Updating: 'updating' },
+  CancelKeyDeletion: NOT_PENDING,
+  CreateAlias: MANAGE,
+  UpdateAlias: MANAGE,
+  TagResource: MANAGE,
+  UntagResource: MANAGE,
+  UpdateKeyDescription: MANAGE,
+  EnableKeyRotation: ROTATION_CHANGE,
+  DisableKeyRotation: ROTATION_CHANGE,
+  RotateKeyOnDemand: ROTATION_CHANGE,
+  GetKeyRotationStatus: { PendingImport: 'pendingImport', Unavailable: 'customKeyStore' },
+} satisfies Record<string, Rules>;
+
+export type KeyStateOperation = keyof typeof KEY_STATE_RULES;
+
+const MESSAGES: Record<Outcome, (arn: string) => AwsError> = {
+  disabled: (arn) => new DisabledException(`${arn} is disabled.`),
+  pendingDeletion: (arn) => new KMSInvalidStateException(`${arn} is pending deletion.`),
+  notPendingDeletion: (arn) => new KMSInvalidStateException(`${arn} is not pending deletion.`),
+  pendingImport: (arn) => new KMSInvalidStateException(`${arn} is pending import.`),
+  unavailable: (arn) => new KMSInvalidStateException(`${arn} is unavailable.`),
+  creating: (arn) => new KMSInvalidStateException(`${arn} is creating.`),
+  updating: (arn) => new KMSInvalidStateException(`${arn} is updating.`),
+  customKeyStore: (arn) =>
+    new UnsupportedOperationException(`${arn} is in a custom key store, which does not support this operation.`),
+};
+
+/** Throws the error AWS gives when `operation` meets a key in `state`; returns when allowed. */
+export function checkKeyState(operation: KeyStateOperation, state: KeyState, arn: string): void {
+  const outcome = (KEY_STATE_RULES[operation] as Rules)[state];
+  if (outcome) throw MESSAGES[outcome](arn);
+}

@@ -1,0 +1,48 @@
+import { AccessDeniedException, ValidationException } from '../../core/common-errors.js';
+import type { OffsetClock } from '../../core/clock.js';
+import type { Maintenance } from '../../core/maintenance.js';
+import { UnknownOperationException } from '../../protocol/errors.js';
+import { operationMap, type Operation, type ServiceDefinition } from '../../protocol/service.js';
+import { parseDuration } from '../../core/duration.js';
+import { epochSeconds } from '../wire.js';
+
+/** Keywarden's own control plane, on the same endpoint, for the `keywarden` CLI. */
+export interface AdminApp {
+  clock: OffsetClock;
+  allowClockControl: boolean;
+  saveClockOffset(offsetMs: number): Promise<void>;
+  maintenance: Maintenance;
+}
+
+const getClock: Operation<AdminApp> = {
+  name: 'GetClock',
+  handle: (_input, _ctx, app) => clockView(app),
+};
+
+const advanceClock: Operation<AdminApp> = {
+  name: 'AdvanceClock',
+  async handle(input: { Duration?: unknown }, _ctx, app) {
+    if (!app.allowClockControl) {
+      throw new AccessDeniedException('Clock control is off. Start the service with --allow-clock-control to move its clock.');
+    }
+    if (typeof input.Duration !== 'string') throw new ValidationException('Duration is required, for example "30d", "12h" or "90s".');
+    const ms = parseDuration(input.Duration);
+    if (ms === undefined) throw new ValidationException(`Duration '${input.Duration}' is not valid; use forms like 30d, 12h, 15m or 90s.`);
+    app.clock.advance(ms);
+    await app.saveClockOffset(app.clock.offset);
+    await app.maintenance.runOnce();
+    return clockView(app);
+  },
+};
+
+function clockView(app: AdminApp) {
+  return { Now: epochSeconds(app.clock.now()), OffsetSeconds: app.clock.offset / 1000, ClockControl: app.allowClockControl };
+}
+
+export const adminService: ServiceDefinition<AdminApp> = {
+  targetPrefix: 'KeywardenAdmin',
+  signingName: 'keywarden',
+  messageMember: 'message',
+  operations: operationMap([getClock, advanceClock]),
+  notImplemented: (op) => new UnknownOperationException(`Operation ${op} is not known.`),
+};

@@ -1,0 +1,61 @@
+import kmsModel from '../../protocol/models/kms.json' with { type: 'json' };
+import { UnsupportedOperationException } from '../../kms/errors.js';
+import type { KmsServices } from '../../kms/services.js';
+import type { ServiceModel } from '../../protocol/model.js';
+import { operationMap, type ServiceDefinition } from '../../protocol/service.js';
+import { cancelKeyDeletion } from './cancel-key-deletion.js';
+import { createKey } from './create-key.js';
+import { decrypt } from './decrypt.js';
+import { describeKey } from './describe-key.js';
+import { disableKey } from './disable-key.js';
+import { enableKey } from './enable-key.js';
+import { encrypt } from './encrypt.js';
+import { generateDataKey } from './generate-data-key.js';
+import { generateDataKeyWithoutPlaintext } from './generate-data-key-without-plaintext.js';
+import { generateRandom } from './generate-random.js';
+import { getKeyPolicy } from './get-key-policy.js';
+import { listKeyPolicies } from './list-key-policies.js';
+import { listKeys } from './list-keys.js';
+import { listResourceTags } from './list-resource-tags.js';
+import { putKeyPolicy } from './put-key-policy.js';
+import { reEncrypt } from './re-encrypt.js';
+import { scheduleKeyDeletion } from './schedule-key-deletion.js';
+import { tagResource } from './tag-resource.js';
+import { untagResource } from './untag-resource.js';
+import { updateKeyDescription } from './update-key-description.js';
+
+export const kmsService: ServiceDefinition<KmsServices> = {
+  targetPrefix: 'TrentService',
+  signingName: 'kms',
+  model: kmsModel as ServiceModel,
+  messageMember: 'message',
+  operations: operationMap([
+    // Keys
+    createKey,
+    describeKey,
+    listKeys,
+    enableKey,
+    disableKey,
+    scheduleKeyDeletion,
+    cancelKeyDeletion,
+    updateKeyDescription,
+    // Tags and policy
+    tagResource,
+    untagResource,
+    listResourceTags,
+    getKeyPolicy,
+    putKeyPolicy,
+    listKeyPolicies,
+    // Cryptography
+    encrypt,
+    decrypt,
+    reEncrypt,
+    generateDataKey,
+    generateDataKeyWithoutPlaintext,
+    generateRandom,
+    // Aliases
+    // Rotation
+  ]),
+  notImplemented: (operation) =>
+    new UnsupportedOperationException(`Keywarden does not implement the KMS operation ${operation} yet.`),
+};

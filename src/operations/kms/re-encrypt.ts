@@ -1,0 +1,40 @@
+import type { KmsServices } from '../../kms/services.js';
+import type { Operation } from '../../protocol/service.js';
+import { ValidationException } from '../../core/common-errors.js';
+import { base64 } from '../wire.js';
+
+interface Input {
+  CiphertextBlob?: Buffer;
+  SourceEncryptionContext?: Record<string, string>;
+  SourceKeyId?: string;
+  DestinationKeyId: string;
+  DestinationEncryptionContext?: Record<string, string>;
+  SourceEncryptionAlgorithm?: string;
+  DestinationEncryptionAlgorithm?: string;
+  DryRun?: boolean;
+}
+
+export const reEncrypt: Operation<KmsServices> = {
+  name: 'ReEncrypt',
+  async handle(input: Input, ctx, kms) {
+    if (input.CiphertextBlob === undefined) {
+      throw new ValidationException("1 validation error detected: Value null at 'ciphertextBlob' failed to satisfy constraint: Member must not be null");
+    }
+    const { opened, sealed } = await kms.crypto.reEncrypt(
+      ctx,
+      input.CiphertextBlob,
+      { context: input.SourceEncryptionContext, keyId: input.SourceKeyId, algorithm: input.SourceEncryptionAlgorithm },
+      { keyId: input.DestinationKeyId, context: input.DestinationEncryptionContext, algorithm: input.DestinationEncryptionAlgorithm },
+      input.DryRun,
+    );
+    return {
+      CiphertextBlob: base64(sealed.ciphertext),
+      SourceKeyId: opened.view.arn,
+      KeyId: sealed.view.arn,
+      SourceEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+      DestinationEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+      SourceKeyMaterialId: opened.materialId,
+      DestinationKeyMaterialId: sealed.materialId,
+    };
+  },
+};

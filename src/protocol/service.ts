@@ -1,0 +1,40 @@
+import type { AwsError } from '../core/aws-error.js';
+import type { ServiceModel } from './model.js';
+
+/** What the protocol layer knows about the caller of one request. */
+export interface CallContext {
+  requestId: string;
+  accountId: string;
+  region: string;
+  principalArn: string;
+  accessKeyId: string;
+  sourceIp: string;
+  userAgent: string;
+}
+
+export type Handler<App> = (input: any, ctx: CallContext, app: App) => unknown | Promise<unknown>;
+
+/** One API operation: its wire name and a thin handler that maps wire input to a domain call and back. */
+export interface Operation<App> {
+  name: string;
+  handle: Handler<App>;
+}
+
+/** A service on the endpoint, selected by the X-Amz-Target prefix. */
+export interface ServiceDefinition<App> {
+  /** `TrentService`, `BaldrApiService`, ... */
+  targetPrefix: string;
+  /** The SigV4 credential-scope service name clients sign with. */
+  signingName: string;
+  /** Model whose input shapes validate every operation; absent for services defined here. */
+  model?: ServiceModel;
+  /** The error body member that carries the message: `message` for KMS, `Message` for CloudHSM. */
+  messageMember: 'message' | 'Message';
+  operations: ReadonlyMap<string, Operation<App>>;
+  /** The answer for an operation the model has but this service does not implement yet. */
+  notImplemented(operation: string): AwsError;
+}
+
+export function operationMap<App>(ops: Operation<App>[]): ReadonlyMap<string, Operation<App>> {
+  return new Map(ops.map((op) => [op.name, op]));
+}

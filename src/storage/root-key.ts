@@ -1,0 +1,36 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface RootKeySource {
+  dataDir: string;
+  /** A file holding the root key (32 raw bytes, or 64 hex / 44 base64 characters). */
+  file?: string;
+  /** The root key itself, hex or base64, usually from KEYWARDEN_ROOT_KEY. */
+  value?: string;
+}
+
+/**
+ * The key that wraps all key material at rest. Supplied by file or environment, or else generated
+ * once into the data directory, readable by the owner only.
+ */
+export function loadRootKey(src: RootKeySource): Buffer {
+  if (src.value) return decode(src.value, 'KEYWARDEN_ROOT_KEY');
+  if (src.file) return decode(readFileSync(src.file), src.file);
+  const path = join(src.dataDir, 'root.key');
+  if (existsSync(path)) return decode(readFileSync(path), path);
+  mkdirSync(src.dataDir, { recursive: true, mode: 0o700 });
+  const key = randomBytes(32);
+  writeFileSync(path, key.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+  chmodSync(path, 0o600);
+  return key;
+}
+
+function decode(raw: Buffer | string, where: string): Buffer {
+  if (typeof raw !== 'string' && raw.length === 32) return raw;
+  const text = raw.toString().trim();
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, 'hex');
+  const b = Buffer.from(text, 'base64');
+  if (b.length === 32 && /^[A-Za-z0-9+/]{43}=$/.test(text)) return b;
+  throw new Error(`the root key in ${where} must be 32 bytes: 64 hex digits or 44 base64 characters`);
+}

@@ -1,0 +1,205 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { KeyRecord, Scope } from '../../kms/key.js';
+import type { AliasRecord, AliasRepository, KeyRepository, KmsStore, Page, SettingsRepository } from '../../kms/repository.js';
+import { migrate } from './schema.js';
+
+type Db = Database.Database;
+
+/**
+ * The embedded store: one SQLite file in WAL mode with synchronous=FULL, so a write the service
+ * acknowledged survives a crash. better-sqlite3 is synchronous; the async port costs one microtask.
+ */
+export function openSqliteStore(file: string): KmsStore {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return {
+    keys: new SqliteKeys(db),
+    aliases: new SqliteAliases(db),
+    settings: new SqliteSettings(db),
+    close: async () => void db.close(),
+  };
+}
+
+interface KeyRow {
+  doc: string;
+}
+
+class SqliteKeys implements KeyRepository {
+  private readonly insertStmt;
+  private readonly getStmt;
+  private readonly byIdStmt;
+  private readonly writeStmt;
+  private readonly removeStmt;
+  private readonly removeAliasesStmt;
+  private readonly listStmt;
+  private readonly dueDeletionStmt;
+  private readonly dueRotationStmt;
+  private readonly updateTx;
+
+  constructor(private readonly db: Db) {
+    this.insertStmt = db.prepare(
+      'INSERT INTO keys (key_id, account_id, region, deletion_at, rotation_at, doc) VALUES (@keyId, @accountId, @region, @deletionAt, @rotationAt, @doc)',
+    );
+    this.getStmt = db.prepare<[string, string, string], KeyRow>('SELECT doc FROM keys WHERE key_id = ? AND account_id = ? AND region = ?');
+    this.byIdStmt = db.prepare<[string], KeyRow>('SELECT doc FROM keys WHERE key_id = ?');
+    this.writeStmt = db.prepare('UPDATE keys SET deletion_at = @deletionAt, rotation_at = @rotationAt, doc = @doc WHERE key_id = @keyId');
+    this.removeStmt = db.prepare('DELETE FROM keys WHERE key_id = ?');
+    this.removeAliasesStmt = db.prepare('DELETE FROM aliases WHERE key_id = ?');
+    this.listStmt = db.prepare<[string, string, string, number], KeyRow>(
+      'SELECT doc FROM keys WHERE account_id = ? AND region = ? AND key_id > ? ORDER BY key_id LIMIT ?',
+    );
+    this.dueDeletionStmt = db.prepare<[number], KeyRow>('SELECT doc FROM keys WHERE deletion_at IS NOT NULL AND deletion_at <= ?');
+    this.dueRotationStmt = db.prepare<[number], KeyRow>('SELECT doc FROM keys WHERE rotation_at IS NOT NULL AND rotation_at <= ?');
+    this.updateTx = db.transaction((scope: Scope, keyId: string, change: (k: KeyRecord) => KeyRecord) => {
+      const row = this.getStmt.get(keyId, scope.accountId, scope.region);
+      if (!row) return undefined;
+      const next = change(JSON.parse(row.doc) as KeyRecord);
+      this.writeStmt.run(columns(next));
+      return next;
+    });
+  }
+
+  async insert(key: KeyRecord): Promise<void> {
+    this.insertStmt.run(columns(key));
+  }
+
+  async get(scope: Scope, keyId: string): Promise<KeyRecord | undefined> {
+    return parse(this.getStmt.get(keyId, scope.accountId, scope.region));
+  }
+
+  async findById(keyId: string): Promise<KeyRecord | undefined> {
+    return parse(this.byIdStmt.get(keyId));
+  }
+
+  async update(scope: Scope, keyId: string, change: (key: KeyRecord) => KeyRecord): Promise<KeyRecord | undefined> {
+    return this.updateTx.immediate(scope, keyId, change);
+  }
+
+  async remove(_scope: Scope, keyId: string): Promise<void> {
+    this.db.transaction(() => {
+      this.removeAliasesStmt.run(keyId);
+      this.removeStmt.run(keyId);
+    })();
+  }
+
+  async list(scope: Scope, limit: number, after = ''): Promise<Page<KeyRecord>> {
+    const rows = this.listStmt.all(scope.accountId, scope.region, after, limit + 1);
+    const items = rows.slice(0, limit).map((r) => JSON.parse(r.doc) as KeyRecord);
+    return { items, next: rows.length > limit ? items[items.length - 1]!.keyId : undefined };
+  }
+
+  async dueForDeletion(now: number): Promise<KeyRecord[]> {
+    return this.dueDeletionStmt.all(now).map((r) => JSON.parse(r.doc) as KeyRecord);
+  }
+
+  async dueForRotation(now: number): Promise<KeyRecord[]> {
+    return this.dueRotationStmt.all(now).map((r) => JSON.parse(r.doc) as KeyRecord);
+  }
+}
+
+function columns(key: KeyRecord) {
+  return {
+    keyId: key.keyId,
+    accountId: key.accountId,
+    region: key.region,
+    deletionAt: key.state === 'PendingDeletion' ? (key.deletionDate ?? null) : null,
+    rotationAt: key.rotation.enabled ? (key.rotation.nextRotationAt ?? null) : null,
+    doc: JSON.stringify(key),
+  };
+}
+
+const parse = (row: KeyRow | undefined): KeyRecord | undefined => (row ? (JSON.parse(row.doc) as KeyRecord) : undefined);
+
+interface AliasRow {
+  account_id: string;
+  region: string;
+  alias_name: string;
+  key_id: string;
+  created_at: number;
+  updated_at: number;
+}
+
+const toAlias = (r: AliasRow): AliasRecord => ({
+  accountId: r.account_id,
+  region: r.region,
+  aliasName: r.alias_name,
+  targetKeyId: r.key_id,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+class SqliteAliases implements AliasRepository {
+  private readonly insertStmt;
+  private readonly getStmt;
+  private readonly retargetStmt;
+  private readonly removeStmt;
+  private readonly listStmt;
+  private readonly listByKeyStmt;
+
+  constructor(db: Db) {
+    this.insertStmt = db.prepare(
+      `INSERT INTO aliases (account_id, region, alias_name, key_id, created_at, updated_at)
+       VALUES (@accountId, @region, @aliasName, @targetKeyId, @createdAt, @updatedAt) ON CONFLICT DO NOTHING`,
+    );
+    this.getStmt = db.prepare<[string, string, string], AliasRow>('SELECT * FROM aliases WHERE account_id = ? AND region = ? AND alias_name = ?');
+    this.retargetStmt = db.prepare('UPDATE aliases SET key_id = ?, updated_at = ? WHERE account_id = ? AND region = ? AND alias_name = ?');
+    this.removeStmt = db.prepare('DELETE FROM aliases WHERE account_id = ? AND region = ? AND alias_name = ?');
+    this.listStmt = db.prepare<[string, string, string, number], AliasRow>(
+      'SELECT * FROM aliases WHERE account_id = ? AND region = ? AND alias_name > ? ORDER BY alias_name LIMIT ?',
+    );
+    this.listByKeyStmt = db.prepare<[string, string, string, string, number], AliasRow>(
+      'SELECT * FROM aliases WHERE account_id = ? AND region = ? AND key_id = ? AND alias_name > ? ORDER BY alias_name LIMIT ?',
+    );
+  }
+
+  async insert(alias: AliasRecord): Promise<boolean> {
+    return this.insertStmt.run(alias).changes === 1;
+  }
+
+  async get(scope: Scope, aliasName: string): Promise<AliasRecord | undefined> {
+    const row = this.getStmt.get(scope.accountId, scope.region, aliasName);
+    return row && toAlias(row);
+  }
+
+  async retarget(scope: Scope, aliasName: string, keyId: string, now: number): Promise<boolean> {
+    return this.retargetStmt.run(keyId, now, scope.accountId, scope.region, aliasName).changes === 1;
+  }
+
+  async remove(scope: Scope, aliasName: string): Promise<boolean> {
+    return this.removeStmt.run(scope.accountId, scope.region, aliasName).changes === 1;
+  }
+
+  async list(scope: Scope, limit: number, after = '', keyId?: string): Promise<Page<AliasRecord>> {
+    const rows =
+      keyId === undefined
+        ? this.listStmt.all(scope.accountId, scope.region, after, limit + 1)
+        : this.listByKeyStmt.all(scope.accountId, scope.region, keyId, after, limit + 1);
+    const items = rows.slice(0, limit).map(toAlias);
+    return { items, next: rows.length > limit ? items[items.length - 1]!.aliasName : undefined };
+  }
+}
+
+class SqliteSettings implements SettingsRepository {
+  private readonly getStmt;
+  private readonly setStmt;
+
+  constructor(db: Db) {
+    this.getStmt = db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE name = ?');
+    this.setStmt = db.prepare('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value');
+  }
+
+  async get(name: string): Promise<string | undefined> {
+    return this.getStmt.get(name)?.value;
+  }
+
+  async set(name: string, value: string): Promise<void> {
+    this.setStmt.run(name, value);
+  }
+}
