@@ -78,7 +78,7 @@ export function createApiHandler(opts: ApiOptions) {
       const output = await op.handle(input, ctx, app);
       send(res, 200, requestId, JSON.stringify(output ?? {}));
     } catch (err) {
-      sendError(res, requestId, err, mounted?.def.messageMember ?? 'message', opts.onInternalError);
+      sendError(res, requestId, err, mounted?.def, opts.onInternalError);
     }
   };
 }
@@ -142,7 +142,7 @@ export function sendError(
   res: ServerResponse,
   requestId: string,
   err: unknown,
-  messageMember: 'message' | 'Message',
+  service: ServiceDefinition<unknown> | undefined,
   onInternalError?: (err: unknown, requestId: string) => void,
 ): void {
   let e: AwsError;
@@ -150,8 +150,9 @@ export function sendError(
     e = err;
   } else {
     onInternalError?.(err, requestId);
-    e = new InternalFailure('The service encountered an internal error. Try again.');
+    e = service?.internalError?.() ?? new InternalFailure('The service encountered an internal error. Try again.');
   }
+  const messageMember = service?.messageMember ?? 'message';
   if (res.headersSent) return void res.destroy();
   send(res, e.status, requestId, JSON.stringify({ __type: e.type, [messageMember]: e.message }), e.type);
 }

@@ -33,6 +33,8 @@ export interface ServiceDefinition<App> {
   operations: ReadonlyMap<string, Operation<App>>;
   /** The answer for an operation the model has but this service does not implement yet. */
   notImplemented(operation: string): AwsError;
+  /** What a client sees when the service fails unexpectedly (the cause goes to the log only). */
+  internalError?(): AwsError;
 }
 
 export function operationMap<App>(ops: Operation<App>[]): ReadonlyMap<string, Operation<App>> {

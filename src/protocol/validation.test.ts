@@ -228,11 +228,12 @@ describe('type decoding', () => {
   });
 
   it('accepts padded standard base64 of every remainder', () => {
-    for (const n of [0, 1, 2, 3, 4, 5]) {
-      const bytes = Buffer.from([250, 251, 252, 253, 254].slice(0, n));
-      const input = decodeInput(kms, 'VerifyRequest', { KeyId: KEY_ID, Message: 'AA==', Signature: bytes.toString('base64'), SigningAlgorithm: 'ECDSA_SHA_256' });
-      if (n > 0) assert.deepEqual(input.Signature, bytes);
+    for (const n of [1, 2, 3, 4, 5]) {
+      const bytes = Buffer.from([0xfb, 0xff, 0xbf, 0xfe, 0xef].slice(0, n));
+      const input = kmsInput('Verify', { KeyId: KEY_ID, Message: 'AA==', Signature: bytes.toString('base64'), SigningAlgorithm: 'ECDSA_SHA_256' });
+      assert.deepEqual(input.Signature, bytes);
     }
+    assert.deepEqual(kmsInput('Encrypt', { KeyId: KEY_ID, Plaintext: '+/+/' }).Plaintext, Buffer.from([0xfb, 0xff, 0xbf]));
   });
 
   it('rejects bad base64', () => {

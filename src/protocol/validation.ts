@@ -216,6 +216,7 @@ function decodeMap(shape: CompiledShape, raw: unknown, path: string, sink: Sink)
     if (!keyFailed && keyShape.constrained && failedRules(keyShape, key) !== undefined) keyFailed = true;
     let decoded: unknown;
     if (aggregate) {
+      // No shipped model puts constrained structures in a map, so Coral's path form is unverified; keep it plain.
       decoded = decodeValue(valueShape, item, `${path}.${key}`, sink);
     } else {
       decoded = decodeScalar(valueShape, item);

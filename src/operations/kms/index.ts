@@ -1,5 +1,5 @@
 import kmsModel from '../../protocol/models/kms.json' with { type: 'json' };
-import { UnsupportedOperationException } from '../../kms/errors.js';
+import { KMSInternalException, UnsupportedOperationException } from '../../kms/errors.js';
 import type { KmsServices } from '../../kms/services.js';
 import type { ServiceModel } from '../../protocol/model.js';
 import { operationMap, type ServiceDefinition } from '../../protocol/service.js';
@@ -58,4 +58,5 @@ export const kmsService: ServiceDefinition<KmsServices> = {
   ]),
   notImplemented: (operation) =>
     new UnsupportedOperationException(`Keywarden does not implement the KMS operation ${operation} yet.`),
+  internalError: () => new KMSInternalException('The request failed because of an internal error in Keywarden. Try again.'),
 };

@@ -1,0 +1,92 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+/** A server running in its own process, found by the URL it announces on stdout. */
+export interface RunningChild {
+  pid: number;
+  url: string;
+  /** The last part of what the child printed, for error messages. */
+  output(): string;
+  /** SIGTERM by pid, then SIGKILL if it has not exited within `graceMs`. Safe to call twice. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const LISTENING = /listening on (http:\/\/\S+)/;
+const LOG_LIMIT = 64 * 1024;
+
+/**
+ * Starts `node <args>` and waits until it prints `listening on http://...`. The URL must be a
+ * loopback address: the benchmark never sends load anywhere else.
+ */
+export async function startChild(name: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; startTimeoutMs?: number }): Promise<RunningChild> {
+  const child = spawn(process.execPath, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  // Reading both pipes also keeps them drained, so a chatty child can never block on a full pipe.
+  const append = (chunk: Buffer) => {
+    log += chunk.toString();
+    if (log.length > LOG_LIMIT) log = log.slice(-LOG_LIMIT);
+  };
+  child.stdout!.on('data', append);
+  child.stderr!.on('data', append);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const stop = async (graceMs = 5_000) => {
+    if (hasExited(child)) return;
+    signal(child, 'SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
+    if ((await Promise.race([exited, late])) === 'late' && !hasExited(child)) {
+      signal(child, 'SIGKILL');
+      await exited;
+    }
+    clearTimeout(timer);
+  };
+
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${name} did not start within ${opts.startTimeoutMs ?? 20_000} ms:\n${log}`)), opts.startTimeoutMs ?? 20_000);
+      const check = () => {
+        const m = LISTENING.exec(log);
+        if (m) {
+          clearTimeout(timer);
+          child.stdout!.off('data', check);
+          resolve(m[1]!);
+        }
+      };
+      child.stdout!.on('data', check);
+      child.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      child.once('exit', (code, sig) => {
+        clearTimeout(timer);
+        reject(new Error(`${name} exited (${sig ?? code}) before listening:\n${log}`));
+      });
+    });
+    assertLoopback(name, url);
+    return { pid: child.pid!, url, output: () => log, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** Signals exactly this child by its pid; never a process group or a name. */
+function signal(child: ChildProcess, sig: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(child.pid, sig);
+  } catch {
+    // Already gone between the check and the signal.
+  }
+}
+
+function assertLoopback(name: string, url: string): void {
+  const host = new URL(url).hostname;
+  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '[::1]') {
+    throw new Error(`${name} listens on ${url}, which is not loopback; refusing to benchmark it`);
+  }
+}

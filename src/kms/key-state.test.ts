@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DisabledException, KMSInvalidStateException, UnsupportedOperationException } from './errors.js';
+import type { KeyState } from './key.js';
+import { checkKeyState, KEY_STATE_RULES, type KeyStateOperation } from './key-state.js';
+
+const ARN = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const STATES: KeyState[] = ['Creating', 'Enabled', 'Disabled', 'PendingDeletion', 'PendingImport', 'PendingReplicaDeletion', 'Unavailable', 'Updating'];
+const CRYPTO: KeyStateOperation[] = ['Encrypt', 'Decrypt', 'ReEncrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext'];
+
+function outcome(op: KeyStateOperation, state: KeyState): string {
+  try {
+    checkKeyState(op, state, ARN);
+    return 'ok';
+  } catch (e) {
+    return `${(e as Error).constructor.name}: ${(e as Error).message}`;
+  }
+}
+
+test('cryptographic operations need an Enabled (or Updating) key, with AWS messages otherwise', () => {
+  for (const op of CRYPTO) {
+    assert.equal(outcome(op, 'Enabled'), 'ok');
+    assert.equal(outcome(op, 'Updating'), 'ok');
+    assert.equal(outcome(op, 'Disabled'), `DisabledException: ${ARN} is disabled.`);
+    assert.equal(outcome(op, 'PendingDeletion'), `KMSInvalidStateException: ${ARN} is pending deletion.`);
+    assert.equal(outcome(op, 'PendingImport'), `KMSInvalidStateException: ${ARN} is pending import.`);
+    assert.equal(outcome(op, 'Unavailable'), `KMSInvalidStateException: ${ARN} is unavailable.`);
+    assert.equal(outcome(op, 'Creating'), `KMSInvalidStateException: ${ARN} is creating.`);
+  }
+});
+
+test('EnableKey and DisableKey succeed on Unavailable keys and refuse pending deletion', () => {
+  for (const op of ['EnableKey', 'DisableKey'] as const) {
+    assert.equal(outcome(op, 'Enabled'), 'ok');
+    assert.equal(outcome(op, 'Disabled'), 'ok');
+    assert.equal(outcome(op, 'Unavailable'), 'ok');
+    assert.match(outcome(op, 'PendingDeletion'), /^KMSInvalidStateException: .* is pending deletion\.$/);
+    assert.match(outcome(op, 'Updating'), /is updating\.$/);
+  }
+});
+
+test('CancelKeyDeletion works only on keys pending deletion', () => {
+  for (const state of STATES) {
+    const expected = state === 'PendingDeletion' || state === 'PendingReplicaDeletion' ? 'ok' : `KMSInvalidStateException: ${ARN} is not pending deletion.`;
+    assert.equal(outcome('CancelKeyDeletion', state), expected, state);
+  }
+});
+
+test('ScheduleKeyDeletion works in every state but pending deletion and updating', () => {
+  for (const state of ['Enabled', 'Disabled', 'PendingImport', 'Unavailable', 'Creating'] as const) {
+    assert.equal(outcome('ScheduleKeyDeletion', state), 'ok', state);
+  }
+  assert.match(outcome('ScheduleKeyDeletion', 'PendingDeletion'), /is pending deletion\.$/);
+});
+
+test('rotation of a disabled key is DisabledException; of a key in a custom key store, unsupported', () => {
+  assert.throws(() => checkKeyState('EnableKeyRotation', 'Disabled', ARN), DisabledException);
+  assert.throws(() => checkKeyState('EnableKeyRotation', 'Unavailable', ARN), UnsupportedOperationException);
+  assert.throws(() => checkKeyState('RotateKeyOnDemand', 'PendingDeletion', ARN), KMSInvalidStateException);
+});
+
+test('tags, descriptions and aliases cannot change while a key is pending deletion', () => {
+  for (const op of ['TagResource', 'UntagResource', 'UpdateKeyDescription', 'CreateAlias'] as const) {
+    assert.equal(outcome(op, 'Disabled'), 'ok');
+    assert.match(outcome(op, 'PendingDeletion'), /^KMSInvalidStateException/);
+  }
+});
+
+test('every rule in the table names a real key state', () => {
+  for (const [op, rules] of Object.entries(KEY_STATE_RULES)) {
+    for (const state of Object.keys(rules)) assert.ok(STATES.includes(state as KeyState), `${op}: ${state}`);
+  }
+});

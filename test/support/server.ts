@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root, found from this compiled file (dist/test/support). */
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const BIN = join(ROOT, 'bin', 'keywarden');
+
+export interface TestServer {
+  url: string;
+  port: number;
+  dataDir: string;
+  /** Everything the server wrote to stdout and stderr so far. */
+  output(): string;
+  /** Stops the server (SIGTERM) and waits for it to exit; returns its exit code. */
+  stop(): Promise<number | null>;
+  /** Stops and starts the server again on the same data directory and port. */
+  restart(): Promise<void>;
+  /** Stops the server and removes its data directory. */
+  dispose(): Promise<void>;
+}
+
+export interface ServerOptions {
+  args?: string[];
+  allowClockControl?: boolean;
+  dataDir?: string;
+}
+
+/** Starts `keywarden serve` on a free loopback port with a fresh data directory. */
+export async function startServer(opts: ServerOptions = {}): Promise<TestServer> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'keywarden-test-'));
+  const extra = [...(opts.args ?? []), ...(opts.allowClockControl ? ['--allow-clock-control'] : [])];
+  let port = 0;
+  let child: ChildProcess;
+  let log = '';
+
+  const launch = async () => {
+    child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--data-dir', dataDir, ...extra], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, KEYWARDEN_ROOT_KEY: '' },
+    });
+    const url = await new Promise<string>((resolveUrl, reject) => {
+      const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${log}`)), 20_000);
+      const onData = (chunk: Buffer) => {
+        log += chunk.toString();
+        const m = /listening on (http:\/\/\S+)/.exec(log);
+        if (m) {
+          clearTimeout(timer);
+          resolveUrl(m[1]!);
+        }
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', (c: Buffer) => (log += c.toString()));
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`server exited with ${code} before listening:\n${log}`));
+      });
+    });
+    port = Number(new URL(url).port);
+    return url;
+  };
+
+  let url = await launch();
+  const stop = () =>
+    new Promise<number | null>((done) => {
+      if (child.exitCode !== null || child.signalCode !== null) return done(child.exitCode);
+      child.once('exit', (code) => done(code));
+      child.kill('SIGTERM');
+    });
+
+  return {
+    get url() {
+      return url;
+    },
+    get port() {
+      return port;
+    },
+    dataDir,
+    output: () => log,
+    stop,
+    async restart() {
+      await stop();
+      url = await launch();
+    },
+    async dispose() {
+      await stop();
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
