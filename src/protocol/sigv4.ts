@@ -59,6 +59,7 @@ interface Credential {
 interface Claim {
   credential: Credential;
   signedHeaders: string;
+  signedHeaderNames: string[];
   signature: string;
   amzDate: string;
   signedAt: number;
@@ -98,10 +99,9 @@ export function verifySigV4(req: SignedRequest, secretOf: SecretLookup, nowMs: n
     throw new UnrecognizedClientException('The security token included in the request is invalid.');
   }
 
-  const signedHeaderNames = claim.signedHeaders.split(';');
   const canonicalWithoutPayload =
     `${req.method}\n${canonicalUri(path)}\n${canonicalQuery(params, claim.presigned)}\n` +
-    `${canonicalHeaders(req.headers, signedHeaderNames)}\n${claim.signedHeaders}\n`;
+    `${canonicalHeaders(req.headers, claim.signedHeaderNames)}\n${claim.signedHeaders}\n`;
   const key = signingKey(secret, credential);
   const provided = Buffer.from(claim.signature);
 
@@ -221,10 +221,11 @@ function finishClaim(
     );
   }
   // Without a signed host a signature could be replayed against any endpoint sharing the key.
-  if (!signedHeaders.split(';').includes('host')) {
+  const signedHeaderNames = signedHeaders.split(';');
+  if (!signedHeaderNames.includes('host')) {
     throw new IncompleteSignatureException("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
   }
-  return { credential, signedHeaders, signature, amzDate, signedAt, expiresSeconds, presigned };
+  return { credential, signedHeaders, signedHeaderNames, signature, amzDate, signedAt, expiresSeconds, presigned };
 }
 
 function parseCredential(text: string): Credential {
@@ -312,7 +313,11 @@ function normalizeSpace(value: string): string {
 /** The payload hashes the client may have signed with, most likely first. */
 function payloadHashes(req: SignedRequest, presigned: boolean): readonly string[] {
   const declared = headerValue(req.headers, 'x-amz-content-sha256');
-  if (declared === UNSIGNED_PAYLOAD) return [UNSIGNED_PAYLOAD];
+  if (declared === UNSIGNED_PAYLOAD) {
+    // Only a presigned URL may leave the body unsigned; a KMS request's body is what it asks for.
+    if (presigned) return [UNSIGNED_PAYLOAD];
+    throw new InvalidSignatureException('UNSIGNED-PAYLOAD is not accepted for this service; sign the request body.');
+  }
   const actual = sha256Hex(req.body);
   // The declared hash stands in for the body in the signature, so it must be the body's.
   if (declared !== undefined && declared !== actual) {
