@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { KeyRecord, Scope } from '../kms/key.js';
+import type { KmsStore } from '../kms/repository.js';
+
+/**
+ * The contract every KmsStore implementation keeps. Each implementation's test file calls this
+ * with a factory for an empty store.
+ */
+export function kmsStoreContract(name: string, open: () => Promise<KmsStore>): void {
+  const A: Scope = { accountId: '111122223333', region: 'us-east-1' };
+  const B: Scope = { accountId: '444455556666', region: 'us-east-1' };
+  const WEST: Scope = { accountId: '111122223333', region: 'us-west-2' };
+
+  const key = (scope: Scope, keyId: string, extra: Partial<KeyRecord> = {}): KeyRecord => ({
+    ...scope,
+    keyId,
+    createdAt: 1_000,
+    description: '',
+    keyUsage: 'ENCRYPT_DECRYPT',
+    keySpec: 'SYMMETRIC_DEFAULT',
+    origin: 'AWS_KMS',
+    state: 'Enabled',
+    policy: '{}',
+    tags: [],
+    rotation: { enabled: false },
+    materials: [{ version: 1, materialId: 'ab'.repeat(32), wrapped: 'AAAA', createdAt: 1_000 }],
+    ...extra,
+  });
+
+  const withStore = (title: string, body: (s: KmsStore) => Promise<void>) =>
+    test(`${name}: ${title}`, async () => {
+      const store = await open();
+      try {
+        await body(store);
+      } finally {
+        await store.close();
+      }
+    });
+
+  withStore('keys are scoped to account and region, and found by id in any scope', async (s) => {
+    await s.keys.insert(key(A, 'k1', { description: 'first' }));
+    assert.equal((await s.keys.get(A, 'k1'))?.description, 'first');
+    assert.equal(await s.keys.get(B, 'k1'), undefined);
+    assert.equal(await s.keys.get(WEST, 'k1'), undefined);
+    assert.equal((await s.keys.findById('k1'))?.accountId, A.accountId);
+    assert.equal(await s.keys.findById('nope'), undefined);
+  });
+
+  withStore('update is atomic: a throwing change writes nothing', async (s) => {
+    await s.keys.insert(key(A, 'k1'));
+    const updated = await s.keys.update(A, 'k1', (k) => ({ ...k, state: 'Disabled' }));
+    assert.equal(updated?.state, 'Disabled');
+    await assert.rejects(
+      s.keys.update(A, 'k1', () => {
+        throw new Error('refused');
+      }),
+      /refused/,
+    );
+    assert.equal((await s.keys.get(A, 'k1'))?.state, 'Disabled');
+    assert.equal(await s.keys.update(B, 'k1', (k) => k), undefined);
+  });
+
+  withStore('list pages in a stable order within one scope', async (s) => {
+    for (const id of ['k3', 'k1', 'k2', 'k4']) await s.keys.insert(key(A, id));
+    await s.keys.insert(key(B, 'k0'));
+    const first = await s.keys.list(A, 3);
+    assert.deepEqual(first.items.map((k) => k.keyId), ['k1', 'k2', 'k3']);
+    assert.ok(first.next);
+    const second = await s.keys.list(A, 3, first.next);
+    assert.deepEqual(second.items.map((k) => k.keyId), ['k4']);
+    assert.equal(second.next, undefined);
+  });
+
+  withStore('due deletions and rotations are found across scopes', async (s) => {
+    await s.keys.insert(key(A, 'due', { state: 'PendingDeletion', deletionDate: 5_000 }));
+    await s.keys.insert(key(B, 'later', { state: 'PendingDeletion', deletionDate: 9_000 }));
+    await s.keys.insert(key(A, 'rot', { rotation: { enabled: true, periodDays: 90, nextRotationAt: 4_000 } }));
+    assert.deepEqual((await s.keys.dueForDeletion(5_000)).map((k) => k.keyId), ['due']);
+    assert.deepEqual((await s.keys.dueForDeletion(10_000)).map((k) => k.keyId).sort(), ['due', 'later']);
+    assert.deepEqual((await s.keys.dueForRotation(4_000)).map((k) => k.keyId), ['rot']);
+    await s.keys.update(A, 'rot', (k) => ({ ...k, rotation: { enabled: false } }));
+    assert.deepEqual(await s.keys.dueForRotation(10_000), []);
+  });
+
+  withStore('aliases: unique per scope, retarget, list by key, removed with their key', async (s) => {
+    await s.keys.insert(key(A, 'k1'));
+    await s.keys.insert(key(A, 'k2'));
+    const alias = { ...A, aliasName: 'alias/x', targetKeyId: 'k1', createdAt: 1, updatedAt: 1 };
+    assert.equal(await s.aliases.insert(alias), true);
+    assert.equal(await s.aliases.insert({ ...alias, targetKeyId: 'k2' }), false);
+    assert.equal(await s.aliases.insert({ ...alias, ...B }), true);
+    assert.equal(await s.aliases.insert({ ...alias, aliasName: 'alias/y', targetKeyId: 'k2' }), true);
+    assert.equal(await s.aliases.retarget(A, 'alias/x', 'k2', 7), true);
+    assert.equal((await s.aliases.get(A, 'alias/x'))?.updatedAt, 7);
+    assert.deepEqual((await s.aliases.list(A, 10, undefined, 'k2')).items.map((a) => a.aliasName), ['alias/x', 'alias/y']);
+    await s.keys.remove(A, 'k2');
+    assert.equal(await s.keys.get(A, 'k2'), undefined);
+    assert.deepEqual((await s.aliases.list(A, 10)).items, []);
+    assert.equal((await s.aliases.list(B, 10)).items.length, 1);
+    assert.equal(await s.aliases.remove(A, 'alias/x'), false);
+  });
+
+  withStore('settings keep the last value', async (s) => {
+    assert.equal(await s.settings.get('clock.offsetMs'), undefined);
+    await s.settings.set('clock.offsetMs', '5');
+    await s.settings.set('clock.offsetMs', '6');
+    assert.equal(await s.settings.get('clock.offsetMs'), '6');
+  });
+}
