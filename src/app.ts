@@ -49,7 +49,7 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
   const kms = createKmsServices(deps);
 
   const reportError = (err: unknown) => log(`keywarden: background task failed: ${(err as Error)?.stack ?? err}`);
-  const maintenance = new Maintenance([() => deleteDueKeys(deps)], reportError);
+  const maintenance = new Maintenance([() => deleteDueKeys(deps), () => kms.rotation.rotateDue()], reportError);
   const admin: AdminApp = {
     clock,
     allowClockControl: opts.allowClockControl ?? false,

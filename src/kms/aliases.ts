@@ -1,17 +1,10 @@
-import { AwsError } from '../core/aws-error.js';
 import { ValidationException } from '../core/common-errors.js';
 import type { Caller, KmsDeps } from './context.js';
-import { AlreadyExistsException, NotFoundException } from './errors.js';
+import { AlreadyExistsException, NotAuthorizedException, NotFoundException } from './errors.js';
 import { aliasArn, type Scope } from './key.js';
 import { resolveKey } from './key-resolver.js';
 import type { KeyService } from './keys.js';
 import type { AliasRecord, Page } from './repository.js';
-
-/**
- * What AWS answers for an alias name under `alias/aws/`. The KMS service model does not list this
- * error, but the service sends it (with an empty message), so the wire must carry this __type.
- */
-export class NotAuthorizedException extends AwsError {}
 
 /** An alias together with its ARN, which every response that names an alias carries. */
 export interface AliasView {
@@ -92,7 +85,7 @@ function checkPrefix(aliasName: string): void {
 /** The rules for a name that CreateAlias or UpdateAlias would store. */
 function checkWritableName(aliasName: string): void {
   checkPrefix(aliasName);
-  if (aliasName.startsWith(RESERVED)) throw new NotAuthorizedException('');
+  if (aliasName.startsWith(RESERVED)) throw new NotAuthorizedException(`${aliasName} is reserved: alias names beginning with alias/aws/ belong to AWS managed keys.`);
   // The model's pattern admits ':', but KMS refuses it in a name it would store: it is the ARN separator.
   if (aliasName.includes(':')) throw new ValidationException(`${aliasName} contains invalid characters for an alias`);
 }

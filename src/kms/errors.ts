@@ -37,6 +37,8 @@ export class KMSInvalidStateException extends AwsError {}
 export class KeyUnavailableException extends AwsServerError {}
 export class LimitExceededException extends AwsError {}
 export class MalformedPolicyDocumentException extends AwsError {}
+/** Not in the KMS model, but what KMS answers for names under the reserved `alias/aws/` prefix. */
+export class NotAuthorizedException extends AwsError {}
 export class NotFoundException extends AwsError {}
 export class TagException extends AwsError {}
 export class UnsupportedOperationException extends AwsError {}

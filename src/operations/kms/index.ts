@@ -4,24 +4,33 @@ import type { KmsServices } from '../../kms/services.js';
 import type { ServiceModel } from '../../protocol/model.js';
 import { operationMap, type ServiceDefinition } from '../../protocol/service.js';
 import { cancelKeyDeletion } from './cancel-key-deletion.js';
+import { createAlias } from './create-alias.js';
 import { createKey } from './create-key.js';
 import { decrypt } from './decrypt.js';
+import { deleteAlias } from './delete-alias.js';
 import { describeKey } from './describe-key.js';
 import { disableKey } from './disable-key.js';
+import { disableKeyRotation } from './disable-key-rotation.js';
 import { enableKey } from './enable-key.js';
+import { enableKeyRotation } from './enable-key-rotation.js';
 import { encrypt } from './encrypt.js';
 import { generateDataKey } from './generate-data-key.js';
 import { generateDataKeyWithoutPlaintext } from './generate-data-key-without-plaintext.js';
 import { generateRandom } from './generate-random.js';
 import { getKeyPolicy } from './get-key-policy.js';
+import { getKeyRotationStatus } from './get-key-rotation-status.js';
+import { listAliases } from './list-aliases.js';
 import { listKeyPolicies } from './list-key-policies.js';
+import { listKeyRotations } from './list-key-rotations.js';
 import { listKeys } from './list-keys.js';
 import { listResourceTags } from './list-resource-tags.js';
 import { putKeyPolicy } from './put-key-policy.js';
 import { reEncrypt } from './re-encrypt.js';
+import { rotateKeyOnDemand } from './rotate-key-on-demand.js';
 import { scheduleKeyDeletion } from './schedule-key-deletion.js';
 import { tagResource } from './tag-resource.js';
 import { untagResource } from './untag-resource.js';
+import { updateAlias } from './update-alias.js';
 import { updateKeyDescription } from './update-key-description.js';
 
 export const kmsService: ServiceDefinition<KmsServices> = {
@@ -54,7 +63,16 @@ export const kmsService: ServiceDefinition<KmsServices> = {
     generateDataKeyWithoutPlaintext,
     generateRandom,
     // Aliases
+    createAlias,
+    updateAlias,
+    deleteAlias,
+    listAliases,
     // Rotation
+    enableKeyRotation,
+    disableKeyRotation,
+    getKeyRotationStatus,
+    rotateKeyOnDemand,
+    listKeyRotations,
   ]),
   notImplemented: (operation) =>
     new UnsupportedOperationException(`Keywarden does not implement the KMS operation ${operation} yet.`),

@@ -1,0 +1,185 @@
+import { DAY_MS } from '../core/clock.js';
+import { ValidationException } from '../core/common-errors.js';
+import type { Caller, KmsDeps } from './context.js';
+import { InvalidMarkerException, LimitExceededException, UnsupportedOperationException } from './errors.js';
+import { currentMaterial, type KeyMaterial, type KeyRecord, type RotationType } from './key.js';
+import { resolveKey } from './key-resolver.js';
+import { checkKeyState, type KeyStateOperation } from './key-state.js';
+import type { KeyService, KeyView } from './keys.js';
+import type { Page } from './repository.js';
+
+export const DEFAULT_ROTATION_DAYS = 365;
+const MIN_PERIOD = 90;
+const MAX_PERIOD = 2560;
+/** AWS's on-demand rotation quota per key; unlike its other quotas it cannot be raised. */
+export const MAX_ON_DEMAND_ROTATIONS = 25;
+
+export interface RotationStatus {
+  view: KeyView;
+  enabled: boolean;
+  periodDays?: number;
+  nextRotationAt?: number;
+}
+
+export type KeyMaterialState = 'CURRENT' | 'NON_CURRENT';
+
+/** One key material as ListKeyRotations reports it. */
+export interface RotationEntry {
+  keyArn: string;
+  materialId: string;
+  state: KeyMaterialState;
+  /** Absent for the key's first material, which no rotation made. */
+  rotatedAt?: number;
+  rotationType?: RotationType;
+}
+
+/**
+ * Rotation of key material: the automatic schedule, on-demand rotations and their history. Every
+ * rotation adds a material version and never removes one, so ciphertexts made before it still
+ * decrypt: a ciphertext names the version that sealed it.
+ */
+export class RotationService {
+  constructor(
+    private readonly deps: KmsDeps,
+    private readonly keys: KeyService,
+  ) {}
+
+  async enable(caller: Caller, keyId: string, periodDays = DEFAULT_ROTATION_DAYS): Promise<KeyView> {
+    checkPeriod(periodDays);
+    // The period counts from this call, also when it only changes the period of an enabled schedule.
+    const next = this.deps.clock.now() + periodDays * DAY_MS;
+    return this.change(caller, keyId, 'EnableKeyRotation', (k) => ({
+      ...k,
+      rotation: { enabled: true, periodDays, nextRotationAt: next },
+    }));
+  }
+
+  disable(caller: Caller, keyId: string): Promise<KeyView> {
+    return this.change(caller, keyId, 'DisableKeyRotation', (k) => ({ ...k, rotation: { enabled: false } }));
+  }
+
+  async status(caller: Caller, keyId: string): Promise<RotationStatus> {
+    const view = await this.keys.usable(caller, keyId, 'GetKeyRotationStatus', 'keyOnly');
+    checkRotatable(view);
+    const { rotation } = view.key;
+    // AWS reports rotation as off while a key waits for deletion, and restores it if deletion is cancelled.
+    if (!rotation.enabled || view.state === 'PendingDeletion') return { view, enabled: false };
+    return { view, enabled: true, periodDays: rotation.periodDays, nextRotationAt: rotation.nextRotationAt };
+  }
+
+  /**
+   * Rotates now. The rotation completes within the call, so GetKeyRotationStatus never shows one in
+   * progress and ConflictException cannot arise. The automatic schedule is left as it was.
+   */
+  rotateOnDemand(caller: Caller, keyId: string): Promise<KeyView> {
+    const now = this.deps.clock.now();
+    return this.change(caller, keyId, 'RotateKeyOnDemand', (k, view) => {
+      const used = k.materials.filter((m) => m.rotationType === 'ON_DEMAND').length;
+      if (used >= MAX_ON_DEMAND_ROTATIONS) {
+        throw new LimitExceededException(
+          `${view.arn} has reached the limit of ${MAX_ON_DEMAND_ROTATIONS} on-demand rotations for a KMS key.`,
+        );
+      }
+      return this.withNewMaterial(k, 'ON_DEMAND', now);
+    });
+  }
+
+  /**
+   * The key's materials in the order they became current. By default only those that rotations
+   * made (ROTATIONS_ONLY); `includeFirst` adds the original material (ALL_KEY_MATERIAL).
+   */
+  async listRotations(caller: Caller, keyId: string, limit: number, after?: string, includeFirst = false): Promise<Page<RotationEntry>> {
+    // The key-state table has no row of its own for ListKeyRotations; it answers like GetKeyRotationStatus.
+    const view = await this.keys.usable(caller, keyId, 'GetKeyRotationStatus', 'keyOnly');
+    checkRotatable(view);
+    const from = after === undefined ? 0 : parseCursor(after);
+    const current = currentMaterial(view.key).version;
+    const listed = view.key.materials.filter((m) => (includeFirst || m.rotationType !== undefined) && m.version > from);
+    const items = listed.slice(0, limit).map((m) => entry(view.arn, m, current));
+    const last = items.length ? listed[items.length - 1]! : undefined;
+    return { items, next: listed.length > limit && last ? String(last.version) : undefined };
+  }
+
+  /**
+   * Automatic rotation of every key whose rotation date has passed; a maintenance task. A key that
+   * is not Enabled keeps its date and rotates as soon as it is enabled again, as AWS does.
+   */
+  async rotateDue(): Promise<number> {
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    let rotated = 0;
+    for (const due of await store.keys.dueForRotation(now)) {
+      const updated = await store.keys.update(due, due.keyId, (k) => {
+        // Decided again inside the transaction: another node or a concurrent call may have rotated,
+        // disabled or rescheduled the key since the query.
+        const { rotation } = k;
+        if (!rotation.enabled || rotation.nextRotationAt === undefined || rotation.nextRotationAt > now) return k;
+        if (this.keys.view(k).state !== 'Enabled') return k;
+        const period = rotation.periodDays ?? DEFAULT_ROTATION_DAYS;
+        // One rotation per due date, and the next one a full period after it actually happened: a
+        // clock moved years ahead does not replay every missed rotation.
+        const next = this.withNewMaterial(k, 'AUTOMATIC', now);
+        return { ...next, rotation: { ...rotation, nextRotationAt: now + period * DAY_MS } };
+      });
+      if (updated && updated.materials.length > due.materials.length) rotated++;
+    }
+    return rotated;
+  }
+
+  private withNewMaterial(key: KeyRecord, rotationType: RotationType, now: number): KeyRecord {
+    const material = this.deps.vault.newMaterial(key.keyId, currentMaterial(key).version + 1, now);
+    return { ...key, materials: [...key.materials, { ...material, rotationType }] };
+  }
+
+  /** Reads, checks and changes one key in one transaction, so a state change cannot slip between. */
+  private async change(
+    caller: Caller,
+    keyId: string,
+    operation: KeyStateOperation,
+    apply: (key: KeyRecord, view: KeyView) => KeyRecord,
+  ): Promise<KeyView> {
+    const found = await resolveKey(this.deps.store, caller, keyId, 'keyOnly', operation);
+    const updated = await this.deps.store.keys.update(found, found.keyId, (current) => {
+      const view = this.keys.view(current);
+      checkKeyState(operation, view.state, view.arn);
+      checkRotatable(view);
+      return apply(current, view);
+    });
+    // The key vanished between resolve and update: answer as if it had never been there.
+    return this.keys.view(updated ?? (await resolveKey(this.deps.store, caller, keyId, 'keyOnly', operation)));
+  }
+}
+
+/**
+ * Rotation exists only for keys whose material KMS generated and holds itself: not for imported
+ * material, nor for keys in a custom key store. (Every key here is symmetric, the other condition.)
+ */
+function checkRotatable({ key, arn }: KeyView): void {
+  if (key.origin !== 'AWS_KMS' || key.customKeyStoreId !== undefined) {
+    throw new UnsupportedOperationException(`${arn} origin is ${key.origin} which is not valid for this operation.`);
+  }
+}
+
+function checkPeriod(days: number): void {
+  if (days < MIN_PERIOD || days > MAX_PERIOD) {
+    const bound = days < MIN_PERIOD ? `greater than or equal to ${MIN_PERIOD}` : `less than or equal to ${MAX_PERIOD}`;
+    throw new ValidationException(
+      `1 validation error detected: Value '${days}' at 'rotationPeriodInDays' failed to satisfy constraint: Member must have value ${bound}`,
+    );
+  }
+}
+
+function parseCursor(after: string): number {
+  const version = Number(after);
+  if (!Number.isSafeInteger(version) || version < 0) throw new InvalidMarkerException('Invalid marker.');
+  return version;
+}
+
+function entry(keyArn: string, m: KeyMaterial, current: number): RotationEntry {
+  const e: RotationEntry = { keyArn, materialId: m.materialId, state: m.version === current ? 'CURRENT' : 'NON_CURRENT' };
+  if (m.rotationType !== undefined) {
+    e.rotatedAt = m.createdAt;
+    e.rotationType = m.rotationType;
+  }
+  return e;
+}
