@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { OffsetClock } from './core/clock.js';
 import { Maintenance } from './core/maintenance.js';
 import { secureRandom } from './core/random.js';
+import { Sealer } from './core/sealer.js';
 import type { KmsDeps } from './kms/context.js';
 import { deleteDueKeys } from './kms/deletion.js';
 import { KeyVault } from './kms/key-vault.js';
@@ -13,7 +14,8 @@ import { kmsService } from './operations/kms/index.js';
 import { Credentials, DEV_PRINCIPAL } from './protocol/credentials.js';
 import { createApiHandler } from './protocol/server.js';
 import { loadRootKey } from './storage/root-key.js';
-import { openSqliteStore } from './storage/sqlite/sqlite-store.js';
+import { openDatabase } from './storage/sqlite/database.js';
+import { kmsStoreOn } from './storage/sqlite/sqlite-store.js';
 
 export interface KeywardenOptions {
   host: string;
@@ -42,9 +44,11 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const credentials = opts.credentialsFile ? Credentials.fromFile(opts.credentialsFile) : new Credentials([DEV_PRINCIPAL]);
   const rootKey = loadRootKey({ dataDir: opts.dataDir, file: opts.rootKeyFile, value: opts.rootKey });
-  const store = openSqliteStore(join(opts.dataDir, 'keywarden.db'));
+  const sealer = new Sealer(rootKey, secureRandom);
+  const db = openDatabase(join(opts.dataDir, 'keywarden.db'));
+  const store = kmsStoreOn(db);
   const clock = new OffsetClock(Number((await store.settings.get(CLOCK_OFFSET)) ?? 0));
-  const deps: KmsDeps = { store, clock, random: secureRandom, vault: new KeyVault(rootKey, secureRandom) };
+  const deps: KmsDeps = { store, clock, random: secureRandom, vault: new KeyVault(sealer, secureRandom) };
   rootKey.fill(0);
   const kms = createKmsServices(deps);
 
@@ -82,7 +86,7 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
         server.close(() => resolve());
         server.closeIdleConnections();
       });
-      await store.close();
+      db.close();
     },
   };
 }

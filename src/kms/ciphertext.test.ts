@@ -1,3 +1,4 @@
+import { Sealer } from '../core/sealer.js';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
@@ -35,7 +36,7 @@ test('the canonical context ignores key order and distinguishes every context', 
 });
 
 test('a sealed blob opens only with its context, and any changed byte fails', () => {
-  const vault = new KeyVault(randomBytes(32), secureRandom);
+  const vault = new KeyVault(new Sealer(randomBytes(32), secureRandom), secureRandom);
   const material = vault.newMaterial(KEY_ID, 1, 0);
   const plaintext = Buffer.from('attack at dawn');
   const blob = vault.encrypt(KEY_ID, material, plaintext, { purpose: 'test' });
@@ -51,8 +52,8 @@ test('a sealed blob opens only with its context, and any changed byte fails', ()
 });
 
 test('material wrapped under one root key does not open under another', () => {
-  const a = new KeyVault(randomBytes(32), secureRandom);
-  const b = new KeyVault(randomBytes(32), secureRandom);
+  const a = new KeyVault(new Sealer(randomBytes(32), secureRandom), secureRandom);
+  const b = new KeyVault(new Sealer(randomBytes(32), secureRandom), secureRandom);
   const material = a.newMaterial(KEY_ID, 1, 0);
   assert.throws(() => b.encrypt(KEY_ID, material, Buffer.from('x')));
 });

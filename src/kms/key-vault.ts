@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, type KeyObject, createSecretKey } from 'node:crypto';
 import type { Random } from '../core/random.js';
+import type { Sealer } from '../core/sealer.js';
 import { InvalidCiphertextException } from './errors.js';
 import { canonicalContext, encodeHeader, IV_LENGTH, parseCiphertext, TAG_LENGTH } from './ciphertext.js';
 import type { KeyMaterial } from './key.js';
@@ -12,18 +13,17 @@ const CACHE_LIMIT = 10_000;
  * the hot path (Encrypt, Decrypt) does one AES-GCM operation, not two.
  */
 export class KeyVault {
-  private readonly root: KeyObject;
   private readonly cache = new Map<string, KeyObject>();
 
-  constructor(rootKey: Buffer, private readonly random: Random) {
-    if (rootKey.length !== 32) throw new Error('the root key must be 32 bytes');
-    this.root = createSecretKey(rootKey);
-  }
+  constructor(
+    private readonly sealer: Sealer,
+    private readonly random: Random,
+  ) {}
 
   /** New random AES-256 material for a key, wrapped for storage. */
   newMaterial(keyId: string, version: number, now: number): KeyMaterial {
     const material = this.random.bytes(32);
-    const wrapped = this.seal(this.root, material, Buffer.from(`${keyId}/${version}`));
+    const wrapped = this.sealer.seal(material, `${keyId}/${version}`);
     material.fill(0);
     return { version, materialId: this.random.bytes(32).toString('hex'), wrapped: wrapped.toString('base64'), createdAt: now };
   }
@@ -56,26 +56,12 @@ export class KeyVault {
     const id = `${keyId}/${material.version}`;
     let key = this.cache.get(id);
     if (key) return key;
-    const raw = this.open(this.root, Buffer.from(material.wrapped, 'base64'), Buffer.from(id));
+    const raw = this.sealer.open(Buffer.from(material.wrapped, 'base64'), id);
     key = createSecretKey(raw);
     raw.fill(0);
     if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(id, key);
     return key;
-  }
-
-  private seal(key: KeyObject, data: Buffer, aad: Buffer): Buffer {
-    const iv = this.random.bytes(IV_LENGTH);
-    const cipher = createCipheriv('aes-256-gcm', key, iv);
-    cipher.setAAD(aad);
-    return Buffer.concat([iv, cipher.update(data), cipher.final(), cipher.getAuthTag()]);
-  }
-
-  private open(key: KeyObject, sealed: Buffer, aad: Buffer): Buffer {
-    const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV_LENGTH));
-    decipher.setAAD(aad);
-    decipher.setAuthTag(sealed.subarray(sealed.length - TAG_LENGTH));
-    return Buffer.concat([decipher.update(sealed.subarray(IV_LENGTH, sealed.length - TAG_LENGTH)), decipher.final()]);
   }
 }
 

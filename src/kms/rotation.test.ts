@@ -1,3 +1,4 @@
+import { Sealer } from '../core/sealer.js';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -36,7 +37,7 @@ describe('RotationService', () => {
       store: openSqliteStore(':memory:'),
       clock: { now: () => t },
       random: secureRandom,
-      vault: new KeyVault(randomBytes(32), secureRandom),
+      vault: new KeyVault(new Sealer(randomBytes(32), secureRandom), secureRandom),
     };
     keys = new KeyService(deps);
     crypto = new CryptoService(deps, keys);

@@ -1,29 +1,50 @@
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { KeyRecord, Scope } from '../../kms/key.js';
 import type { AliasRecord, AliasRepository, KeyRepository, KmsStore, Page, SettingsRepository } from '../../kms/repository.js';
+import { type Db, openDatabase } from './database.js';
 import { migrate } from './schema.js';
 
-type Db = Database.Database;
+const KMS_MIGRATIONS = [
+  `CREATE TABLE keys (
+     key_id TEXT PRIMARY KEY,
+     account_id TEXT NOT NULL,
+     region TEXT NOT NULL,
+     deletion_at INTEGER,
+     rotation_at INTEGER,
+     doc TEXT NOT NULL
+   );
+   CREATE INDEX keys_scope ON keys (account_id, region, key_id);
+   CREATE INDEX keys_deletion ON keys (deletion_at) WHERE deletion_at IS NOT NULL;
+   CREATE INDEX keys_rotation ON keys (rotation_at) WHERE rotation_at IS NOT NULL;
+   CREATE TABLE aliases (
+     account_id TEXT NOT NULL,
+     region TEXT NOT NULL,
+     alias_name TEXT NOT NULL,
+     key_id TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL,
+     PRIMARY KEY (account_id, region, alias_name)
+   );
+   CREATE INDEX aliases_key ON aliases (key_id);
+   CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+];
+
+/** A KmsStore on its own database file (tests use ':memory:'). */
+export function openSqliteStore(file: string): KmsStore {
+  const db = openDatabase(file);
+  return { ...kmsStoreOn(db), close: async () => void db.close() };
+}
 
 /**
- * The embedded store: one SQLite file in WAL mode with synchronous=FULL, so a write the service
- * acknowledged survives a crash. better-sqlite3 is synchronous; the async port costs one microtask.
+ * The KMS tables on a shared database. better-sqlite3 is synchronous; the async port costs one
+ * microtask. `close` is the database owner's business, so this one does nothing.
  */
-export function openSqliteStore(file: string): KmsStore {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  migrate(db);
+export function kmsStoreOn(db: Db): KmsStore {
+  migrate(db, 'kms', KMS_MIGRATIONS);
   return {
     keys: new SqliteKeys(db),
     aliases: new SqliteAliases(db),
     settings: new SqliteSettings(db),
-    close: async () => void db.close(),
+    close: async () => {},
   };
 }
 
