@@ -19,6 +19,8 @@ export function parseKeyIdentifier(scope: Scope, identifier: string): Parsed {
     if (identifier.startsWith('arn:')) throw new NotFoundException(`Invalid arn ${identifier}`);
     return { kind: 'key', keyId: identifier, scope };
   }
+  // A key ARN names its region; KMS answers a request in one region for an ARN of another like this.
+  if (m[1] !== scope.region) throw new NotFoundException(`Invalid arn ${m[1]}`);
   const target: Scope = { region: m[1]!, accountId: m[2]! };
   const resource = m[3]!;
   if (resource.startsWith('alias/')) return { kind: 'alias', aliasName: resource, scope: target };

@@ -39,7 +39,7 @@ export class Credentials {
     } catch (e) {
       throw new Error(`cannot read credentials file ${path}: ${(e as Error).message}`);
     }
-    const list = (doc as { credentials?: unknown }).credentials;
+    const list = typeof doc === 'object' && doc !== null ? (doc as { credentials?: unknown }).credentials : undefined;
     if (!Array.isArray(list) || list.length === 0) {
       throw new Error(`credentials file ${path} must hold {"credentials": [ ... ]} with at least one entry`);
     }
