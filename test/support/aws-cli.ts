@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 export const TEST_ENV = {
   AWS_ACCESS_KEY_ID: 'test',
@@ -26,11 +26,39 @@ export function aws(endpoint: string, args: string[], env: Record<string, string
     encoding: 'utf8',
     timeout: 60_000,
   });
-  let json: unknown;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, json: parseJson(r.stdout) };
+}
+
+/** Runs a command without blocking, so independent calls can overlap; optional text on stdin. */
+export function run(
+  command: string,
+  args: string[],
+  opts: { env?: Record<string, string>; input?: string; cwd?: string } = {},
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: opts.cwd,
+      env: { ...process.env, ...TEST_ENV, ...opts.env },
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr, json: parseJson(stdout) }));
+    if (opts.input !== undefined) child.stdin!.end(opts.input);
+  });
+}
+
+/** `aws --endpoint-url URL --output json <args>`, without blocking. */
+export const awsAsync = (endpoint: string, args: string[], env: Record<string, string> = {}) =>
+  run('aws', ['--endpoint-url', endpoint, '--output', 'json', ...args], { env });
+
+function parseJson(text: string): unknown {
   try {
-    json = r.stdout.trim() ? JSON.parse(r.stdout) : undefined;
+    return text.trim() ? JSON.parse(text) : undefined;
   } catch {
-    json = undefined;
+    return undefined;
   }
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr, json };
 }
