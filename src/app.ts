@@ -5,16 +5,25 @@ import { OffsetClock } from './core/clock.js';
 import { Maintenance } from './core/maintenance.js';
 import { secureRandom } from './core/random.js';
 import { Sealer } from './core/sealer.js';
+import type { ClusterStore } from './cluster/repository.js';
+import { clusterMaintenanceTasks, createClusterServices } from './cluster/services.js';
+import { createHsmServices } from './cluster/hsm-services.js';
+import { SoftwareEngine } from './engines/software.js';
+import { hsmService } from './operations/hsm/index.js';
+import { DEFAULT_TIMINGS, type ClusterTimings } from './cluster/transitions.js';
 import type { KmsDeps } from './kms/context.js';
 import { deleteDueKeys } from './kms/deletion.js';
 import { KeyVault } from './kms/key-vault.js';
 import { createKmsServices } from './kms/services.js';
 import { adminService, type AdminApp } from './operations/admin/index.js';
+import { cloudHsmService } from './operations/cloudhsmv2/index.js';
 import { kmsService } from './operations/kms/index.js';
 import { Credentials, DEV_PRINCIPAL } from './protocol/credentials.js';
 import { createApiHandler } from './protocol/server.js';
 import { loadRootKey } from './storage/root-key.js';
+import { clusterRepositoriesOn } from './storage/sqlite/cluster-store.js';
 import { openDatabase } from './storage/sqlite/database.js';
+import { hsmStoreOn } from './storage/sqlite/hsm-store.js';
 import { kmsStoreOn } from './storage/sqlite/sqlite-store.js';
 
 export interface KeywardenOptions {
@@ -27,6 +36,10 @@ export interface KeywardenOptions {
   rootKey?: string;
   /** How often background work (deletions, rotations) runs. */
   maintenanceIntervalMs?: number;
+  /** How long CloudHSM's asynchronous transitions take (cluster creation, HSMs, backups). */
+  clusterTimings?: ClusterTimings;
+  /** Sessions each ACTIVE HSM holds at once (logins and in-flight cryptographic calls). */
+  hsmSessionsPerHsm?: number;
   log?: (line: string) => void;
 }
 
@@ -51,19 +64,42 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
   const deps: KmsDeps = { store, clock, random: secureRandom, vault: new KeyVault(sealer, secureRandom) };
   rootKey.fill(0);
   const kms = createKmsServices(deps);
+  const clusterStore: ClusterStore = { ...clusterRepositoriesOn(db), ...hsmStoreOn(db) };
+  const cluster = createClusterServices({
+    store: clusterStore,
+    clock,
+    random: secureRandom,
+    sealer,
+    timings: opts.clusterTimings ?? DEFAULT_TIMINGS,
+  });
+  const hsm = createHsmServices({
+    ...clusterStore,
+    clusters: cluster.clusters,
+    engine: new SoftwareEngine(sealer, secureRandom),
+    clock,
+    random: secureRandom,
+    activate: (scope, clusterId) => cluster.clusters.activate(scope, clusterId),
+    sessionsPerHsm: opts.hsmSessionsPerHsm,
+  });
 
   const reportError = (err: unknown) => log(`keywarden: background task failed: ${(err as Error)?.stack ?? err}`);
-  const maintenance = new Maintenance([() => deleteDueKeys(deps), () => kms.rotation.rotateDue()], reportError);
+  const maintenance = new Maintenance(
+    [() => deleteDueKeys(deps), () => kms.rotation.rotateDue(), ...clusterMaintenanceTasks(cluster)],
+    reportError,
+  );
   const admin: AdminApp = {
     clock,
     allowClockControl: opts.allowClockControl ?? false,
     saveClockOffset: (ms) => store.settings.set(CLOCK_OFFSET, String(ms)),
     maintenance,
+    cluster,
   };
 
   const handler = createApiHandler({
     services: [
       { def: kmsService, app: kms },
+      { def: cloudHsmService, app: cluster },
+      { def: hsmService, app: hsm },
       { def: adminService, app: admin },
     ],
     credentials,

@@ -1,16 +1,36 @@
 import { parseArgs, UsageError } from './args.js';
 import { clock, CLIENT_FLAGS } from './clock.js';
+import { cloudhsmCliCommand } from './cloudhsm-cli.js';
+import { cloudhsmMgmtUtilCommand } from './cloudhsm-mgmt-util.js';
+import { keyMgmtUtilCommand } from './key-mgmt-util.js';
+import { cluster } from './cluster.js';
+import { network } from './network.js';
 import { serve, SERVE_FLAGS } from './serve.js';
 
 const USAGE = `Usage: keywarden <command> [options]
 
 Commands:
   serve [--host 127.0.0.1] [--port 4599] [--data-dir ./.keywarden] [--credentials FILE]
-        [--root-key-file FILE] [--allow-clock-control]
+        [--root-key-file FILE] [--allow-clock-control] [--cluster-delay-ms 2000]
+        [--hsm-sessions 1024]
                               run the service
   clock show                  print the service's clock
   clock advance DURATION      move the service's clock forward (30d, 12h, 90s); needs a service
                               started with --allow-clock-control
+  network list                the subnets of the account's VPC (one per Availability Zone at first)
+  network create-subnet --availability-zone AZ [--free-addresses N]
+  network delete-subnet --subnet-id ID
+  network set-free-addresses --subnet-id ID --count N
+  cluster backup --cluster-id ID
+                              take a CloudHSM cluster backup now
+  cloudhsm-cli --cluster-id ID
+                              the CloudHSM CLI (cluster activate, login, user …, key list/delete)
+  cloudhsm_mgmt_util --cluster-id ID
+                              the older CloudHSM Management Utility (loginHSM, changePswd, listUsers)
+  key_mgmt_util --cluster-id ID
+                              the older Key Management Utility (loginHSM, findKey, deleteKey)
+                              These three read commands from a terminal or one per line from
+                              standard input; a login lasts until 'logout', even after the tool exits.
 
 Commands that talk to a running service take --endpoint URL (or KEYWARDEN_ENDPOINT, default
 http://127.0.0.1:4599), sign with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (default test / test),
@@ -25,6 +45,16 @@ async function main(argv: string[]): Promise<number> {
       return -1;
     case 'clock':
       return clock(parseArgs(rest, CLIENT_FLAGS));
+    case 'network':
+      return network(parseArgs(rest, CLIENT_FLAGS));
+    case 'cluster':
+      return cluster(parseArgs(rest, CLIENT_FLAGS));
+    case 'cloudhsm-cli':
+      return cloudhsmCliCommand(parseArgs(rest, CLIENT_FLAGS));
+    case 'cloudhsm_mgmt_util':
+      return cloudhsmMgmtUtilCommand(parseArgs(rest, CLIENT_FLAGS));
+    case 'key_mgmt_util':
+      return keyMgmtUtilCommand(parseArgs(rest, CLIENT_FLAGS));
     case undefined:
     case 'help':
     case '--help':

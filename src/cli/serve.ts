@@ -1,5 +1,6 @@
 import { startKeywarden } from '../app.js';
-import { type Args, portOption, stringOption } from './args.js';
+import { timingsOf } from '../cluster/transitions.js';
+import { type Args, portOption, stringOption, UsageError } from './args.js';
 
 export const SERVE_FLAGS = new Set(['allow-clock-control']);
 
@@ -15,6 +16,8 @@ export async function serve(args: Args): Promise<void> {
     allowClockControl: args.options.get('allow-clock-control') === true,
     rootKeyFile: stringOption(args, 'root-key-file'),
     rootKey: process.env.KEYWARDEN_ROOT_KEY,
+    clusterTimings: clusterDelay(args),
+    hsmSessionsPerHsm: hsmSessions(args),
   });
   const out = process.stdout;
   out.write(`Keywarden is listening on ${running.url} (data in ${dataDir})\n`);
@@ -36,4 +39,21 @@ export async function serve(args: Args): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** `--cluster-delay-ms N`: how long CloudHSM's asynchronous transitions take (0 in most tests). */
+function clusterDelay(args: Args) {
+  const v = stringOption(args, 'cluster-delay-ms');
+  if (v === undefined) return undefined;
+  const ms = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(ms)) throw new UsageError(`--cluster-delay-ms must be a whole number of milliseconds, not '${v}'.`);
+  return timingsOf(ms);
+}
+
+/** `--hsm-sessions N`: how many sessions each HSM holds at once (default 1024). */
+function hsmSessions(args: Args) {
+  const v = stringOption(args, 'hsm-sessions');
+  if (v === undefined) return undefined;
+  if (!/^[1-9]\d{0,6}$/.test(v)) throw new UsageError(`--hsm-sessions must be a whole number of sessions per HSM (1 or more), not '${v}'.`);
+  return Number(v);
 }

@@ -93,12 +93,16 @@ export interface ClusterRecord extends Scope {
 export type HsmRole = 'admin' | 'crypto-user' | 'unactivated-admin' | 'appliance';
 
 export interface HsmUser {
+  /** The user id that cloudhsm_mgmt_util and key_mgmt_util show (1 is the first admin, 2 app_user). */
+  userId: number;
   /** Lower case: usernames are case-insensitive. */
   username: string;
   role: HsmRole;
   /** scrypt$<salt b64>$<hash b64> */
   passwordHash: string;
+  /** Consecutive failed logins since the last successful one or password change. */
   failedLogins: number;
+  /** Set by the fifth consecutive failure; only a new password (set by an admin) clears it. */
   locked: boolean;
 }
 

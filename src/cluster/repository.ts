@@ -9,7 +9,18 @@ export interface Page<T> {
   next?: string;
 }
 
+/** A scope's VPC and the subnets it starts with. */
+export interface NetworkSetup {
+  vpcId: string;
+  subnets: Subnet[];
+}
+
 export interface SubnetRepository {
+  /**
+   * The scope's VPC id. The first call for a scope stores what `create` returns (the VPC and its
+   * default subnets) atomically; later calls return the stored id, even if every subnet is gone.
+   */
+  initNetwork(scope: Scope, create: () => NetworkSetup): Promise<string>;
   insert(subnet: Subnet): Promise<void>;
   get(scope: Scope, subnetId: string): Promise<Subnet | undefined>;
   list(scope: Scope): Promise<Subnet[]>;

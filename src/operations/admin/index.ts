@@ -5,6 +5,12 @@ import { UnknownOperationException } from '../../protocol/errors.js';
 import { operationMap, type Operation, type ServiceDefinition } from '../../protocol/service.js';
 import { parseDuration } from '../../core/duration.js';
 import { epochSeconds } from '../wire.js';
+import type { ClusterServices } from '../../cluster/services.js';
+import { backupCluster } from './backup-cluster.js';
+import { createSubnet } from './create-subnet.js';
+import { deleteSubnet } from './delete-subnet.js';
+import { listSubnets } from './list-subnets.js';
+import { setFreeAddresses } from './set-free-addresses.js';
 
 /** Keywarden's own control plane, on the same endpoint, for the `keywarden` CLI. */
 export interface AdminApp {
@@ -12,6 +18,8 @@ export interface AdminApp {
   allowClockControl: boolean;
   saveClockOffset(offsetMs: number): Promise<void>;
   maintenance: Maintenance;
+  /** The network and cluster side, for `keywarden network …` and `keywarden cluster backup`. */
+  cluster: ClusterServices;
 }
 
 const getClock: Operation<AdminApp> = {
@@ -43,6 +51,6 @@ export const adminService: ServiceDefinition<AdminApp> = {
   targetPrefix: 'KeywardenAdmin',
   signingName: 'keywarden',
   messageMember: 'message',
-  operations: operationMap([getClock, advanceClock]),
+  operations: operationMap([getClock, advanceClock, listSubnets, createSubnet, deleteSubnet, setFreeAddresses, backupCluster]),
   notImplemented: (op) => new UnknownOperationException(`Operation ${op} is not known.`),
 };
