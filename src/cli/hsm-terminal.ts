@@ -93,6 +93,11 @@ class TtyTerminal implements Terminal {
   ) {
     this.out = new MutableOutput(output);
     this.rl = createInterface({ input, output: this.out, terminal: true, historySize: 200 });
+    // Ctrl-C ends the tool like the end of input (a held session stays open, as after quit).
+    this.rl.on('SIGINT', () => {
+      this.output.write('\n');
+      this.rl.close();
+    });
     this.lines = this.rl[Symbol.asyncIterator]();
   }
 
