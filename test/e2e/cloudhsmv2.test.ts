@@ -409,10 +409,12 @@ describe('CloudHSM v2 through the JavaScript SDK: what AWS refuses', () => {
       CloudHsmInvalidRequestException,
       /no active HSM/,
     );
+    // Taken before the second subnet exists in that AZ, so it is the default one.
+    const defaultA = subnetIn('us-east-1a');
     const extra = keywarden('network', 'create-subnet', '--availability-zone', 'us-east-1a', '--json');
     const sameAz = (extra.json as { Subnet: WireSubnet }).Subnet.SubnetId;
     await rejects(
-      sdk.send(new CreateClusterCommand({ HsmType: 'hsm2m.medium', SubnetIds: [subnetIn('us-east-1a'), sameAz] })),
+      sdk.send(new CreateClusterCommand({ HsmType: 'hsm2m.medium', SubnetIds: [defaultA, sameAz] })),
       CloudHsmInvalidRequestException,
       /only one subnet per Availability Zone/,
     );
