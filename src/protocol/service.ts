@@ -10,6 +10,11 @@ export interface CallContext {
   accessKeyId: string;
   sourceIp: string;
   userAgent: string;
+  /**
+   * Filled in by a handler with what the audit record of this call should carry beyond its
+   * parameters (for a key in a custom key store: `customKeyStoreId`, `backingKey`).
+   */
+  additionalEventData?: Record<string, unknown>;
 }
 
 export type Handler<App> = (input: any, ctx: CallContext, app: App) => unknown | Promise<unknown>;
