@@ -18,7 +18,7 @@ export class Sealer {
   }
 
   seal(data: Buffer, aad: string): Buffer {
-    const iv = this.random.bytes(IV);
+    const iv = this.random.nonce(IV);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     cipher.setAAD(Buffer.from(aad));
     return Buffer.concat([iv, cipher.update(data), cipher.final(), cipher.getAuthTag()]);

@@ -29,7 +29,7 @@ export class KeyVault {
   }
 
   encrypt(keyId: string, material: KeyMaterial, plaintext: Buffer, context?: Record<string, string>): Buffer {
-    const iv = this.random.bytes(IV_LENGTH);
+    const iv = this.random.nonce(IV_LENGTH);
     const header = encodeHeader({ keyId, materialVersion: material.version, iv });
     const cipher = createCipheriv('aes-256-gcm', this.unwrap(keyId, material), iv);
     const aad = canonicalContext(context);

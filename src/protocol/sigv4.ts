@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import {
   IncompleteSignatureException,
@@ -349,8 +349,9 @@ function signingKey(secret: string, credential: Credential): Buffer {
   return key;
 }
 
+// The one-shot form skips creating a Hash object: measurably cheaper on the per-request path.
 function sha256Hex(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
+  return hash('sha256', data, 'hex');
 }
 
 /** RFC 3986: everything but unreserved characters is percent-encoded. */

@@ -63,6 +63,11 @@ class SqliteKeys implements KeyRepository {
   private readonly dueDeletionStmt;
   private readonly dueRotationStmt;
   private readonly updateTx;
+  /**
+   * Every request that uses a key reads it, so parsed records are kept in memory. Only this
+   * process writes this database, and every write goes through this class, so the cache is exact.
+   */
+  private readonly cache = new RecordCache();
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
@@ -89,18 +94,26 @@ class SqliteKeys implements KeyRepository {
 
   async insert(key: KeyRecord): Promise<void> {
     this.insertStmt.run(columns(key));
+    this.cache.set(key);
   }
 
   async get(scope: Scope, keyId: string): Promise<KeyRecord | undefined> {
-    return parse(this.getStmt.get(keyId, scope.accountId, scope.region));
+    const key = await this.findById(keyId);
+    return key && key.accountId === scope.accountId && key.region === scope.region ? key : undefined;
   }
 
   async findById(keyId: string): Promise<KeyRecord | undefined> {
-    return parse(this.byIdStmt.get(keyId));
+    const cached = this.cache.get(keyId);
+    if (cached) return cached;
+    const key = parse(this.byIdStmt.get(keyId));
+    if (key) this.cache.set(key);
+    return key;
   }
 
   async update(scope: Scope, keyId: string, change: (key: KeyRecord) => KeyRecord): Promise<KeyRecord | undefined> {
-    return this.updateTx.immediate(scope, keyId, change);
+    const next = this.updateTx.immediate(scope, keyId, change);
+    if (next) this.cache.set(next);
+    return next;
   }
 
   async remove(_scope: Scope, keyId: string): Promise<void> {
@@ -108,6 +121,7 @@ class SqliteKeys implements KeyRepository {
       this.removeAliasesStmt.run(keyId);
       this.removeStmt.run(keyId);
     })();
+    this.cache.delete(keyId);
   }
 
   async list(scope: Scope, limit: number, after = ''): Promise<Page<KeyRecord>> {
@@ -123,6 +137,34 @@ class SqliteKeys implements KeyRepository {
   async dueForRotation(now: number): Promise<KeyRecord[]> {
     return this.dueRotationStmt.all(now).map((r) => JSON.parse(r.doc) as KeyRecord);
   }
+}
+
+const CACHE_LIMIT = 10_000;
+
+/** Parsed key records by key id, frozen so that no caller can change what others will read. */
+class RecordCache {
+  private readonly byId = new Map<string, KeyRecord>();
+
+  get(keyId: string): KeyRecord | undefined {
+    return this.byId.get(keyId);
+  }
+
+  set(key: KeyRecord): void {
+    if (!this.byId.has(key.keyId) && this.byId.size >= CACHE_LIMIT) this.byId.delete(this.byId.keys().next().value!);
+    this.byId.set(key.keyId, deepFreeze(key));
+  }
+
+  delete(keyId: string): void {
+    this.byId.delete(keyId);
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 function columns(key: KeyRecord) {
