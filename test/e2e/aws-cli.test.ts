@@ -7,17 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { awsAsync, type CliResult } from '../support/aws-cli.js';
 import { startServer, type TestServer } from '../support/server.js';
+import { ACCOUNT, keyArn, aliasArn, b64, nowSeconds, assertNear, kmsCli } from '../support/kms-cli.js';
 
-const ACCOUNT = '111122223333';
-const REGION = 'us-east-1';
-const ARN_PREFIX = `arn:aws:kms:${REGION}:${ACCOUNT}`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const HEX64 = /^[0-9a-f]{64}$/;
 const DAY = 86_400;
 
 let server: TestServer;
 let work: string;
-let fileCount = 0;
+const { kms, kmsFails, fileb } = kmsCli(() => server.url, () => work);
+const awsCli = (args: string[]) => awsAsync(server.url, args);
 
 before(async () => {
   server = await startServer();
@@ -29,43 +28,11 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-const awsCli = (args: string[]) => awsAsync(server.url, args);
 
-/** `aws kms …` that must succeed; returns its JSON output ({} for commands that print nothing). */
-async function kms(...args: string[]): Promise<any> {
-  const r = await awsCli(['kms', ...args]);
-  assert.equal(r.status, 0, `aws kms ${args.join(' ')} exited ${r.status}:\n${r.stderr}`);
-  return r.json ?? {};
-}
 
-/** `aws kms …` that must fail with `errorType` from `operation`; returns the error message. */
-async function kmsFails(operation: string, errorType: string, ...args: string[]): Promise<string> {
-  const r = await awsCli(['kms', ...args]);
-  assert.notEqual(r.status, 0, `aws kms ${args.join(' ')} should have failed, printed:\n${r.stdout}`);
-  // With max attempts 1 the CLI adds "(reached max retries: 0)" before the colon.
-  const m = /An error occurred \(([^)]+)\) when calling the (\w+) operation(?: \(reached max retries: \d+\))?: ?(.*)$/s.exec(r.stderr.trim());
-  assert.ok(m, `not an AWS service error on stderr:\n${r.stderr}`);
-  assert.equal(m[2], operation, r.stderr);
-  assert.equal(m[1], errorType, `expected ${errorType}, got:\n${r.stderr}`);
-  return m[3]!.trim();
-}
 
-/** Writes bytes to a temp file and returns the `fileb://` argument the AWS CLI v1 wants for blobs. */
-function fileb(bytes: Buffer | string): string {
-  const path = join(work, `blob-${++fileCount}.bin`);
-  writeFileSync(path, bytes);
-  return `fileb://${path}`;
-}
 
-const b64 = (s: string) => Buffer.from(s, 'base64');
-const keyArn = (id: string) => `${ARN_PREFIX}:key/${id}`;
-const aliasArn = (name: string) => `${ARN_PREFIX}:${name}`;
-const nowSeconds = () => Date.now() / 1000;
 
-function assertNear(actual: unknown, expected: number, toleranceSeconds: number, what: string) {
-  assert.equal(typeof actual, 'number', `${what} should be an epoch-seconds number, got ${JSON.stringify(actual)}`);
-  assert.ok(Math.abs((actual as number) - expected) <= toleranceSeconds, `${what} ${actual} is not within ${toleranceSeconds}s of ${expected}`);
-}
 
 
 async function createKey(...args: string[]): Promise<string> {

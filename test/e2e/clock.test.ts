@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, type CliResult } from '../support/aws-cli.js';
 import { BIN, ROOT, startServer, type TestServer } from '../support/server.js';
+import { keyArn, aliasArn, b64, nowSeconds, assertNear, kmsCli } from '../support/kms-cli.js';
 
-const ARN_PREFIX = 'arn:aws:kms:us-east-1:111122223333';
 const DAY = 86_400;
 
 /** The service under test, started with --allow-clock-control. */
@@ -16,7 +16,7 @@ let server: TestServer;
 /** A second service started without it: the flag's absence is what is under test there. */
 let plain: TestServer;
 let work: string;
-let files = 0;
+const { kms, kmsFails, fileb } = kmsCli(() => server.url, () => work);
 
 before(async () => {
   [server, plain] = await Promise.all([startServer({ allowClockControl: true }), startServer()]);
@@ -31,37 +31,10 @@ after(async () => {
 /** `node bin/keywarden <args>`, as a user runs it. */
 const keywarden = (...args: string[]) => run(process.execPath, [BIN, ...args], { cwd: ROOT });
 
-async function kms(...args: string[]): Promise<any> {
-  const r = await run('aws', ['--endpoint-url', server.url, '--output', 'json', 'kms', ...args]);
-  assert.equal(r.status, 0, `aws kms ${args.join(' ')} exited ${r.status}:\n${r.stderr}`);
-  return r.json ?? {};
-}
 
-async function kmsFails(operation: string, errorType: string, ...args: string[]): Promise<string> {
-  const r = await run('aws', ['--endpoint-url', server.url, '--output', 'json', 'kms', ...args]);
-  assert.notEqual(r.status, 0, `aws kms ${args.join(' ')} should have failed, printed:\n${r.stdout}`);
-  const m = /An error occurred \(([^)]+)\) when calling the (\w+) operation(?: \(reached max retries: \d+\))?: ?(.*)$/s.exec(r.stderr.trim());
-  assert.ok(m, `not an AWS service error on stderr:\n${r.stderr}`);
-  assert.equal(m[2], operation, r.stderr);
-  assert.equal(m[1], errorType, `expected ${errorType}, got:\n${r.stderr}`);
-  return m[3]!.trim();
-}
 
-function fileb(bytes: Buffer | string): string {
-  const path = join(work, `blob-${++files}.bin`);
-  writeFileSync(path, bytes);
-  return `fileb://${path}`;
-}
 
-const b64 = (s: string) => Buffer.from(s, 'base64');
-const keyArn = (id: string) => `${ARN_PREFIX}:key/${id}`;
-const aliasArn = (name: string) => `${ARN_PREFIX}:${name}`;
-const nowSeconds = () => Date.now() / 1000;
 
-function assertNear(actual: unknown, expected: number, toleranceSeconds: number, what: string) {
-  assert.equal(typeof actual, 'number', `${what} should be epoch seconds, got ${JSON.stringify(actual)}`);
-  assert.ok(Math.abs((actual as number) - expected) <= toleranceSeconds, `${what} ${actual} is not within ${toleranceSeconds}s of ${expected}`);
-}
 
 /** `keywarden clock show --json`: exactly one line holding one JSON object. */
 async function clockShow(target: TestServer) {

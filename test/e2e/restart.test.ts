@@ -6,10 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { awsAsync, type CliResult } from '../support/aws-cli.js';
 import { startServer, type TestServer } from '../support/server.js';
+import { b64, kmsCli } from '../support/kms-cli.js';
 
 let server: TestServer;
 let work: string;
-let files = 0;
+const { kms, fileb } = kmsCli(() => server.url, () => work);
+const awsCli = (args: string[]) => awsAsync(server.url, args);
 
 before(async () => {
   server = await startServer();
@@ -21,21 +23,9 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-const awsCli = (args: string[]) => awsAsync(server.url, args);
 
-async function kms(...args: string[]): Promise<any> {
-  const r = await awsCli(['kms', ...args]);
-  assert.equal(r.status, 0, `aws kms ${args.join(' ')} exited ${r.status}:\n${r.stderr}`);
-  return r.json ?? {};
-}
 
-function fileb(bytes: Buffer | string): string {
-  const path = join(work, `blob-${++files}.bin`);
-  writeFileSync(path, bytes);
-  return `fileb://${path}`;
-}
 
-const b64 = (s: string) => Buffer.from(s, 'base64');
 
 /** What a user can read about the keys through the API: every key's metadata, and the parts each one exercises. */
 async function readAll() {
