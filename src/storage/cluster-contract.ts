@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import type { BackupRecord, ClusterRecord, Hsm, Scope, Subnet } from '../cluster/model.js';
 import type { ClusterStore } from '../cluster/repository.js';
+import { storeCase } from './contract-harness.js';
 
 export type ClusterRepositoryUnderTest = Pick<ClusterStore, 'subnets' | 'clusters' | 'backups'> & { close(): Promise<void> };
 
@@ -68,15 +68,7 @@ export function clusterRepositoriesContract(name: string, open: () => Promise<Cl
     ...extra,
   });
 
-  const withRepos = (title: string, body: (r: ClusterRepositoryUnderTest) => Promise<void>) =>
-    test(`${name}: ${title}`, async () => {
-      const repos = await open();
-      try {
-        await body(repos);
-      } finally {
-        await repos.close();
-      }
-    });
+  const withRepos = storeCase(name, open);
 
   withRepos('initNetwork stores the VPC and its subnets once per scope', async (r) => {
     let calls = 0;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import type { KeyRecord, Scope } from '../kms/key.js';
 import type { KmsStore } from '../kms/repository.js';
+import { storeCase } from './contract-harness.js';
 
 /**
  * The contract every KmsStore implementation keeps. Each implementation's test file calls this
@@ -28,15 +28,7 @@ export function kmsStoreContract(name: string, open: () => Promise<KmsStore>): v
     ...extra,
   });
 
-  const withStore = (title: string, body: (s: KmsStore) => Promise<void>) =>
-    test(`${name}: ${title}`, async () => {
-      const store = await open();
-      try {
-        await body(store);
-      } finally {
-        await store.close();
-      }
-    });
+  const withStore = storeCase(name, open);
 
   withStore('keys are scoped to account and region, and found by id in any scope', async (s) => {
     await s.keys.insert(key(A, 'k1', { description: 'first' }));
@@ -99,6 +91,19 @@ export function kmsStoreContract(name: string, open: () => Promise<KmsStore>): v
     assert.deepEqual((await s.aliases.list(A, 10)).items, []);
     assert.equal((await s.aliases.list(B, 10)).items.length, 1);
     assert.equal(await s.aliases.remove(A, 'alias/x'), false);
+  });
+
+  withStore('keys of a custom key store are found by the store id, in any state and across scopes', async (s) => {
+    await s.keys.insert(key(A, 'k1', { origin: 'AWS_CLOUDHSM', customKeyStoreId: 'cks-1234567890abcdef0', materials: [] }));
+    await s.keys.insert(key(A, 'k2', { origin: 'AWS_CLOUDHSM', customKeyStoreId: 'cks-1234567890abcdef0', state: 'PendingDeletion', deletionDate: 9 }));
+    await s.keys.insert(key(B, 'k3', { origin: 'AWS_CLOUDHSM', customKeyStoreId: 'cks-00000000000000000' }));
+    await s.keys.insert(key(A, 'k4'));
+    assert.deepEqual((await s.keys.inCustomKeyStore('cks-1234567890abcdef0')).map((k) => k.keyId), ['k1', 'k2']);
+    await s.keys.update(A, 'k1', (k) => ({ ...k, backingKey: { backingKeyId: 'ab', keyHandle: 7, missing: true } }));
+    assert.equal((await s.keys.inCustomKeyStore('cks-1234567890abcdef0'))[0]?.backingKey?.missing, true);
+    await s.keys.remove(A, 'k2');
+    assert.deepEqual((await s.keys.inCustomKeyStore('cks-1234567890abcdef0')).map((k) => k.keyId), ['k1']);
+    assert.deepEqual(await s.keys.inCustomKeyStore('cks-ffffffffffffffff0'), []);
   });
 
   withStore('settings keep the last value', async (s) => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import type { ClusterContent, HsmSession } from '../cluster/model.js';
 import type { ContentRepository, SessionRepository } from '../cluster/repository.js';
+import { storeCase } from './contract-harness.js';
 
 export interface OpenedHsmStore {
   contents: ContentRepository;
@@ -30,15 +30,7 @@ export function hsmStoreContract(name: string, open: () => Promise<OpenedHsmStor
     ...extra,
   });
 
-  const withStore = (title: string, body: (s: OpenedHsmStore) => Promise<void>) =>
-    test(`${name}: ${title}`, async () => {
-      const store = await open();
-      try {
-        await body(store);
-      } finally {
-        await store.close();
-      }
-    });
+  const withStore = storeCase(name, open);
 
   withStore('contents: put replaces, get returns a copy, remove forgets', async ({ contents }) => {
     assert.equal(await contents.get('cluster-a'), undefined);
