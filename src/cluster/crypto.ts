@@ -24,10 +24,15 @@ export interface Sealed {
 export class ClusterCrypto {
   constructor(private readonly deps: { contents: ClusterContents; sessions: HsmSessions; engine: HsmEngine; random: Random }) {}
 
-  /** AES-GCM under the key object whose `id` attribute is `objectId` (hex). */
-  async encrypt(scope: Scope, clusterId: string, sessionId: string, objectId: string, plaintext: Buffer, aad: Buffer = Buffer.alloc(0)): Promise<Sealed> {
+  /**
+   * AES-GCM under the key object whose `id` attribute is `objectId` (hex). The IV is the caller's
+   * when given, as a PKCS#11 caller passes it in the mechanism parameters (KMS does, so that the
+   * IV can sit in its authenticated ciphertext header); otherwise the HSM picks a random one.
+   */
+  async encrypt(scope: Scope, clusterId: string, sessionId: string, objectId: string, plaintext: Buffer, aad: Buffer = Buffer.alloc(0), iv?: Buffer): Promise<Sealed> {
+    if (iv !== undefined && iv.length !== IV_BYTES) throw new HsmInvalidRequest('INVALID_INPUT', `An AES-GCM IV is ${IV_BYTES} bytes long, not ${iv.length}.`);
     const { cluster, key } = await this.usable(scope, clusterId, sessionId, objectId);
-    const iv = this.deps.random.bytes(IV_BYTES);
+    iv ??= this.deps.random.bytes(IV_BYTES);
     const out = await this.deps.sessions.withOperation(cluster, () => this.deps.engine.encrypt(ref(key), plaintext, iv, aad));
     return { iv, ciphertext: out.ciphertext, tag: out.tag };
   }
@@ -57,6 +62,11 @@ export class ClusterCrypto {
     const user = content.users.find((u) => u.username === session.username);
     if (!user || user.role !== 'crypto-user') {
       throw new HsmAccessDenied('PERMISSION_DENIED', `Only a crypto user can use keys; this session is ${session.username} (${user?.role ?? 'deleted'}).`);
+    }
+    // A user locked by failed logins elsewhere cannot use keys through a session it already holds
+    // either: how the KMS error "the kmsuser is locked out" arises while a key store is connected.
+    if (user.locked) {
+      throw new HsmAccessDenied('USER_LOCKED_OUT', `${user.username} is locked after too many failed logins; an admin must set a new password (user change-password) to unlock it.`);
     }
     const id = objectId.toLowerCase().replace(/^0x/, '');
     const key = content.keys.find((k) => k.id === id);

@@ -6,7 +6,7 @@ import { InvalidCiphertextException } from './errors.js';
  *   offset  size  field
  *   0       1     format version, 0x01
  *   1       16    key id (the UUID's 16 bytes)
- *   17      4     key material version, unsigned big-endian
+ *   17      4     key material version, unsigned big-endian (0: the backing key in a custom key store's cluster)
  *   21      12    AES-GCM initialisation vector
  *   33      n     AES-256-GCM ciphertext
  *   33+n    16    AES-GCM authentication tag
@@ -19,6 +19,11 @@ export const HEADER_LENGTH = 33;
 export const IV_LENGTH = 12;
 export const TAG_LENGTH = 16;
 export const OVERHEAD = HEADER_LENGTH + TAG_LENGTH;
+/**
+ * The material version of every ciphertext made with a key in a custom key store. Such a key has
+ * one material, its backing key in the cluster, and is never rotated; its own versions start at 1.
+ */
+export const CLUSTER_MATERIAL_VERSION = 0;
 
 export interface CiphertextHeader {
   keyId: string;

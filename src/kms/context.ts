@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
+import type { CustomKeyStorePort } from './custom-key-store-port.js';
 import type { Scope } from './key.js';
 import type { KeyVault } from './key-vault.js';
 import type { KmsStore } from './repository.js';
@@ -15,4 +16,6 @@ export interface KmsDeps {
   clock: Clock;
   random: Random;
   vault: KeyVault;
+  /** Custom key stores (keystores/ implements the port); none when absent. */
+  customKeyStores?: CustomKeyStorePort;
 }

@@ -1,12 +1,8 @@
 import { ValidationException } from '../core/common-errors.js';
 import type { Caller, KmsDeps } from './context.js';
-import {
-  CustomKeyStoreNotFoundException,
-  DryRunOperationException,
-  IncorrectKeyException,
-  InvalidKeyUsageException,
-} from './errors.js';
-import { parseCiphertext } from './ciphertext.js';
+import { BackingKeyNotFound, type CustomKeyStorePort, noCustomKeyStores } from './custom-key-store-port.js';
+import { DryRunOperationException, IncorrectKeyException, InvalidKeyUsageException, KMSInvalidStateException } from './errors.js';
+import { canonicalContext, CLUSTER_MATERIAL_VERSION, encodeHeader, IV_LENGTH, parseCiphertext, type ParsedCiphertext } from './ciphertext.js';
 import { currentMaterial, keyArn, type KeyRecord } from './key.js';
 import { checkKeyState, type KeyStateOperation } from './key-state.js';
 import { denied } from './key-resolver.js';
@@ -23,13 +19,14 @@ interface CryptoOptions {
 export interface Sealed {
   view: KeyView;
   ciphertext: Buffer;
-  materialId: string;
+  /** Absent for keys in a custom key store, which have no KeyMaterialId. */
+  materialId?: string;
 }
 
 export interface Opened {
   view: KeyView;
   plaintext: Buffer;
-  materialId: string;
+  materialId?: string;
 }
 
 export interface DataKeyRequest extends CryptoOptions {
@@ -38,12 +35,20 @@ export interface DataKeyRequest extends CryptoOptions {
   context?: EncryptionContext;
 }
 
-/** Symmetric cryptography with KMS keys: the hot path of the service. */
+/**
+ * Symmetric cryptography with KMS keys: the hot path of the service. Keys whose material KMS
+ * holds encrypt here; keys in a custom key store encrypt in their store's cluster with the
+ * backing key, in the same ciphertext format (docs/ciphertext.md).
+ */
 export class CryptoService {
   constructor(
     private readonly deps: KmsDeps,
     private readonly keys: KeyService,
   ) {}
+
+  private get stores(): CustomKeyStorePort {
+    return this.deps.customKeyStores ?? noCustomKeyStores;
+  }
 
   async encrypt(caller: Caller, keyId: string, plaintext: Buffer, context?: EncryptionContext, opts: CryptoOptions = {}): Promise<Sealed> {
     const view = await this.usableForEncryption(caller, keyId, 'Encrypt', opts);
@@ -63,7 +68,7 @@ export class CryptoService {
   ): Promise<{ opened: Opened; sealed: Sealed }> {
     const opened = await this.open(caller, 'ReEncrypt', blob, source.context, source.keyId, { algorithm: source.algorithm });
     const target = await this.usableForEncryption(caller, destination.keyId, 'ReEncrypt', { algorithm: destination.algorithm, dryRun });
-    const sealed = this.seal(target, opened.plaintext, destination.context);
+    const sealed = await this.seal(target, opened.plaintext, destination.context);
     opened.plaintext.fill(0);
     return { opened, sealed };
   }
@@ -72,16 +77,20 @@ export class CryptoService {
     const length = dataKeyLength(req);
     const view = await this.usableForEncryption(caller, keyId, operation, req);
     const plaintext = this.deps.random.bytes(length);
-    return { ...this.seal(view, plaintext, req.context), plaintext };
+    try {
+      return { ...(await this.seal(view, plaintext, req.context)), plaintext };
+    } catch (err) {
+      plaintext.fill(0);
+      throw err;
+    }
   }
 
-  generateRandom(numberOfBytes: number | undefined, customKeyStoreId?: string): Buffer {
-    if (customKeyStoreId !== undefined) {
-      throw new CustomKeyStoreNotFoundException(`Custom key store '${customKeyStoreId}' does not exist.`);
-    }
+  /** Random bytes from the service, or with `customKeyStoreId` from that store's cluster. */
+  async generateRandom(caller: Caller, numberOfBytes: number | undefined, customKeyStoreId?: string): Promise<Buffer> {
     if (numberOfBytes === undefined) {
       throw new ValidationException('1 validation error detected: Value null at \'numberOfBytes\' failed to satisfy constraint: Member must not be null');
     }
+    if (customKeyStoreId !== undefined) return this.stores.random(caller, customKeyStoreId, numberOfBytes);
     return this.deps.random.bytes(numberOfBytes);
   }
 
@@ -92,10 +101,48 @@ export class CryptoService {
     return view;
   }
 
-  private seal(view: KeyView, plaintext: Buffer, context?: EncryptionContext): Sealed {
+  private async seal(view: KeyView, plaintext: Buffer, context?: EncryptionContext): Promise<Sealed> {
+    if (view.key.customKeyStoreId !== undefined) return { view, ciphertext: await this.sealInCluster(view, plaintext, context) };
     const material = currentMaterial(view.key);
     const ciphertext = this.deps.vault.encrypt(view.key.keyId, material, plaintext, context);
     return { view, ciphertext, materialId: material.materialId };
+  }
+
+  /** The same blob layout, material version 0: the backing key computes the GCM body and tag. */
+  private async sealInCluster(view: KeyView, plaintext: Buffer, context: EncryptionContext | undefined): Promise<Buffer> {
+    const iv = this.deps.random.bytes(IV_LENGTH);
+    const header = encodeHeader({ keyId: view.key.keyId, materialVersion: CLUSTER_MATERIAL_VERSION, iv });
+    const out = await this.inCluster(view, (storeId, backingKeyId) =>
+      this.stores.encrypt(view.key, storeId, backingKeyId, plaintext, iv, associatedData(header, context)),
+    );
+    return Buffer.concat([header, out.ciphertext, out.tag]);
+  }
+
+  private openInCluster(view: KeyView, parsed: ParsedCiphertext, context: EncryptionContext | undefined): Promise<Buffer> {
+    const sealed = { ciphertext: parsed.body, tag: parsed.tag, iv: parsed.iv };
+    return this.inCluster(view, (storeId, backingKeyId) =>
+      this.stores.decrypt(view.key, storeId, backingKeyId, sealed, associatedData(parsed.header, context)),
+    );
+  }
+
+  /**
+   * Runs a call against the key's backing key. When the cluster no longer holds it, the key is
+   * marked at once (it shows Unavailable until the store's health check finds the material again)
+   * rather than waiting for the next health check.
+   */
+  private async inCluster<T>(view: KeyView, work: (storeId: string, backingKeyId: string) => Promise<T>): Promise<T> {
+    const { key } = view;
+    try {
+      return await work(key.customKeyStoreId!, key.backingKey!.backingKeyId);
+    } catch (err) {
+      if (!(err instanceof BackingKeyNotFound)) throw err;
+      await this.deps.store.keys.update(key, key.keyId, (k) =>
+        k.backingKey && !k.backingKey.missing ? { ...k, backingKey: { ...k.backingKey, missing: true } } : k,
+      );
+      throw new KMSInvalidStateException(
+        `${view.arn} is unavailable: its key material (backing key ${key.backingKey!.backingKeyId}) is not in AWS CloudHSM cluster ${view.customKeyStore?.clusterId ?? 'of its custom key store'}.`,
+      );
+    }
   }
 
   private async open(
@@ -114,9 +161,14 @@ export class CryptoService {
         throw new IncorrectKeyException('The key ID in the request does not identify a CMK that can perform this operation.');
       }
     }
-    const view = this.keys.view(key);
+    const view = await this.keys.view(key);
     checkKeyState(operation, view.state, view.arn);
     checkUsage(view, opts.algorithm);
+    if (key.customKeyStoreId !== undefined) {
+      if (parsed.materialVersion !== CLUSTER_MATERIAL_VERSION) throw invalidCiphertext();
+      if (opts.dryRun) throw dryRunSucceeded();
+      return { view, plaintext: await this.openInCluster(view, parsed, context) };
+    }
     const material = key.materials.find((m) => m.version === parsed.materialVersion);
     if (!material) throw invalidCiphertext();
     if (opts.dryRun) throw dryRunSucceeded();
@@ -149,6 +201,12 @@ function checkUsage(view: KeyView, algorithm: string | undefined): void {
     throw new InvalidKeyUsageException(`Algorithm ${algorithm} is incompatible with key spec ${view.key.keySpec}.`);
   }
 }
+
+/** The GCM associated data: the blob's header, then the canonical encryption context. */
+const associatedData = (header: Buffer, context: EncryptionContext | undefined): Buffer => {
+  const aad = canonicalContext(context);
+  return aad.length ? Buffer.concat([header, aad]) : header;
+};
 
 const dryRunSucceeded = () => new DryRunOperationException('The request would have succeeded, but the DryRun option is set.');
 

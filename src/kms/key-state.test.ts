@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DisabledException, KMSInvalidStateException, UnsupportedOperationException } from './errors.js';
-import type { KeyState } from './key.js';
-import { checkKeyState, KEY_STATE_RULES, type KeyStateOperation } from './key-state.js';
+import type { CustomKeyStoreStatus } from './custom-key-store-port.js';
+import type { KeyRecord, KeyState } from './key.js';
+import { checkKeyState, effectiveState, KEY_STATE_RULES, type KeyStateOperation } from './key-state.js';
 
 const ARN = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const STATES: KeyState[] = ['Creating', 'Enabled', 'Disabled', 'PendingDeletion', 'PendingImport', 'PendingReplicaDeletion', 'Unavailable', 'Updating'];
@@ -70,4 +71,38 @@ test('every rule in the table names a real key state', () => {
   for (const [op, rules] of Object.entries(KEY_STATE_RULES)) {
     for (const state of Object.keys(rules)) assert.ok(STATES.includes(state as KeyState), `${op}: ${state}`);
   }
+});
+
+test('a key in a custom key store is Unavailable unless its store is CONNECTED and holds its backing key; PendingDeletion shows through', () => {
+  const key = (state: KeyState, missing?: boolean): KeyRecord => ({
+    accountId: '111122223333',
+    region: 'us-east-1',
+    keyId: '1234abcd-12ab-34cd-56ef-1234567890ab',
+    createdAt: 0,
+    description: '',
+    keyUsage: 'ENCRYPT_DECRYPT',
+    keySpec: 'SYMMETRIC_DEFAULT',
+    origin: 'AWS_CLOUDHSM',
+    state,
+    policy: '{}',
+    tags: [],
+    customKeyStoreId: 'cks-1234567890abcdef0',
+    backingKey: { backingKeyId: '0a1b', keyHandle: 262145, ...(missing ? { missing } : {}) },
+    rotation: { enabled: false },
+    materials: [],
+  });
+  const store = (connectionState: CustomKeyStoreStatus['connectionState']): CustomKeyStoreStatus => ({
+    customKeyStoreId: 'cks-1234567890abcdef0',
+    connectionState,
+    clusterId: 'cluster-abcdefghijk',
+  });
+  for (const state of ['Enabled', 'Disabled'] as const) {
+    assert.equal(effectiveState(key(state), store('CONNECTED')), state);
+    for (const c of ['DISCONNECTED', 'CONNECTING', 'FAILED', 'DISCONNECTING'] as const) assert.equal(effectiveState(key(state), store(c)), 'Unavailable', c);
+    assert.equal(effectiveState(key(state, true), store('CONNECTED')), 'Unavailable', 'backing key missing');
+    assert.equal(effectiveState(key(state), undefined), 'Unavailable', 'store gone');
+  }
+  for (const c of ['CONNECTED', 'DISCONNECTED', 'FAILED'] as const) assert.equal(effectiveState(key('PendingDeletion', true), store(c)), 'PendingDeletion');
+  const plain: KeyRecord = { ...key('Disabled'), origin: 'AWS_KMS', customKeyStoreId: undefined, backingKey: undefined };
+  assert.equal(effectiveState(plain, undefined), 'Disabled');
 });

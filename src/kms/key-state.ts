@@ -1,6 +1,7 @@
 import type { AwsError } from '../core/aws-error.js';
 import { DisabledException, KMSInvalidStateException, UnsupportedOperationException } from './errors.js';
-import type { KeyState } from './key.js';
+import type { CustomKeyStoreStatus } from './custom-key-store-port.js';
+import type { KeyRecord, KeyState } from './key.js';
 
 /**
  * Which key states each operation accepts, and what it answers otherwise: AWS's key-state table,
@@ -90,4 +91,16 @@ const MESSAGES: Record<Outcome, (arn: string) => AwsError> = {
 export function checkKeyState(operation: KeyStateOperation, state: KeyState, arn: string): void {
   const outcome = (KEY_STATE_RULES[operation] as Rules)[state];
   if (outcome) throw MESSAGES[outcome](arn);
+}
+
+/**
+ * The state a caller sees. A key in a custom key store is `Unavailable` while its store is not
+ * CONNECTED, or while the store's cluster does not hold its backing key; the stored state (what
+ * the owner last asked for, Enabled or Disabled) returns when the cause is gone. A key pending
+ * deletion shows PendingDeletion throughout, so its deletion can be cancelled while disconnected.
+ */
+export function effectiveState(key: KeyRecord, store: CustomKeyStoreStatus | undefined): KeyState {
+  if (key.customKeyStoreId === undefined || key.state === 'PendingDeletion') return key.state;
+  if (store?.connectionState !== 'CONNECTED' || key.backingKey?.missing) return 'Unavailable';
+  return key.state;
 }

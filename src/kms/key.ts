@@ -36,6 +36,18 @@ export interface KeyMaterial {
   rotationType?: RotationType;
 }
 
+/**
+ * The key object in a custom key store's cluster that holds a KMS key's material (keys with
+ * Origin AWS_CLOUDHSM have no material of their own).
+ */
+export interface BackingKeyRef {
+  /** The key object's `id` attribute, hex: what CloudTrail reports as `backingKeyId`. */
+  backingKeyId: string;
+  keyHandle: number;
+  /** The store's cluster did not hold the key object when last looked at: the key is Unavailable. */
+  missing?: boolean;
+}
+
 export interface RotationSchedule {
   enabled: boolean;
   periodDays?: number;
@@ -56,7 +68,10 @@ export interface KeyRecord extends Scope {
   policy: string;
   tags: Tag[];
   customKeyStoreId?: string;
+  /** Only for keys in a custom key store. */
+  backingKey?: BackingKeyRef;
   rotation: RotationSchedule;
+  /** Empty for keys in a custom key store: their material is the backing key in the cluster. */
   materials: KeyMaterial[];
 }
 

@@ -1,9 +1,10 @@
 import { DAY_MS } from '../core/clock.js';
 import { ValidationException } from '../core/common-errors.js';
 import type { Caller, KmsDeps } from './context.js';
+import { type CustomKeyStorePort, type CustomKeyStoreStatus, noCustomKeyStores } from './custom-key-store-port.js';
 import { NotFoundException, UnsupportedOperationException } from './errors.js';
 import { type KeyRecord, type KeyState, type KeyUsage, type Origin, type Tag } from './key.js';
-import { checkKeyState, type KeyStateOperation } from './key-state.js';
+import { checkKeyState, effectiveState, type KeyStateOperation } from './key-state.js';
 import { keyArn } from './key.js';
 import { resolveKey, type IdentifierForms } from './key-resolver.js';
 import { checkPolicyDocument, defaultKeyPolicy } from './policy.js';
@@ -26,6 +27,8 @@ export interface KeyView {
   key: KeyRecord;
   arn: string;
   state: KeyState;
+  /** The key's custom key store as it is now (its cluster is the key's CloudHsmClusterId). */
+  customKeyStore?: CustomKeyStoreStatus;
 }
 
 const MIN_WINDOW = 7;
@@ -35,10 +38,15 @@ const MAX_WINDOW = 30;
 export class KeyService {
   constructor(private readonly deps: KmsDeps) {}
 
+  private get stores(): CustomKeyStorePort {
+    return this.deps.customKeyStores ?? noCustomKeyStores;
+  }
+
   async create(caller: Caller, req: CreateKeyRequest): Promise<KeyView> {
     const keyUsage = req.keyUsage ?? 'ENCRYPT_DECRYPT';
     const keySpec = req.keySpec ?? 'SYMMETRIC_DEFAULT';
     const origin = req.origin ?? 'AWS_KMS';
+    if (origin === 'AWS_CLOUDHSM' || req.customKeyStoreId !== undefined) return this.createInStore(caller, req, origin, keySpec, keyUsage);
     if (keySpec !== 'SYMMETRIC_DEFAULT') {
       throw new UnsupportedOperationException(`KeySpec ${keySpec} is not supported. Keywarden creates SYMMETRIC_DEFAULT keys.`);
     }
@@ -74,13 +82,61 @@ export class KeyService {
     return this.view(key);
   }
 
+  /**
+   * A key in an AWS CloudHSM key store: its material is a new backing key that the service makes
+   * in the store's cluster, as kmsuser, labelled with the key's ARN. Only symmetric encryption
+   * keys, and only while the store is CONNECTED.
+   */
+  private async createInStore(caller: Caller, req: CreateKeyRequest, origin: Origin, keySpec: string, keyUsage: KeyUsage): Promise<KeyView> {
+    const storeId = req.customKeyStoreId;
+    if (origin !== 'AWS_CLOUDHSM') {
+      throw new UnsupportedOperationException(
+        `CustomKeyStoreId is valid only with Origin AWS_CLOUDHSM; this request has Origin ${origin}. Set --origin AWS_CLOUDHSM to create a KMS key in custom key store ${storeId}.`,
+      );
+    }
+    if (storeId === undefined) {
+      throw new UnsupportedOperationException('A KMS key with Origin AWS_CLOUDHSM is created in an AWS CloudHSM key store: specify its CustomKeyStoreId.');
+    }
+    if (keySpec !== 'SYMMETRIC_DEFAULT' || keyUsage !== 'ENCRYPT_DECRYPT') {
+      throw new UnsupportedOperationException(
+        `KeySpec ${keySpec} with KeyUsage ${keyUsage} is not supported in a custom key store; only SYMMETRIC_DEFAULT keys for ENCRYPT_DECRYPT are.`,
+      );
+    }
+    if (req.multiRegion) throw new UnsupportedOperationException('Multi-Region keys cannot be created in a custom key store.');
+    if (req.policy !== undefined) checkPolicyDocument(req.policy);
+    const tags = req.tags ? mergeTags([], req.tags) : [];
+
+    const { clock, random, store } = this.deps;
+    const keyId = random.uuid();
+    const backingKey = await this.stores.createBackingKey(caller, storeId, keyArn(caller, keyId));
+    const key: KeyRecord = {
+      accountId: caller.accountId,
+      region: caller.region,
+      keyId,
+      createdAt: clock.now(),
+      description: req.description ?? '',
+      keyUsage,
+      keySpec,
+      origin,
+      state: 'Enabled',
+      policy: req.policy ?? defaultKeyPolicy(caller.accountId),
+      tags,
+      customKeyStoreId: storeId,
+      backingKey: { backingKeyId: backingKey.backingKeyId, keyHandle: backingKey.keyHandle },
+      rotation: { enabled: false },
+      materials: [],
+    };
+    await store.keys.insert(key);
+    return this.view(key);
+  }
+
   async describe(caller: Caller, keyId: string): Promise<KeyView> {
     return this.view(await resolveKey(this.deps.store, caller, keyId, 'keyOrAlias', 'DescribeKey'));
   }
 
   /** Resolves a key for `operation` and checks that its state allows the operation. */
   async usable(caller: Caller, keyId: string, operation: KeyStateOperation, forms: IdentifierForms = 'keyOrAlias'): Promise<KeyView> {
-    const view = this.view(await resolveKey(this.deps.store, caller, keyId, forms, operation));
+    const view = await this.view(await resolveKey(this.deps.store, caller, keyId, forms, operation));
     checkKeyState(operation, view.state, view.arn);
     return view;
   }
@@ -97,7 +153,16 @@ export class KeyService {
 
   async list(caller: Caller, limit: number, after?: string): Promise<Page<KeyView>> {
     const page = await this.deps.store.keys.list(caller, limit, after);
-    return { items: page.items.map((k) => this.view(k)), next: page.next };
+    // One status lookup per custom key store on the page, not one per key.
+    const statuses = new Map<string, Promise<CustomKeyStoreStatus | undefined>>();
+    const statusOf = (k: KeyRecord) => {
+      if (k.customKeyStoreId === undefined) return undefined;
+      let status = statuses.get(k.customKeyStoreId);
+      if (!status) statuses.set(k.customKeyStoreId, (status = this.stores.status(k, k.customKeyStoreId)));
+      return status;
+    };
+    const items = await Promise.all(page.items.map(async (k) => this.viewWith(k, await statusOf(k))));
+    return { items, next: page.next };
   }
 
   enable(caller: Caller, keyId: string): Promise<KeyView> {
@@ -148,14 +213,29 @@ export class KeyService {
     return this.change(caller, keyId, undefined, (k) => ({ ...k, policy }), 'keyOnly', 'PutKeyPolicy');
   }
 
-  /** What a caller sees of a key. Later capabilities derive `Unavailable` here. */
-  view(key: KeyRecord): KeyView {
-    return { key, arn: keyArn(key, key.keyId), state: key.state };
+  /** What a caller sees of a key: for a key in a custom key store, its state depends on the store's. */
+  async view(key: KeyRecord): Promise<KeyView> {
+    return this.viewWith(key, await this.storeStatus(key));
+  }
+
+  /** The view with the store status already at hand (inside a storage transaction, which cannot wait). */
+  viewWith(key: KeyRecord, store: CustomKeyStoreStatus | undefined): KeyView {
+    const view: KeyView = { key, arn: keyArn(key, key.keyId), state: effectiveState(key, store) };
+    if (store) view.customKeyStore = store;
+    return view;
+  }
+
+  /** The status of the key's custom key store; undefined for other keys. */
+  storeStatus(key: KeyRecord): Promise<CustomKeyStoreStatus | undefined> {
+    return key.customKeyStoreId === undefined ? Promise.resolve(undefined) : this.stores.status(key, key.customKeyStoreId);
   }
 
   /**
    * Applies a change to one key atomically: the state check runs again inside the transaction, so
-   * two concurrent calls cannot both pass a check that only one of them should.
+   * two concurrent calls cannot both pass a check that only one of them should. The status of a
+   * custom key store is read before the transaction; a change to it meanwhile is as if the call
+   * had come first. EnableKey and DisableKey on an Unavailable key change the stored state only,
+   * which the key shows once it is available again.
    */
   private async change(
     caller: Caller,
@@ -166,12 +246,14 @@ export class KeyService {
     action: string = operation ?? 'UpdateKey',
   ): Promise<KeyView> {
     const found = await resolveKey(this.deps.store, caller, keyId, forms, action);
+    const status = await this.storeStatus(found);
     const updated = await this.deps.store.keys.update(found, found.keyId, (current) => {
-      const view = this.view(current);
+      const view = this.viewWith(current, status);
       if (operation) checkKeyState(operation, view.state, view.arn);
       return apply(current);
     });
+    if (updated) return this.viewWith(updated, status);
     // The key vanished between resolve and update: answer as if it had never been there.
-    return this.view(updated ?? (await resolveKey(this.deps.store, caller, keyId, forms, action)));
+    return this.view(await resolveKey(this.deps.store, caller, keyId, forms, action));
   }
 }

@@ -114,7 +114,8 @@ export class RotationService {
         // disabled or rescheduled the key since the query.
         const { rotation } = k;
         if (!rotation.enabled || rotation.nextRotationAt === undefined || rotation.nextRotationAt > now) return k;
-        if (this.keys.view(k).state !== 'Enabled') return k;
+        // No key in a custom key store has rotation enabled; were one to, it would show Unavailable here.
+        if (this.keys.viewWith(k, undefined).state !== 'Enabled') return k;
         const period = rotation.periodDays ?? DEFAULT_ROTATION_DAYS;
         // One rotation per due date, and the next one a full period after it actually happened: a
         // clock moved years ahead does not replay every missed rotation.
@@ -139,14 +140,16 @@ export class RotationService {
     apply: (key: KeyRecord, view: KeyView) => KeyRecord,
   ): Promise<KeyView> {
     const found = await resolveKey(this.deps.store, caller, keyId, 'keyOnly', operation);
+    const status = await this.keys.storeStatus(found);
     const updated = await this.deps.store.keys.update(found, found.keyId, (current) => {
-      const view = this.keys.view(current);
+      const view = this.keys.viewWith(current, status);
       checkKeyState(operation, view.state, view.arn);
       checkRotatable(view);
       return apply(current, view);
     });
+    if (updated) return this.keys.viewWith(updated, status);
     // The key vanished between resolve and update: answer as if it had never been there.
-    return this.keys.view(updated ?? (await resolveKey(this.deps.store, caller, keyId, 'keyOnly', operation)));
+    return this.keys.view(await resolveKey(this.deps.store, caller, keyId, 'keyOnly', operation));
   }
 }
 

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { kmsStoreContract } from '../contract.js';
-import { openSqliteStore } from './sqlite-store.js';
+import { openDatabase } from './database.js';
+import { migrate } from './schema.js';
+import { KMS_MIGRATIONS, kmsStoreOn, openSqliteStore } from './sqlite-store.js';
 
 kmsStoreContract('sqlite', async () => openSqliteStore(':memory:'));
 
@@ -20,5 +22,18 @@ test('sqlite: a reopened file keeps what was written', async () => {
     await second.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('sqlite: the custom key store column is filled in for keys written before it existed', async () => {
+  const db = openDatabase(':memory:');
+  try {
+    migrate(db, 'kms', KMS_MIGRATIONS.slice(0, 1));
+    const doc = { keyId: 'k1', accountId: '111122223333', region: 'us-east-1', customKeyStoreId: 'cks-1234567890abcdef0', state: 'Enabled' };
+    db.prepare('INSERT INTO keys (key_id, account_id, region, doc) VALUES (?, ?, ?, ?)').run('k1', doc.accountId, doc.region, JSON.stringify(doc));
+    const store = kmsStoreOn(db);
+    assert.deepEqual((await store.keys.inCustomKeyStore('cks-1234567890abcdef0')).map((k) => k.keyId), ['k1']);
+  } finally {
+    db.close();
   }
 });

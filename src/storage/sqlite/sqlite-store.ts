@@ -3,7 +3,7 @@ import type { AliasRecord, AliasRepository, KeyRepository, KmsStore, Page, Setti
 import { type Db, openDatabase } from './database.js';
 import { migrate } from './schema.js';
 
-const KMS_MIGRATIONS = [
+export const KMS_MIGRATIONS = [
   `CREATE TABLE keys (
      key_id TEXT PRIMARY KEY,
      account_id TEXT NOT NULL,
@@ -26,6 +26,10 @@ const KMS_MIGRATIONS = [
    );
    CREATE INDEX aliases_key ON aliases (key_id);
    CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  // Keys in custom key stores: the store's id as a column, so a store's keys are found by index.
+  `ALTER TABLE keys ADD COLUMN custom_key_store_id TEXT;
+   UPDATE keys SET custom_key_store_id = json_extract(doc, '$.customKeyStoreId');
+   CREATE INDEX keys_custom_key_store ON keys (custom_key_store_id) WHERE custom_key_store_id IS NOT NULL;`,
 ];
 
 /** A KmsStore on its own database file (tests use ':memory:'). */
@@ -62,6 +66,7 @@ class SqliteKeys implements KeyRepository {
   private readonly listStmt;
   private readonly dueDeletionStmt;
   private readonly dueRotationStmt;
+  private readonly inStoreStmt;
   private readonly updateTx;
   /**
    * Every request that uses a key reads it, so parsed records are kept in memory. Only this
@@ -71,7 +76,8 @@ class SqliteKeys implements KeyRepository {
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
-      'INSERT INTO keys (key_id, account_id, region, deletion_at, rotation_at, doc) VALUES (@keyId, @accountId, @region, @deletionAt, @rotationAt, @doc)',
+      `INSERT INTO keys (key_id, account_id, region, deletion_at, rotation_at, custom_key_store_id, doc)
+       VALUES (@keyId, @accountId, @region, @deletionAt, @rotationAt, @customKeyStoreId, @doc)`,
     );
     this.getStmt = db.prepare<[string, string, string], KeyRow>('SELECT doc FROM keys WHERE key_id = ? AND account_id = ? AND region = ?');
     this.byIdStmt = db.prepare<[string], KeyRow>('SELECT doc FROM keys WHERE key_id = ?');
@@ -83,6 +89,7 @@ class SqliteKeys implements KeyRepository {
     );
     this.dueDeletionStmt = db.prepare<[number], KeyRow>('SELECT doc FROM keys WHERE deletion_at IS NOT NULL AND deletion_at <= ?');
     this.dueRotationStmt = db.prepare<[number], KeyRow>('SELECT doc FROM keys WHERE rotation_at IS NOT NULL AND rotation_at <= ?');
+    this.inStoreStmt = db.prepare<[string], KeyRow>('SELECT doc FROM keys WHERE custom_key_store_id = ? ORDER BY key_id');
     this.updateTx = db.transaction((scope: Scope, keyId: string, change: (k: KeyRecord) => KeyRecord) => {
       const row = this.getStmt.get(keyId, scope.accountId, scope.region);
       if (!row) return undefined;
@@ -137,6 +144,10 @@ class SqliteKeys implements KeyRepository {
   async dueForRotation(now: number): Promise<KeyRecord[]> {
     return this.dueRotationStmt.all(now).map((r) => JSON.parse(r.doc) as KeyRecord);
   }
+
+  async inCustomKeyStore(customKeyStoreId: string): Promise<KeyRecord[]> {
+    return this.inStoreStmt.all(customKeyStoreId).map((r) => JSON.parse(r.doc) as KeyRecord);
+  }
 }
 
 const CACHE_LIMIT = 10_000;
@@ -174,6 +185,7 @@ function columns(key: KeyRecord) {
     region: key.region,
     deletionAt: key.state === 'PendingDeletion' ? (key.deletionDate ?? null) : null,
     rotationAt: key.rotation.enabled ? (key.rotation.nextRotationAt ?? null) : null,
+    customKeyStoreId: key.customKeyStoreId ?? null,
     doc: JSON.stringify(key),
   };
 }
