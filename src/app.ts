@@ -2,9 +2,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { OffsetClock } from './core/clock.js';
+import { discardEvents, type ServiceEventSink } from './core/events.js';
 import { Maintenance } from './core/maintenance.js';
 import { secureRandom } from './core/random.js';
 import { Sealer } from './core/sealer.js';
+import { FaultRegistry } from './cluster/faults.js';
 import type { ClusterStore } from './cluster/repository.js';
 import { clusterMaintenanceTasks, createClusterServices } from './cluster/services.js';
 import { createHsmServices } from './cluster/hsm-services.js';
@@ -17,13 +19,17 @@ import { KeyVault } from './kms/key-vault.js';
 import { createKmsServices } from './kms/services.js';
 import { adminService, type AdminApp } from './operations/admin/index.js';
 import { cloudHsmService } from './operations/cloudhsmv2/index.js';
-import { kmsService } from './operations/kms/index.js';
+import { type KmsApp, kmsService } from './operations/kms/index.js';
+import { DEFAULT_CONNECT_DELAY_MS } from './keystores/context.js';
+import { createKeyStoreServices, keyStoreMaintenanceTasks } from './keystores/services.js';
 import { Credentials, DEV_PRINCIPAL } from './protocol/credentials.js';
 import { createApiHandler } from './protocol/server.js';
 import { loadRootKey } from './storage/root-key.js';
 import { clusterRepositoriesOn } from './storage/sqlite/cluster-store.js';
 import { openDatabase } from './storage/sqlite/database.js';
+import { faultStoreOn } from './storage/sqlite/fault-store.js';
 import { hsmStoreOn } from './storage/sqlite/hsm-store.js';
+import { keyStoreStoreOn } from './storage/sqlite/keystore-store.js';
 import { kmsStoreOn } from './storage/sqlite/sqlite-store.js';
 
 export interface KeywardenOptions {
@@ -40,6 +46,10 @@ export interface KeywardenOptions {
   clusterTimings?: ClusterTimings;
   /** Sessions each ACTIVE HSM holds at once (logins and in-flight cryptographic calls). */
   hsmSessionsPerHsm?: number;
+  /** How long a custom key store's connection attempt takes (ConnectCustomKeyStore returns at once). */
+  connectDelayMs?: number;
+  /** Where service events go (connection outcomes, DeleteKey at the end of a waiting period). */
+  events?: ServiceEventSink;
   log?: (line: string) => void;
 }
 
@@ -61,9 +71,11 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
   const db = openDatabase(join(opts.dataDir, 'keywarden.db'));
   const store = kmsStoreOn(db);
   const clock = new OffsetClock(Number((await store.settings.get(CLOCK_OFFSET)) ?? 0));
-  const deps: KmsDeps = { store, clock, random: secureRandom, vault: new KeyVault(sealer, secureRandom) };
+  const vault = new KeyVault(sealer, secureRandom);
   rootKey.fill(0);
-  const kms = createKmsServices(deps);
+  const reportError = (err: unknown) => log(`keywarden: background task failed: ${(err as Error)?.stack ?? err}`);
+  const events = opts.events ?? discardEvents;
+  const faults = await new FaultRegistry(faultStoreOn(db), clock).load();
   const clusterStore: ClusterStore = { ...clusterRepositoriesOn(db), ...hsmStoreOn(db) };
   const cluster = createClusterServices({
     store: clusterStore,
@@ -80,11 +92,33 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
     random: secureRandom,
     activate: (scope, clusterId) => cluster.clusters.activate(scope, clusterId),
     sessionsPerHsm: opts.hsmSessionsPerHsm,
+    sessionLimit: (clusterId) => faults.sessionLimit(clusterId),
   });
+  const keyStores = createKeyStoreServices({
+    stores: keyStoreStoreOn(db),
+    keys: store.keys,
+    clusters: cluster.clusters,
+    subnets: cluster.network,
+    hsm,
+    faults,
+    sealer,
+    clock,
+    random: secureRandom,
+    events,
+    connectDelayMs: opts.connectDelayMs ?? DEFAULT_CONNECT_DELAY_MS,
+    onError: reportError,
+  });
+  const deps: KmsDeps = { store, clock, random: secureRandom, vault, customKeyStores: keyStores.port };
+  const kms = createKmsServices(deps);
+  const kmsApp: KmsApp = { ...kms, customKeyStores: keyStores.stores };
 
-  const reportError = (err: unknown) => log(`keywarden: background task failed: ${(err as Error)?.stack ?? err}`);
   const maintenance = new Maintenance(
-    [() => deleteDueKeys(deps), () => kms.rotation.rotateDue(), ...clusterMaintenanceTasks(cluster)],
+    [
+      () => deleteDueKeys(deps, [keyStores.onKeyDeleted]),
+      () => kms.rotation.rotateDue(),
+      ...clusterMaintenanceTasks(cluster),
+      ...keyStoreMaintenanceTasks(keyStores),
+    ],
     reportError,
   );
   const admin: AdminApp = {
@@ -93,11 +127,12 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
     saveClockOffset: (ms) => store.settings.set(CLOCK_OFFSET, String(ms)),
     maintenance,
     cluster,
+    faults,
   };
 
   const handler = createApiHandler({
     services: [
-      { def: kmsService, app: kms },
+      { def: kmsService, app: kmsApp },
       { def: cloudHsmService, app: cluster },
       { def: hsmService, app: hsm },
       { def: adminService, app: admin },

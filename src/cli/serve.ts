@@ -18,6 +18,7 @@ export async function serve(args: Args): Promise<void> {
     rootKey: process.env.KEYWARDEN_ROOT_KEY,
     clusterTimings: clusterDelay(args),
     hsmSessionsPerHsm: hsmSessions(args),
+    connectDelayMs: connectDelay(args),
   });
   const out = process.stdout;
   out.write(`Keywarden is listening on ${running.url} (data in ${dataDir})\n`);
@@ -48,6 +49,15 @@ function clusterDelay(args: Args) {
   const ms = Number(v);
   if (!/^\d+$/.test(v) || !Number.isSafeInteger(ms)) throw new UsageError(`--cluster-delay-ms must be a whole number of milliseconds, not '${v}'.`);
   return timingsOf(ms);
+}
+
+/** `--connect-delay-ms N`: how long a custom key store's connection attempt takes (default 1000; 0 in tests). */
+function connectDelay(args: Args) {
+  const v = stringOption(args, 'connect-delay-ms');
+  if (v === undefined) return undefined;
+  const ms = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(ms)) throw new UsageError(`--connect-delay-ms must be a whole number of milliseconds, not '${v}'.`);
+  return ms;
 }
 
 /** `--hsm-sessions N`: how many sessions each HSM holds at once (default 1024). */

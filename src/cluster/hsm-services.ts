@@ -18,6 +18,8 @@ export interface HsmDeps {
   /** Moves an INITIALIZED cluster to ACTIVE once `cluster activate` has set the admin password. */
   activate: ActivateCluster;
   sessionsPerHsm?: number;
+  /** Sessions per HSM for a cluster whose capacity a fault lowers (cluster/faults.ts). */
+  sessionLimit?: (clusterId: string) => number | undefined;
 }
 
 /** What the HSMs of every cluster offer: to the HSM client API (the CLI tools) and to KMS. */
@@ -31,7 +33,7 @@ export interface HsmServices {
 
 export function createHsmServices(deps: HsmDeps): HsmServices {
   const contents = new ClusterContents(deps.clusters, deps.contents, deps.random);
-  const sessions = new HsmSessions(deps.sessions, deps.clock, deps.random, deps.sessionsPerHsm ?? DEFAULT_SESSIONS_PER_HSM);
+  const sessions = new HsmSessions(deps.sessions, deps.clock, deps.random, deps.sessionsPerHsm ?? DEFAULT_SESSIONS_PER_HSM, deps.sessionLimit);
   const shared = { contents, sessions, engine: deps.engine, random: deps.random };
   return {
     contents,

@@ -35,12 +35,14 @@ export class HsmSessions {
     private readonly clock: Clock,
     private readonly random: Random,
     readonly perHsm: number = DEFAULT_SESSIONS_PER_HSM,
+    /** A lower number of sessions per HSM for one cluster (the session-limit fault), if any. */
+    private readonly limitFor: (clusterId: string) => number | undefined = () => undefined,
   ) {
     if (!Number.isInteger(perHsm) || perHsm < 1) throw new RangeError('sessions per HSM must be a positive integer');
   }
 
   capacity(cluster: ClusterRecord): number {
-    return activeHsms(cluster).length * this.perHsm;
+    return activeHsms(cluster).length * (this.limitFor(cluster.clusterId) ?? this.perHsm);
   }
 
   /** Opens a login session if the cluster's HSMs have room for one. */

@@ -34,9 +34,11 @@ export interface ClusterWorld {
   close(): void;
 }
 
-/** The cluster domain on an in-memory database, with a hand-moved clock (transitions take 0 ms unless told). */
-export function clusterWorld(timings: ClusterTimings = timingsOf(0)): ClusterWorld {
-  const db = openDatabase(':memory:');
+/**
+ * The cluster domain on an in-memory database (or the one given, such as a copy of a prepared
+ * one), with a hand-moved clock (transitions take 0 ms unless told).
+ */
+export function clusterWorld(timings: ClusterTimings = timingsOf(0), db: Db = openDatabase(':memory:')): ClusterWorld {
   const clock = new FakeClock();
   const store: ClusterStore = { ...clusterRepositoriesOn(db), ...hsmStoreOn(db) };
   const deps: ClusterDeps = { store, clock, random: secureRandom, sealer: new Sealer(randomBytes(32), secureRandom), timings };

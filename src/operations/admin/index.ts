@@ -5,11 +5,15 @@ import { UnknownOperationException } from '../../protocol/errors.js';
 import { operationMap, type Operation, type ServiceDefinition } from '../../protocol/service.js';
 import { parseDuration } from '../../core/duration.js';
 import { epochSeconds } from '../wire.js';
+import type { FaultRegistry } from '../../cluster/faults.js';
 import type { ClusterServices } from '../../cluster/services.js';
 import { backupCluster } from './backup-cluster.js';
+import { clearFault } from './clear-fault.js';
 import { createSubnet } from './create-subnet.js';
 import { deleteSubnet } from './delete-subnet.js';
+import { listFaults } from './list-faults.js';
 import { listSubnets } from './list-subnets.js';
+import { setFault } from './set-fault.js';
 import { setFreeAddresses } from './set-free-addresses.js';
 
 /** Keywarden's own control plane, on the same endpoint, for the `keywarden` CLI. */
@@ -20,6 +24,8 @@ export interface AdminApp {
   maintenance: Maintenance;
   /** The network and cluster side, for `keywarden network …` and `keywarden cluster backup`. */
   cluster: ClusterServices;
+  /** The faults an operator switches on to rehearse the troubleshooting guide. */
+  faults: FaultRegistry;
 }
 
 const getClock: Operation<AdminApp> = {
@@ -51,6 +57,6 @@ export const adminService: ServiceDefinition<AdminApp> = {
   targetPrefix: 'KeywardenAdmin',
   signingName: 'keywarden',
   messageMember: 'message',
-  operations: operationMap([getClock, advanceClock, listSubnets, createSubnet, deleteSubnet, setFreeAddresses, backupCluster]),
+  operations: operationMap([getClock, advanceClock, listSubnets, createSubnet, deleteSubnet, setFreeAddresses, backupCluster, setFault, clearFault, listFaults]),
   notImplemented: (op) => new UnknownOperationException(`Operation ${op} is not known.`),
 };

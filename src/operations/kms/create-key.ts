@@ -2,6 +2,7 @@ import type { KeyUsage, Origin } from '../../kms/key.js';
 import type { KmsServices } from '../../kms/services.js';
 import type { Operation } from '../../protocol/service.js';
 import { tagsFromWire, type WireTag } from '../wire.js';
+import { backingKeyEventData } from './event-data.js';
 import { keyMetadata } from './key-metadata.js';
 
 interface Input {
@@ -29,6 +30,7 @@ export const createKey: Operation<KmsServices> = {
       tags: tagsFromWire(input.Tags),
       multiRegion: input.MultiRegion,
     });
+    backingKeyEventData(ctx, view);
     return { KeyMetadata: keyMetadata(view) };
   },
 };

@@ -3,6 +3,7 @@ import type { Operation } from '../../protocol/service.js';
 import { ValidationException } from '../../core/common-errors.js';
 import { UnsupportedOperationException } from '../../kms/errors.js';
 import { base64 } from '../wire.js';
+import { backingKeyEventData } from './event-data.js';
 
 interface Input {
   CiphertextBlob?: Buffer;
@@ -24,6 +25,7 @@ export const decrypt: Operation<KmsServices> = {
       algorithm: input.EncryptionAlgorithm,
       dryRun: input.DryRun,
     });
+    backingKeyEventData(ctx, opened.view);
     return {
       KeyId: opened.view.arn,
       Plaintext: base64(opened.plaintext),

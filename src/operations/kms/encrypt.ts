@@ -1,6 +1,7 @@
 import type { KmsServices } from '../../kms/services.js';
 import type { Operation } from '../../protocol/service.js';
 import { base64 } from '../wire.js';
+import { backingKeyEventData } from './event-data.js';
 
 interface Input {
   KeyId: string;
@@ -17,6 +18,7 @@ export const encrypt: Operation<KmsServices> = {
       algorithm: input.EncryptionAlgorithm,
       dryRun: input.DryRun,
     });
+    backingKeyEventData(ctx, sealed.view);
     return { CiphertextBlob: base64(sealed.ciphertext), KeyId: sealed.view.arn, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
   },
 };

@@ -2,6 +2,7 @@ import type { KmsServices } from '../../kms/services.js';
 import type { Operation } from '../../protocol/service.js';
 import { UnsupportedOperationException } from '../../kms/errors.js';
 import { base64 } from '../wire.js';
+import { backingKeyEventData } from './event-data.js';
 
 export interface DataKeyInput {
   KeyId: string;
@@ -17,6 +18,7 @@ export const generateDataKey: Operation<KmsServices> = {
   async handle(input: DataKeyInput, ctx, kms) {
     if (input.Recipient !== undefined) throw new UnsupportedOperationException('Recipient (attested enclaves) is not supported.');
     const key = await kms.crypto.generateDataKey(ctx, input.KeyId, dataKeyRequest(input), 'GenerateDataKey');
+    backingKeyEventData(ctx, key.view);
     const out = {
       CiphertextBlob: base64(key.ciphertext),
       Plaintext: base64(key.plaintext),

@@ -1,9 +1,15 @@
 import kmsModel from '../../protocol/models/kms.json' with { type: 'json' };
 import { KMSInternalException, UnsupportedOperationException } from '../../kms/errors.js';
-import type { KmsServices } from '../../kms/services.js';
 import type { ServiceModel } from '../../protocol/model.js';
 import { operationMap, type ServiceDefinition } from '../../protocol/service.js';
+import type { KmsApp } from './app.js';
 import { cancelKeyDeletion } from './cancel-key-deletion.js';
+import { connectCustomKeyStore } from './connect-custom-key-store.js';
+import { createCustomKeyStore } from './create-custom-key-store.js';
+import { deleteCustomKeyStore } from './delete-custom-key-store.js';
+import { describeCustomKeyStores } from './describe-custom-key-stores.js';
+import { disconnectCustomKeyStore } from './disconnect-custom-key-store.js';
+import { updateCustomKeyStore } from './update-custom-key-store.js';
 import { createAlias } from './create-alias.js';
 import { createKey } from './create-key.js';
 import { decrypt } from './decrypt.js';
@@ -33,12 +39,14 @@ import { untagResource } from './untag-resource.js';
 import { updateAlias } from './update-alias.js';
 import { updateKeyDescription } from './update-key-description.js';
 
-export const kmsService: ServiceDefinition<KmsServices> = {
+export type { KmsApp } from './app.js';
+
+export const kmsService: ServiceDefinition<KmsApp> = {
   targetPrefix: 'TrentService',
   signingName: 'kms',
   model: kmsModel as ServiceModel,
   messageMember: 'message',
-  operations: operationMap([
+  operations: operationMap<KmsApp>([
     // Keys
     createKey,
     describeKey,
@@ -73,6 +81,13 @@ export const kmsService: ServiceDefinition<KmsServices> = {
     getKeyRotationStatus,
     rotateKeyOnDemand,
     listKeyRotations,
+    // Custom key stores
+    createCustomKeyStore,
+    describeCustomKeyStores,
+    connectCustomKeyStore,
+    disconnectCustomKeyStore,
+    updateCustomKeyStore,
+    deleteCustomKeyStore,
   ]),
   notImplemented: (operation) =>
     new UnsupportedOperationException(`Keywarden does not implement the KMS operation ${operation} yet.`),

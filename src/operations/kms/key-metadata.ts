@@ -2,8 +2,12 @@ import type { KeyView } from '../../kms/keys.js';
 import { currentMaterial } from '../../kms/key.js';
 import { epochSeconds } from '../wire.js';
 
-/** KeyMetadata exactly as AWS returns it for a symmetric encryption key. */
-export function keyMetadata({ key, arn, state }: KeyView): Record<string, unknown> {
+/**
+ * KeyMetadata exactly as AWS returns it for a symmetric encryption key. A key in a custom key
+ * store adds CustomKeyStoreId and CloudHsmClusterId (the store's cluster now) and has no
+ * CurrentKeyMaterialId.
+ */
+export function keyMetadata({ key, arn, state, customKeyStore }: KeyView): Record<string, unknown> {
   const md: Record<string, unknown> = {
     AWSAccountId: key.accountId,
     KeyId: key.keyId,
@@ -17,6 +21,7 @@ export function keyMetadata({ key, arn, state }: KeyView): Record<string, unknow
   if (state === 'PendingDeletion' && key.deletionDate !== undefined) md.DeletionDate = epochSeconds(key.deletionDate);
   md.Origin = key.origin;
   if (key.customKeyStoreId) md.CustomKeyStoreId = key.customKeyStoreId;
+  if (customKeyStore) md.CloudHsmClusterId = customKeyStore.clusterId;
   md.KeyManager = 'CUSTOMER';
   md.CustomerMasterKeySpec = key.keySpec;
   md.KeySpec = key.keySpec;

@@ -2,6 +2,7 @@ import type { KmsServices } from '../../kms/services.js';
 import type { Operation } from '../../protocol/service.js';
 import { ValidationException } from '../../core/common-errors.js';
 import { base64 } from '../wire.js';
+import { backingKeyEventData } from './event-data.js';
 
 interface Input {
   CiphertextBlob?: Buffer;
@@ -27,6 +28,10 @@ export const reEncrypt: Operation<KmsServices> = {
       { keyId: input.DestinationKeyId, context: input.DestinationEncryptionContext, algorithm: input.DestinationEncryptionAlgorithm },
       input.DryRun,
     );
+    // The source key's backing key decrypted, the destination's encrypted; a record names one,
+    // so the destination when it is in a custom key store.
+    backingKeyEventData(ctx, opened.view);
+    backingKeyEventData(ctx, sealed.view);
     return {
       CiphertextBlob: base64(sealed.ciphertext),
       SourceKeyId: opened.view.arn,

@@ -1,0 +1,209 @@
+import { newPassword } from '../cluster/ids.js';
+import { type HsmFailure, isHsmError } from '../cluster/hsm-errors.js';
+import type { HsmSession } from '../cluster/model.js';
+import { activeHsms } from '../cluster/sessions.js';
+import type { BackingKeyHealth } from './backing-keys.js';
+import { nextConnectionState } from './connection-states.js';
+import { type KeyStoreDeps, openPassword, openSession, sealPassword, sealSession } from './context.js';
+import type { ConnectionErrorCode, CustomKeyStoreRecord } from './model.js';
+
+/** The crypto user every AWS CloudHSM key store logs in as. */
+export const KMSUSER = 'kmsuser';
+/** Length of the kmsuser password the service sets on connect (CloudHSM allows 7–32). */
+const ROTATED_PASSWORD_LENGTH = 32;
+
+type Attempt = { ok: true; session: HsmSession; password: string } | { ok: false; code: ConnectionErrorCode; detail: string; password?: string };
+
+/** The ConnectionErrorCode for a refused kmsuser login. */
+export function loginFailureCode(reason: HsmFailure): ConnectionErrorCode {
+  switch (reason) {
+    case 'USER_NOT_FOUND':
+      return 'USER_NOT_FOUND';
+    case 'USER_LOCKED_OUT':
+      return 'USER_LOCKED_OUT';
+    // A wrong password, and each one counts toward the cluster's five-failure lockout.
+    case 'LOGIN_FAILED':
+      return 'INVALID_CREDENTIALS';
+    case 'USER_LOGGED_IN':
+      return 'USER_LOGGED_IN';
+    case 'NO_ACTIVE_HSM':
+      return 'INSUFFICIENT_CLOUDHSM_HSMS';
+    case 'CLUSTER_NOT_FOUND':
+      return 'CLUSTER_NOT_FOUND';
+    default:
+      return 'INTERNAL_ERROR';
+  }
+}
+
+/**
+ * The background half of ConnectCustomKeyStore. An attempt is due `connectDelayMs` after the call;
+ * it is started by a timer right away and, after a restart or on another node's schedule, by the
+ * maintenance task. It finds the cluster, checks the network (subnets, free addresses, the path
+ * to the HSMs) and the HSMs, logs in as kmsuser with the password the service believes, rotates
+ * that password to a random one only the service knows, and stays logged in: CONNECTED. Any step
+ * that fails ends the attempt FAILED with the code for its cause.
+ */
+export class ConnectWorker {
+  private readonly running = new Set<string>();
+
+  constructor(
+    private readonly deps: KeyStoreDeps,
+    private readonly health: BackingKeyHealth,
+  ) {}
+
+  /** Runs the due attempts after `delayMs`. */
+  kick(delayMs: number): void {
+    const schedule = this.deps.schedule ?? ((work, ms) => setTimeout(work, ms).unref());
+    schedule(() => void this.runDue().catch((err) => this.deps.onError?.(err)), delayMs);
+  }
+
+  /** Every CONNECTING store whose attempt is due; a maintenance task. */
+  async runDue(): Promise<number> {
+    const now = this.deps.clock.now();
+    const connecting = await this.deps.stores.inState('CONNECTING');
+    const due = connecting.filter((s) => (s.connectAt ?? 0) <= now);
+    await Promise.all(due.map((s) => this.run(s)));
+    // A timer that fired a little early leaves its attempt for the next one, not for the schedule.
+    const next = Math.min(...connecting.filter((s) => (s.connectAt ?? 0) > now).map((s) => s.connectAt!));
+    if (Number.isFinite(next)) this.kick(next - now);
+    return due.length;
+  }
+
+  /** Completes disconnections a stop interrupted; a maintenance task. */
+  async finishDisconnects(): Promise<number> {
+    const stuck = await this.deps.stores.inState('DISCONNECTING');
+    for (const s of stuck) await this.finishDisconnect(s);
+    return stuck.length;
+  }
+
+  /** Logs the service out of the cluster (best effort: the session is the service's to end) and records DISCONNECTED. */
+  async finishDisconnect(store: CustomKeyStoreRecord): Promise<void> {
+    const sessionId = openSession(this.deps.sealer, store);
+    if (sessionId !== undefined) await this.logout(store, sessionId);
+    await this.deps.stores.update(store, store.customKeyStoreId, (s) => {
+      if (s.attempt !== store.attempt || nextConnectionState(s.connectionState, 'disconnected') === undefined) return s;
+      const { connectionErrorCode: _c, sealedSession: _s, connectAt: _a, ...rest } = s;
+      return { ...rest, connectionState: 'DISCONNECTED' };
+    });
+  }
+
+  private async run(store: CustomKeyStoreRecord): Promise<void> {
+    if (this.running.has(store.customKeyStoreId)) return;
+    this.running.add(store.customKeyStoreId);
+    try {
+      await this.complete(store, await this.attempt(store));
+    } finally {
+      this.running.delete(store.customKeyStoreId);
+    }
+  }
+
+  private async attempt(store: CustomKeyStoreRecord): Promise<Attempt> {
+    try {
+      return await this.establish(store);
+    } catch (err) {
+      this.deps.onError?.(err);
+      return { ok: false, code: 'INTERNAL_ERROR', detail: 'an unexpected error' };
+    }
+  }
+
+  private async establish(store: CustomKeyStoreRecord): Promise<Attempt> {
+    const { clusters, subnets, faults, hsm, sealer, random } = this.deps;
+    const fail = (code: ConnectionErrorCode, detail: string): Attempt => ({ ok: false, code, detail });
+    const clusterId = store.clusterId;
+    if (await faults.consume('CONNECT_INTERNAL_ERROR', store.customKeyStoreId)) return fail('INTERNAL_ERROR', 'the CONNECT_INTERNAL_ERROR fault');
+
+    const cluster = await clusters.find(store, clusterId);
+    if (!cluster || cluster.state === 'DELETE_IN_PROGRESS' || cluster.state === 'DELETED') return fail('CLUSTER_NOT_FOUND', `cluster ${clusterId} does not exist`);
+    // The network: one interface per subnet of the cluster, each on a free address.
+    for (const subnetId of Object.values(cluster.subnetMapping)) {
+      const subnet = await subnets.get(store, subnetId);
+      if (!subnet) return fail('SUBNET_NOT_FOUND', `subnet ${subnetId} of the cluster was deleted`);
+      if (subnet.freeAddresses < 1) return fail('INSUFFICIENT_FREE_ADDRESSES_IN_SUBNET', `subnet ${subnetId} has no free address`);
+    }
+    if (faults.networkCut(clusterId)) return fail('NETWORK_ERRORS', `the network path to cluster ${clusterId} is cut`);
+    if (activeHsms(cluster).length === 0) return fail('INSUFFICIENT_CLOUDHSM_HSMS', `cluster ${clusterId} has no active HSM`);
+    if (cluster.state !== 'ACTIVE') return fail('INTERNAL_ERROR', `cluster ${clusterId} is ${cluster.state}`);
+
+    // kmsuser logged in elsewhere keeps the service from rotating its password, whatever the password.
+    if ((await hsm.sessions.ofUser(clusterId, KMSUSER)).length > 0) return fail('USER_LOGGED_IN', 'kmsuser is logged in to the cluster');
+    let session: HsmSession;
+    try {
+      session = await hsm.users.login(store, clusterId, { username: KMSUSER, role: 'crypto-user', password: openPassword(sealer, store) }, 'kms');
+    } catch (err) {
+      if (!isHsmError(err)) throw err;
+      return fail(loginFailureCode(err.reason), err.message);
+    }
+    const password = newPassword(random, ROTATED_PASSWORD_LENGTH);
+    try {
+      await hsm.users.changePassword(store, clusterId, session.sessionId, { username: KMSUSER, role: 'crypto-user', password });
+    } catch (err) {
+      await this.logout(store, session.sessionId);
+      if (!isHsmError(err)) throw err;
+      return fail(err.reason === 'USER_LOGGED_IN' ? 'USER_LOGGED_IN' : 'INTERNAL_ERROR', err.message);
+    }
+    // Before CONNECTED shows: the keys of the store show their health as soon as it does.
+    await this.health.check(store, session.sessionId);
+    return { ok: true, session, password };
+  }
+
+  /** Records the outcome, if the store still waits for this attempt, and reports it. */
+  private async complete(store: CustomKeyStoreRecord, outcome: Attempt): Promise<void> {
+    const { sealer, stores } = this.deps;
+    let recorded = false;
+    const current = (s: CustomKeyStoreRecord) => s.attempt === store.attempt && s.connectionState === 'CONNECTING';
+    if (outcome.ok) {
+      const sealedPassword = sealPassword(sealer, store.customKeyStoreId, outcome.password);
+      const sealedSession = sealSession(sealer, store.customKeyStoreId, outcome.session.sessionId);
+      await stores.update(store, store.customKeyStoreId, (s) => {
+        // The cluster has the new password now: the service keeps it even if the store moved on.
+        if (!current(s)) return { ...s, sealedPassword };
+        recorded = true;
+        const { connectAt: _a, connectionErrorCode: _c, ...rest } = s;
+        return { ...rest, sealedPassword, sealedSession, connectionState: 'CONNECTED' };
+      });
+      if (!recorded) await this.logout(store, outcome.session.sessionId);
+    } else {
+      await stores.update(store, store.customKeyStoreId, (s) => {
+        if (!current(s)) return s;
+        recorded = true;
+        const { connectAt: _a, ...rest } = s;
+        return { ...rest, connectionState: 'FAILED', connectionErrorCode: outcome.code };
+      });
+    }
+    if (recorded) await this.report(store, outcome);
+  }
+
+  private async report(store: CustomKeyStoreRecord, outcome: Attempt): Promise<void> {
+    const data: Record<string, unknown> = {
+      customKeyStoreId: store.customKeyStoreId,
+      customKeyStoreName: store.name,
+      clusterId: store.clusterId,
+      connectionState: outcome.ok ? 'CONNECTED' : 'FAILED',
+    };
+    if (!outcome.ok) data.connectionErrorCode = outcome.code;
+    try {
+      await this.deps.events.emit({
+        eventSource: 'kms.amazonaws.com',
+        eventName: 'ConnectCustomKeyStore',
+        accountId: store.accountId,
+        region: store.region,
+        eventTime: this.deps.clock.now(),
+        requestParameters: null,
+        responseElements: null,
+        additionalEventData: data,
+        readOnly: false,
+        ...(outcome.ok ? {} : { errorCode: outcome.code, errorMessage: `The connection attempt failed: ${outcome.detail}.` }),
+      });
+    } catch (err) {
+      this.deps.onError?.(err);
+    }
+  }
+
+  private async logout(store: CustomKeyStoreRecord, sessionId: string): Promise<void> {
+    try {
+      await this.deps.hsm.users.logout(store, store.clusterId, sessionId);
+    } catch {
+      // Already gone: the cluster was deleted, or the session closed by other means.
+    }
+  }
+}

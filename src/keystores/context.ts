@@ -1,0 +1,53 @@
+import type { ClusterReader } from '../cluster/content.js';
+import type { FaultRegistry } from '../cluster/faults.js';
+import type { HsmServices } from '../cluster/hsm-services.js';
+import type { Subnet } from '../cluster/model.js';
+import type { Clock } from '../core/clock.js';
+import type { ServiceEventSink } from '../core/events.js';
+import type { Random } from '../core/random.js';
+import type { Sealer } from '../core/sealer.js';
+import type { KeyRepository } from '../kms/repository.js';
+import type { CustomKeyStoreRecord, Scope } from './model.js';
+import type { CustomKeyStoreRepository } from './repository.js';
+
+/** What the custom key store services are built from. */
+export interface KeyStoreDeps {
+  stores: CustomKeyStoreRepository;
+  /** The KMS keys: which keys a store holds, and their backing keys' health. */
+  keys: KeyRepository;
+  /** Cluster records, with due transitions completed (the cluster service's `find`). */
+  clusters: ClusterReader;
+  subnets: { get(scope: Scope, subnetId: string): Promise<Subnet | undefined> };
+  /** What the clusters' HSMs offer: logins, key objects, cryptography. */
+  hsm: HsmServices;
+  faults: FaultRegistry;
+  sealer: Sealer;
+  clock: Clock;
+  random: Random;
+  events: ServiceEventSink;
+  /** How long a connection attempt takes (AWS: up to 20 minutes; here 1 s unless configured). */
+  connectDelayMs: number;
+  /** Runs `work` after `delayMs`; a timer unless a test takes over. */
+  schedule?: (work: () => void, delayMs: number) => void;
+  /** Where failures of background work are reported. */
+  onError?: (err: unknown) => void;
+}
+
+export const DEFAULT_CONNECT_DELAY_MS = 1_000;
+/** Custom key stores per account and Region (all types, any state; AWS's quota is not adjustable). */
+export const MAX_STORES_PER_SCOPE = 10;
+
+// The kmsuser password and the service's session token are secrets: kept sealed under the root
+// key, each bound to its store, never returned and never logged.
+
+const passwordAad = (id: string) => `custom-key-store:${id}:kmsuser-password`;
+const sessionAad = (id: string) => `custom-key-store:${id}:session`;
+
+export const sealPassword = (sealer: Sealer, id: string, password: string) =>
+  sealer.seal(Buffer.from(password, 'utf8'), passwordAad(id)).toString('base64');
+export const openPassword = (sealer: Sealer, s: CustomKeyStoreRecord) =>
+  sealer.open(Buffer.from(s.sealedPassword, 'base64'), passwordAad(s.customKeyStoreId)).toString('utf8');
+export const sealSession = (sealer: Sealer, id: string, sessionId: string) =>
+  sealer.seal(Buffer.from(sessionId, 'utf8'), sessionAad(id)).toString('base64');
+export const openSession = (sealer: Sealer, s: CustomKeyStoreRecord): string | undefined =>
+  s.sealedSession === undefined ? undefined : sealer.open(Buffer.from(s.sealedSession, 'base64'), sessionAad(s.customKeyStoreId)).toString('utf8');

@@ -1,0 +1,35 @@
+import type { DeletionListener } from '../kms/deletion.js';
+import { backingKeyDeletion, BackingKeyHealth } from './backing-keys.js';
+import { ConnectWorker } from './connect-worker.js';
+import type { KeyStoreDeps } from './context.js';
+import { CustomKeyStoreService } from './key-stores.js';
+import { ClusterKeyStorePort } from './store-port.js';
+
+/** Custom key stores, as the operations, the KMS domain and the composition root see them. */
+export interface KeyStoreServices {
+  stores: CustomKeyStoreService;
+  /** What the KMS domain uses (app.ts passes it in as KmsDeps.customKeyStores). */
+  port: ClusterKeyStorePort;
+  worker: ConnectWorker;
+  health: BackingKeyHealth;
+  /** Listener for kms/deletion.ts: the best-effort deletion of backing keys, and its DeleteKey event. */
+  onKeyDeleted: DeletionListener;
+}
+
+export function createKeyStoreServices(deps: KeyStoreDeps): KeyStoreServices {
+  const health = new BackingKeyHealth(deps);
+  const worker = new ConnectWorker(deps, health);
+  const port = new ClusterKeyStorePort(deps);
+  return {
+    stores: new CustomKeyStoreService(deps, worker),
+    port,
+    worker,
+    health,
+    onKeyDeleted: backingKeyDeletion(port, deps),
+  };
+}
+
+/** The background work of custom key stores: due connection attempts, interrupted disconnections, the backing-key health check. */
+export function keyStoreMaintenanceTasks(s: KeyStoreServices): Array<() => Promise<unknown>> {
+  return [() => s.worker.runDue(), () => s.worker.finishDisconnects(), () => s.health.checkAll()];
+}
