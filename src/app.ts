@@ -128,6 +128,7 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
     maintenance,
     cluster,
     faults,
+    keyStores,
   };
 
   const handler = createApiHandler({

@@ -4,6 +4,7 @@ import { cloudhsmCliCommand } from './cloudhsm-cli.js';
 import { cloudhsmMgmtUtilCommand } from './cloudhsm-mgmt-util.js';
 import { keyMgmtUtilCommand } from './key-mgmt-util.js';
 import { cluster } from './cluster.js';
+import { fault, FAULT_FLAGS, FAULT_USAGE } from './fault.js';
 import { network } from './network.js';
 import { serve, SERVE_FLAGS } from './serve.js';
 
@@ -26,7 +27,7 @@ Commands:
                               key store; prints the passwords and the create-custom-key-store command
   cluster backup --cluster-id ID
                               take a CloudHSM cluster backup now
-  cloudhsm-cli --cluster-id ID
+${FAULT_USAGE}  cloudhsm-cli --cluster-id ID
                               the CloudHSM CLI (cluster activate, login, user …, key list/delete)
   cloudhsm_mgmt_util --cluster-id ID
                               the older CloudHSM Management Utility (loginHSM, changePswd, listUsers)
@@ -52,6 +53,8 @@ async function main(argv: string[]): Promise<number> {
       return network(parseArgs(rest, CLIENT_FLAGS));
     case 'cluster':
       return cluster(parseArgs(rest, CLIENT_FLAGS));
+    case 'fault':
+      return fault(parseArgs(rest, FAULT_FLAGS));
     case 'cloudhsm-cli':
       return cloudhsmCliCommand(parseArgs(rest, CLIENT_FLAGS));
     case 'cloudhsm_mgmt_util':

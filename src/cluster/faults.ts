@@ -56,6 +56,11 @@ export class FaultRegistry {
     return this;
   }
 
+  /** Throws ValidationException unless `kind` is a fault and `target` an id of the form it applies to. */
+  check(kind: string, target: string | undefined): void {
+    checkTarget(checkKind(kind), target);
+  }
+
   async set(kind: string, target: string | undefined, sessionsPerHsm?: number): Promise<Fault> {
     const k = checkKind(kind);
     const t = checkTarget(k, target);

@@ -1,7 +1,9 @@
 import type { DeletionListener } from '../kms/deletion.js';
 import { backingKeyDeletion, BackingKeyHealth } from './backing-keys.js';
+import { removeBackingKey, type RemovedBackingKey } from './backing-key-removal.js';
 import { ConnectWorker } from './connect-worker.js';
 import type { KeyStoreDeps } from './context.js';
+import type { Scope } from './model.js';
 import { CustomKeyStoreService } from './key-stores.js';
 import { ClusterKeyStorePort } from './store-port.js';
 
@@ -14,6 +16,8 @@ export interface KeyStoreServices {
   health: BackingKeyHealth;
   /** Listener for kms/deletion.ts: the best-effort deletion of backing keys, and its DeleteKey event. */
   onKeyDeleted: DeletionListener;
+  /** The DeleteBackingKey fault: a KMS key's backing key deleted from its cluster behind KMS's back. */
+  removeBackingKey(caller: Scope, keyIdentifier: string): Promise<RemovedBackingKey>;
 }
 
 export function createKeyStoreServices(deps: KeyStoreDeps): KeyStoreServices {
@@ -26,6 +30,7 @@ export function createKeyStoreServices(deps: KeyStoreDeps): KeyStoreServices {
     worker,
     health,
     onKeyDeleted: backingKeyDeletion(port, deps),
+    removeBackingKey: (caller, keyIdentifier) => removeBackingKey(deps, caller, keyIdentifier),
   };
 }
 

@@ -7,9 +7,11 @@ import { parseDuration } from '../../core/duration.js';
 import { epochSeconds } from '../wire.js';
 import type { FaultRegistry } from '../../cluster/faults.js';
 import type { ClusterServices } from '../../cluster/services.js';
+import type { KeyStoreServices } from '../../keystores/services.js';
 import { backupCluster } from './backup-cluster.js';
 import { clearFault } from './clear-fault.js';
 import { createSubnet } from './create-subnet.js';
+import { deleteBackingKey } from './delete-backing-key.js';
 import { deleteSubnet } from './delete-subnet.js';
 import { listFaults } from './list-faults.js';
 import { listSubnets } from './list-subnets.js';
@@ -26,6 +28,8 @@ export interface AdminApp {
   cluster: ClusterServices;
   /** The faults an operator switches on to rehearse the troubleshooting guide. */
   faults: FaultRegistry;
+  /** Custom key stores: the stores a fault names, and backing keys deleted behind KMS's back. */
+  keyStores: KeyStoreServices;
 }
 
 const getClock: Operation<AdminApp> = {
@@ -57,6 +61,6 @@ export const adminService: ServiceDefinition<AdminApp> = {
   targetPrefix: 'KeywardenAdmin',
   signingName: 'keywarden',
   messageMember: 'message',
-  operations: operationMap([getClock, advanceClock, listSubnets, createSubnet, deleteSubnet, setFreeAddresses, backupCluster, setFault, clearFault, listFaults]),
+  operations: operationMap([getClock, advanceClock, listSubnets, createSubnet, deleteSubnet, setFreeAddresses, backupCluster, setFault, clearFault, listFaults, deleteBackingKey]),
   notImplemented: (op) => new UnknownOperationException(`Operation ${op} is not known.`),
 };
