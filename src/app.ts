@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { AuditTrail } from './audit/trail.js';
+import type { AuditServices } from './audit/services.js';
 import { OffsetClock } from './core/clock.js';
 import { discardEvents, type ServiceEventSink } from './core/events.js';
 import { Maintenance } from './core/maintenance.js';
@@ -15,16 +17,19 @@ import { hsmService } from './operations/hsm/index.js';
 import { DEFAULT_TIMINGS, type ClusterTimings } from './cluster/transitions.js';
 import type { KmsDeps } from './kms/context.js';
 import { deleteDueKeys } from './kms/deletion.js';
+import { deleteKeyEvents } from './kms/deletion-events.js';
 import { KeyVault } from './kms/key-vault.js';
 import { createKmsServices } from './kms/services.js';
 import { adminService, type AdminApp } from './operations/admin/index.js';
 import { cloudHsmService } from './operations/cloudhsmv2/index.js';
+import { cloudTrailService } from './operations/cloudtrail/index.js';
 import { type KmsApp, kmsService } from './operations/kms/index.js';
 import { DEFAULT_CONNECT_DELAY_MS } from './keystores/context.js';
 import { createKeyStoreServices, keyStoreMaintenanceTasks } from './keystores/services.js';
 import { Credentials, DEV_PRINCIPAL } from './protocol/credentials.js';
 import { createApiHandler } from './protocol/server.js';
 import { loadRootKey } from './storage/root-key.js';
+import { auditStoreOn } from './storage/sqlite/audit-store.js';
 import { clusterRepositoriesOn } from './storage/sqlite/cluster-store.js';
 import { openDatabase } from './storage/sqlite/database.js';
 import { faultStoreOn } from './storage/sqlite/fault-store.js';
@@ -46,6 +51,10 @@ export interface KeywardenOptions {
   clusterTimings?: ClusterTimings;
   /** Sessions each ACTIVE HSM holds at once (logins and in-flight cryptographic calls). */
   hsmSessionsPerHsm?: number;
+  /** Record every call and every action of the service in the audit trail (default on). */
+  audit?: boolean;
+  /** Days the audit trail keeps a record (default 90, CloudTrail's event history). */
+  auditRetentionDays?: number;
   /** How long a custom key store's connection attempt takes (ConnectCustomKeyStore returns at once). */
   connectDelayMs?: number;
   /** Where service events go (connection outcomes, DeleteKey at the end of a waiting period). */
@@ -68,13 +77,30 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
   const credentials = opts.credentialsFile ? Credentials.fromFile(opts.credentialsFile) : new Credentials([DEV_PRINCIPAL]);
   const rootKey = loadRootKey({ dataDir: opts.dataDir, file: opts.rootKeyFile, value: opts.rootKey });
   const sealer = new Sealer(rootKey, secureRandom);
-  const db = openDatabase(join(opts.dataDir, 'keywarden.db'));
+  const dbFile = join(opts.dataDir, 'keywarden.db');
+  const db = openDatabase(dbFile);
   const store = kmsStoreOn(db);
   const clock = new OffsetClock(Number((await store.settings.get(CLOCK_OFFSET)) ?? 0));
   const vault = new KeyVault(sealer, secureRandom);
   rootKey.fill(0);
   const reportError = (err: unknown) => log(`keywarden: background task failed: ${(err as Error)?.stack ?? err}`);
-  const events = opts.events ?? discardEvents;
+  const auditOn = opts.audit ?? true;
+  // With the trail off nothing is written and no log or indexer thread runs; old records stay readable.
+  const auditStore = auditStoreOn(db, {
+    logDir: join(opts.dataDir, 'audit-log'),
+    durable: auditOn ? { file: dbFile, onError: reportError } : undefined,
+  });
+  const trail = auditOn
+    ? new AuditTrail({
+        store: auditStore,
+        clock,
+        random: secureRandom,
+        models: { [kmsService.targetPrefix]: kmsService.model!, [cloudHsmService.targetPrefix]: cloudHsmService.model! },
+        retentionDays: opts.auditRetentionDays,
+      })
+    : undefined;
+  const audit: AuditServices = { store: auditStore, clock, trail };
+  const events = opts.events ?? trail ?? discardEvents;
   const faults = await new FaultRegistry(faultStoreOn(db), clock).load();
   const clusterStore: ClusterStore = { ...clusterRepositoriesOn(db), ...hsmStoreOn(db) };
   const cluster = createClusterServices({
@@ -108,16 +134,17 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
     connectDelayMs: opts.connectDelayMs ?? DEFAULT_CONNECT_DELAY_MS,
     onError: reportError,
   });
-  const deps: KmsDeps = { store, clock, random: secureRandom, vault, customKeyStores: keyStores.port };
+  const deps: KmsDeps = { store, clock, random: secureRandom, vault, events, customKeyStores: keyStores.port };
   const kms = createKmsServices(deps);
   const kmsApp: KmsApp = { ...kms, customKeyStores: keyStores.stores };
 
   const maintenance = new Maintenance(
     [
-      () => deleteDueKeys(deps, [keyStores.onKeyDeleted]),
+      () => deleteDueKeys(deps, [keyStores.onKeyDeleted, deleteKeyEvents(events)]),
       () => kms.rotation.rotateDue(),
       ...clusterMaintenanceTasks(cluster),
       ...keyStoreMaintenanceTasks(keyStores),
+      ...(trail ? [() => trail.purgeExpired()] : []),
     ],
     reportError,
   );
@@ -129,6 +156,7 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
     cluster,
     faults,
     keyStores,
+    audit,
   };
 
   const handler = createApiHandler({
@@ -137,8 +165,10 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
       { def: cloudHsmService, app: cluster },
       { def: hsmService, app: hsm },
       { def: adminService, app: admin },
+      { def: cloudTrailService, app: audit },
     ],
     credentials,
+    observer: trail,
     onInternalError: (err, requestId) => log(`keywarden: request ${requestId} failed: ${(err as Error)?.stack ?? err}`),
   });
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => void handler(req, res));
@@ -158,6 +188,9 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      // Calls answered so far had their records written; anything a background task still queued is written now.
+      await trail?.flush();
+      await auditStore.close();
       db.close();
     },
   };

@@ -3,6 +3,7 @@ import { clock, CLIENT_FLAGS } from './clock.js';
 import { cloudhsmCliCommand } from './cloudhsm-cli.js';
 import { cloudhsmMgmtUtilCommand } from './cloudhsm-mgmt-util.js';
 import { keyMgmtUtilCommand } from './key-mgmt-util.js';
+import { audit } from './audit.js';
 import { cluster } from './cluster.js';
 import { fault, FAULT_FLAGS, FAULT_USAGE } from './fault.js';
 import { network } from './network.js';
@@ -14,6 +15,7 @@ Commands:
   serve [--host 127.0.0.1] [--port 4599] [--data-dir ./.keywarden] [--credentials FILE]
         [--root-key-file FILE] [--allow-clock-control] [--cluster-delay-ms 2000]
         [--hsm-sessions 1024] [--connect-delay-ms 1000]
+        [--audit on|off] [--audit-retention-days 90]
                               run the service
   clock show                  print the service's clock
   clock advance DURATION      move the service's clock forward (30d, 12h, 90s); needs a service
@@ -27,6 +29,12 @@ Commands:
                               key store; prints the passwords and the create-custom-key-store command
   cluster backup --cluster-id ID
                               take a CloudHSM cluster backup now
+  audit export [--since TIME|DURATION] [--until TIME|DURATION] [--format jsonl|cloudtrail]
+               [--output FILE]
+                              the caller's account's audit records, oldest first: one CloudTrail
+                              record per line, or CloudTrail's delivery file {"Records": [...]}
+  audit verify                check the audit trail's digest chain; exits 1 naming the first
+                              record that was altered or removed
 ${FAULT_USAGE}  cloudhsm-cli --cluster-id ID
                               the CloudHSM CLI (cluster activate, login, user …, key list/delete)
   cloudhsm_mgmt_util --cluster-id ID
@@ -53,6 +61,8 @@ async function main(argv: string[]): Promise<number> {
       return network(parseArgs(rest, CLIENT_FLAGS));
     case 'cluster':
       return cluster(parseArgs(rest, CLIENT_FLAGS));
+    case 'audit':
+      return audit(parseArgs(rest, CLIENT_FLAGS));
     case 'fault':
       return fault(parseArgs(rest, FAULT_FLAGS));
     case 'cloudhsm-cli':

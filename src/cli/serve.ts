@@ -18,6 +18,8 @@ export async function serve(args: Args): Promise<void> {
     rootKey: process.env.KEYWARDEN_ROOT_KEY,
     clusterTimings: clusterDelay(args),
     hsmSessionsPerHsm: hsmSessions(args),
+    audit: auditSwitch(args),
+    auditRetentionDays: auditRetention(args),
     connectDelayMs: connectDelay(args),
   });
   const out = process.stdout;
@@ -58,6 +60,21 @@ function connectDelay(args: Args) {
   const ms = Number(v);
   if (!/^\d+$/.test(v) || !Number.isSafeInteger(ms)) throw new UsageError(`--connect-delay-ms must be a whole number of milliseconds, not '${v}'.`);
   return ms;
+}
+
+/** `--audit on|off`: record calls and service actions in the audit trail (default on; off for comparison runs). */
+function auditSwitch(args: Args): boolean {
+  const v = stringOption(args, 'audit') ?? 'on';
+  if (v !== 'on' && v !== 'off') throw new UsageError(`--audit takes 'on' or 'off', not '${v}'.`);
+  return v === 'on';
+}
+
+/** `--audit-retention-days N`: how long the audit trail keeps a record (default 90). */
+function auditRetention(args: Args) {
+  const v = stringOption(args, 'audit-retention-days');
+  if (v === undefined) return undefined;
+  if (!/^[1-9]\d{0,5}$/.test(v)) throw new UsageError(`--audit-retention-days must be a whole number of days (1 or more), not '${v}'.`);
+  return Number(v);
 }
 
 /** `--hsm-sessions N`: how many sessions each HSM holds at once (default 1024). */

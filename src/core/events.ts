@@ -17,6 +17,8 @@ export interface ServiceEvent {
   readOnly?: boolean;
   errorCode?: string;
   errorMessage?: string;
+  /** What CloudTrail shows as `serviceEventDetails` (RotateKey: rotationType, keyId, key material ids). */
+  serviceEventDetails?: Record<string, unknown>;
 }
 
 /** Where service events go. The domain emits; the audit trail (or nothing) receives. */

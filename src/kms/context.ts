@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import type { ServiceEventSink } from '../core/events.js';
 import type { Random } from '../core/random.js';
 import type { CustomKeyStorePort } from './custom-key-store-port.js';
 import type { Scope } from './key.js';
@@ -16,6 +17,8 @@ export interface KmsDeps {
   clock: Clock;
   random: Random;
   vault: KeyVault;
+  /** Where what KMS does on its own is reported (RotateKey); nowhere when absent. */
+  events?: ServiceEventSink;
   /** Custom key stores (keystores/ implements the port); none when absent. */
   customKeyStores?: CustomKeyStorePort;
 }

@@ -2,7 +2,7 @@ import { DAY_MS } from '../core/clock.js';
 import { ValidationException } from '../core/common-errors.js';
 import type { Caller, KmsDeps } from './context.js';
 import { InvalidMarkerException, LimitExceededException, UnsupportedOperationException } from './errors.js';
-import { currentMaterial, type KeyMaterial, type KeyRecord, type RotationType } from './key.js';
+import { currentMaterial, keyArn, type KeyMaterial, type KeyRecord, type RotationType } from './key.js';
 import { resolveKey } from './key-resolver.js';
 import { checkKeyState, type KeyStateOperation } from './key-state.js';
 import type { KeyService, KeyView } from './keys.js';
@@ -71,9 +71,9 @@ export class RotationService {
    * Rotates now. The rotation completes within the call, so GetKeyRotationStatus never shows one in
    * progress and ConflictException cannot arise. The automatic schedule is left as it was.
    */
-  rotateOnDemand(caller: Caller, keyId: string): Promise<KeyView> {
+  async rotateOnDemand(caller: Caller, keyId: string): Promise<KeyView> {
     const now = this.deps.clock.now();
-    return this.change(caller, keyId, 'RotateKeyOnDemand', (k, view) => {
+    const view = await this.change(caller, keyId, 'RotateKeyOnDemand', (k, view) => {
       const used = k.materials.filter((m) => m.rotationType === 'ON_DEMAND').length;
       if (used >= MAX_ON_DEMAND_ROTATIONS) {
         throw new LimitExceededException(
@@ -82,6 +82,9 @@ export class RotationService {
       }
       return this.withNewMaterial(k, 'ON_DEMAND', now);
     });
+    // AWS records the rotation itself as a RotateKey service event, after the RotateKeyOnDemand call.
+    await this.reportRotation(view.key, 'ON_DEMAND', now);
+    return view;
   }
 
   /**
@@ -122,9 +125,41 @@ export class RotationService {
         const next = this.withNewMaterial(k, 'AUTOMATIC', now);
         return { ...next, rotation: { ...rotation, nextRotationAt: now + period * DAY_MS } };
       });
-      if (updated && updated.materials.length > due.materials.length) rotated++;
+      if (updated && updated.materials.length > due.materials.length) {
+        rotated++;
+        await this.reportRotation(updated, 'AUTOMATIC', now);
+      }
     }
     return rotated;
+  }
+
+  /**
+   * The `RotateKey` service event CloudTrail records for every rotation, automatic or on demand
+   * (KMS Developer Guide, "RotateKey"): the key as the resource, the details in serviceEventDetails.
+   */
+  private async reportRotation(key: KeyRecord, rotationType: RotationType, at: number): Promise<void> {
+    if (!this.deps.events) return;
+    const arn = keyArn(key, key.keyId);
+    const current = currentMaterial(key);
+    const previous = key.materials[key.materials.length - 2];
+    await this.deps.events.emit({
+      eventSource: 'kms.amazonaws.com',
+      eventName: 'RotateKey',
+      accountId: key.accountId,
+      region: key.region,
+      eventTime: at,
+      requestParameters: null,
+      responseElements: null,
+      resources: [{ accountId: key.accountId, type: 'AWS::KMS::Key', ARN: arn }],
+      readOnly: false,
+      serviceEventDetails: {
+        rotationType,
+        keyOrigin: key.origin,
+        ...(previous ? { previousKeyMaterialId: previous.materialId } : {}),
+        currentKeyMaterialId: current.materialId,
+        keyId: key.keyId,
+      },
+    });
   }
 
   private withNewMaterial(key: KeyRecord, rotationType: RotationType, now: number): KeyRecord {

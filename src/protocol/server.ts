@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApiCall, ApiCallObserver } from '../core/api-call.js';
 import { AwsError, AwsServerError } from '../core/aws-error.js';
 import type { Credentials } from './credentials.js';
 import {
@@ -7,10 +8,11 @@ import {
   RequestEntityTooLargeException,
   SerializationException,
   UnknownOperationException,
+  ValidationException,
 } from './errors.js';
 import type { CallContext, ServiceDefinition } from './service.js';
 import { verifySigV4 } from './sigv4.js';
-import { decodeInput } from './validation.js';
+import { decodeInput, formatViolations } from './validation.js';
 
 /** A service definition with the application object its handlers receive. */
 export interface Mounted {
@@ -25,6 +27,11 @@ export interface ApiOptions {
   maxBodyBytes?: number;
   /** Where unexpected failures are reported (never to the client). */
   onInternalError?: (err: unknown, requestId: string) => void;
+  /**
+   * Sees every authenticated call to a known operation, successful or not, before its answer is
+   * sent; the answer waits for what it returns (the audit trail makes the call's record durable).
+   */
+  observer?: ApiCallObserver;
 }
 
 const JSON_TYPE = 'application/x-amz-json-1.1';
@@ -40,6 +47,8 @@ export function createApiHandler(opts: ApiOptions) {
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
     let mounted: Mounted | undefined;
+    // Set once the caller is known and the operation exists; from then on the call is observed.
+    let call: ApiCall | undefined;
     try {
       const target = header(req, 'x-amz-target');
       const dot = target.lastIndexOf('.');
@@ -62,9 +71,6 @@ export function createApiHandler(opts: ApiOptions) {
       const modelOp = def.model?.operations[name];
       const op = def.operations.get(name);
       if (!op && !modelOp) throw new UnknownOperationException(`Operation ${target} is not known.`);
-      const json = parseJson(body);
-      const input = def.model && modelOp?.input ? decodeInput(def.model, modelOp.input, json) : plainObject(json);
-      if (!op) throw def.notImplemented(name);
       const principal = opts.credentials.get(identity.accessKeyId)!;
       const ctx: CallContext = {
         requestId,
@@ -75,10 +81,38 @@ export function createApiHandler(opts: ApiOptions) {
         sourceIp: req.socket.remoteAddress ?? '',
         userAgent: header(req, 'user-agent'),
       };
+      call = { service: def.targetPrefix, operation: name, ctx, input: undefined };
+      const json = parseJson(body);
+      call.input = json;
+      const input =
+        def.model && modelOp?.input
+          ? decodeInput(def.model, modelOp.input, json, (v) => def.rejectInput?.(name, v) ?? new ValidationException(formatViolations(v)))
+          : plainObject(json);
+      call.input = input;
+      if (!op) throw def.notImplemented(name);
       const output = await op.handle(input, ctx, app);
-      send(res, 200, requestId, JSON.stringify(output ?? {}));
+      const text = JSON.stringify(output ?? {});
+      if (opts.observer) {
+        const observed = call;
+        // Cleared first: if recording fails, the catch below answers with an internal error
+        // without recording the call a second time.
+        call = undefined;
+        const recorded = opts.observer.observe({ ...observed, output });
+        if (recorded) await recorded;
+      }
+      send(res, 200, requestId, text);
     } catch (err) {
-      sendError(res, requestId, err, mounted?.def, opts.onInternalError);
+      const e = toAwsError(err, requestId, mounted?.def, opts.onInternalError);
+      if (call && opts.observer) {
+        try {
+          const recorded = opts.observer.observe({ ...call, error: { type: e.type, message: e.message } });
+          if (recorded) await recorded;
+        } catch (recordErr) {
+          // The call failed anyway; its answer stays the same, the lost record goes to the log.
+          opts.onInternalError?.(recordErr, requestId);
+        }
+      }
+      sendError(res, requestId, e, mounted?.def, opts.onInternalError);
     }
   };
 }
@@ -145,14 +179,20 @@ export function sendError(
   service: ServiceDefinition<unknown> | undefined,
   onInternalError?: (err: unknown, requestId: string) => void,
 ): void {
-  let e: AwsError;
-  if (err instanceof AwsError) {
-    e = err;
-  } else {
-    onInternalError?.(err, requestId);
-    e = service?.internalError?.() ?? new InternalFailure('The service encountered an internal error. Try again.');
-  }
+  const e = toAwsError(err, requestId, service, onInternalError);
   const messageMember = service?.messageMember ?? 'message';
   if (res.headersSent) return void res.destroy();
   send(res, e.status, requestId, JSON.stringify({ __type: e.type, [messageMember]: e.message }), e.type);
+}
+
+/** The AWS error a failure is answered with; an unexpected one is logged and becomes the service's internal error. */
+function toAwsError(
+  err: unknown,
+  requestId: string,
+  service: ServiceDefinition<unknown> | undefined,
+  onInternalError?: (err: unknown, requestId: string) => void,
+): AwsError {
+  if (err instanceof AwsError) return err;
+  onInternalError?.(err, requestId);
+  return service?.internalError?.() ?? new InternalFailure('The service encountered an internal error. Try again.');
 }

@@ -1,5 +1,6 @@
 import type { AwsError } from '../core/aws-error.js';
 import type { ServiceModel } from './model.js';
+import type { Violation } from './validation.js';
 
 /** What the protocol layer knows about the caller of one request. */
 export interface CallContext {
@@ -40,6 +41,12 @@ export interface ServiceDefinition<App> {
   notImplemented(operation: string): AwsError;
   /** What a client sees when the service fails unexpectedly (the cause goes to the log only). */
   internalError?(): AwsError;
+  /**
+   * The error for input that breaks the model's constraints, when the service answers with its
+   * own modelled exceptions (CloudTrail's InvalidMaxResultsException, ...) rather than Coral's
+   * ValidationException; undefined keeps the ValidationException.
+   */
+  rejectInput?(operation: string, violations: readonly Violation[]): AwsError | undefined;
 }
 
 export function operationMap<App>(ops: Operation<App>[]): ReadonlyMap<string, Operation<App>> {

@@ -7,14 +7,21 @@ import { compiledShape, type CompiledShape, type ServiceModel, type ShapeType } 
  * constraint violation in the input is collected and reported in one ValidationException.
  * Both happen in a single walk; a violation list is only allocated once something fails.
  */
-export function decodeInput(model: ServiceModel, shapeName: string, body: unknown): Record<string, unknown> {
+export function decodeInput(
+  model: ServiceModel,
+  shapeName: string,
+  body: unknown,
+  rejected: (violations: readonly Violation[]) => Error = defaultRejection,
+): Record<string, unknown> {
   const shape = compiledShape(model, shapeName);
   if (shape.type !== 'structure') throw new Error(`input shape ${shapeName} is not a structure`);
   const sink: Sink = { violations: undefined };
   const input = decodeStructure(shape, body, '', sink);
-  if (sink.violations !== undefined) throw new ValidationException(formatViolations(sink.violations));
+  if (sink.violations !== undefined) throw rejected(sink.violations);
   return input;
 }
+
+const defaultRejection = (violations: readonly Violation[]) => new ValidationException(formatViolations(violations));
 
 // ---------------------------------------------------------------------------------------
 // Violations are plain values; turning them into AWS's text is a separate pure step.

@@ -8,15 +8,18 @@ import { epochSeconds } from '../wire.js';
 import type { FaultRegistry } from '../../cluster/faults.js';
 import type { ClusterServices } from '../../cluster/services.js';
 import type { KeyStoreServices } from '../../keystores/services.js';
+import type { AuditServices } from '../../audit/services.js';
 import { backupCluster } from './backup-cluster.js';
 import { clearFault } from './clear-fault.js';
 import { createSubnet } from './create-subnet.js';
 import { deleteBackingKey } from './delete-backing-key.js';
 import { deleteSubnet } from './delete-subnet.js';
+import { exportAuditEvents } from './export-audit-events.js';
 import { listFaults } from './list-faults.js';
 import { listSubnets } from './list-subnets.js';
 import { setFault } from './set-fault.js';
 import { setFreeAddresses } from './set-free-addresses.js';
+import { verifyAuditTrail } from './verify-audit-trail.js';
 
 /** Keywarden's own control plane, on the same endpoint, for the `keywarden` CLI. */
 export interface AdminApp {
@@ -26,6 +29,8 @@ export interface AdminApp {
   maintenance: Maintenance;
   /** The network and cluster side, for `keywarden network …` and `keywarden cluster backup`. */
   cluster: ClusterServices;
+  /** The audit trail, for `keywarden audit export` and `keywarden audit verify`. */
+  audit: AuditServices;
   /** The faults an operator switches on to rehearse the troubleshooting guide. */
   faults: FaultRegistry;
   /** Custom key stores: the stores a fault names, and backing keys deleted behind KMS's back. */
@@ -61,6 +66,6 @@ export const adminService: ServiceDefinition<AdminApp> = {
   targetPrefix: 'KeywardenAdmin',
   signingName: 'keywarden',
   messageMember: 'message',
-  operations: operationMap([getClock, advanceClock, listSubnets, createSubnet, deleteSubnet, setFreeAddresses, backupCluster, setFault, clearFault, listFaults, deleteBackingKey]),
+  operations: operationMap([getClock, advanceClock, listSubnets, createSubnet, deleteSubnet, setFreeAddresses, backupCluster, setFault, clearFault, listFaults, deleteBackingKey, exportAuditEvents, verifyAuditTrail]),
   notImplemented: (op) => new UnknownOperationException(`Operation ${op} is not known.`),
 };

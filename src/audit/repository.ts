@@ -1,0 +1,68 @@
+import type { ChainPoint } from './chain.js';
+import type { AuditEntry, RecordIndex } from './record.js';
+
+// The audit trail's storage port; storage/sqlite implements it.
+
+export type LookupAttributeKey =
+  | 'EventId'
+  | 'EventName'
+  | 'ReadOnly'
+  | 'Username'
+  | 'ResourceType'
+  | 'ResourceName'
+  | 'EventSource'
+  | 'AccessKeyId';
+
+/** Position of a record in newest-first order: by event time, then by sequence number. */
+export interface TrailPosition {
+  eventTime: number;
+  seq: number;
+}
+
+export interface LookupFilter {
+  accountId: string;
+  region: string;
+  attribute?: { key: LookupAttributeKey; value: string };
+  /** Inclusive bounds on the event time, in milliseconds. */
+  startTime: number;
+  endTime: number;
+  /** Only records after this one in newest-first order. */
+  after?: TrailPosition;
+  limit: number;
+}
+
+export interface FoundRecord extends TrailPosition {
+  record: string;
+}
+
+/** A record as stored: its place in the chain, its digest, its text and the columns derived from it. */
+export interface StoredRecord extends RecordIndex {
+  seq: number;
+  digest: string;
+  record: string;
+}
+
+export interface AuditStore {
+  /**
+   * Appends the entries in order, each with the next sequence number and a digest chained to the
+   * previous record's. Resolves only once they are durable. Up to `appendsInFlight` calls may be
+   * outstanding at once; they take their places in the chain in the order they were made.
+   */
+  append(entries: AuditEntry[]): Promise<void>;
+  readonly appendsInFlight: number;
+  /** Newest first. */
+  lookup(filter: LookupFilter): Promise<FoundRecord[]>;
+  /** One account's records in trail order with `seq > afterSeq` and an event time within the bounds. */
+  exportPage(accountId: string, startTime: number, endTime: number, afterSeq: number, limit: number): Promise<Array<{ seq: number; record: string }>>;
+  /** Every stored record with `seq > afterSeq`, in sequence order, for verification. */
+  chainPage(afterSeq: number, limit: number): Promise<StoredRecord[]>;
+  /**
+   * Where the stored chain must start (the genesis, or the last record a purge removed) and where
+   * it must end (the last record appended), so removals at either end show.
+   */
+  chainEnds(): Promise<{ anchor: ChainPoint; head: ChainPoint | undefined }>;
+  /** Removes the oldest records, up to the first whose event time is at or after `cutoff`; returns how many. */
+  purgeBefore(cutoff: number): Promise<number>;
+  /** Writes what is pending and releases the store. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,25 @@
+import { verifyTrail } from '../../audit/verify.js';
+import type { Operation } from '../../protocol/service.js';
+import type { AdminApp } from './index.js';
+
+/** Checks the whole audit trail's digest chain, for `keywarden audit verify`. */
+export const verifyAuditTrail: Operation<AdminApp> = {
+  name: 'VerifyAuditTrail',
+  async handle(_input, _ctx, app) {
+    // Records the service has accepted but not yet written are part of the trail being checked.
+    await app.audit.trail?.flush();
+    const r = await verifyTrail(app.audit.store);
+    const out: Record<string, unknown> = {
+      Valid: r.valid,
+      Checked: r.checked,
+      Anchor: { Seq: r.anchor.seq, Digest: r.anchor.digest },
+    };
+    if (r.head) out.Head = { Seq: r.head.seq, Digest: r.head.digest };
+    if (r.problem) {
+      const p: Record<string, unknown> = { Seq: r.problem.seq, Kind: r.problem.kind, Message: r.problem.message };
+      if (r.problem.eventId) p.EventId = r.problem.eventId;
+      out.Problem = p;
+    }
+    return out;
+  },
+};
