@@ -16,6 +16,8 @@ export interface TestServer {
   output(): string;
   /** Stops the server (SIGTERM) and waits for it to exit; returns its exit code. */
   stop(): Promise<number | null>;
+  /** Kills the server on the spot (SIGKILL): no shutdown, nothing flushed. */
+  crash(): Promise<void>;
   /** Stops and starts the server again on the same data directory and port. */
   restart(): Promise<void>;
   /** Stops the server and removes its data directory. */
@@ -81,6 +83,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
     dataDir,
     output: () => log,
     stop,
+    crash: () =>
+      new Promise<void>((done) => {
+        if (child.exitCode !== null || child.signalCode !== null) return done();
+        child.once('exit', () => done());
+        child.kill('SIGKILL');
+      }),
     async restart() {
       await stop();
       url = await launch();
