@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { formatOverhead, summarizeOverhead, type AuditOverhead } from './audit-overhead.js';
 import { readConfig, type BenchConfig } from './config.js';
 import { childCpuMs, ownCpuMs } from './cpu.js';
 import type { RunningChild } from './child.js';
@@ -80,11 +81,54 @@ async function main(): Promise<number> {
     if (interrupted.signal.aborted) throw new Error('interrupted');
   }
 
-  const report = buildReport(config, loadBefore, results, results[0]!, results[1]!, encryptResponseBytes);
-  process.stdout.write(formatReport(report));
+  const auditOverhead = await compareAudit(config, recorder, kw, keywarden.pid, encryptBody, client);
+
+  const base = buildReport(config, loadBefore, results, results[0]!, results[1]!, encryptResponseBytes);
+  const report = { ...base, auditOverhead, valid: base.valid && auditOverhead.valid };
+  process.stdout.write(formatReport(report) + formatOverhead(auditOverhead));
   writeJson(RESULTS_FILE, report);
   progress(`figures written to ${RESULTS_FILE}`);
   return report.valid ? 0 : 1;
+}
+
+/**
+ * The same Encrypt burst against Keywarden as shipped (audit trail on, every call answered only
+ * once its record is committed) and against a second process started with `--audit off`, in
+ * alternating rounds. BENCH_AUDIT_ROUNDS sets how many (default 3).
+ */
+async function compareAudit(
+  config: BenchConfig,
+  recorder: LatencyRecorder,
+  on: LoadClient,
+  onPid: number,
+  onBody: Buffer,
+  client: (url: string) => LoadClient,
+): Promise<AuditOverhead> {
+  const rounds = Math.floor(Number(process.env.BENCH_AUDIT_ROUNDS ?? 3));
+  if (!Number.isSafeInteger(rounds) || rounds < 1 || rounds > 50) throw new Error('BENCH_AUDIT_ROUNDS must be a whole number from 1 to 50');
+  progress('starting keywarden --audit off, for the audit trail comparison ...');
+  const quiet = await startKeywarden(['--audit', 'off']);
+  children.push(quiet);
+  const off = client(quiet.url);
+  const offKey = (await off.call<{ KeyMetadata: { KeyId: string } }>(`${TARGET}.CreateKey`, { Description: 'keywarden bench, audit off' })).KeyMetadata.KeyId;
+  const { Plaintext } = JSON.parse(onBody.toString()) as { Plaintext: string };
+  const offBody = json({ KeyId: offKey, Plaintext });
+
+  const seconds = Math.max(2, Math.round(config.seconds / 2));
+  const perRound = { ...config, seconds };
+  const name = `Encrypt ${config.plaintextBytes / 1024} KiB`;
+  const sides = {
+    on: { server: 'keywarden' as const, serverPid: onPid, client: on, target: `${TARGET}.Encrypt`, body: onBody },
+    off: { server: 'keywarden' as const, serverPid: quiet.pid, client: off, target: `${TARGET}.Encrypt`, body: offBody },
+  };
+  const results: Record<'on' | 'off', ScenarioResult[]> = { on: [], off: [] };
+  for (let r = 0; r < rounds; r++) {
+    for (const which of r % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const)) {
+      results[which].push(await measure({ name: `${name}, audit ${which} (round ${r + 1})`, ...sides[which] }, perRound, recorder));
+      if (interrupted.signal.aborted) throw new Error('interrupted');
+    }
+  }
+  return summarizeOverhead(name, seconds, results.on, results.off);
 }
 
 async function measure(s: Scenario, config: BenchConfig, recorder: LatencyRecorder): Promise<ScenarioResult> {

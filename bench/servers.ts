@@ -11,13 +11,13 @@ export interface KeywardenChild extends RunningChild {
   dataDir: string;
 }
 
-/** `keywarden serve` on a free loopback port with a fresh data directory (removed by stop()). */
-export async function startKeywarden(): Promise<KeywardenChild> {
+/** `keywarden serve` on a free loopback port with a fresh data directory (removed by stop()); `extraArgs` such as `--audit off`. */
+export async function startKeywarden(extraArgs: string[] = []): Promise<KeywardenChild> {
   const dataDir = mkdtempSync(join(tmpdir(), 'keywarden-bench-'));
   try {
     // An empty KEYWARDEN_ROOT_KEY makes the server generate its own root key in the fresh directory,
     // whatever the developer's shell exports.
-    const child = await startChild('keywarden', [KEYWARDEN_BIN, 'serve', '--port', '0', '--data-dir', dataDir], {
+    const child = await startChild('keywarden', [KEYWARDEN_BIN, 'serve', '--port', '0', '--data-dir', dataDir, ...extraArgs], {
       cwd: ROOT,
       env: { ...process.env, KEYWARDEN_ROOT_KEY: '' },
     });
