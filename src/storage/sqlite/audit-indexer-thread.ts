@@ -1,6 +1,6 @@
-import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import type { ChainPoint } from '../../audit/chain.js';
-import { chainedLines, removeSegment, segmentPath, segments } from './audit-log.js';
+import { chainedLines, durablePosition, removeSegment, segmentPath, segments, type LogPosition } from './audit-log.js';
 import { AuditTables } from './audit-sql.js';
 import { openDatabase } from './database.js';
 
@@ -9,21 +9,7 @@ import { openDatabase } from './database.js';
 // applied. Its own connection, so neither its commits nor its fsyncs ever block the thread that
 // answers calls.
 
-/** How far the log is durable: everything before `end` in segment `segment`, and all earlier segments. */
-export interface LogPosition {
-  segment: number;
-  end: number;
-}
-
-/**
- * Requests carry the position the caller knows to be durable: notices from the log writer come
- * through another port, and messages on two ports arrive in no guaranteed order.
- */
-export type IndexerRequest =
-  | ({ type: 'durable' } & LogPosition)
-  | { type: 'flush'; id: number; upTo?: LogPosition }
-  | { type: 'purge'; id: number; cutoff: number; upTo?: LogPosition }
-  | { type: 'close'; id: number; upTo?: LogPosition };
+export type IndexerRequest = { type: 'flush'; id: number } | { type: 'purge'; id: number; cutoff: number } | { type: 'close'; id: number };
 
 export type IndexerReply = { id: number; ok: true; result?: number } | { id: number; ok: false; message: string };
 
@@ -33,92 +19,75 @@ export interface IndexerData {
   /** The segment the log writes first, and the chain's head when it starts. */
   segment: number;
   head: ChainPoint;
-  /** Where the log writer thread, when there is one, sends its durable notices. */
-  log?: MessagePort;
+  /** How far the log is durable, as the log writer keeps it: see `durablePosition`. */
+  durable: SharedArrayBuffer;
 }
 
-/**
- * A pass waits this long after the first durable write it has not applied, so that passes are
- * large (one commit for hundreds of records). Reads never wait for it: they ask for a pass.
- */
-const APPLY_DELAY_MS = 100;
+/** A pass runs this often (and whenever a read asks), so that passes are large: one commit for hundreds of records. */
+const APPLY_EVERY_MS = 100;
 
 const port = parentPort!;
 const data = workerData as IndexerData;
 const db = openDatabase(data.file);
 const tables = new AuditTables(db);
+const position = durablePosition(data.durable);
 let head = data.head;
 let segment = data.segment;
 let offset = 0;
-/** How far each segment is durable, as the writer reported. */
-const durable = new Map<number, number>();
-let timer: NodeJS.Timeout | undefined;
 /** Set when the log could not be applied: reported once, and every later request fails with it. */
 let broken: Error | undefined;
 
 function apply(): void {
-  clearTimeout(timer);
-  timer = undefined;
   if (broken) throw broken;
   try {
-    applyDurable();
+    applyDurable(position.load());
   } catch (err) {
     broken = err instanceof Error ? err : new Error(String(err));
     throw broken;
   }
 }
 
-function applyDurable(): void {
+function applyDurable(at: LogPosition): void {
   for (;;) {
-    const end = durable.get(segment) ?? offset;
-    if (end > offset) {
+    // A segment before the writer's is complete: every line in it is durable.
+    const sealed = segment < at.segment;
+    const end = sealed ? undefined : at.end;
+    if (sealed || end! > offset) {
       const read = chainedLines(segmentPath(data.dir, segment), head, offset, end, false);
       tables.insert(read.lines);
       if (read.lines.length > 0) {
         const last = read.lines[read.lines.length - 1]!;
         head = { seq: last.seq, digest: last.digest };
       }
-      if (read.end < end) {
+      if (!sealed && read.end < end!) {
         throw new Error(`audit log segment ${segment} holds a line at offset ${read.end} that does not extend the chain after record ${head.seq}`);
       }
-      offset = end;
+      offset = read.end;
     }
-    // The writer moved on to a later segment: this one is complete and now applied.
-    if ([...durable.keys()].some((n) => n > segment)) {
-      removeSegment(segmentPath(data.dir, segment));
-      durable.delete(segment);
-      segment += 1;
-      offset = 0;
-      continue;
-    }
-    return;
+    if (!sealed) return;
+    removeSegment(segmentPath(data.dir, segment));
+    segment += 1;
+    offset = 0;
   }
 }
 
-function learn(at: LogPosition): void {
-  if ((durable.get(at.segment) ?? 0) < at.end) durable.set(at.segment, at.end);
-}
-
-function onMessage(msg: IndexerRequest): void {
-  if (msg.type === 'durable') {
-    learn(msg);
-    if (broken) return;
-    timer ??= setTimeout(() => {
-      try {
-        apply();
-      } catch (err) {
-        port.postMessage({ id: 0, ok: false, message: (err as Error).message } satisfies IndexerReply);
-      }
-    }, APPLY_DELAY_MS);
-    return;
+const timer = setInterval(() => {
+  if (broken) return;
+  try {
+    apply();
+  } catch (err) {
+    port.postMessage({ id: 0, ok: false, message: (err as Error).message } satisfies IndexerReply);
   }
-  if (msg.upTo) learn(msg.upTo);
+}, APPLY_EVERY_MS);
+
+port.on('message', (msg: IndexerRequest) => {
   let reply: IndexerReply;
   try {
     apply();
     if (msg.type === 'purge') reply = { id: msg.id, ok: true, result: tables.purgeBefore(msg.cutoff) };
     else {
       if (msg.type === 'close') {
+        clearInterval(timer);
         // Everything durable is applied: the log has nothing left that the tables lack.
         for (const s of segments(data.dir)) removeSegment(s.path);
         db.close();
@@ -129,7 +98,4 @@ function onMessage(msg: IndexerRequest): void {
     reply = { id: msg.id, ok: false, message: (err as Error)?.message ?? String(err) };
   }
   port.postMessage(reply);
-}
-
-port.on('message', onMessage);
-data.log?.on('message', onMessage);
+});

@@ -1,21 +1,21 @@
-import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { chainDigest, type ChainPoint } from '../../audit/chain.js';
-import { formatLine, LogWriter } from './audit-log.js';
+import { durablePosition, formatLine, LogWriter } from './audit-log.js';
 
 // The audit trail's log writer thread: gives each record its place in the chain (the next sequence
 // number, and SHA-256 over the previous digest and the record), appends batches to the write-ahead
 // log and waits for their fdatasync here, so the thread that answers calls keeps answering while
 // the disk works. Whatever batches arrived during one fdatasync go out together in the next write
 // and fdatasync: group commit across batches, with no round trip between threads in between. It
-// tells the indexer thread directly how far the log is durable.
+// keeps the durable position where the indexer thread reads it.
 
 export interface LogThreadData {
   dir: string;
   segment: number;
   /** The last record of the chain when the thread starts. */
   head: ChainPoint;
-  /** The indexer thread's end of a channel: 'durable' notices go there. */
-  indexer: MessagePort;
+  /** Where the durable position is kept for the indexer thread (see durablePosition). */
+  durable: SharedArrayBuffer;
 }
 
 /** `records`: the canonical texts of a batch, in order. */
@@ -28,6 +28,7 @@ let failure: string | undefined;
 const log = new LogWriter(data.dir, data.segment, (err) => {
   failure ??= `the next audit log segment could not be prepared: ${(err as Error)?.message ?? err}`;
 });
+const position = durablePosition(data.durable);
 let head = data.head;
 let busy = false;
 const waiting: LogRequest[] = [];
@@ -48,7 +49,6 @@ async function drain(): Promise<void> {
     if (waiting[0]?.type === 'close') {
       const close = waiting.shift()!;
       log.close();
-      data.indexer.close();
       port.postMessage({ id: close.id, ok: true, segment: log.segment, end: 0 } satisfies LogReply);
     }
   }
@@ -73,7 +73,7 @@ async function write(batch: Array<Extract<LogRequest, { type: 'append' }>>): Pro
     if (failure) throw new Error(failure);
     const written = await log.append(bytes);
     head = at;
-    data.indexer.postMessage({ type: 'durable', segment: written.segment, end: written.end });
+    position.store(written);
     const start = written.end - bytes.length;
     batch.forEach((m, i) => port.postMessage({ id: m.id, ok: true, segment: written.segment, end: start + ends[i]! } satisfies LogReply));
   } catch (err) {

@@ -19,6 +19,29 @@ const ZEROS = Buffer.alloc(1024 * 1024);
 
 export const segmentPath = (dir: string, n: number) => join(dir, `audit-${String(n).padStart(8, '0')}.log`);
 
+/** How far the log is durable: everything before `end` in segment `segment`, and all earlier segments. */
+export interface LogPosition {
+  segment: number;
+  end: number;
+}
+
+/**
+ * The log's durable position, shared between the log writer (which stores it after each
+ * fdatasync) and the indexer (which reads it): one 64-bit word, segment << 32 | end, so a reader
+ * never sees a segment with another segment's end. No message per batch, so no thread is woken
+ * per batch to hear of it.
+ */
+export function durablePosition(buffer: SharedArrayBuffer) {
+  const word = new BigInt64Array(buffer);
+  return {
+    store: (at: LogPosition) => void Atomics.store(word, 0, (BigInt(at.segment) << 32n) | BigInt(at.end)),
+    load: (): LogPosition => {
+      const v = Atomics.load(word, 0);
+      return { segment: Number(v >> 32n), end: Number(v & 0xffffffffn) };
+    },
+  };
+}
+
 /** The segment files in `dir`, oldest first. */
 export function segments(dir: string): Array<{ n: number; path: string }> {
   return readdirSync(dir)

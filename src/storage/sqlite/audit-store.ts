@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { chainDigest, GENESIS, type ChainPoint } from '../../audit/chain.js';
 import type { AuditEntry } from '../../audit/record.js';
 import type { AuditStore, FoundRecord, LookupAttributeKey, LookupFilter, StoredRecord } from '../../audit/repository.js';
-import type { IndexerData, IndexerReply, IndexerRequest, LogPosition } from './audit-indexer-thread.js';
+import type { IndexerData, IndexerReply, IndexerRequest } from './audit-indexer-thread.js';
 import type { LogReply, LogRequest, LogThreadData } from './audit-log-thread.js';
-import { chainedLines, preallocateSync, removeSegment, segments } from './audit-log.js';
+import { chainedLines, durablePosition, preallocateSync, removeSegment, segments } from './audit-log.js';
 import { AUDIT_MIGRATIONS, AuditTables, type ChainedRecord, decodeResources, SEP, TAB } from './audit-sql.js';
 import type { Db } from './database.js';
 import { migrate } from './schema.js';
@@ -143,7 +143,7 @@ class Thread<Req extends { id: number }, Rep extends { id: number; ok: boolean }
 
 /**
  * Records go through the write-ahead log: the log writer thread chains each batch on, appends it
- * and waits for its fdatasync, then tells the indexer thread, which applies the log to the tables.
+ * and waits for its fdatasync; the indexer thread applies the log to the tables.
  * This thread only hands batches over and hears back, so it keeps answering calls while the disk
  * works.
  */
@@ -156,8 +156,6 @@ class LoggedWriter implements Writer {
   readonly appendsInFlight = 64;
   private readonly indexer: Thread<IndexerRequest & { id: number }, IndexerReply>;
   private readonly log: Thread<LogRequest, LogReply>;
-  /** How far the log is durable, as far as this thread knows. */
-  private durable: LogPosition = { segment: 1, end: 0 };
   private closed = false;
 
   constructor(
@@ -167,26 +165,24 @@ class LoggedWriter implements Writer {
     head: ChainPoint,
     private readonly onError: (err: unknown) => void,
   ) {
-    const { port1, port2 } = new MessageChannel();
-    const indexerData: IndexerData = { file, dir: logDir, segment: 1, head, log: port1 };
-    this.indexer = new Thread(new URL('./audit-indexer-thread.js', import.meta.url), { workerData: indexerData, transferList: [port1] }, 'indexer', onError);
-    const logData: LogThreadData = { dir: logDir, segment: 1, head, indexer: port2 };
-    this.log = new Thread(new URL('./audit-log-thread.js', import.meta.url), { workerData: logData, transferList: [port2] }, 'log writer', onError);
+    const durable = new SharedArrayBuffer(8);
+    durablePosition(durable).store({ segment: 1, end: 0 });
+    const indexerData: IndexerData = { file, dir: logDir, segment: 1, head, durable };
+    this.indexer = new Thread(new URL('./audit-indexer-thread.js', import.meta.url), { workerData: indexerData }, 'indexer', onError);
+    const logData: LogThreadData = { dir: logDir, segment: 1, head, durable };
+    this.log = new Thread(new URL('./audit-log-thread.js', import.meta.url), { workerData: logData }, 'log writer', onError);
   }
 
   async append(entries: AuditEntry[]): Promise<void> {
-    const reply = (await this.log.request({ type: 'append', records: entries.map((e) => e.record) })) as Extract<LogReply, { ok: true }>;
-    if (reply.segment > this.durable.segment || (reply.segment === this.durable.segment && reply.end > this.durable.end)) {
-      this.durable = { segment: reply.segment, end: reply.end };
-    }
+    await this.log.request({ type: 'append', records: entries.map((e) => e.record) });
   }
 
   async catchUp(): Promise<void> {
-    await this.indexer.request({ type: 'flush', upTo: this.durable });
+    await this.indexer.request({ type: 'flush' });
   }
 
   async purgeBefore(cutoff: number): Promise<number> {
-    return ((await this.indexer.request({ type: 'purge', cutoff, upTo: this.durable })) as { result?: number }).result ?? 0;
+    return ((await this.indexer.request({ type: 'purge', cutoff })) as { result?: number }).result ?? 0;
   }
 
   async close(): Promise<void> {
@@ -196,7 +192,7 @@ class LoggedWriter implements Writer {
     if (!this.log.failure) await this.log.request({ type: 'close' }).catch((err: unknown) => this.onError(err));
     await this.log.worker.terminate();
     this.indexer.closing = true;
-    if (!this.indexer.failure) await this.indexer.request({ type: 'close', upTo: this.durable });
+    if (!this.indexer.failure) await this.indexer.request({ type: 'close' });
     await this.indexer.worker.terminate();
   }
 }
