@@ -45,11 +45,17 @@ export interface StoredRecord extends RecordIndex {
 export interface AuditStore {
   /**
    * Appends the entries in order, each with the next sequence number and a digest chained to the
-   * previous record's. Resolves only once they are durable. Up to `appendsInFlight` calls may be
-   * outstanding at once; they take their places in the chain in the order they were made.
+   * previous record's. Resolves only once they are durable. Outstanding calls take their places in
+   * the chain in the order they were made.
    */
   append(entries: AuditEntry[]): Promise<void>;
+  /**
+   * How many appends may be outstanding at once. Infinity: the store groups appends itself, so
+   * each record is best handed over on its own, the moment it is ready.
+   */
   readonly appendsInFlight: number;
+  /** Settles appends that are already durable, without waiting for the event loop; cheap, call often. */
+  poll?(): void;
   /** Newest first. */
   lookup(filter: LookupFilter): Promise<FoundRecord[]>;
   /** One account's records in trail order with `seq > afterSeq` and an event time within the bounds. */

@@ -23,8 +23,9 @@ export interface AuditTrailDeps {
 /**
  * The writing side of the audit trail: a CloudTrail record for every API call (as the endpoint's
  * observer) and for every action the service takes by itself (as the domain's event sink). A call
- * is answered only once its record is durable; records reach the store in batches (group commit),
- * so a burst of calls pays for one transaction per batch, not one per call.
+ * is answered only once its record is durable. Records are made durable in groups, so a burst of
+ * calls pays for one write and one fsync per group, not one per call: here (GroupCommit, one batch
+ * per event loop turn) or, when the store groups appends itself, in the store.
  */
 export class AuditTrail implements ApiCallObserver, ServiceEventSink {
   private readonly commits: GroupCommit<AuditEntry>;
@@ -32,7 +33,7 @@ export class AuditTrail implements ApiCallObserver, ServiceEventSink {
   readonly retentionDays: number;
 
   constructor(private readonly deps: AuditTrailDeps) {
-    this.commits = new GroupCommit((batch) => deps.store.append(batch), { maxInFlight: deps.store.appendsInFlight });
+    this.commits = new GroupCommit((batch) => deps.store.append(batch), { maxInFlight: Math.min(deps.store.appendsInFlight, 64) });
     this.services = deps.services ?? AUDITED_SERVICES;
     this.retentionDays = deps.retentionDays ?? DEFAULT_RETENTION_DAYS;
   }
@@ -40,13 +41,27 @@ export class AuditTrail implements ApiCallObserver, ServiceEventSink {
   observe(call: ApiCall): Promise<void> | undefined {
     const service = this.services[call.service];
     if (service === undefined || service.unrecorded?.has(call.operation)) return undefined;
+    // Answers to earlier calls whose records are now durable go out first.
+    this.deps.store.poll?.();
     const entry = apiCallEntry(call, service, this.deps.models[call.service], this.deps.clock.now(), this.deps.random.uuid());
-    return this.commits.add(entry);
+    return this.write(entry);
   }
 
   emit(event: ServiceEvent): Promise<void> {
-    return this.commits.add(entryOf(serviceEventRecord(event, this.deps.random.uuid()), event.eventTime));
+    return this.write(entryOf(serviceEventRecord(event, this.deps.random.uuid()), event.eventTime));
   }
+
+  /** Through the group commit, unless the store groups appends itself (then at once, and counted for flush()). */
+  private write(entry: AuditEntry): Promise<void> {
+    if (this.deps.store.appendsInFlight !== Infinity) return this.commits.add(entry);
+    const written = this.deps.store.append([entry]);
+    this.outstanding.add(written);
+    const done = () => void this.outstanding.delete(written);
+    written.then(done, done);
+    return written;
+  }
+
+  private readonly outstanding = new Set<Promise<void>>();
 
   /** Removes records older than the retention period; a maintenance task. */
   purgeExpired(): Promise<number> {
@@ -54,7 +69,8 @@ export class AuditTrail implements ApiCallObserver, ServiceEventSink {
   }
 
   /** Waits for every record handed in so far to be written. */
-  flush(): Promise<void> {
-    return this.commits.drain();
+  async flush(): Promise<void> {
+    await this.commits.drain();
+    await Promise.allSettled([...this.outstanding]);
   }
 }

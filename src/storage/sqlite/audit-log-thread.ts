@@ -1,4 +1,4 @@
-import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { chainDigest, type ChainPoint } from '../../audit/chain.js';
 import { durablePosition, formatLine, LogWriter } from './audit-log.js';
 
@@ -16,6 +16,8 @@ export interface LogThreadData {
   head: ChainPoint;
   /** Where the durable position is kept for the indexer thread (see durablePosition). */
   durable: SharedArrayBuffer;
+  /** Where answers go: the main thread reads this port without waiting for its event loop. */
+  replies: MessagePort;
 }
 
 /** `records`: the canonical texts of a batch, in order. */
@@ -49,7 +51,7 @@ async function drain(): Promise<void> {
     if (waiting[0]?.type === 'close') {
       const close = waiting.shift()!;
       log.close();
-      port.postMessage({ id: close.id, ok: true, segment: log.segment, end: 0 } satisfies LogReply);
+      data.replies.postMessage({ id: close.id, ok: true, segment: log.segment, end: 0 } satisfies LogReply);
     }
   }
   busy = false;
@@ -75,10 +77,10 @@ async function write(batch: Array<Extract<LogRequest, { type: 'append' }>>): Pro
     head = at;
     position.store(written);
     const start = written.end - bytes.length;
-    batch.forEach((m, i) => port.postMessage({ id: m.id, ok: true, segment: written.segment, end: start + ends[i]! } satisfies LogReply));
+    batch.forEach((m, i) => data.replies.postMessage({ id: m.id, ok: true, segment: written.segment, end: start + ends[i]! } satisfies LogReply));
   } catch (err) {
     // Nothing after a failed write may be written: its records would chain on records not stored.
     failure ??= (err as Error)?.message ?? String(err);
-    for (const m of batch) port.postMessage({ id: m.id, ok: false, message: failure } satisfies LogReply);
+    for (const m of batch) data.replies.postMessage({ id: m.id, ok: false, message: failure } satisfies LogReply);
   }
 }
