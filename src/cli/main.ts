@@ -24,7 +24,7 @@ Commands:
   network create-subnet --availability-zone AZ [--free-addresses N]
   network delete-subnet --subnet-id ID
   network set-free-addresses --subnet-id ID --count N
-  cluster quickstart [--trust-anchor-file customerCA.crt]
+  cluster quickstart [--trust-anchor-file customerCA.crt] [--hsm-type hsm2m.medium]
                               an ACTIVE cluster with two HSMs and kmsuser, ready for a custom
                               key store; prints the passwords and the create-custom-key-store command
   cluster backup --cluster-id ID

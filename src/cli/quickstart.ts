@@ -23,6 +23,8 @@ const WAIT_MS = 120_000;
 export async function quickstart(args: Args): Promise<number> {
   const cfg = clientConfig(args);
   const caFile = resolve(stringOption(args, 'trust-anchor-file') ?? 'customerCA.crt');
+  // hsm1.medium gives a cluster that can rehearse the migration to hsm2m.medium (ModifyCluster).
+  const hsmType = stringOption(args, 'hsm-type') ?? 'hsm2m.medium';
   const hsmv2 = (op: string, input: unknown) => call(cfg, `BaldrApiService.${op}`, 'cloudhsm', input);
   const hsm = (op: string, input: unknown) => call(cfg, `KeywardenHsm.${op}`, 'keywarden', input);
   const say = (line: string) => args.options.get('json') !== true && process.stderr.write(`${line}\n`);
@@ -38,7 +40,7 @@ export async function quickstart(args: Args): Promise<number> {
   if (byAz.size < 2) throw new Error('the account needs subnets in two Availability Zones; add one with keywarden network create-subnet.');
   const zones = [...byAz.keys()].sort().slice(0, 2);
 
-  const created: { Cluster: WireCluster } = await hsmv2('CreateCluster', { HsmType: 'hsm2m.medium', SubnetIds: [...byAz.values()] });
+  const created: { Cluster: WireCluster } = await hsmv2('CreateCluster', { HsmType: hsmType, SubnetIds: [...byAz.values()] });
   const clusterId = created.Cluster.ClusterId;
   say(`created ${clusterId}; waiting for it to be UNINITIALIZED`);
   await waitFor(cfg, clusterId, (c) => c.State === 'UNINITIALIZED');
