@@ -60,8 +60,8 @@ describe('runbooks: unavailable and failing keys', { concurrency: true }, () => 
 
   test('one store: key material deleted from the cluster, recovered from a backup', async (t) => {
     const lane = await ready('keys-b', 'us-east-2');
-    await t.test('the key turns Unavailable while the store stays connected; the material is not in the cluster', async () => {
-      for (const step of ['produce', 'symptom', 'investigate']) await lane.run(`material-deleted/${step}`);
+    await t.test('the key turns Unavailable while the store stays connected; CloudTrail names its backing key, which the cluster no longer holds', async () => {
+      for (const step of ['produce', 'symptom', 'find-backing-key', 'investigate']) await lane.run(`material-deleted/${step}`);
     });
     await t.test('a cluster from a backup that holds the material; the store pointed at it', async () => {
       for (const step of ['find', 'restore', 'repoint']) await lane.run(`recover-from-backup/${step}`);
