@@ -4,9 +4,8 @@
 // USER_LOCKED_OUT and USER_LOGGED_IN are kmsuser's: test/runbooks/kmsuser.test.ts). The lanes run
 // at once, each in a Region of its own: deleting or exhausting a subnet touches only its Region.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { type Lane, runbook } from '../support/runbook.js';
-import type { TestServer } from '../support/server.js';
+import { describe, test } from 'node:test';
+import { type Lane, runbook, sharedSetup } from '../support/runbook.js';
 
 const book = runbook([
   'failed-must-disconnect',
@@ -18,23 +17,8 @@ const book = runbook([
   'subnet-not-found',
   'user-not-found',
 ]);
-let server: TestServer;
-
-before(async () => {
-  server = await book.server('setup/serve');
-});
-
-after(async () => {
-  await server?.dispose();
-  book.close();
-});
-
-/** A reader who has followed "Before you start": a connected store, a key, before.bin. */
-async function ready(name: string, region: string): Promise<Lane> {
-  const lane = book.lane(name, server.url, { region });
-  for (const id of ['setup/env', 'setup/cluster', 'setup/key-store', 'setup/key']) await lane.run(id);
-  return lane;
-}
+const setup = sharedSetup(book);
+const { ready } = setup;
 
 const procedure = async (lane: Lane, section: string) => {
   for (const step of ['produce', 'symptom', 'repair']) await lane.run(`${section}/${step}`);
@@ -61,7 +45,7 @@ describe('runbooks: connection failures', { concurrency: true }, () => {
   });
 
   test('a store without keys: USER_NOT_FOUND', async (t) => {
-    const lane = book.lane('connect-d', server.url, { region: 'ap-southeast-2' });
+    const lane = book.lane('connect-d', setup.url(), { region: 'ap-southeast-2' });
     await lane.run('setup/env');
     await lane.run('user-not-found/prepare');
     await t.test('USER_NOT_FOUND: create kmsuser, give the store its password, connect', () => procedure(lane, 'user-not-found'));

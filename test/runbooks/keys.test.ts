@@ -4,9 +4,8 @@
 // store, in a Region of its own, running the blocks of docs/runbooks.md in order; the lanes run at
 // the same time against one server started as the guide says.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { type Lane, runbook } from '../support/runbook.js';
-import type { TestServer } from '../support/server.js';
+import { describe, test } from 'node:test';
+import { type Lane, runbook, sharedSetup } from '../support/runbook.js';
 
 const book = runbook([
   'setup',
@@ -20,23 +19,8 @@ const book = runbook([
   'cannot-communicate',
   'kmsuser-locked-out',
 ]);
-let server: TestServer;
-
-before(async () => {
-  server = await book.server('setup/serve');
-});
-
-after(async () => {
-  await server?.dispose();
-  book.close();
-});
-
-/** A reader who has followed "Before you start": a connected store, a key, before.bin. */
-async function ready(name: string, region: string): Promise<Lane> {
-  const lane = book.lane(name, server.url, { region });
-  for (const id of ['setup/env', 'setup/cluster', 'setup/key-store', 'setup/key']) await lane.run(id);
-  return lane;
-}
+const setup = sharedSetup(book);
+const { ready } = setup;
 
 /** After a procedure that moved the store to a new cluster, that cluster is the store's. */
 const movedTo = (lane: Lane) => lane.set('cluster-id', lane.get('new-cluster-id'));

@@ -4,27 +4,12 @@
 // (USER_LOGGED_IN) or to update the store's password (INVALID_CREDENTIALS), and the same with
 // the older tools. Two lanes, one store each, at once.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { type Lane, runbook } from '../support/runbook.js';
-import type { TestServer } from '../support/server.js';
+import { describe, test } from 'node:test';
+import { type Lane, runbook, sharedSetup } from '../support/runbook.js';
 
 const book = runbook(['kmsuser-credentials', 'kmsuser-login']);
-let server: TestServer;
-
-before(async () => {
-  server = await book.server('setup/serve');
-});
-
-after(async () => {
-  await server?.dispose();
-  book.close();
-});
-
-async function ready(name: string, region: string): Promise<Lane> {
-  const lane = book.lane(name, server.url, { region });
-  for (const id of ['setup/env', 'setup/cluster', 'setup/key-store', 'setup/key']) await lane.run(id);
-  return lane;
-}
+const setup = sharedSetup(book);
+const { ready } = setup;
 
 describe('runbooks: kmsuser', { concurrency: true }, () => {
   test('one store: invalid credentials, then locked out', async (t) => {

@@ -1,3 +1,4 @@
+import { after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -416,3 +417,28 @@ export class Runbook {
 
 /** `new Runbook([...sections])`: the scenario file claims those sections of the guide. */
 export const runbook = (sections: readonly string[]) => new Runbook(sections);
+
+/**
+ * The shared setting of a scenario file: one server started from the guide's `setup/serve` block
+ * (in `before`, disposed with the runbook in `after`), and `ready`, a reader in its own lane who
+ * has followed "Before you start" (a connected store, a key, before.bin).
+ */
+export function sharedSetup(book: Runbook) {
+  let server: TestServer | undefined;
+  before(async () => {
+    server = await book.server('setup/serve');
+  });
+  after(async () => {
+    await server?.dispose();
+    book.close();
+  });
+  const url = () => server!.url;
+  return {
+    url,
+    async ready(name: string, region: string): Promise<Lane> {
+      const lane = book.lane(name, url(), { region });
+      for (const id of ['setup/env', 'setup/cluster', 'setup/key-store', 'setup/key']) await lane.run(id);
+      return lane;
+    },
+  };
+}
