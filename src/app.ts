@@ -55,6 +55,11 @@ export interface KeywardenOptions {
   audit?: boolean;
   /** Days the audit trail keeps a record (default 90, CloudTrail's event history). */
   auditRetentionDays?: number;
+  /**
+   * Where a call's record is when the call is answered: with the operating system (survives any
+   * crash of the service; on disk within 50 ms), the default, or on disk (survives a power loss).
+   */
+  auditSync?: 'os' | 'disk';
   /** How long a custom key store's connection attempt takes (ConnectCustomKeyStore returns at once). */
   connectDelayMs?: number;
   /** Where service events go (connection outcomes, DeleteKey at the end of a waiting period). */
@@ -88,7 +93,7 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
   // With the trail off nothing is written and no log or indexer thread runs; old records stay readable.
   const auditStore = auditStoreOn(db, {
     logDir: join(opts.dataDir, 'audit-log'),
-    durable: auditOn ? { file: dbFile, onError: reportError } : undefined,
+    durable: auditOn ? { file: dbFile, sync: opts.auditSync ?? 'os', onError: reportError } : undefined,
   });
   const trail = auditOn
     ? new AuditTrail({

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import kmsModel from '../protocol/models/kms.json' with { type: 'json' };
 import cloudhsmModel from '../protocol/models/cloudhsmv2.json' with { type: 'json' };
 import type { ApiCall } from '../core/api-call.js';
-import { apiCallEntry, apiCallRecord, callerIdentity, cloudTrailTime, entryOf, indexOf, serviceEventRecord } from './record.js';
+import { apiCallRecord, apiCallText, callerIdentity, cloudTrailTime, indexOf, indexOfText, serviceEventRecord } from './record.js';
 import type { AuditModel } from './redaction.js';
 import { AUDITED_SERVICES } from './sources.js';
 
@@ -76,8 +76,8 @@ describe('API call records', () => {
   });
 
   it('keeps CloudTrail member order in the stored text', () => {
-    const e = apiCallEntry(call('DescribeKey', { KeyId: 'alias/none' }, { error: { type: 'NotFoundException', message: 'Alias none is not found.' } }), KMS, kms, T, 'id-1');
-    assert.deepEqual(Object.keys(JSON.parse(e.record)), [
+    const text = apiCallText(call('DescribeKey', { KeyId: 'alias/none' }, { error: { type: 'NotFoundException', message: 'Alias none is not found.' } }), KMS, kms, T, 'id-1');
+    assert.deepEqual(Object.keys(JSON.parse(text)), [
       'eventVersion',
       'userIdentity',
       'eventTime',
@@ -192,11 +192,20 @@ describe('API call records', () => {
   });
 
   it('indexes exactly what LookupEvents filters on', () => {
-    const e = apiCallEntry(call('Encrypt', { KeyId: KEY_ID, Plaintext: Buffer.from('p') }, { output: { KeyId: KEY_ARN } }), KMS, kms, T, 'ev-1');
-    const { record: text, ...index } = e;
-    assert.deepEqual(index, indexOf(JSON.parse(text), Math.floor(T / 1000) * 1000));
-    assert.equal(index.username, 'Alice');
-    assert.equal(index.eventTime, Date.parse('2021-12-10T14:23:51Z'));
+    const text = apiCallText(call('Encrypt', { KeyId: KEY_ID, Plaintext: Buffer.from('p') }, { output: { KeyId: KEY_ARN } }), KMS, kms, T, 'ev-1');
+    const index = indexOfText(text);
+    assert.deepEqual(index, {
+      eventTime: Date.parse('2021-12-10T14:23:51Z'),
+      accountId: ACCOUNT,
+      region: 'us-west-2',
+      eventId: 'ev-1',
+      eventName: 'Encrypt',
+      eventSource: 'kms.amazonaws.com',
+      readOnly: true,
+      resources: [{ type: 'AWS::KMS::Key', name: KEY_ARN }],
+      username: 'Alice',
+      accessKeyId: 'AKIAEXAMPLE',
+    });
   });
 });
 
@@ -247,7 +256,7 @@ describe('service event records', () => {
       recipientAccountId: ACCOUNT,
       eventCategory: 'Management',
     });
-    const index = entryOf(r, T);
+    const index = indexOf(r, T);
     assert.equal(index.username, undefined);
     assert.equal(index.accessKeyId, undefined);
     assert.deepEqual(index.resources, [{ type: 'AWS::KMS::Key', name: KEY_ARN }]);

@@ -61,11 +61,6 @@ export interface RecordIndex {
   resources: Array<{ type: string; name: string }>;
 }
 
-/** A record ready to append: its canonical text (what the chain digest covers) and its index. */
-export interface AuditEntry extends RecordIndex {
-  record: string;
-}
-
 let lastSecond = NaN;
 let lastTime = '';
 
@@ -82,29 +77,21 @@ export function cloudTrailTime(ms: number): string {
 const q = JSON.stringify;
 
 /**
- * The record of an API call, as the entry to append. `time` is when the call completed, on the
- * service clock. This runs on the path of every call, so the text is put together from pieces
- * rather than by building an object and serialising it: the members and their order are those of
- * CloudTrailRecord, and the result is the same JSON.
+ * The record of an API call, as the text to append (what the chain digest covers). `time` is when
+ * the call completed, on the service clock. This runs on the path of every call, so the text is
+ * put together from pieces rather than by building an object and serialising it: the members and
+ * their order are those of CloudTrailRecord, and the result is the same JSON.
  */
-export function apiCallEntry(
-  call: ApiCall,
-  service: AuditedService,
-  model: AuditModel | undefined,
-  time: number,
-  eventId: string,
-): AuditEntry {
+export function apiCallText(call: ApiCall, service: AuditedService, model: AuditModel | undefined, time: number, eventId: string): string {
   const { ctx } = call;
   const readOnly = service.readOnly(call.operation);
-  const caller = callerIdentity(ctx.principalArn, ctx.accountId, ctx.accessKeyId);
-  const arns = service.keyArns?.(call) ?? [];
-  const resources = arns.map((ARN) => ({ accountId: ctx.accountId, type: KMS_KEY_TYPE, ARN }));
+  const arns = service.keyArns?.(call);
   const data = ctx.additionalEventData;
 
   let text =
-    `{"eventVersion":"${EVENT_VERSION}","userIdentity":${caller.json},"eventTime":"${cloudTrailTime(time)}",` +
-    `"eventSource":${q(service.eventSource)},"eventName":${q(call.operation)},"awsRegion":${q(ctx.region)},` +
-    `"sourceIPAddress":${q(sourceIp(ctx.sourceIp))},"userAgent":${q(ctx.userAgent)}`;
+    `{"eventVersion":"${EVENT_VERSION}","userIdentity":${callerIdentity(ctx.principalArn, ctx.accountId, ctx.accessKeyId).json},` +
+    `"eventTime":"${cloudTrailTime(time)}","eventSource":${q(service.eventSource)},"eventName":${q(call.operation)},` +
+    `"awsRegion":${q(ctx.region)},"sourceIPAddress":${q(sourceIp(ctx.sourceIp))},"userAgent":${q(ctx.userAgent)}`;
   if (call.error) text += `,"errorCode":${q(call.error.type)},"errorMessage":${q(call.error.message)}`;
   text += `,"requestParameters":${q(requestParameters(model, call.operation, call.input))}`;
   // CloudTrail shows no response for reads and cryptographic calls: it would hold the data read,
@@ -112,34 +99,16 @@ export function apiCallEntry(
   text += `,"responseElements":${call.error || readOnly ? 'null' : q(responseElements(call.output))}`;
   if (data && Object.keys(data).length > 0) text += `,"additionalEventData":${q(withoutSecrets(data))}`;
   text += `,"requestID":${q(ctx.requestId)},"eventID":${q(eventId)},"readOnly":${readOnly}`;
-  if (resources.length > 0) text += `,"resources":${q(resources)}`;
-  text += `,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":${q(ctx.accountId)},"eventCategory":"Management"}`;
-
-  const entry: AuditEntry = {
-    eventTime: Math.floor(time / 1000) * 1000,
-    accountId: ctx.accountId,
-    region: ctx.region,
-    eventId,
-    eventName: call.operation,
-    eventSource: service.eventSource,
-    readOnly,
-    resources: arns.map((name) => ({ type: KMS_KEY_TYPE, name })),
-    record: text,
-  };
-  if (caller.username !== undefined) entry.username = caller.username;
-  if (ctx.accessKeyId) entry.accessKeyId = ctx.accessKeyId;
-  return entry;
+  if (arns && arns.length > 0) {
+    const account = q(ctx.accountId);
+    text += `,"resources":[${arns.map((arn) => `{"accountId":${account},"type":"${KMS_KEY_TYPE}","ARN":${q(arn)}}`).join(',')}]`;
+  }
+  return text + `,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":${q(ctx.accountId)},"eventCategory":"Management"}`;
 }
 
-/** The record of an API call as an object (what apiCallEntry writes). */
-export function apiCallRecord(
-  call: ApiCall,
-  service: AuditedService,
-  model: AuditModel | undefined,
-  time: number,
-  eventId: string,
-): CloudTrailRecord {
-  return JSON.parse(apiCallEntry(call, service, model, time, eventId).record) as CloudTrailRecord;
+/** The record of an API call as an object (what apiCallText writes). */
+export function apiCallRecord(call: ApiCall, service: AuditedService, model: AuditModel | undefined, time: number, eventId: string): CloudTrailRecord {
+  return JSON.parse(apiCallText(call, service, model, time, eventId)) as CloudTrailRecord;
 }
 
 /** The record of something the service did on its own (a key deleted at the end of its waiting period, a rotation). */
@@ -204,13 +173,16 @@ function ordered(r: Partial<CloudTrailRecord>): CloudTrailRecord {
   return out as unknown as CloudTrailRecord;
 }
 
-/** The entry to append for a record: its canonical text and the columns LookupEvents searches. */
-export function entryOf(record: CloudTrailRecord, eventTimeMs: number): AuditEntry {
-  // Whole seconds, as the record shows: StartTime and EndTime then include exactly the events
-  // whose eventTime a client sees within them.
-  return { ...indexOf(record, Math.floor(eventTimeMs / 1000) * 1000), record: JSON.stringify(record) };
+/** The searchable columns of a record's text, as the indexer and verification derive them. */
+export function indexOfText(text: string): RecordIndex {
+  const record = JSON.parse(text) as CloudTrailRecord;
+  return indexOf(record, Date.parse(record.eventTime));
 }
 
+/**
+ * The columns LookupEvents filters on. `eventTimeMs` is the record's eventTime (whole seconds):
+ * StartTime and EndTime then include exactly the events whose eventTime a client sees within them.
+ */
 export function indexOf(record: CloudTrailRecord, eventTimeMs: number): RecordIndex {
   const identity = record.userIdentity;
   const caller = 'arn' in identity ? identity : undefined;

@@ -91,16 +91,36 @@ function modelled(model: AuditModel, shapeName: string, value: unknown): unknown
 }
 
 function structure(model: AuditModel, shapeName: string, value: Record<string, unknown>): Record<string, unknown> | undefined {
-  const members = model.shapes[shapeName]?.members;
+  const members = recordedMembers(model, shapeName);
   if (members === undefined) return undefined;
   const out: Record<string, unknown> = {};
-  for (const name in members) {
-    const item = value[name];
-    if (item === undefined || item === null || isSecretMember(name)) continue;
-    const kept = modelled(model, members[name]!.shape, item);
-    if (kept !== undefined) out[lowerFirst(name)] = kept;
+  for (const m of members) {
+    const item = value[m.name];
+    if (item === undefined || item === null) continue;
+    const kept = modelled(model, m.shape, item);
+    if (kept !== undefined) out[m.key] = kept;
   }
   return out;
+}
+
+interface RecordedMember {
+  name: string;
+  /** The name as CloudTrail writes it. */
+  key: string;
+  shape: string;
+}
+
+const plans = new WeakMap<AuditModel, Map<string, RecordedMember[] | undefined>>();
+
+/** The members of a structure shape that may be recorded, worked out once per shape: this runs for every call. */
+function recordedMembers(model: AuditModel, shapeName: string): RecordedMember[] | undefined {
+  let byShape = plans.get(model);
+  if (byShape === undefined) plans.set(model, (byShape = new Map()));
+  if (byShape.has(shapeName)) return byShape.get(shapeName);
+  const members = model.shapes[shapeName]?.members;
+  const plan = members && Object.entries(members).filter(([name]) => !isSecretMember(name)).map(([name, m]) => ({ name, key: lowerFirst(name), shape: m.shape }));
+  byShape.set(shapeName, plan);
+  return plan;
 }
 
 /**

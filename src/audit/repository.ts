@@ -1,5 +1,5 @@
 import type { ChainPoint } from './chain.js';
-import type { AuditEntry, RecordIndex } from './record.js';
+import type { RecordIndex } from './record.js';
 
 // The audit trail's storage port; storage/sqlite implements it.
 
@@ -44,18 +44,13 @@ export interface StoredRecord extends RecordIndex {
 
 export interface AuditStore {
   /**
-   * Appends the entries in order, each with the next sequence number and a digest chained to the
-   * previous record's. Resolves only once they are durable. Outstanding calls take their places in
-   * the chain in the order they were made.
+   * Appends a record (its canonical text: what the chain digest covers), to be given the next
+   * sequence number and a digest chained to the previous record's; resolves once it is durable.
+   * Records take their places in the chain in the order they were appended.
    */
-  append(entries: AuditEntry[]): Promise<void>;
-  /**
-   * How many appends may be outstanding at once. Infinity: the store groups appends itself, so
-   * each record is best handed over on its own, the moment it is ready.
-   */
-  readonly appendsInFlight: number;
-  /** Settles appends that are already durable, without waiting for the event loop; cheap, call often. */
-  poll?(): void;
+  append(record: string): Promise<void>;
+  /** Waits until every append made so far has settled. */
+  flush(): Promise<void>;
   /** Newest first. */
   lookup(filter: LookupFilter): Promise<FoundRecord[]>;
   /** One account's records in trail order with `seq > afterSeq` and an event time within the bounds. */

@@ -278,6 +278,35 @@ import { fileURLToPath } from 'node:url';
     b.db.close();
   });
 
+  it('after a crash, applies exactly what the log holds beyond the applied position, and drops a torn last line', async () => {
+    const a = open();
+    await Promise.all(Array.from({ length: 3 }, () => a.trail.observe(encryptCall())));
+    await a.store.close();
+    a.db.close();
+    // The state a crash leaves: two records in the tables, the log still holding them (applied up
+    // to the end of the second) and two more, the last cut short by the crash.
+    const db = openDatabase(join(dir, 'keywarden.db'));
+    const stored = (db.prepare('SELECT record FROM audit_events ORDER BY seq').all() as Array<{ record: string }>).map((r) => r.record);
+    db.prepare('DELETE FROM audit_events WHERE seq = 3').run();
+    const head = db.prepare('SELECT seq, digest FROM audit_events WHERE seq = 2').get() as { seq: number; digest: string };
+    db.prepare("UPDATE audit_chain SET seq = ?, digest = ? WHERE point = 'head'").run(head.seq, head.digest);
+    const fourth = stored[2]!.replace(/"requestID":"[^"]+"/, '"requestID":"after-crash"');
+    const applied = Buffer.byteLength(`${stored[0]}\n${stored[1]}\n`);
+    db.prepare('UPDATE audit_log_applied SET segment = 1, end_offset = ?').run(applied);
+    db.close();
+    writeFileSync(join(dir, 'audit-log', 'audit-00000001.log'), `${stored[0]}\n${stored[1]}\n${stored[2]}\n${fourth}\n{"eventVersion":"1.08","torn`);
+
+    const b = open();
+    const ids = (await lookupEvents(b.store, SCOPE, {})).events.map((e) => JSON.parse(e.cloudTrailEvent).requestID as string);
+    assert.equal(ids.length, 4, 'no record applied twice, none lost, the torn line dropped');
+    assert.deepEqual(ids.slice(0, 1), ['after-crash']);
+    const report = await verifyTrail(b.store);
+    assert.equal(report.valid, true, report.problem?.message);
+    assert.equal(report.checked, 4);
+    await b.store.close();
+    b.db.close();
+  });
+
   it('never writes a secret of a call anywhere', async () => {
     const a = open();
     const secret = 'PLAINTEXT-never-to-be-logged';

@@ -2,8 +2,7 @@ import type { ApiCall, ApiCallObserver } from '../core/api-call.js';
 import { DAY_MS, type Clock } from '../core/clock.js';
 import type { ServiceEvent, ServiceEventSink } from '../core/events.js';
 import type { Random } from '../core/random.js';
-import { GroupCommit } from './group-commit.js';
-import { apiCallEntry, entryOf, serviceEventRecord, type AuditEntry } from './record.js';
+import { apiCallText, serviceEventRecord } from './record.js';
 import type { AuditModel } from './redaction.js';
 import type { AuditStore } from './repository.js';
 import { AUDITED_SERVICES, type AuditedService } from './sources.js';
@@ -23,17 +22,14 @@ export interface AuditTrailDeps {
 /**
  * The writing side of the audit trail: a CloudTrail record for every API call (as the endpoint's
  * observer) and for every action the service takes by itself (as the domain's event sink). A call
- * is answered only once its record is durable. Records are made durable in groups, so a burst of
- * calls pays for one write and one fsync per group, not one per call: here (GroupCommit, one batch
- * per event loop turn) or, when the store groups appends itself, in the store.
+ * is answered only once its record is durable; the store makes records durable in groups, so a
+ * burst of calls pays for one write and one fsync per group, not one per call.
  */
 export class AuditTrail implements ApiCallObserver, ServiceEventSink {
-  private readonly commits: GroupCommit<AuditEntry>;
   private readonly services: Readonly<Record<string, AuditedService>>;
   readonly retentionDays: number;
 
   constructor(private readonly deps: AuditTrailDeps) {
-    this.commits = new GroupCommit((batch) => deps.store.append(batch), { maxInFlight: Math.min(deps.store.appendsInFlight, 64) });
     this.services = deps.services ?? AUDITED_SERVICES;
     this.retentionDays = deps.retentionDays ?? DEFAULT_RETENTION_DAYS;
   }
@@ -41,27 +37,12 @@ export class AuditTrail implements ApiCallObserver, ServiceEventSink {
   observe(call: ApiCall): Promise<void> | undefined {
     const service = this.services[call.service];
     if (service === undefined || service.unrecorded?.has(call.operation)) return undefined;
-    // Answers to earlier calls whose records are now durable go out first.
-    this.deps.store.poll?.();
-    const entry = apiCallEntry(call, service, this.deps.models[call.service], this.deps.clock.now(), this.deps.random.uuid());
-    return this.write(entry);
+    return this.deps.store.append(apiCallText(call, service, this.deps.models[call.service], this.deps.clock.now(), this.deps.random.uuid()));
   }
 
   emit(event: ServiceEvent): Promise<void> {
-    return this.write(entryOf(serviceEventRecord(event, this.deps.random.uuid()), event.eventTime));
+    return this.deps.store.append(JSON.stringify(serviceEventRecord(event, this.deps.random.uuid())));
   }
-
-  /** Through the group commit, unless the store groups appends itself (then at once, and counted for flush()). */
-  private write(entry: AuditEntry): Promise<void> {
-    if (this.deps.store.appendsInFlight !== Infinity) return this.commits.add(entry);
-    const written = this.deps.store.append([entry]);
-    this.outstanding.add(written);
-    const done = () => void this.outstanding.delete(written);
-    written.then(done, done);
-    return written;
-  }
-
-  private readonly outstanding = new Set<Promise<void>>();
 
   /** Removes records older than the retention period; a maintenance task. */
   purgeExpired(): Promise<number> {
@@ -69,8 +50,7 @@ export class AuditTrail implements ApiCallObserver, ServiceEventSink {
   }
 
   /** Waits for every record handed in so far to be written. */
-  async flush(): Promise<void> {
-    await this.commits.drain();
-    await Promise.allSettled([...this.outstanding]);
+  flush(): Promise<void> {
+    return this.deps.store.flush();
   }
 }

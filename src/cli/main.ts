@@ -15,7 +15,7 @@ Commands:
   serve [--host 127.0.0.1] [--port 4599] [--data-dir ./.keywarden] [--credentials FILE]
         [--root-key-file FILE] [--allow-clock-control] [--cluster-delay-ms 2000]
         [--hsm-sessions 1024] [--connect-delay-ms 1000]
-        [--audit on|off] [--audit-retention-days 90]
+        [--audit on|off] [--audit-sync os|disk] [--audit-retention-days 90]
                               run the service
   clock show                  print the service's clock
   clock advance DURATION      move the service's clock forward (30d, 12h, 90s); needs a service

@@ -20,6 +20,7 @@ export async function serve(args: Args): Promise<void> {
     hsmSessionsPerHsm: hsmSessions(args),
     audit: auditSwitch(args),
     auditRetentionDays: auditRetention(args),
+    auditSync: auditSync(args),
     connectDelayMs: connectDelay(args),
   });
   const out = process.stdout;
@@ -67,6 +68,18 @@ function auditSwitch(args: Args): boolean {
   const v = stringOption(args, 'audit') ?? 'on';
   if (v !== 'on' && v !== 'off') throw new UsageError(`--audit takes 'on' or 'off', not '${v}'.`);
   return v === 'on';
+}
+
+/**
+ * `--audit-sync os|disk`: where a call's record must be before the call is answered: handed to the
+ * operating system, so it survives any crash of Keywarden, and on disk within 50 ms (`os`, the
+ * default); or on disk, so it survives a power loss too (`disk`, one fdatasync per group of calls).
+ */
+function auditSync(args: Args) {
+  const v = stringOption(args, 'audit-sync');
+  if (v === undefined) return undefined;
+  if (v !== 'os' && v !== 'disk') throw new UsageError(`--audit-sync takes 'os' or 'disk', not '${v}'.`);
+  return v;
 }
 
 /** `--audit-retention-days N`: how long the audit trail keeps a record (default 90). */

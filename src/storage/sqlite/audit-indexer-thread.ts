@@ -1,13 +1,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ChainPoint } from '../../audit/chain.js';
-import { chainedLines, durablePosition, removeSegment, segmentPath, segments, type LogPosition } from './audit-log.js';
-import { AuditTables } from './audit-sql.js';
+import { readRange, records, removeSegment, SEGMENT_BYTES, segmentPath, segments, sharedPosition, type LogPosition } from './audit-log.js';
+import { AuditTables, chainOn } from './audit-sql.js';
 import { openDatabase } from './database.js';
 
-// The audit trail's indexer thread: applies what the write-ahead log made durable to the SQLite
-// tables, in one transaction per pass rather than one per batch, and deletes the segments it has
-// applied. Its own connection, so neither its commits nor its fsyncs ever block the thread that
-// answers calls.
+// The audit trail's indexer thread: applies the write-ahead log to the SQLite tables, giving each
+// record its place in the chain (sequence number and digest) in log order, in one transaction per
+// pass, and deletes the segments it has applied. Its own connection, so neither its commits nor
+// its fsyncs ever hold up the thread that answers calls.
 
 export type IndexerRequest = { type: 'flush'; id: number } | { type: 'purge'; id: number; cutoff: number } | { type: 'close'; id: number };
 
@@ -16,53 +16,60 @@ export type IndexerReply = { id: number; ok: true; result?: number } | { id: num
 export interface IndexerData {
   file: string;
   dir: string;
-  /** The segment the log writes first, and the chain's head when it starts. */
-  segment: number;
+  /** Where applying starts (everything before it is in the tables), and the chain's head then. */
+  from: LogPosition;
   head: ChainPoint;
-  /** How far the log is durable, as the log writer keeps it: see `durablePosition`. */
-  durable: SharedArrayBuffer;
+  /** How far the log holds records, as the writing thread keeps it: see `sharedPosition`. */
+  written: SharedArrayBuffer;
 }
 
-/** A pass runs this often (and whenever a read asks), so that passes are large: one commit for hundreds of records. */
-const APPLY_EVERY_MS = 100;
+/** The log is looked at this often (and whenever a read asks), so that passes are large: one commit for hundreds of records. */
+const TICK_MS = 100;
+/**
+ * While more than this arrives per tick (about 500 records a second), the log is a burst's, and
+ * applying it waits until the burst is over: a burst of calls does not share the CPU with their
+ * indexing. Reads still see everything (they apply first), and once MAX_BACKLOG_BYTES wait, they
+ * are applied whatever the rate, which bounds the log on disk and the work of a read or a restart.
+ */
+const BURST_BYTES_PER_TICK = 64 * 1024;
+const MAX_BACKLOG_BYTES = 128 * 1024 * 1024;
 
 const port = parentPort!;
 const data = workerData as IndexerData;
 const db = openDatabase(data.file);
 const tables = new AuditTables(db);
-const position = durablePosition(data.durable);
+const written = sharedPosition(data.written);
 let head = data.head;
-let segment = data.segment;
-let offset = 0;
+let segment = data.from.segment;
+let offset = data.from.end;
 /** Set when the log could not be applied: reported once, and every later request fails with it. */
 let broken: Error | undefined;
 
 function apply(): void {
   if (broken) throw broken;
   try {
-    applyDurable(position.load());
+    applyWritten(written.load());
   } catch (err) {
     broken = err instanceof Error ? err : new Error(String(err));
     throw broken;
   }
 }
 
-function applyDurable(at: LogPosition): void {
+function applyWritten(at: LogPosition): void {
   for (;;) {
-    // A segment before the writer's is complete: every line in it is durable.
+    // A segment before the writer's is complete: every line in it was written.
     const sealed = segment < at.segment;
     const end = sealed ? undefined : at.end;
     if (sealed || end! > offset) {
-      const read = chainedLines(segmentPath(data.dir, segment), head, offset, end, false);
-      tables.insert(read.lines);
-      if (read.lines.length > 0) {
-        const last = read.lines[read.lines.length - 1]!;
-        head = { seq: last.seq, digest: last.digest };
+      const buf = readRange(segmentPath(data.dir, segment), offset, end);
+      const read = chainOn(head, records(buf), 0);
+      const reached = offset + read.end;
+      if (!read.complete || (!sealed && reached < end!)) {
+        throw new Error(`audit log segment ${segment} holds a line at offset ${reached} that is not a whole record`);
       }
-      if (!sealed && read.end < end!) {
-        throw new Error(`audit log segment ${segment} holds a line at offset ${read.end} that does not extend the chain after record ${head.seq}`);
-      }
-      offset = read.end;
+      tables.insert(read.records, sealed ? { segment: segment + 1, end: 0 } : { segment, end: reached });
+      head = read.head;
+      offset = reached;
     }
     if (!sealed) return;
     removeSegment(segmentPath(data.dir, segment));
@@ -71,14 +78,23 @@ function applyDurable(at: LogPosition): void {
   }
 }
 
+/** Roughly how many bytes of log lie from `a` to `b` (segments are nearly full when the writer moves on). */
+const bytesBetween = (a: LogPosition, b: LogPosition) => (b.segment - a.segment) * SEGMENT_BYTES + b.end - a.end;
+
+let seen = written.load();
 const timer = setInterval(() => {
   if (broken) return;
+  const at = written.load();
+  const arrived = bytesBetween(seen, at);
+  seen = at;
+  const backlog = bytesBetween({ segment, end: offset }, at);
+  if (backlog === 0 || (arrived > BURST_BYTES_PER_TICK && backlog < MAX_BACKLOG_BYTES)) return;
   try {
     apply();
   } catch (err) {
     port.postMessage({ id: 0, ok: false, message: (err as Error).message } satisfies IndexerReply);
   }
-}, APPLY_EVERY_MS);
+}, TICK_MS);
 
 port.on('message', (msg: IndexerRequest) => {
   let reply: IndexerReply;
@@ -88,8 +104,9 @@ port.on('message', (msg: IndexerRequest) => {
     else {
       if (msg.type === 'close') {
         clearInterval(timer);
-        // Everything durable is applied: the log has nothing left that the tables lack.
+        // Everything written is applied: the log has nothing left that the tables lack.
         for (const s of segments(data.dir)) removeSegment(s.path);
+        tables.insert([], { segment: 1, end: 0 });
         db.close();
       }
       reply = { id: msg.id, ok: true };

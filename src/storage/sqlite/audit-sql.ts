@@ -1,5 +1,6 @@
-import { GENESIS, type ChainPoint } from '../../audit/chain.js';
-import { indexOf, type CloudTrailRecord, type RecordIndex } from '../../audit/record.js';
+import { chainDigest, GENESIS, type ChainPoint } from '../../audit/chain.js';
+import { indexOfText, type RecordIndex } from '../../audit/record.js';
+import type { LogPosition, LogRecord } from './audit-log.js';
 import type { Db } from './database.js';
 
 // The audit tables and the writes on them: applying chained records, and purging old ones.
@@ -26,6 +27,9 @@ export const AUDIT_MIGRATIONS = [
    CREATE INDEX audit_events_time ON audit_events (account_id, region, event_time, seq);
    CREATE INDEX audit_events_name ON audit_events (account_id, region, event_name, event_time, seq);
    CREATE TABLE audit_chain (point TEXT PRIMARY KEY, seq INTEGER NOT NULL, digest TEXT NOT NULL);`,
+  // How far the write-ahead log has been applied, kept with the records it gave (same transaction),
+  // so that a restart applies exactly what is left.
+  `CREATE TABLE audit_log_applied (id INTEGER PRIMARY KEY CHECK (id = 1), segment INTEGER NOT NULL, end_offset INTEGER NOT NULL);`,
 ];
 
 /**
@@ -59,10 +63,34 @@ export interface ChainedRecord {
   index?: RecordIndex;
 }
 
-/** The searchable columns of a record, derived from its text exactly as verification derives them. */
-export function indexOfText(record: string): RecordIndex {
-  const parsed = JSON.parse(record) as CloudTrailRecord;
-  return indexOf(parsed, Date.parse(parsed.eventTime));
+
+/**
+ * Gives records read from the log their places in the chain after `head` (the next sequence
+ * numbers, digests over the previous digest and the record) and their searchable columns. A record
+ * an earlier version already numbered at or before `head` was applied then and is skipped. Stops
+ * at the first line that is not a whole record (`complete` false): a write a crash tore.
+ */
+export function chainOn(head: ChainPoint, lines: Iterable<LogRecord>, from: number): { records: ChainedRecord[]; head: ChainPoint; end: number; complete: boolean } {
+  const out: ChainedRecord[] = [];
+  let end = from;
+  for (const line of lines) {
+    if (line.seq !== undefined && line.seq <= head.seq) {
+      end = line.end;
+      continue;
+    }
+    let index: RecordIndex;
+    try {
+      index = indexOfText(line.record);
+    } catch {
+      return { records: out, head, end, complete: false };
+    }
+    const seq = head.seq + 1;
+    const digest = chainDigest(head.digest, line.record);
+    out.push({ seq, digest, record: line.record, index });
+    head = { seq, digest };
+    end = line.end;
+  }
+  return { records: out, head, end, complete: true };
 }
 
 export class AuditTables {
@@ -74,8 +102,10 @@ export class AuditTables {
   private readonly lastSeq;
   private readonly rowAt;
   private readonly remove;
-  /** Stores records in one transaction and moves the head to the last of them. */
-  readonly insert: (records: ChainedRecord[]) => void;
+  private readonly appliedStmt;
+  private readonly setApplied;
+  /** Stores records in one transaction and moves the head to the last of them (and the log's applied position to `at`). */
+  readonly insert: (records: ChainedRecord[], at?: LogPosition) => void;
   /** Removes the oldest records, up to the first whose event time is at or after `cutoff`; returns how many. */
   readonly purgeBefore: (cutoff: number) => number;
 
@@ -95,7 +125,13 @@ export class AuditTables {
     this.rowAt = db.prepare<[number], ChainPoint>('SELECT seq, digest FROM audit_events WHERE seq <= ? ORDER BY seq DESC LIMIT 1');
     this.remove = db.prepare('DELETE FROM audit_events WHERE seq <= ?');
 
-    this.insert = db.transaction((records: ChainedRecord[]) => {
+    this.appliedStmt = db.prepare<[], LogPosition>('SELECT segment, end_offset AS end FROM audit_log_applied WHERE id = 1');
+    this.setApplied = db.prepare(
+      'INSERT INTO audit_log_applied (id, segment, end_offset) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET segment = excluded.segment, end_offset = excluded.end_offset',
+    );
+
+    this.insert = db.transaction((records: ChainedRecord[], at?: LogPosition) => {
+      if (at) this.setApplied.run(at.segment, at.end);
       if (records.length === 0) return;
       for (const r of records) {
         const e = r.index ?? indexOfText(r.record);
@@ -117,7 +153,7 @@ export class AuditTables {
       }
       const last = records[records.length - 1]!;
       this.setPoint.run('head', last.seq, last.digest);
-    }).immediate as (records: ChainedRecord[]) => void;
+    }).immediate as (records: ChainedRecord[], at?: LogPosition) => void;
 
     this.purgeBefore = db.transaction((cutoff: number): number => {
       const kept = this.firstKept.get(cutoff)?.seq ?? null;
@@ -130,6 +166,11 @@ export class AuditTables {
       this.setPoint.run('anchor', last.seq, last.digest);
       return removed;
     }).immediate as (cutoff: number) => number;
+  }
+
+  /** How far the write-ahead log has been applied (the start of segment 1 when it never was). */
+  applied(): LogPosition {
+    return this.appliedStmt.get() ?? { segment: 1, end: 0 };
   }
 
   /**

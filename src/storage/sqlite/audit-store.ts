@@ -1,12 +1,11 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { chainDigest, GENESIS, type ChainPoint } from '../../audit/chain.js';
-import type { AuditEntry } from '../../audit/record.js';
+import { indexOfText } from '../../audit/record.js';
 import type { AuditStore, FoundRecord, LookupAttributeKey, LookupFilter, StoredRecord } from '../../audit/repository.js';
 import type { IndexerData, IndexerReply, IndexerRequest } from './audit-indexer-thread.js';
-import type { LogReply, LogRequest, LogThreadData } from './audit-log-thread.js';
-import { chainedLines, durablePosition, preallocateSync, removeSegment, segments } from './audit-log.js';
-import { AUDIT_MIGRATIONS, AuditTables, type ChainedRecord, decodeResources, SEP, TAB } from './audit-sql.js';
+import { LogAppender, readRange, records, removeSegment, removeStrayFiles, segments, sharedPosition, type SyncMode } from './audit-log.js';
+import { AUDIT_MIGRATIONS, AuditTables, chainOn, decodeResources, SEP, TAB } from './audit-sql.js';
 import type { Db } from './database.js';
 import { migrate } from './schema.js';
 
@@ -17,73 +16,72 @@ export interface AuditStoreOptions {
    */
   logDir?: string;
   /**
-   * Record through the log: the database file (for the indexer thread's own connection). Without
-   * it (':memory:' databases in tests, or a service that records nothing), records are written
-   * straight to `db` on the calling thread.
+   * Record through the log: the database file (for the indexer thread's own connection) and when
+   * a record must be on disk (see SyncMode). Without it (':memory:' databases in tests, or a
+   * service that records nothing), records are written straight to `db` on the calling thread.
    */
-  durable?: { file: string; onError: (err: unknown) => void };
+  durable?: { file: string; sync?: SyncMode; onError: (err: unknown) => void };
 }
 
 /**
- * The audit trail on the service's shared database. A batch is durable once the write-ahead log
- * has it (one write, one fdatasync, off the event loop); the indexer thread applies the log to the
- * tables in large transactions. Reads first let the indexer catch up, so they see every record
- * whose call was answered.
+ * The audit trail on the service's shared database. Records go to the write-ahead log first (see
+ * audit-log.ts); the indexer thread applies the log to the tables in large transactions. Reads
+ * first let the indexer catch up, so they see every record whose call was answered.
  */
 export function auditStoreOn(db: Db, opts: AuditStoreOptions = {}): AuditStore {
   migrate(db, 'audit', AUDIT_MIGRATIONS);
   const tables = new AuditTables(db);
-  const head = opts.logDir && existsSync(opts.logDir) ? recover(tables, opts.logDir) : tables.head();
+  if (opts.logDir && existsSync(opts.logDir)) recover(tables, opts.logDir);
   if (!opts.durable || !opts.logDir) return new SqliteAuditStore(db, new InlineWriter(tables));
   mkdirSync(opts.logDir, { recursive: true });
-  preallocateSync(opts.logDir, 1);
-  return new SqliteAuditStore(db, new LoggedWriter(opts.durable.file, opts.logDir, head, opts.durable.onError));
+  return new SqliteAuditStore(db, new LoggedWriter(opts.durable.file, opts.logDir, tables.head(), opts.durable.sync ?? 'os', opts.durable.onError));
 }
 
 /**
- * At startup: applies what the log holds beyond the tables' head (records a crash left
- * unapplied, all of them made durable before their calls were answered), then clears the log.
+ * At startup: applies what the log holds beyond the position the tables record (records a crash
+ * left unapplied, all of them written before their calls were answered), then clears the log. A
+ * last line cut short by a crash was never answered (its write had not returned) and is dropped.
  */
-function recover(tables: AuditTables, logDir: string): ChainPoint {
+function recover(tables: AuditTables, logDir: string): void {
+  removeStrayFiles(logDir);
+  const from = tables.applied();
   let head = tables.head();
   for (const segment of segments(logDir)) {
-    const { lines } = chainedLines(segment.path, head);
-    tables.insert(lines);
-    if (lines.length > 0) head = { seq: lines[lines.length - 1]!.seq, digest: lines[lines.length - 1]!.digest };
+    if (segment.n < from.segment) continue;
+    const start = segment.n === from.segment ? from.end : 0;
+    const read = chainOn(head, records(readRange(segment.path, start)), 0);
+    tables.insert(read.records, { segment: segment.n, end: start + read.end });
+    head = read.head;
   }
   for (const segment of segments(logDir)) removeSegment(segment.path);
-  return head;
-}
-
-/** Gives each entry the next sequence number and a digest chained to the previous record's. */
-function chain(head: ChainPoint, entries: AuditEntry[]): ChainedRecord[] {
-  let prev = head;
-  return entries.map((e) => {
-    const seq = prev.seq + 1;
-    const digest = chainDigest(prev.digest, e.record);
-    prev = { seq, digest };
-    return { seq, digest, record: e.record, index: e };
-  });
+  tables.insert([], { segment: 1, end: 0 });
 }
 
 interface Writer {
-  append(entries: AuditEntry[]): Promise<void>;
-  readonly appendsInFlight: number;
-  poll?(): void;
+  append(record: string): Promise<void>;
+  flush(): Promise<void>;
   /** Makes every record appended so far visible to reads. */
   catchUp(): Promise<void>;
   purgeBefore(cutoff: number): Promise<number>;
   close(): Promise<void>;
 }
 
+/** Straight into the tables, on the calling thread: in-memory databases, and services that record nothing. */
 class InlineWriter implements Writer {
-  readonly appendsInFlight = 1;
-
   constructor(private readonly tables: AuditTables) {}
 
-  async append(entries: AuditEntry[]): Promise<void> {
-    this.tables.insert(chain(this.tables.head(), entries));
+  append(record: string): Promise<void> {
+    const head = this.tables.head();
+    const seq = head.seq + 1;
+    try {
+      this.tables.insert([{ seq, digest: chainDigest(head.digest, record), record, index: indexOfText(record) }]);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return Promise.resolve();
   }
+
+  async flush(): Promise<void> {}
 
   async catchUp(): Promise<void> {}
 
@@ -107,11 +105,9 @@ class Thread<Req extends { id: number }, Rep extends { id: number; ok: boolean }
     opts: ConstructorParameters<typeof Worker>[1],
     private readonly name: string,
     private readonly onError: (err: unknown) => void,
-    /** Where the thread answers, when not on its parent port: then poll() can read answers at once. */
-    readonly replies?: MessagePort,
   ) {
     this.worker = new Worker(url, opts);
-    (replies ?? this.worker).on('message', (reply: Rep & { message?: string }) => this.answer(reply));
+    this.worker.on('message', (reply: Rep & { message?: string }) => this.answer(reply));
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => {
       if (!this.closing) this.fail(new Error(`the audit trail's ${this.name} thread stopped (exit code ${code})`));
@@ -127,22 +123,12 @@ class Thread<Req extends { id: number }, Rep extends { id: number; ok: boolean }
     else waiter.reject(new Error(`the audit trail's ${this.name} failed: ${reply.message}`));
   }
 
-  /**
-   * Takes the answers that have arrived, without waiting for the event loop to deliver them: the
-   * loop delivers messages only between whole batches of I/O callbacks, which under load means
-   * after the requests of a whole turn were handled.
-   */
-  poll(): void {
-    if (!this.replies || this.pending.size === 0) return;
-    for (let m = receiveMessageOnPort(this.replies); m !== undefined; m = receiveMessageOnPort(this.replies)) this.answer(m.message as Rep);
-  }
-
-  request(msg: DistributiveOmit<Req, 'id'>, transfer?: ArrayBuffer[]): Promise<Rep> {
+  request(msg: DistributiveOmit<Req, 'id'>): Promise<Rep> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...msg, id }, transfer);
+      this.worker.postMessage({ ...msg, id });
     });
   }
 
@@ -155,50 +141,41 @@ class Thread<Req extends { id: number }, Rep extends { id: number; ok: boolean }
   }
 }
 
-
 /**
- * Records go through the write-ahead log: the log writer thread chains each batch on, appends it
- * and waits for its fdatasync; the indexer thread applies the log to the tables.
- * This thread only hands batches over and hears back, so it keeps answering calls while the disk
- * works.
+ * Records go through the write-ahead log, appended on this thread one event loop turn at a time
+ * (LogAppender); the indexer thread applies the log to the tables.
  */
 class LoggedWriter implements Writer {
-  /**
-   * Each record is handed over the moment its call completes: the log writer thread merges
-   * whatever is waiting into one write and one fdatasync (the group commit happens there), so no
-   * record waits for the rest of an event loop turn, or for a round trip between threads, before
-   * it is on its way to the disk.
-   */
-  readonly appendsInFlight = Infinity;
+  private readonly log: LogAppender;
   private readonly indexer: Thread<IndexerRequest & { id: number }, IndexerReply>;
-  private readonly log: Thread<LogRequest, LogReply>;
-  private closed = false;
+  private last: Promise<void> = Promise.resolve();
+  private closing: Promise<void> | undefined;
 
-  constructor(
-    file: string,
-    logDir: string,
-    /** The chain's head when the service starts: the log writer thread carries it on from there. */
-    head: ChainPoint,
-    private readonly onError: (err: unknown) => void,
-  ) {
-    const durable = new SharedArrayBuffer(8);
-    durablePosition(durable).store({ segment: 1, end: 0 });
-    const indexerData: IndexerData = { file, dir: logDir, segment: 1, head, durable };
+  constructor(file: string, logDir: string, head: ChainPoint, sync: SyncMode, onError: (err: unknown) => void) {
+    const written = new SharedArrayBuffer(8);
+    const position = sharedPosition(written);
+    this.log = new LogAppender(logDir, 1, { sync, onPosition: position.store, onError });
+    position.store(this.log.position);
+    const indexerData: IndexerData = { file, dir: logDir, from: this.log.position, head, written };
     this.indexer = new Thread(new URL('./audit-indexer-thread.js', import.meta.url), { workerData: indexerData }, 'indexer', onError);
-    const { port1, port2 } = new MessageChannel();
-    const logData: LogThreadData = { dir: logDir, segment: 1, head, durable, replies: port2 };
-    this.log = new Thread(new URL('./audit-log-thread.js', import.meta.url), { workerData: logData, transferList: [port2] }, 'log writer', onError, port1);
   }
 
-  async append(entries: AuditEntry[]): Promise<void> {
-    await this.log.request({ type: 'append', records: entries.map((e) => e.record) });
+  append(record: string): Promise<void> {
+    return (this.last = this.log.append(record));
   }
 
-  poll(): void {
-    this.log.poll();
+  /** Every append so far has settled (the last one settles last). */
+  flush(): Promise<void> {
+    return this.last.then(
+      () => {},
+      () => {},
+    );
   }
 
   async catchUp(): Promise<void> {
+    // Records of the current turn are not in the log yet: written first, so reads see them too.
+    this.log.write();
+    await this.flush();
     await this.indexer.request({ type: 'flush' });
   }
 
@@ -206,16 +183,13 @@ class LoggedWriter implements Writer {
     return ((await this.indexer.request({ type: 'purge', cutoff })) as { result?: number }).result ?? 0;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.log.closing = true;
-    if (!this.log.failure) await this.log.request({ type: 'close' }).catch((err: unknown) => this.onError(err));
-    await this.log.worker.terminate();
-    this.log.replies?.close();
-    this.indexer.closing = true;
-    if (!this.indexer.failure) await this.indexer.request({ type: 'close' });
-    await this.indexer.worker.terminate();
+  close(): Promise<void> {
+    return (this.closing ??= (async () => {
+      await this.log.close();
+      this.indexer.closing = true;
+      if (!this.indexer.failure) await this.indexer.request({ type: 'close' });
+      await this.indexer.worker.terminate();
+    })());
   }
 }
 
@@ -250,7 +224,6 @@ const ATTRIBUTE_CLAUSES: Record<LookupAttributeKey, string> = {
 };
 
 class SqliteAuditStore implements AuditStore {
-  readonly appendsInFlight: number;
   private readonly lookups = new Map<string, ReturnType<Db['prepare']>>();
   private readonly exportStmt;
   private readonly chainStmt;
@@ -260,7 +233,6 @@ class SqliteAuditStore implements AuditStore {
     private readonly db: Db,
     private readonly writer: Writer,
   ) {
-    this.appendsInFlight = writer.appendsInFlight;
     this.exportStmt = db.prepare<[number, string, number, number, number], { seq: number; record: string }>(
       'SELECT seq, record FROM audit_events WHERE seq > ? AND account_id = ? AND event_time BETWEEN ? AND ? ORDER BY seq LIMIT ?',
     );
@@ -268,12 +240,12 @@ class SqliteAuditStore implements AuditStore {
     this.pointStmt = db.prepare<[string], ChainPoint>('SELECT seq, digest FROM audit_chain WHERE point = ?');
   }
 
-  append(entries: AuditEntry[]): Promise<void> {
-    return this.writer.append(entries);
+  append(record: string): Promise<void> {
+    return this.writer.append(record);
   }
 
-  poll(): void {
-    this.writer.poll?.();
+  flush(): Promise<void> {
+    return this.writer.flush();
   }
 
   async lookup(f: LookupFilter): Promise<FoundRecord[]> {
