@@ -82,13 +82,16 @@ function applyWritten(at: LogPosition): void {
 const bytesBetween = (a: LogPosition, b: LogPosition) => (b.segment - a.segment) * SEGMENT_BYTES + b.end - a.end;
 
 let seen = written.load();
+/** The last tick found a burst under way and left the log for later. */
+let deferring = false;
 const timer = setInterval(() => {
   if (broken) return;
   const at = written.load();
   const arrived = bytesBetween(seen, at);
   seen = at;
   const backlog = bytesBetween({ segment, end: offset }, at);
-  if (backlog === 0 || (arrived > BURST_BYTES_PER_TICK && backlog < MAX_BACKLOG_BYTES)) return;
+  deferring = arrived > BURST_BYTES_PER_TICK && backlog < MAX_BACKLOG_BYTES;
+  if (backlog === 0 || deferring) return;
   try {
     apply();
   } catch (err) {
@@ -99,7 +102,9 @@ const timer = setInterval(() => {
 port.on('message', (msg: IndexerRequest) => {
   let reply: IndexerReply;
   try {
-    apply();
+    // Retention (a maintenance task every few seconds) does not break into a burst: the records
+    // the burst wrote are new, and what expired is in the tables already.
+    if (msg.type !== 'purge' || !deferring) apply();
     if (msg.type === 'purge') reply = { id: msg.id, ok: true, result: tables.purgeBefore(msg.cutoff) };
     else {
       if (msg.type === 'close') {

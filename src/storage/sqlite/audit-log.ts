@@ -149,7 +149,6 @@ export interface LogAppenderOptions {
 }
 
 interface Turn {
-  parts: string[];
   done: Promise<void>;
   resolve: () => void;
   reject: (err: Error) => void;
@@ -167,6 +166,9 @@ export class LogAppender {
   private n: number;
   private offset = 0;
   private turn: Turn | undefined;
+  /** The current turn's records, encoded as they arrive: buf[0, length). */
+  private buf = Buffer.allocUnsafe(256 * 1024);
+  private length = 0;
   /** 'disk': written turns waiting for a sync, oldest first. */
   private unsynced: Turn[] = [];
   private synced: LogPosition;
@@ -207,10 +209,13 @@ export class LogAppender {
       });
       // Nobody may be left waiting on a failed group (a caller that went away): no unhandled rejection.
       done.catch(() => {});
-      turn = this.turn = { parts: [], done, resolve, reject };
+      turn = this.turn = { done, resolve, reject };
       setImmediate(this.flushTurn);
     }
-    turn.parts.push(record, '\n');
+    // UTF-8 takes at most three bytes per UTF-16 unit.
+    if (this.length + record.length * 3 + 1 > this.buf.length) this.grow(record.length * 3 + 1);
+    this.length += this.buf.write(record, this.length, 'utf8');
+    this.buf[this.length++] = 0x0a;
     return turn.done;
   }
 
@@ -220,16 +225,11 @@ export class LogAppender {
     if (turn === undefined) return;
     this.turn = undefined;
     if (this.failure) return turn.reject(this.failure);
-    const text = turn.parts.join('');
-    const length = Buffer.byteLength(text, 'utf8');
+    const length = this.length;
+    this.length = 0;
     try {
       if (this.offset > 0 && this.offset + length > (this.opts.segmentBytes ?? SEGMENT_BYTES)) this.rotate();
-      // The string goes to the file without a Buffer on the heap; a short write (rare) finishes from one.
-      const done = writeSync(this.fd, text, this.offset, 'utf8');
-      if (done < length) {
-        const bytes = Buffer.from(text, 'utf8');
-        for (let at = done; at < length; ) at += writeSync(this.fd, bytes, at, length - at, this.offset + at);
-      }
+      for (let done = 0; done < length; ) done += writeSync(this.fd, this.buf, done, length - done, this.offset + done);
     } catch (err) {
       this.fail(err);
       return turn.reject(this.failure!);
@@ -243,6 +243,12 @@ export class LogAppender {
       this.unsynced.push(turn);
       this.syncInBackground();
     }
+  }
+
+  private grow(atLeast: number): void {
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + atLeast));
+    this.buf.copy(bigger, 0, 0, this.length);
+    this.buf = bigger;
   }
 
   /**
