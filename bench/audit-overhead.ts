@@ -97,7 +97,7 @@ export function formatOverhead(o: AuditOverhead): string {
     `  ${label.padEnd(16)} ${s.opsPerSecond.toFixed(0).padStart(6)} ops/s   p50 ${s.p50Ms.toFixed(2)} ms   p99 ${s.p99Ms.toFixed(2)} ms   ` +
     `srv ${us(s.serverCpuUsPerOp)} µs/op` +
     (s.catchUpMs === undefined ? '' : ` (${us(s.serverCpuUsPerOpWithIndexing)} with indexing, ${s.catchUpMs.toFixed(0)} ms after the burst)`) +
-    `   rounds: ${s.rounds.map((v) => v.toFixed(0)).join(', ')}`;
+    `   rounds ${Math.min(...s.rounds).toFixed(0)}–${Math.max(...s.rounds).toFixed(0)} ops/s`;
   const slower = (p: number) => (p >= 0 ? `${p.toFixed(1)}% slower` : `${(-p).toFixed(1)}% faster (noise)`);
   const signed = (p: number | undefined) => (p === undefined ? '-' : `${p >= 0 ? '+' : ''}${p.toFixed(1)}%`);
   const lines = [

@@ -100,7 +100,7 @@ async function main(): Promise<number> {
 /**
  * The same Encrypt burst against three fresh Keywarden processes: as shipped (audit trail on,
  * `--audit-sync os`), with `--audit-sync disk`, and with `--audit off`, in rotating rounds.
- * BENCH_AUDIT_ROUNDS sets how many (default 9).
+ * BENCH_AUDIT_ROUNDS sets how many (default 20).
  */
 async function compareAudit(
   config: BenchConfig,
@@ -108,7 +108,7 @@ async function compareAudit(
   onBody: Buffer,
   client: (url: string, service?: string) => LoadClient,
 ): Promise<AuditOverhead> {
-  const rounds = Math.floor(Number(process.env.BENCH_AUDIT_ROUNDS ?? 9));
+  const rounds = Math.floor(Number(process.env.BENCH_AUDIT_ROUNDS ?? 20));
   if (!Number.isSafeInteger(rounds) || rounds < 1 || rounds > 50) throw new Error('BENCH_AUDIT_ROUNDS must be a whole number from 1 to 50');
   const { Plaintext } = JSON.parse(onBody.toString()) as { Plaintext: string };
   const start = async (args: string[], label: string) => {
@@ -123,8 +123,10 @@ async function compareAudit(
   const disk = await start(['--audit-sync', 'disk'], 'audit-sync disk');
   const off = await start(['--audit', 'off'], 'audit off');
 
-  const seconds = Math.max(2, Math.round(config.seconds / 4));
-  const perRound = { ...config, seconds };
+  // One-second rounds with no warm-up of their own (each server is warmed once, below): this
+  // machine's speed drifts on a scale of seconds, so each round's sides are measured close together.
+  const seconds = 1;
+  const perRound = { ...config, seconds, warmupSeconds: 0 };
   const name = `Encrypt ${config.plaintextBytes / 1024} KiB`;
   const sides = {
     on: { server: 'keywarden' as const, serverPid: on.pid, client: on.client, trail: on.trail, target: `${TARGET}.Encrypt`, body: on.body },
@@ -133,11 +135,18 @@ async function compareAudit(
   };
   const order: Side[] = ['on', 'off', 'disk'];
   const results: Record<Side, Round[]> = { on: [], off: [], disk: [] };
+  for (const which of order) {
+    const s = sides[which];
+    progress(`warming up keywarden (audit ${which}) for ${config.warmupSeconds + 1} s ...`);
+    await runLoad(s.client, s.target, s.body, { concurrency: config.concurrency, maxRequests: config.maxRequests, durationMs: (config.warmupSeconds + 1) * 1000, signal: interrupted.signal });
+    if (s.trail) await settleAudit(s.trail, s.serverPid);
+  }
+  progress(`${rounds} rounds of ${seconds} s on each of: audit on (os), audit off, audit on (disk) ...`);
   for (let r = 0; r < rounds; r++) {
     for (let i = 0; i < order.length; i++) {
       const which = order[(r + i) % order.length]!;
       const s = sides[which];
-      const round: Round = await measure({ name: `${name}, audit ${which} (round ${r + 1})`, ...s }, perRound, recorder);
+      const round: Round = await measure({ name: `${name}, audit ${which} (round ${r + 1})`, ...s }, perRound, recorder, true);
       if (s.trail) round.catchUp = await settleAudit(s.trail, s.serverPid);
       results[which].push(round);
       if (interrupted.signal.aborted) throw new Error('interrupted');
@@ -159,8 +168,8 @@ async function settleAudit(trail: LoadClient, pid: number): Promise<{ ms: number
   return { ms, serverCpuMs: before === undefined || after === undefined ? undefined : after - before };
 }
 
-async function measure(s: Scenario, config: BenchConfig, recorder: LatencyRecorder): Promise<ScenarioResult> {
-  progress(`${s.name} on ${s.server}: ${config.warmupSeconds} s warm-up, ${config.seconds} s measured ...`);
+async function measure(s: Scenario, config: BenchConfig, recorder: LatencyRecorder, quiet = false): Promise<ScenarioResult> {
+  if (!quiet) progress(`${s.name} on ${s.server}: ${config.warmupSeconds} s warm-up, ${config.seconds} s measured ...`);
   const common = { concurrency: config.concurrency, maxRequests: config.maxRequests, signal: interrupted.signal };
   const warm = await runLoad(s.client, s.target, s.body, { ...common, durationMs: config.warmupSeconds * 1000 });
   recorder.reset();

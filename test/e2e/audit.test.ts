@@ -454,6 +454,34 @@ describe('secrets, export, tampering, restart', () => {
   });
 });
 
+describe('--audit-sync disk', () => {
+  test('answers once the record is on disk, and the trail reads the same', async () => {
+    const disk = await startServer({ args: ['--audit-sync', 'disk'] });
+    try {
+      const key = await run('aws', ['--endpoint-url', disk.url, '--output', 'json', 'kms', 'create-key', '--description', 'synced']);
+      assert.equal(key.status, 0, key.stderr);
+      const keyId = (key.json as { KeyMetadata: { KeyId: string } }).KeyMetadata.KeyId;
+      await disk.crash();
+      await disk.restart();
+      const found = await run('aws', ['--endpoint-url', disk.url, '--output', 'json', 'cloudtrail', 'lookup-events', '--lookup-attributes', 'AttributeKey=EventName,AttributeValue=CreateKey']);
+      assert.equal(found.status, 0, found.stderr);
+      const events = (found.json as { Events: Array<{ CloudTrailEvent: string }> }).Events;
+      assert.deepEqual(
+        events.map((e) => JSON.parse(e.CloudTrailEvent).responseElements.keyMetadata.keyId),
+        [keyId],
+      );
+    } finally {
+      await disk.dispose();
+    }
+  });
+
+  test('a value other than os or disk is refused before the service starts', async () => {
+    const r = await run(process.execPath, [BIN, 'serve', '--port', '0', '--audit-sync', 'sometimes'], { cwd: ROOT });
+    assert.equal(r.status, 2, r.stdout + r.stderr);
+    assert.match(r.stderr, /--audit-sync takes 'os' or 'disk', not 'sometimes'/);
+  });
+});
+
 describe("the service's own actions", () => {
   test('RotateKey follows RotateKeyOnDemand, as a service event', async () => {
     const id = (await aws('kms', 'create-key')).KeyMetadata.KeyId;

@@ -37,6 +37,8 @@ const MAX_BACKLOG_BYTES = 128 * 1024 * 1024;
 const port = parentPort!;
 const data = workerData as IndexerData;
 const db = openDatabase(data.file);
+// The tables' indexes grow with the trail; a larger page cache keeps their hot pages in memory (64 MiB).
+db.pragma('cache_size = -65536');
 const tables = new AuditTables(db);
 const written = sharedPosition(data.written);
 let head = data.head;
