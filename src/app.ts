@@ -56,8 +56,9 @@ export interface KeywardenOptions {
   /** Days the audit trail keeps a record (default 90, CloudTrail's event history). */
   auditRetentionDays?: number;
   /**
-   * Where a call's record is when the call is answered: with the operating system (survives any
-   * crash of the service; on disk within 50 ms), the default, or on disk (survives a power loss).
+   * Where the record of a call that changed nothing is when the call is answered: with the
+   * operating system (survives any crash of the service; on disk within 50 ms), the default, or on
+   * disk (survives a power loss). Records of changes are on disk before the answer either way.
    */
   auditSync?: 'os' | 'disk';
   /** How long a custom key store's connection attempt takes (ConnectCustomKeyStore returns at once). */

@@ -45,11 +45,12 @@ export interface StoredRecord extends RecordIndex {
 export interface AuditStore {
   /**
    * Appends a record (its canonical text: what the chain digest covers), to be given the next
-   * sequence number and a digest chained to the previous record's; resolves once it is durable.
-   * Records take their places in the chain in the order they were appended.
+   * sequence number and a digest chained to the previous record's. Resolves once it survives a
+   * crash of the service, and, when `changed` (the record of a change of state), once it is on
+   * disk. Records take their places in the chain in the order they were appended.
    */
-  append(record: string): Promise<void>;
-  /** Waits until every append made so far has settled. */
+  append(record: string, changed?: boolean): Promise<void>;
+  /** Waits until every record appended so far is written. */
   flush(): Promise<void>;
   /** Newest first. */
   lookup(filter: LookupFilter): Promise<FoundRecord[]>;

@@ -73,6 +73,23 @@ describe('the audit trail on an in-memory store', () => {
     }
   }
 
+  it('asks the store to have a record on disk before answering when the call changed something', async () => {
+    const asked: Array<[string, boolean | undefined]> = [];
+    const spy = { ...store, append: (record: string, changed?: boolean) => (asked.push([JSON.parse(record).eventName, changed]), Promise.resolve()) };
+    const t = trailOn(spy as AuditStore, { now: () => now });
+    const ctx = { requestId: 'r', accountId: ACCOUNT, region: 'us-east-1', principalArn: `arn:aws:iam::${ACCOUNT}:root`, accessKeyId: 'test', sourceIp: '127.0.0.1', userAgent: 'unit' };
+    await t.observe({ service: 'TrentService', operation: 'Encrypt', ctx, input: { KeyId: 'k' }, output: {} });
+    await t.observe({ service: 'TrentService', operation: 'CreateKey', ctx, input: {}, output: { KeyMetadata: {} } });
+    await t.observe({ service: 'TrentService', operation: 'CreateKey', ctx, input: {}, error: { type: 'LimitExceededException', message: 'too many' } });
+    await t.emit({ eventSource: 'kms.amazonaws.com', eventName: 'DeleteKey', accountId: ACCOUNT, region: 'us-east-1', eventTime: now });
+    assert.deepEqual(asked, [
+      ['Encrypt', false],
+      ['CreateKey', true],
+      ['CreateKey', false],
+      ['DeleteKey', true],
+    ]);
+  });
+
   it('does not record calls of services it does not audit', () => {
     assert.equal(trail.observe({ ...encryptCall(), service: 'KeywardenHsm' }), undefined);
     assert.equal(trail.observe({ ...encryptCall(), service: 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101', operation: 'LookupEvents' }), undefined);

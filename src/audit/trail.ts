@@ -37,11 +37,14 @@ export class AuditTrail implements ApiCallObserver, ServiceEventSink {
   observe(call: ApiCall): Promise<void> | undefined {
     const service = this.services[call.service];
     if (service === undefined || service.unrecorded?.has(call.operation)) return undefined;
-    return this.deps.store.append(apiCallText(call, service, this.deps.models[call.service], this.deps.clock.now(), this.deps.random.uuid()));
+    const text = apiCallText(call, service, this.deps.models[call.service], this.deps.clock.now(), this.deps.random.uuid());
+    // A call that changed something is answered once its record is on disk, as the change itself
+    // is; a use of a key (the bursts) once the record is written (see docs/audit.md).
+    return this.deps.store.append(text, !call.error && !service.readOnly(call.operation));
   }
 
   emit(event: ServiceEvent): Promise<void> {
-    return this.deps.store.append(JSON.stringify(serviceEventRecord(event, this.deps.random.uuid())));
+    return this.deps.store.append(JSON.stringify(serviceEventRecord(event, this.deps.random.uuid())), !event.readOnly);
   }
 
   /** Removes records older than the retention period; a maintenance task. */

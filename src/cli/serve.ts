@@ -71,9 +71,10 @@ function auditSwitch(args: Args): boolean {
 }
 
 /**
- * `--audit-sync os|disk`: where a call's record must be before the call is answered: handed to the
- * operating system, so it survives any crash of Keywarden, and on disk within 50 ms (`os`, the
- * default); or on disk, so it survives a power loss too (`disk`, one fdatasync per group of calls).
+ * `--audit-sync os|disk`: where the record of a call that changed nothing (a use of a key, a read)
+ * must be before the call is answered: handed to the operating system, so it survives any crash of
+ * Keywarden, and on disk within 50 ms (`os`, the default); or on disk, so it survives a power loss
+ * too (`disk`). Records of calls that changed something are on disk before the answer either way.
  */
 function auditSync(args: Args) {
   const v = stringOption(args, 'audit-sync');

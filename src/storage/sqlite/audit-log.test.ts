@@ -46,6 +46,17 @@ describe('the audit write-ahead log', () => {
     await log.close();
   });
 
+  it("in 'os' mode, a record that must be on disk settles after an fdatasync, the others of its turn once written", async () => {
+    const log = appender({ syncEveryMs: 60_000 });
+    const order: string[] = [];
+    const plain = log.append(record(1)).then(() => order.push('written'));
+    const synced = log.append(record(2), true).then(() => order.push('synced'));
+    await Promise.all([plain, synced]);
+    assert.deepEqual(order, ['written', 'synced']);
+    assert.equal((log as unknown as { synced: LogPosition }).synced.end, Buffer.byteLength(`${record(1)}\n${record(2)}\n`));
+    await log.close();
+  });
+
   it('moves to a new segment when one is full, and reads back every record in order', async () => {
     const log = appender({ segmentBytes: 100 });
     for (let i = 0; i < 10; i++) await log.append(record(i));

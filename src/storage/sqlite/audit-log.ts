@@ -148,18 +148,35 @@ export interface LogAppenderOptions {
   segmentBytes?: number;
 }
 
+/** A promise with its settling functions; its rejection is handled (a caller may have gone away). */
+class Deferred {
+  readonly promise: Promise<void>;
+  resolve!: () => void;
+  reject!: (err: Error) => void;
+
+  constructor() {
+    this.promise = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    this.promise.catch(() => {});
+  }
+}
+
 interface Turn {
-  done: Promise<void>;
-  resolve: () => void;
-  reject: (err: Error) => void;
+  /** Settles once the turn's records are written. */
+  written: Deferred;
+  /** Settles once an fdatasync covers them; made when one of its records must wait for it. */
+  synced?: Deferred;
   /** Where the turn's records end, once written. */
   at?: LogPosition;
 }
 
 /**
  * The writing end of the log, on the thread that answers calls. append() adds a record to the
- * current turn's group and returns the group's promise (one per turn, shared by its calls); the
- * group is written when the turn ends (setImmediate), and the promise settles as the sync mode says.
+ * current turn's group and returns a promise shared by the group's calls; the group is written
+ * when the turn ends (setImmediate). The promise settles once the write returned, or, for a record
+ * that must be on disk (all of them in 'disk' mode), once an fdatasync covers it.
  */
 export class LogAppender {
   private fd: number;
@@ -169,7 +186,7 @@ export class LogAppender {
   /** The current turn's records, encoded as they arrive: buf[0, length). */
   private buf = Buffer.allocUnsafe(256 * 1024);
   private length = 0;
-  /** 'disk': written turns waiting for a sync, oldest first. */
+  /** Written turns waiting for a sync, oldest first. */
   private unsynced: Turn[] = [];
   private synced: LogPosition;
   private syncing: Promise<void> | undefined;
@@ -197,26 +214,20 @@ export class LogAppender {
     return { segment: this.n, end: this.offset };
   }
 
-  append(record: string): Promise<void> {
+  /** `mustSync`: the record must be on disk before the promise settles, whatever the mode. */
+  append(record: string, mustSync = false): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     let turn = this.turn;
     if (turn === undefined) {
-      let resolve!: () => void;
-      let reject!: (err: Error) => void;
-      const done = new Promise<void>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      // Nobody may be left waiting on a failed group (a caller that went away): no unhandled rejection.
-      done.catch(() => {});
-      turn = this.turn = { done, resolve, reject };
+      turn = this.turn = { written: new Deferred() };
       setImmediate(this.flushTurn);
     }
     // UTF-8 takes at most three bytes per UTF-16 unit.
     if (this.length + record.length * 3 + 1 > this.buf.length) this.grow(record.length * 3 + 1);
     this.length += this.buf.write(record, this.length, 'utf8');
     this.buf[this.length++] = 0x0a;
-    return turn.done;
+    if (mustSync || this.opts.sync === 'disk') return (turn.synced ??= new Deferred()).promise;
+    return turn.written.promise;
   }
 
   /** Writes the current turn's records now (normally at the end of the turn). */
@@ -224,7 +235,7 @@ export class LogAppender {
     const turn = this.turn;
     if (turn === undefined) return;
     this.turn = undefined;
-    if (this.failure) return turn.reject(this.failure);
+    if (this.failure) return this.settle(turn, this.failure);
     const length = this.length;
     this.length = 0;
     try {
@@ -232,17 +243,21 @@ export class LogAppender {
       for (let done = 0; done < length; ) done += writeSync(this.fd, this.buf, done, length - done, this.offset + done);
     } catch (err) {
       this.fail(err);
-      return turn.reject(this.failure!);
+      return this.settle(turn, this.failure!);
     }
     this.offset += length;
     turn.at = this.position;
-    if (this.opts.sync === 'os') {
-      this.opts.onPosition(turn.at);
-      turn.resolve();
-    } else {
+    if (this.opts.sync === 'os') this.opts.onPosition(turn.at);
+    turn.written.resolve();
+    if (turn.synced) {
       this.unsynced.push(turn);
       this.syncInBackground();
     }
+  }
+
+  private settle(turn: Turn, err: Error): void {
+    turn.written.reject(err);
+    turn.synced?.reject(err);
   }
 
   private grow(atLeast: number): void {
@@ -252,8 +267,8 @@ export class LogAppender {
   }
 
   /**
-   * One fdatasync on the thread pool, covering everything written so far; in 'disk' mode, the
-   * next starts as soon as it ends if more was written meanwhile.
+   * One fdatasync on the thread pool, covering everything written so far; when it ends, the next
+   * starts at once if turns written meanwhile wait for one.
    */
   private syncInBackground(): void {
     if (this.syncing || this.failure || (this.synced.segment === this.n && this.synced.end === this.offset)) return;
@@ -266,7 +281,7 @@ export class LogAppender {
         this.closeRetired();
         if (err) return this.fail(err);
         this.reached(target);
-        if (this.opts.sync === 'disk' && this.unsynced.length > 0) this.syncInBackground();
+        if (this.unsynced.length > 0) this.syncInBackground();
       });
     });
   }
@@ -275,13 +290,10 @@ export class LogAppender {
   private reached(at: LogPosition): void {
     if (at.segment < this.synced.segment || (at.segment === this.synced.segment && at.end <= this.synced.end)) return;
     this.synced = at;
-    if (this.opts.sync !== 'disk') return;
+    if (this.opts.sync === 'disk') this.opts.onPosition(at);
     let i = 0;
     while (i < this.unsynced.length && !after(this.unsynced[i]!.at!, at)) i++;
-    if (i === 0) return;
-    const done = this.unsynced.splice(0, i);
-    this.opts.onPosition(done[done.length - 1]!.at!);
-    for (const t of done) t.resolve();
+    for (const t of this.unsynced.splice(0, i)) t.synced!.resolve();
   }
 
   /**
@@ -315,8 +327,7 @@ export class LogAppender {
     if (this.failure) return;
     // Nothing after a failed write may be written: the log would hold a gap or a torn line.
     this.failure = new Error(`the audit log could not be written: ${(err as Error)?.message ?? err}`);
-    const waiting = this.unsynced.splice(0);
-    for (const t of waiting) t.reject(this.failure);
+    for (const t of this.unsynced.splice(0)) this.settle(t, this.failure);
     this.opts.onError(this.failure);
   }
 

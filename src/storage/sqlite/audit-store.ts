@@ -58,7 +58,7 @@ function recover(tables: AuditTables, logDir: string): void {
 }
 
 interface Writer {
-  append(record: string): Promise<void>;
+  append(record: string, changed?: boolean): Promise<void>;
   flush(): Promise<void>;
   /** Makes every record appended so far visible to reads. */
   catchUp(): Promise<void>;
@@ -160,11 +160,11 @@ class LoggedWriter implements Writer {
     this.indexer = new Thread(new URL('./audit-indexer-thread.js', import.meta.url), { workerData: indexerData }, 'indexer', onError);
   }
 
-  append(record: string): Promise<void> {
-    return (this.last = this.log.append(record));
+  append(record: string, changed = false): Promise<void> {
+    return (this.last = this.log.append(record, changed));
   }
 
-  /** Every append so far has settled (the last one settles last). */
+  /** Every append so far is written (turns are written in order, so the last one's is enough). */
   flush(): Promise<void> {
     return this.last.then(
       () => {},
@@ -240,8 +240,8 @@ class SqliteAuditStore implements AuditStore {
     this.pointStmt = db.prepare<[string], ChainPoint>('SELECT seq, digest FROM audit_chain WHERE point = ?');
   }
 
-  append(record: string): Promise<void> {
-    return this.writer.append(record);
+  append(record: string, changed = false): Promise<void> {
+    return this.writer.append(record, changed);
   }
 
   flush(): Promise<void> {
