@@ -32,7 +32,7 @@ const TICK_MS = 100;
  * are applied whatever the rate, which bounds the log on disk and the work of a read or a restart.
  */
 const BURST_BYTES_PER_TICK = 64 * 1024;
-const MAX_BACKLOG_BYTES = 128 * 1024 * 1024;
+const MAX_BACKLOG_BYTES = 32 * 1024 * 1024;
 
 const port = parentPort!;
 const data = workerData as IndexerData;
