@@ -1,26 +1,12 @@
-import { Sealer } from '../core/sealer.js';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { secureRandom } from '../core/random.js';
-import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
+import { CALLER, kmsDeps, rejectsWith } from '../../test/support/kms-deps.js';
 import { AliasService } from './aliases.js';
 import type { Caller, KmsDeps } from './context.js';
-import { KeyVault } from './key-vault.js';
 import { KeyService } from './keys.js';
 
-const caller: Caller = { accountId: '111122223333', region: 'us-east-1', principalArn: 'arn:aws:iam::111122223333:root' };
+const caller = CALLER;
 const aliasArnOf = (name: string) => `arn:aws:kms:us-east-1:111122223333:${name}`;
-
-/** Asserts the AWS error a call fails with: its wire type and, when given, its exact message. */
-async function rejectsWith(call: Promise<unknown>, type: string, message?: string | RegExp): Promise<void> {
-  await assert.rejects(call, (err: { type?: string; message?: string }) => {
-    assert.equal(err.type, type);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else if (message) assert.match(err.message ?? '', message);
-    return true;
-  });
-}
 
 describe('AliasService', () => {
   let t: number;
@@ -30,12 +16,7 @@ describe('AliasService', () => {
 
   beforeEach(() => {
     t = Date.UTC(2024, 0, 1);
-    deps = {
-      store: openSqliteStore(':memory:'),
-      clock: { now: () => t },
-      random: secureRandom,
-      vault: new KeyVault(new Sealer(randomBytes(32), secureRandom), secureRandom),
-    };
+    deps = kmsDeps(() => t);
     keys = new KeyService(deps);
     aliases = new AliasService(deps, keys);
   });

@@ -1,28 +1,15 @@
-import { Sealer } from '../core/sealer.js';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { CALLER, kmsDeps, rejectsWith } from '../../test/support/kms-deps.js';
 import { DAY_MS } from '../core/clock.js';
-import { secureRandom } from '../core/random.js';
-import { openSqliteStore } from '../storage/sqlite/sqlite-store.js';
 import { parseCiphertext } from './ciphertext.js';
-import type { Caller, KmsDeps } from './context.js';
+import type { KmsDeps } from './context.js';
 import { CryptoService } from './crypto.js';
 import { currentMaterial } from './key.js';
-import { KeyVault } from './key-vault.js';
 import { KeyService } from './keys.js';
 import { MAX_ON_DEMAND_ROTATIONS, RotationService } from './rotation.js';
 
-const caller: Caller = { accountId: '111122223333', region: 'us-east-1', principalArn: 'arn:aws:iam::111122223333:root' };
-
-async function rejectsWith(call: Promise<unknown>, type: string, message?: string | RegExp): Promise<void> {
-  await assert.rejects(call, (err: { type?: string; message?: string }) => {
-    assert.equal(err.type, type);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else if (message) assert.match(err.message ?? '', message);
-    return true;
-  });
-}
+const caller = CALLER;
 
 describe('RotationService', () => {
   let t: number;
@@ -33,12 +20,7 @@ describe('RotationService', () => {
 
   beforeEach(() => {
     t = Date.UTC(2024, 0, 1);
-    deps = {
-      store: openSqliteStore(':memory:'),
-      clock: { now: () => t },
-      random: secureRandom,
-      vault: new KeyVault(new Sealer(randomBytes(32), secureRandom), secureRandom),
-    };
+    deps = kmsDeps(() => t);
     keys = new KeyService(deps);
     crypto = new CryptoService(deps, keys);
     rotation = new RotationService(deps, keys);

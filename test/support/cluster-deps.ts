@@ -1,4 +1,3 @@
-import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../src/core/clock.js';
 import { secureRandom } from '../../src/core/random.js';
@@ -45,12 +44,4 @@ export function clusterWorld(timings: ClusterTimings = timingsOf(0), db: Db = op
   return { db, clock, deps, store, s: createClusterServices(deps), close: () => db.close() };
 }
 
-/** Rejects with an AWS error of the given type (and message, when given). */
-export async function rejectsWith(call: Promise<unknown>, type: string, message?: string | RegExp): Promise<void> {
-  await assert.rejects(call, (err: { type?: string; message?: string }) => {
-    assert.equal(err.type, type, `expected ${type}, got ${err.type}: ${err.message}`);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else if (message) assert.match(err.message ?? '', message);
-    return true;
-  });
-}
+export { rejectsWith } from './aws-errors.js';

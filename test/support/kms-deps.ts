@@ -1,0 +1,21 @@
+import { randomBytes } from 'node:crypto';
+import { secureRandom } from '../../src/core/random.js';
+import { Sealer } from '../../src/core/sealer.js';
+import type { Caller, KmsDeps } from '../../src/kms/context.js';
+import { KeyVault } from '../../src/kms/key-vault.js';
+import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
+
+export { rejectsWith } from './aws-errors.js';
+
+/** The dev account's root, in us-east-1. */
+export const CALLER: Caller = { accountId: '111122223333', region: 'us-east-1', principalArn: 'arn:aws:iam::111122223333:root' };
+
+/** What the KMS services need, on an in-memory store, with a clock the test moves through `now`. */
+export function kmsDeps(now: () => number): KmsDeps {
+  return {
+    store: openSqliteStore(':memory:'),
+    clock: { now },
+    random: secureRandom,
+    vault: new KeyVault(new Sealer(randomBytes(32), secureRandom), secureRandom),
+  };
+}
