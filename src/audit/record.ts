@@ -213,13 +213,13 @@ interface Caller {
   username: string | undefined;
 }
 
-const callers = new Map<string, Caller>();
+/** By access key id: an access key belongs to one principal (checked, in case it ever changes). */
+const callers = new Map<string, Caller & { identity: { arn: string; accountId: string } }>();
 
 /** CloudTrail's userIdentity for a signed caller: root, an IAM user, or an assumed role. */
 export function callerIdentity(principalArn: string, accountId: string, accessKeyId: string): Caller {
-  const cacheKey = `${principalArn}\n${accountId}\n${accessKeyId}`;
-  const cached = callers.get(cacheKey);
-  if (cached) return cached;
+  const cached = callers.get(accessKeyId);
+  if (cached && cached.identity.arn === principalArn && cached.identity.accountId === accountId) return cached;
   let identity: UserIdentity & { arn: string; type: string };
   let m: RegExpExecArray | null;
   if (ROOT.test(principalArn)) {
@@ -232,8 +232,8 @@ export function callerIdentity(principalArn: string, accountId: string, accessKe
   } else {
     identity = { type: 'Unknown', principalId: principalArn, arn: principalArn, accountId, accessKeyId };
   }
-  const caller: Caller = { identity, json: JSON.stringify(identity), username: usernameOf(identity) };
-  if (callers.size < 10_000) callers.set(cacheKey, caller);
+  const caller = { identity, json: JSON.stringify(identity), username: usernameOf(identity) };
+  if (callers.size < 10_000 || callers.has(accessKeyId)) callers.set(accessKeyId, caller);
   return caller;
 }
 
