@@ -239,9 +239,9 @@ describe('the audit trail through its write-ahead log', () => {
       .map((f) => readFileSync(join(dir, 'audit-log', f), 'utf8'))
       .join('');
 
-  it('has an acknowledged record on disk before the call is answered, and in the tables after a crash', async () => {
-    // The writing process acknowledges 20 calls, checks each record is already in the fdatasync'ed
-    // log, then dies on the spot: no close, no flush, its indexer thread killed with it.
+  it('has an acknowledged record in the log before the call is answered, and in the tables after a crash', async () => {
+    // The writing process acknowledges 20 calls, checks each record is already in the log, then
+    // dies on the spot: no close, no flush, its indexer thread killed with it.
     const script = join(dir, 'crash.mjs');
     writeFileSync(
       script,

@@ -5,15 +5,16 @@ import { join } from 'node:path';
 // until the indexer thread has put it in the SQLite tables. One CloudTrail record per line, in the
 // order the calls completed, in segment files of the log directory.
 //
-// The thread that answers calls appends the records of one event loop turn with one write, and
-// answers those calls once the write returned: from then on the record is in the operating
-// system's hands and survives any crash of the service (a kill, an abort, running out of memory).
-// How it reaches the disk is the sync mode's choice:
+// The thread that answers calls appends the records of one event loop turn with one write; from
+// then on they are in the operating system's hands and survive any crash of the service (a kill,
+// an abort, running out of memory). When their calls are answered:
 //
-// - 'os' (the default): fdatasync runs on libuv's thread pool every SYNC_EVERY_MS, off the path
-//   of every call; a power loss or kernel crash can lose the records of that last interval.
-// - 'disk': a call is answered only after an fdatasync that covers its record; one runs at a time
-//   and covers every turn written before it (group commit), so a burst pays one per group.
+// - A record that must be on disk (the record of a change: the caller says so) waits for an
+//   fdatasync on libuv's thread pool that covers it; one runs at a time and covers every turn
+//   written before it (group commit), so a burst pays one per group.
+// - Any other record, in 'os' mode (the default), as soon as the write returned; an fdatasync runs
+//   every SYNC_EVERY_MS, so a power loss or a kernel crash can lose the records of that interval.
+//   In 'disk' mode, every record is one that must be on disk.
 //
 // Measured on the development VM (2 vCPUs): one synced write costs ~60 µs of CPU and ~130 µs of
 // wall time, and every hand-over of a record to another thread and back costs the two threads a
