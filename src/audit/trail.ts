@@ -22,8 +22,8 @@ export interface AuditTrailDeps {
 /**
  * The writing side of the audit trail: a CloudTrail record for every API call (as the endpoint's
  * observer) and for every action the service takes by itself (as the domain's event sink). A call
- * is answered only once its record is durable; the store makes records durable in groups, so a
- * burst of calls pays for one write and one fsync per group, not one per call.
+ * is answered only once its record is written (and on disk, when the call changed something); the
+ * store writes records in groups, so a burst of calls pays for one write per group, not one per call.
  */
 export class AuditTrail implements ApiCallObserver, ServiceEventSink {
   private readonly services: Readonly<Record<string, AuditedService>>;

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ChainPoint } from '../../audit/chain.js';
-import { readRange, records, removeSegment, SEGMENT_BYTES, segmentPath, segments, sharedPosition, type LogPosition } from './audit-log.js';
-import { AuditTables, chainOn } from './audit-sql.js';
+import { removeSegment, SEGMENT_BYTES, segmentPath, sharedPosition, type LogPosition } from './audit-log.js';
+import { AuditTables, chainSegment, clearLog } from './audit-sql.js';
 import { openDatabase } from './database.js';
 
 // The audit trail's indexer thread: applies the write-ahead log to the SQLite tables, giving each
@@ -63,15 +63,13 @@ function applyWritten(at: LogPosition): void {
     const sealed = segment < at.segment;
     const end = sealed ? undefined : at.end;
     if (sealed || end! > offset) {
-      const buf = readRange(segmentPath(data.dir, segment), offset, end);
-      const read = chainOn(head, records(buf), 0);
-      const reached = offset + read.end;
-      if (!read.complete || (!sealed && reached < end!)) {
-        throw new Error(`audit log segment ${segment} holds a line at offset ${reached} that is not a whole record`);
+      const read = chainSegment(segmentPath(data.dir, segment), head, offset, end);
+      if (!read.complete || (!sealed && read.end < end!)) {
+        throw new Error(`audit log segment ${segment} holds a line at offset ${read.end} that is not a whole record`);
       }
-      tables.insert(read.records, sealed ? { segment: segment + 1, end: 0 } : { segment, end: reached });
+      tables.insert(read.records, sealed ? { segment: segment + 1, end: 0 } : { segment, end: read.end });
       head = read.head;
-      offset = reached;
+      offset = read.end;
     }
     if (!sealed) return;
     removeSegment(segmentPath(data.dir, segment));
@@ -112,8 +110,7 @@ port.on('message', (msg: IndexerRequest) => {
       if (msg.type === 'close') {
         clearInterval(timer);
         // Everything written is applied: the log has nothing left that the tables lack.
-        for (const s of segments(data.dir)) removeSegment(s.path);
-        tables.insert([], { segment: 1, end: 0 });
+        clearLog(tables, data.dir);
         db.close();
       }
       reply = { id: msg.id, ok: true };

@@ -81,15 +81,15 @@ export interface LogRecord {
 }
 
 /**
- * The complete records of `buf` from `from` on, up to the first line that is not one: the end of
- * what was written, zeros an earlier version preallocated, or a write a crash tore. A line whose
- * record is not valid JSON is caught where it is parsed (the caller).
+ * The complete records of `buf`, up to the first line that is not one: the end of what was
+ * written, zeros an earlier version preallocated, or a write a crash tore. A line whose record is
+ * not valid JSON is caught where it is parsed (the caller).
  */
-export function* records(buf: Buffer, from = 0, to = buf.length): Generator<LogRecord> {
-  let at = from;
-  while (at < to) {
+export function* records(buf: Buffer): Generator<LogRecord> {
+  let at = 0;
+  while (at < buf.length) {
     const nl = buf.indexOf(0x0a, at);
-    if (nl === -1 || nl >= to) return;
+    if (nl === -1) return;
     let text = buf.toString('utf8', at, nl);
     let seq: number | undefined;
     if (text[0] !== '{') {

@@ -1,6 +1,6 @@
 import { chainDigest, GENESIS, type ChainPoint } from '../../audit/chain.js';
 import { indexOfText, type RecordIndex } from '../../audit/record.js';
-import type { LogPosition, LogRecord } from './audit-log.js';
+import { readRange, records, removeSegment, segments, type LogPosition, type LogRecord } from './audit-log.js';
 import type { Db } from './database.js';
 
 // The audit tables and the writes on them: applying chained records, and purging old ones.
@@ -59,10 +59,8 @@ export interface ChainedRecord {
   seq: number;
   digest: string;
   record: string;
-  /** Derived from the record when absent. */
-  index?: RecordIndex;
+  index: RecordIndex;
 }
-
 
 /**
  * Gives records read from the log their places in the chain after `head` (the next sequence
@@ -70,9 +68,9 @@ export interface ChainedRecord {
  * an earlier version already numbered at or before `head` was applied then and is skipped. Stops
  * at the first line that is not a whole record (`complete` false): a write a crash tore.
  */
-export function chainOn(head: ChainPoint, lines: Iterable<LogRecord>, from: number): { records: ChainedRecord[]; head: ChainPoint; end: number; complete: boolean } {
+export function chainOn(head: ChainPoint, lines: Iterable<LogRecord>): ChainedRead {
   const out: ChainedRecord[] = [];
-  let end = from;
+  let end = 0;
   for (const line of lines) {
     if (line.seq !== undefined && line.seq <= head.seq) {
       end = line.end;
@@ -91,6 +89,28 @@ export function chainOn(head: ChainPoint, lines: Iterable<LogRecord>, from: numb
     end = line.end;
   }
   return { records: out, head, end, complete: true };
+}
+
+export interface ChainedRead {
+  records: ChainedRecord[];
+  /** The chain's head after the last record read. */
+  head: ChainPoint;
+  /** Offset just past the last whole record read. */
+  end: number;
+  /** False when reading stopped at a line that is not a whole record. */
+  complete: boolean;
+}
+
+/** The records of a log segment from byte `from` (up to `to`, or its end), chained on after `head`; `end` is an offset in the segment. */
+export function chainSegment(path: string, head: ChainPoint, from: number, to?: number): ChainedRead {
+  const read = chainOn(head, records(readRange(path, from, to)));
+  return { ...read, end: from + read.end };
+}
+
+/** Removes every segment of the log and records that applying starts again at its beginning. */
+export function clearLog(tables: AuditTables, dir: string): void {
+  for (const s of segments(dir)) removeSegment(s.path);
+  tables.insert([], { segment: 1, end: 0 });
 }
 
 export class AuditTables {
@@ -134,7 +154,7 @@ export class AuditTables {
       if (at) this.setApplied.run(at.segment, at.end);
       if (records.length === 0) return;
       for (const r of records) {
-        const e = r.index ?? indexOfText(r.record);
+        const e = r.index;
         this.insertStmt.run(
           r.seq,
           e.eventTime,

@@ -4,8 +4,8 @@ import { chainDigest, GENESIS, type ChainPoint } from '../../audit/chain.js';
 import { indexOfText } from '../../audit/record.js';
 import type { AuditStore, FoundRecord, LookupAttributeKey, LookupFilter, StoredRecord } from '../../audit/repository.js';
 import type { IndexerData, IndexerReply, IndexerRequest } from './audit-indexer-thread.js';
-import { LogAppender, readRange, records, removeSegment, removeStrayFiles, segments, sharedPosition, type SyncMode } from './audit-log.js';
-import { AUDIT_MIGRATIONS, AuditTables, chainOn, decodeResources, SEP, TAB } from './audit-sql.js';
+import { LogAppender, removeStrayFiles, segments, sharedPosition, type SyncMode } from './audit-log.js';
+import { AUDIT_MIGRATIONS, AuditTables, chainSegment, clearLog, decodeResources, SEP, TAB } from './audit-sql.js';
 import type { Db } from './database.js';
 import { migrate } from './schema.js';
 
@@ -48,13 +48,11 @@ function recover(tables: AuditTables, logDir: string): void {
   let head = tables.head();
   for (const segment of segments(logDir)) {
     if (segment.n < from.segment) continue;
-    const start = segment.n === from.segment ? from.end : 0;
-    const read = chainOn(head, records(readRange(segment.path, start)), 0);
-    tables.insert(read.records, { segment: segment.n, end: start + read.end });
+    const read = chainSegment(segment.path, head, segment.n === from.segment ? from.end : 0);
+    tables.insert(read.records, { segment: segment.n, end: read.end });
     head = read.head;
   }
-  for (const segment of segments(logDir)) removeSegment(segment.path);
-  tables.insert([], { segment: 1, end: 0 });
+  clearLog(tables, logDir);
 }
 
 interface Writer {
