@@ -101,7 +101,11 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
         store: auditStore,
         clock,
         random: secureRandom,
-        models: { [kmsService.targetPrefix]: kmsService.model!, [cloudHsmService.targetPrefix]: cloudHsmService.model! },
+        models: {
+          [kmsService.targetPrefix]: kmsService.model!,
+          [cloudHsmService.targetPrefix]: cloudHsmService.model!,
+          [adminService.targetPrefix]: adminService.model!,
+        },
         retentionDays: opts.auditRetentionDays,
       })
     : undefined;

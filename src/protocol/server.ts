@@ -10,6 +10,7 @@ import {
   UnknownOperationException,
   ValidationException,
 } from './errors.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
 import type { CallContext, ServiceDefinition } from './service.js';
 import { verifySigV4 } from './sigv4.js';
 import { decodeInput, formatViolations } from './validation.js';
@@ -119,6 +120,9 @@ export function createApiHandler(opts: ApiOptions) {
 
 function parseJson(body: Buffer): unknown {
   if (body.length === 0) return {};
+  if (nestsDeeperThan(body, MAX_JSON_DEPTH)) {
+    throw new SerializationException(`The request body nests JSON objects and arrays more than ${MAX_JSON_DEPTH} levels deep.`);
+  }
   try {
     return JSON.parse(body.toString('utf8'));
   } catch {

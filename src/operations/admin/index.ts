@@ -1,7 +1,9 @@
+import adminModel from './model.json' with { type: 'json' };
 import { AccessDeniedException, ValidationException } from '../../core/common-errors.js';
 import type { OffsetClock } from '../../core/clock.js';
 import type { Maintenance } from '../../core/maintenance.js';
 import { UnknownOperationException } from '../../protocol/errors.js';
+import type { ServiceModel } from '../../protocol/model.js';
 import { operationMap, type Operation, type ServiceDefinition } from '../../protocol/service.js';
 import { parseDuration } from '../../core/duration.js';
 import { epochSeconds } from '../wire.js';
@@ -65,6 +67,9 @@ function clockView(app: AdminApp) {
 export const adminService: ServiceDefinition<AdminApp> = {
   targetPrefix: 'KeywardenAdmin',
   signingName: 'keywarden',
+  // Keywarden's own: AWS has no model of it. Its input constraints are data all the same, checked
+  // by the engine that checks the AWS models, before any handler runs (model.json).
+  model: adminModel as ServiceModel,
   messageMember: 'message',
   operations: operationMap([getClock, advanceClock, listSubnets, createSubnet, deleteSubnet, setFreeAddresses, backupCluster, setFault, clearFault, listFaults, deleteBackingKey, exportAuditEvents, verifyAuditTrail]),
   notImplemented: (op) => new UnknownOperationException(`Operation ${op} is not known.`),
