@@ -288,3 +288,90 @@ describe('service event records', () => {
     assert.equal(cloudTrailTime(Date.UTC(2026, 0, 2, 3, 4, 5, 999)), '2026-01-02T03:04:05Z');
   });
 });
+
+describe('what a record keeps of a hostile request (RECORD_LIMITS)', () => {
+  const rejected = { error: { type: 'ValidationException', message: 'rejected' } };
+  const sizeOf = (c: ApiCall, service = KMS, model: AuditModel | undefined = kms) => apiCallText(c, service, model, T, 'id').length;
+
+  it('cuts a 1.9 MB Description of a rejected call to 1 KiB, says so, and cuts the error message quoting it', () => {
+    const description = 'd'.repeat(1_900_000);
+    const message = `1 validation error detected: Value '${description}' at 'description' failed to satisfy constraint: Member must have length less than or equal to 8192`;
+    const c = call('CreateKey', { Description: description, KeyUsage: 'ENCRYPT_DECRYPT' }, { error: { type: 'ValidationException', message } });
+    assert.ok(sizeOf(c) < 4096, `the record is ${sizeOf(c)} characters`);
+    const r = record(c);
+    assert.equal(r.requestParameters?.description, 'd'.repeat(1024) + '…');
+    assert.equal(r.requestParameters?.keyUsage, 'ENCRYPT_DECRYPT');
+    assert.equal(r.errorMessage, message.slice(0, 1024) + '…');
+    assert.deepEqual(r.additionalEventData, {
+      truncated: { errorMessage: { length: message.length }, requestParameters: { cut: { description: 1_900_000 } } },
+    });
+  });
+
+  it('keeps what the model allows in a successful call (a 32 KiB key policy), and 1 KiB of it in a failed one', () => {
+    const policy = `{"Version":"2012-10-17","Statement":[${'{"Effect":"Allow"},'.repeat(1700)}{}]}`.slice(0, 32_000);
+    const ok = record(call('PutKeyPolicy', { KeyId: KEY_ID, Policy: policy }, { output: {} }));
+    assert.equal(ok.requestParameters?.policy, policy);
+    assert.equal(ok.additionalEventData, undefined, 'nothing cut, nothing said');
+    const failed = record(call('PutKeyPolicy', { KeyId: KEY_ID, Policy: policy }, { error: { type: 'MalformedPolicyDocumentException', message: 'bad' } }));
+    assert.equal((failed.requestParameters?.policy as string).length, 1025);
+    assert.deepEqual(failed.additionalEventData, { truncated: { requestParameters: { cut: { policy: policy.length } } } });
+  });
+
+  it('keeps the first 100 members of a 100,000-member object or list, and their count', () => {
+    const context: Record<string, string> = {};
+    for (let i = 0; i < 100_000; i++) context[`k${i}`] = 'v';
+    const r = record(call('Encrypt', { KeyId: KEY_ID, Plaintext: 'aGk=', EncryptionContext: context, GrantTokens: Array.from({ length: 100_000 }, () => 't') }, rejected));
+    assert.equal(Object.keys(r.requestParameters?.encryptionContext as object).length, 100);
+    assert.equal((r.requestParameters?.grantTokens as string[]).length, 100);
+    assert.deepEqual(r.additionalEventData, { truncated: { requestParameters: { cut: { encryptionContext: 100_000, grantTokens: 100_000 } } } });
+  });
+
+  it('walks no deeper than 10 levels, in a member of the wrong type as in an input without a model', () => {
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 10_000; i++) deep = { a: deep };
+    const r = record(call('DescribeKey', { KeyId: deep }, rejected));
+    let level = r.requestParameters?.keyId as Record<string, unknown>;
+    let depth = 1;
+    while (level.a !== undefined) [level, depth] = [level.a as Record<string, unknown>, depth + 1];
+    assert.equal(depth, 10);
+    assert.deepEqual(r.additionalEventData, { truncated: { requestParameters: { cut: { [`keyId${'.a'.repeat(10)}`]: 1 } } } });
+    const admin = record({ ...call('CreateSubnet', { AvailabilityZone: 'us-east-1a', Extra: deep }, { output: {} }), service: 'KeywardenAdmin' }, ADMIN, undefined);
+    assert.equal(admin.requestParameters?.availabilityZone, 'us-east-1a');
+    assert.ok(JSON.stringify(admin).length < 4096);
+  });
+
+  it('leaves out the parameters of a failed call that stay over 8 KiB once cut, and says so', () => {
+    const tags = Array.from({ length: 50 }, (_, i) => ({ TagKey: `k${i}`, TagValue: 'v'.repeat(2000) }));
+    const c = call('CreateKey', { Description: 'x', Tags: tags }, rejected);
+    const r = record(c);
+    assert.equal(r.requestParameters, null);
+    assert.deepEqual(r.additionalEventData, { truncated: { requestParameters: { omitted: true } } });
+    assert.ok(sizeOf(c) < 4096);
+    // The same call succeeding is within the model's bounds, and is kept whole (64 KiB).
+    const ok = record(call('CreateKey', { Description: 'x', Tags: tags.map((t) => ({ ...t, TagValue: 'v'.repeat(256) })) }, { output: {} }));
+    assert.equal((ok.requestParameters?.tags as unknown[]).length, 50);
+  });
+
+  it('cuts map keys and a long user agent; names no resource for a KeyId longer than any key ARN', () => {
+    const keyId = `arn:aws:kms:us-west-2:${ACCOUNT}:key/${'a'.repeat(100_000)}`;
+    const c = call('Encrypt', { KeyId: keyId, EncryptionContext: { ['K'.repeat(5000)]: 'v' } }, rejected);
+    c.ctx.userAgent = 'agent/'.repeat(4000);
+    const r = record(c);
+    assert.equal(r.resources, undefined);
+    assert.deepEqual(Object.keys(r.requestParameters?.encryptionContext as object), ['K'.repeat(1024) + '…']);
+    assert.equal(r.userAgent.length, 1025);
+    const truncated = (r.additionalEventData as { truncated: Record<string, any> }).truncated;
+    assert.deepEqual(truncated.userAgent, { length: 24_000 });
+    assert.deepEqual(Object.values(truncated.requestParameters.cut), [keyId.length, 5000]);
+    assert.ok(Object.keys(truncated.requestParameters.cut).every((path) => path.length < 200), 'a place is named in a bounded number of characters');
+  });
+
+  it('keeps the record of a call whose parameters cannot be walked at all, without them', () => {
+    const hostile = new Proxy({}, { ownKeys: () => { throw new Error('no'); }, get: () => { throw new Error('no'); } });
+    const r = record(call('CreateKey', hostile, { output: { KeyMetadata: { KeyId: KEY_ID } } }));
+    assert.equal(r.eventName, 'CreateKey');
+    assert.equal(r.requestParameters, null);
+    assert.equal(r.responseElements, null);
+    assert.deepEqual(r.additionalEventData, { truncated: { requestParameters: { omitted: true } } });
+  });
+});

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ApiCall } from '../core/api-call.js';
 import type { ServiceEvent } from '../core/events.js';
+import { cut as cutText, Cuts, RECORD_LIMITS } from './bounds.js';
 import { requestParameters, responseElements, withoutSecrets, type AuditModel } from './redaction.js';
 import type { AuditedService } from './sources.js';
 
@@ -80,30 +81,81 @@ const q = JSON.stringify;
  * The record of an API call, as the text to append (what the chain digest covers). `time` is when
  * the call completed, on the service clock. This runs on the path of every call, so the text is
  * put together from pieces rather than by building an object and serialising it: the members and
- * their order are those of CloudTrailRecord, and the result is the same JSON.
+ * their order are those of CloudTrailRecord, and the result is the same JSON. What the caller
+ * sent is kept within RECORD_LIMITS, and `additionalEventData.truncated` says what was cut.
  */
 export function apiCallText(call: ApiCall, service: AuditedService, model: AuditModel | undefined, time: number, eventId: string): string {
   const { ctx } = call;
   const readOnly = service.readOnly(call.operation);
-  const arns = service.keyArns?.(call);
   const data = ctx.additionalEventData;
+  const cuts: Truncated = {};
+  let parts: CallParts;
+  try {
+    parts = callParts(call, service, model, readOnly, cuts);
+  } catch {
+    // Whatever a caller sends, its call is recorded: without its parameters if they cannot be.
+    for (const k of Object.keys(cuts)) delete cuts[k];
+    parts = { requestParameters: 'null', responseElements: 'null', arns: undefined };
+    cuts.requestParameters = { omitted: true };
+  }
 
   let text =
     `{"eventVersion":"${EVENT_VERSION}","userIdentity":${callerIdentity(ctx.principalArn, ctx.accountId, ctx.accessKeyId).json},` +
     `"eventTime":"${cloudTrailTime(time)}","eventSource":${q(service.eventSource)},"eventName":${q(call.operation)},` +
-    `"awsRegion":${q(ctx.region)},"sourceIPAddress":${q(sourceIp(ctx.sourceIp))},"userAgent":${q(ctx.userAgent)}`;
-  if (call.error) text += `,"errorCode":${q(call.error.type)},"errorMessage":${q(call.error.message)}`;
-  text += `,"requestParameters":${q(requestParameters(model, call.operation, call.input))}`;
-  // CloudTrail shows no response for reads and cryptographic calls: it would hold the data read,
-  // or plaintexts and ciphertexts.
-  text += `,"responseElements":${call.error || readOnly ? 'null' : q(responseElements(call.output))}`;
-  if (data && Object.keys(data).length > 0) text += `,"additionalEventData":${q(withoutSecrets(data))}`;
+    `"awsRegion":${q(ctx.region)},"sourceIPAddress":${q(sourceIp(ctx.sourceIp))},"userAgent":${q(bounded(ctx.userAgent, 'userAgent', cuts))}`;
+  if (call.error) text += `,"errorCode":${q(call.error.type)},"errorMessage":${q(bounded(call.error.message, 'errorMessage', cuts))}`;
+  text += `,"requestParameters":${parts.requestParameters},"responseElements":${parts.responseElements}`;
+  const withData = data !== undefined && Object.keys(data).length > 0;
+  const cut = Object.keys(cuts).length > 0;
+  if (withData || cut) text += `,"additionalEventData":${q(cut ? { ...(withData ? withoutSecrets(data) : {}), truncated: cuts } : withoutSecrets(data!))}`;
   text += `,"requestID":${q(ctx.requestId)},"eventID":${q(eventId)},"readOnly":${readOnly}`;
+  const arns = parts.arns;
   if (arns && arns.length > 0) {
     const account = q(ctx.accountId);
     text += `,"resources":[${arns.map((arn) => `{"accountId":${account},"type":"${KMS_KEY_TYPE}","ARN":${q(arn)}}`).join(',')}]`;
   }
   return text + `,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":${q(ctx.accountId)},"eventCategory":"Management"}`;
+}
+
+/** What a record says it cut, by record field (`additionalEventData.truncated`, docs/audit.md). */
+type Truncated = Record<string, unknown>;
+
+/** The parts of a record that come from what the caller sent, as JSON text. */
+interface CallParts {
+  requestParameters: string;
+  responseElements: string;
+  arns: string[] | undefined;
+}
+
+function callParts(call: ApiCall, service: AuditedService, model: AuditModel | undefined, readOnly: boolean, truncated: Truncated): CallParts {
+  const failed = call.error !== undefined;
+  const requestCuts = new Cuts();
+  let request = q(requestParameters(model, call.operation, call.input, { cuts: requestCuts, failed }));
+  if (request.length > (failed ? RECORD_LIMITS.failedParameters : RECORD_LIMITS.parameters)) {
+    request = 'null';
+    requestCuts.omit();
+  }
+  if (requestCuts.any) truncated.requestParameters = requestCuts;
+  // CloudTrail shows no response for reads and cryptographic calls: it would hold the data read,
+  // or plaintexts and ciphertexts.
+  let response = 'null';
+  if (!failed && !readOnly) {
+    const responseCuts = new Cuts();
+    response = q(responseElements(call.output, responseCuts));
+    if (response.length > RECORD_LIMITS.responseElements) {
+      response = 'null';
+      responseCuts.omit();
+    }
+    if (responseCuts.any) truncated.responseElements = responseCuts;
+  }
+  return { requestParameters: request, responseElements: response, arns: service.keyArns?.(call) };
+}
+
+/** A string the caller chose (its user agent, an error message quoting its input), cut to RECORD_LIMITS.string. */
+function bounded(text: string, field: string, truncated: Truncated): string {
+  if (text.length <= RECORD_LIMITS.string) return text;
+  truncated[field] = { length: text.length };
+  return cutText(text, RECORD_LIMITS.string);
 }
 
 /** The record of an API call as an object (what apiCallText writes). */

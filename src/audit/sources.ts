@@ -57,6 +57,8 @@ export const AUDITED_SERVICES: Readonly<Record<string, AuditedService>> = {
 };
 
 const KEY_ARN = /^arn:aws[\w-]*:kms:[\w-]+:\d{12}:key\/[\w-]+$/;
+/** KMS's KeyIdType allows 2048 characters. */
+const MAX_KEY_ID_LENGTH = 2048;
 const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -67,7 +69,8 @@ const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 function kmsKeyArns(call: ApiCall): string[] {
   const arns: string[] = [];
   const add = (v: unknown) => {
-    if (typeof v !== 'string') return;
+    // A rejected call's KeyId can be any length; no key's ARN is longer than a KeyId may be.
+    if (typeof v !== 'string' || v.length > MAX_KEY_ID_LENGTH) return;
     const arn = KEY_ID.test(v) ? `arn:aws:kms:${call.ctx.region}:${call.ctx.accountId}:key/${v}` : v;
     if (KEY_ARN.test(arn) && !arns.includes(arn)) arns.push(arn);
   };
