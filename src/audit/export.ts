@@ -4,6 +4,11 @@ import { parseDuration } from '../core/duration.js';
 import type { AuditStore } from './repository.js';
 
 export const EXPORT_PAGE = 1000;
+/**
+ * Record text in one page, whatever MaxRecords says: a page of large records stays a bounded
+ * answer (a page of a thousand 2 MB records once made the answer too long a string to build).
+ */
+export const EXPORT_PAGE_BYTES = 1024 * 1024;
 
 /**
  * A bound of `keywarden audit export --since/--until`: an ISO 8601 time, epoch seconds, or a
@@ -20,7 +25,10 @@ export function parseBound(text: string, clock: Clock, member: string): number {
   throw new ValidationException(`${member} '${text}' is neither a time (2026-01-31T12:00:00Z) nor a duration back from now (24h, 7d).`);
 }
 
-/** One page of an account's records, oldest first, as stored (each a CloudTrail record in JSON). */
+/**
+ * One page of an account's records, oldest first, as stored (each a CloudTrail record in JSON):
+ * at most `limit` records and about EXPORT_PAGE_BYTES of them, at least one.
+ */
 export async function exportRecords(
   store: AuditStore,
   accountId: string,
@@ -28,8 +36,7 @@ export async function exportRecords(
   afterSeq: number,
   limit = EXPORT_PAGE,
 ): Promise<{ records: string[]; nextSeq?: number }> {
-  const rows = await store.exportPage(accountId, range.startTime, range.endTime, afterSeq, limit + 1);
-  const page = rows.slice(0, limit);
-  const records = page.map((r) => r.record);
-  return rows.length > limit ? { records, nextSeq: page[page.length - 1]!.seq } : { records };
+  const page = await store.exportPage(accountId, range.startTime, range.endTime, afterSeq, limit, EXPORT_PAGE_BYTES);
+  const records = page.records.map((r) => r.record);
+  return page.more && page.records.length > 0 ? { records, nextSeq: page.records[page.records.length - 1]!.seq } : { records };
 }

@@ -1,5 +1,6 @@
 import type { ChainPoint } from './chain.js';
 import type { RecordIndex } from './record.js';
+import type { VerifyReport } from './verify.js';
 
 // The audit trail's storage port; storage/sqlite implements it.
 
@@ -42,7 +43,32 @@ export interface StoredRecord extends RecordIndex {
   record: string;
 }
 
-export interface AuditStore {
+/** One page of an account's records for export, in trail order. */
+export interface ExportPage {
+  records: Array<{ seq: number; record: string }>;
+  /** Records past the page match as well. */
+  more: boolean;
+}
+
+/**
+ * What verification reads: the stored chain, page by page. A page holds at most `limit` records
+ * and stops early once it holds CHAIN_PAGE_BYTES of record text (with at least one record), so
+ * that reading a trail of large records holds a bounded part of it in memory; an empty page is
+ * the end of the chain.
+ */
+export interface ChainReader {
+  /** Every stored record with `seq > afterSeq`, in sequence order, for verification. */
+  chainPage(afterSeq: number, limit: number): Promise<StoredRecord[]>;
+  /**
+   * Where the stored chain must start (the genesis, or the last record a purge removed) and where
+   * it must end (the last record appended), so removals at either end show.
+   */
+  chainEnds(): Promise<{ anchor: ChainPoint; head: ChainPoint | undefined }>;
+}
+
+export const CHAIN_PAGE_BYTES = 4 * 1024 * 1024;
+
+export interface AuditStore extends ChainReader {
   /**
    * Appends a record (its canonical text: what the chain digest covers), to be given the next
    * sequence number and a digest chained to the previous record's. Resolves once it survives a
@@ -54,15 +80,17 @@ export interface AuditStore {
   flush(): Promise<void>;
   /** Newest first. */
   lookup(filter: LookupFilter): Promise<FoundRecord[]>;
-  /** One account's records in trail order with `seq > afterSeq` and an event time within the bounds. */
-  exportPage(accountId: string, startTime: number, endTime: number, afterSeq: number, limit: number): Promise<Array<{ seq: number; record: string }>>;
-  /** Every stored record with `seq > afterSeq`, in sequence order, for verification. */
-  chainPage(afterSeq: number, limit: number): Promise<StoredRecord[]>;
   /**
-   * Where the stored chain must start (the genesis, or the last record a purge removed) and where
-   * it must end (the last record appended), so removals at either end show.
+   * One account's records in trail order with `seq > afterSeq` and an event time within the
+   * bounds: at most `limit` records, and no more once the page holds `maxBytes` of record text
+   * (at least one record, however large). Read where it does not hold up calls.
    */
-  chainEnds(): Promise<{ anchor: ChainPoint; head: ChainPoint | undefined }>;
+  exportPage(accountId: string, startTime: number, endTime: number, afterSeq: number, limit: number, maxBytes: number): Promise<ExportPage>;
+  /**
+   * verifyTrail over every record appended so far, run where it does not hold up the thread that
+   * answers calls; requests made while one runs share the next run.
+   */
+  verify(): Promise<VerifyReport>;
   /** Removes the oldest records, up to the first whose event time is at or after `cutoff`; returns how many. */
   purgeBefore(cutoff: number): Promise<number>;
   /** Writes what is pending and releases the store. */

@@ -118,7 +118,10 @@ describe('the audit trail on an in-memory store', () => {
     assert.equal(r.valid, false);
     assert.equal(r.problem?.seq, 3);
     assert.equal(r.problem?.kind, 'altered');
-    assert.match(r.problem!.message, /^record 3 \(eventID [0-9a-f-]{36}\) was altered/);
+    assert.match(r.problem!.message, /^record 3 was altered/);
+    assert.match(r.problem!.eventId!, /^[0-9a-f-]{36}$/);
+    assert.equal(r.problem!.accountId, ACCOUNT, 'whose record it is');
+    assert.ok(!r.problem!.message.includes(r.problem!.eventId!), 'the message names no record by its id');
     assert.equal(r.checked, 2);
   });
 

@@ -1,12 +1,18 @@
 import { chainDigest, type ChainPoint } from './chain.js';
 import { indexOf, type CloudTrailRecord, type RecordIndex } from './record.js';
-import type { AuditStore, StoredRecord } from './repository.js';
+import type { ChainReader, StoredRecord } from './repository.js';
 
 export interface ChainProblem {
   /** The first record that is not what was appended (or the first that is missing). */
   seq: number;
   kind: 'altered' | 'removed' | 'added';
   eventId?: string;
+  /**
+   * The account the record belongs to, as it says (or as its column does, when it cannot be
+   * read): a caller of another account is told the record's place and kind, not its id.
+   */
+  accountId?: string;
+  /** Says nothing of the record's content, its eventID included: it is for any caller. */
   message: string;
 }
 
@@ -27,23 +33,24 @@ const PAGE = 2000;
  * Walks the whole stored chain from its anchor and reports the first record that was altered,
  * removed or slipped in: each record's digest must be SHA-256 over the previous digest and its
  * text, sequence numbers must not skip, the columns LookupEvents filters on must match the record,
- * and the chain must end at the head the writer last recorded.
+ * and the chain must end at the head the writer last recorded. Pages are bounded in records and
+ * bytes (ChainReader); the store runs this off the thread that answers calls (AuditStore.verify).
  */
-export async function verifyTrail(store: AuditStore): Promise<VerifyReport> {
+export async function verifyTrail(store: ChainReader): Promise<VerifyReport> {
   const { anchor, head } = await store.chainEnds();
   const report: VerifyReport = { valid: true, checked: 0, anchor };
   if (head) report.head = head;
   let prev: ChainPoint = anchor;
   for (;;) {
     const rows = await store.chainPage(prev.seq, PAGE);
+    if (rows.length === 0) break;
     for (const row of rows) {
       const problem = check(row, prev);
       if (problem) return { ...report, valid: false, problem };
       prev = { seq: row.seq, digest: row.digest };
       report.checked++;
     }
-    if (rows.length < PAGE) break;
-    // Let the service answer calls between pages of a long trail.
+    // Let whatever shares the thread run between pages of a long trail.
     await new Promise((resolve) => setImmediate(resolve));
   }
   if (head && head.seq > prev.seq) {
@@ -75,8 +82,6 @@ export async function verifyTrail(store: AuditStore): Promise<VerifyReport> {
 }
 
 function check(row: StoredRecord, prev: ChainPoint): ChainProblem | undefined {
-  const eventId = eventIdOf(row.record);
-  const at = (kind: ChainProblem['kind'], message: string): ChainProblem => ({ seq: row.seq, kind, ...(eventId ? { eventId } : {}), message });
   if (row.seq !== prev.seq + 1) {
     return {
       seq: prev.seq + 1,
@@ -84,23 +89,29 @@ function check(row: StoredRecord, prev: ChainPoint): ChainProblem | undefined {
       message: `records ${range(prev.seq + 1, row.seq - 1)} were removed (the trail jumps from record ${prev.seq} to record ${row.seq})`,
     };
   }
+  const altered = (message: string): ChainProblem => {
+    const { eventId, accountId } = ownerOf(row);
+    return { seq: row.seq, kind: 'altered', ...(eventId ? { eventId } : {}), ...(accountId ? { accountId } : {}), message };
+  };
   if (chainDigest(prev.digest, row.record) !== row.digest) {
-    return at('altered', `record ${row.seq}${eventId ? ` (eventID ${eventId})` : ''} was altered: its digest does not cover its content, or does not chain from record ${prev.seq}`);
+    return altered(`record ${row.seq} was altered: its digest does not cover its content, or does not chain from record ${prev.seq}`);
   }
   const mismatch = indexMismatch(row);
-  if (mismatch) return at('altered', `record ${row.seq}${eventId ? ` (eventID ${eventId})` : ''} was altered: its ${mismatch} column no longer matches the record`);
+  if (mismatch) return altered(`record ${row.seq} was altered: its ${mismatch} column no longer matches the record`);
   return undefined;
 }
 
 /** The first searchable column that differs from what the record says, if any. */
 function indexMismatch(row: StoredRecord): string | undefined {
+  let record: CloudTrailRecord;
   let expected: RecordIndex;
   try {
-    expected = indexOf(JSON.parse(row.record) as CloudTrailRecord, row.eventTime);
+    record = JSON.parse(row.record) as CloudTrailRecord;
+    expected = indexOf(record, row.eventTime);
   } catch {
     return 'record';
   }
-  if (Date.parse((JSON.parse(row.record) as CloudTrailRecord).eventTime) !== row.eventTime) return 'event time';
+  if (Date.parse(record.eventTime) !== row.eventTime) return 'event time';
   const pairs: Array<[string, unknown, unknown]> = [
     ['account', expected.accountId, row.accountId],
     ['region', expected.region, row.region],
@@ -115,12 +126,16 @@ function indexMismatch(row: StoredRecord): string | undefined {
   return pairs.find(([, a, b]) => a !== b)?.[0];
 }
 
-function eventIdOf(text: string): string | undefined {
+/** The record's eventID and account, as its text says, or else as its columns do. */
+function ownerOf(row: StoredRecord): { eventId?: string; accountId?: string } {
   try {
-    const id = (JSON.parse(text) as { eventID?: unknown }).eventID;
-    return typeof id === 'string' ? id : undefined;
+    const r = JSON.parse(row.record) as { eventID?: unknown; recipientAccountId?: unknown };
+    return {
+      ...(typeof r.eventID === 'string' ? { eventId: r.eventID } : {}),
+      accountId: typeof r.recipientAccountId === 'string' ? r.recipientAccountId : row.accountId,
+    };
   } catch {
-    return undefined;
+    return { accountId: row.accountId };
   }
 }
 

@@ -416,7 +416,7 @@ describe('secrets, export, tampering, restart', () => {
     assert.deepEqual((await lookup()).map((e) => e.EventId), before.map((e) => e.EventId), 'a restart keeps every record');
     const altered = await keywarden('audit', 'verify');
     assert.equal(altered.status, 1);
-    assert.match(altered.stdout, new RegExp(`^audit trail BROKEN at record ${target.seq} \\(eventID ${target.eventId}\\): record ${target.seq} .* was altered`));
+    assert.match(altered.stdout, new RegExp(`^audit trail BROKEN at record ${target.seq} \\(eventID ${target.eventId}\\): record ${target.seq} was altered`));
     const json = await keywarden('audit', 'verify', '--json');
     assert.equal(json.status, 1);
     const report = JSON.parse(json.stdout);

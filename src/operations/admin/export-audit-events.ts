@@ -13,7 +13,8 @@ interface Input {
 
 /**
  * A page of the caller's account's audit records, oldest first, each a CloudTrail record as JSON
- * text exactly as stored, for `keywarden audit export`.
+ * text exactly as stored, for `keywarden audit export`. Only the caller's account: the trail holds
+ * every account's records, and nothing here lets one account read another's.
  */
 export const exportAuditEvents: Operation<AdminApp> = {
   name: 'ExportAuditEvents',
@@ -23,10 +24,8 @@ export const exportAuditEvents: Operation<AdminApp> = {
     if (startTime > endTime) throw new ValidationException('Since must not be after Until.');
     const after = input.NextToken === undefined ? 0 : Number(input.NextToken);
     if (!Number.isSafeInteger(after) || after < 0) throw new ValidationException('NextToken is not valid: pass the NextToken of the previous page.');
+    // The model bounds MaxRecords (1 to 10000); pages are bounded in bytes as well (audit/export.ts).
     const max = input.MaxRecords === undefined ? undefined : Number(input.MaxRecords);
-    if (max !== undefined && (!Number.isSafeInteger(max) || max < 1 || max > 10_000)) {
-      throw new ValidationException('MaxRecords must be a whole number from 1 to 10000.');
-    }
     const page = await exportRecords(app.audit.store, ctx.accountId, { startTime, endTime }, after, max);
     return page.nextSeq === undefined ? { Records: page.records } : { Records: page.records, NextToken: String(page.nextSeq) };
   },

@@ -1,11 +1,14 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { chainDigest, GENESIS, type ChainPoint } from '../../audit/chain.js';
+import { chainDigest, type ChainPoint } from '../../audit/chain.js';
 import { indexOfText } from '../../audit/record.js';
-import type { AuditStore, FoundRecord, LookupAttributeKey, LookupFilter, StoredRecord } from '../../audit/repository.js';
+import type { AuditStore, ExportPage, FoundRecord, LookupAttributeKey, LookupFilter, StoredRecord } from '../../audit/repository.js';
+import { verifyTrail, type VerifyReport } from '../../audit/verify.js';
 import type { IndexerData, IndexerReply, IndexerRequest } from './audit-indexer-thread.js';
 import { LogAppender, removeStrayFiles, segments, sharedPosition, type SyncMode } from './audit-log.js';
-import { AUDIT_MIGRATIONS, AuditTables, chainSegment, clearLog, decodeResources, SEP, TAB } from './audit-sql.js';
+import type { ReaderData, ReaderReply, ReaderRequest } from './audit-reader-thread.js';
+import { AuditReads } from './audit-reads.js';
+import { AUDIT_MIGRATIONS, AuditTables, chainSegment, clearLog, SEP, TAB } from './audit-sql.js';
 import type { Db } from './database.js';
 import { migrate } from './schema.js';
 
@@ -32,9 +35,10 @@ export function auditStoreOn(db: Db, opts: AuditStoreOptions = {}): AuditStore {
   migrate(db, 'audit', AUDIT_MIGRATIONS);
   const tables = new AuditTables(db);
   if (opts.logDir && existsSync(opts.logDir)) recover(tables, opts.logDir);
-  if (!opts.durable || !opts.logDir) return new SqliteAuditStore(db, new InlineWriter(tables));
+  const onError = opts.durable?.onError ?? (() => {});
+  if (!opts.durable || !opts.logDir) return new SqliteAuditStore(db, new InlineWriter(tables), onError);
   mkdirSync(opts.logDir, { recursive: true });
-  return new SqliteAuditStore(db, new LoggedWriter(opts.durable.file, opts.logDir, tables.head(), opts.durable.sync ?? 'os', opts.durable.onError));
+  return new SqliteAuditStore(db, new LoggedWriter(opts.durable.file, opts.logDir, tables.head(), opts.durable.sync ?? 'os', onError), onError);
 }
 
 /**
@@ -193,22 +197,6 @@ class LoggedWriter implements Writer {
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-interface Row {
-  seq: number;
-  event_time: number;
-  account_id: string;
-  region: string;
-  event_id: string;
-  event_name: string;
-  event_source: string;
-  read_only: number;
-  username: string | null;
-  access_key_id: string | null;
-  resources: string;
-  record: string;
-  digest: string;
-}
-
 /** The filter for each lookup attribute, on the value `@value` (already in its column's form). */
 const ATTRIBUTE_CLAUSES: Record<LookupAttributeKey, string> = {
   EventId: 'event_id = @value',
@@ -221,21 +209,23 @@ const ATTRIBUTE_CLAUSES: Record<LookupAttributeKey, string> = {
   AccessKeyId: 'access_key_id = @value',
 };
 
+/** The reader thread's heap: verification holds a page of a few MiB; a runaway read fails its request, not the service. */
+const READER_HEAP_MB = 256;
+
 class SqliteAuditStore implements AuditStore {
   private readonly lookups = new Map<string, ReturnType<Db['prepare']>>();
-  private readonly exportStmt;
-  private readonly chainStmt;
-  private readonly pointStmt;
+  private readonly reads: AuditReads;
+  /** The reader thread (a database file only), started on first use and again after a failure. */
+  private readerThread: Thread<ReaderRequest, ReaderReply> | undefined;
+  private verifying: Promise<VerifyReport> | undefined;
+  private nextVerify: Promise<VerifyReport> | undefined;
 
   constructor(
     private readonly db: Db,
     private readonly writer: Writer,
+    private readonly onError: (err: unknown) => void,
   ) {
-    this.exportStmt = db.prepare<[number, string, number, number, number], { seq: number; record: string }>(
-      'SELECT seq, record FROM audit_events WHERE seq > ? AND account_id = ? AND event_time BETWEEN ? AND ? ORDER BY seq LIMIT ?',
-    );
-    this.chainStmt = db.prepare<[number, number], Row>('SELECT * FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?');
-    this.pointStmt = db.prepare<[string], ChainPoint>('SELECT seq, digest FROM audit_chain WHERE point = ?');
+    this.reads = new AuditReads(db);
   }
 
   append(record: string, changed = false): Promise<void> {
@@ -271,26 +261,73 @@ class SqliteAuditStore implements AuditStore {
     return stmt.all(params) as FoundRecord[];
   }
 
-  async exportPage(accountId: string, startTime: number, endTime: number, afterSeq: number, limit: number) {
+  async exportPage(accountId: string, startTime: number, endTime: number, afterSeq: number, limit: number, maxBytes: number): Promise<ExportPage> {
     await this.writer.catchUp();
-    return this.exportStmt.all(afterSeq, accountId, startTime, Math.min(endTime, Number.MAX_SAFE_INTEGER), limit);
+    if (this.db.memory) return this.reads.exportPage(accountId, startTime, endTime, afterSeq, limit, maxBytes);
+    const reply = await this.reader().request({ type: 'export', accountId, startTime, endTime, afterSeq, limit, maxBytes });
+    return (reply as { page: ExportPage }).page;
   }
 
   async chainPage(afterSeq: number, limit: number): Promise<StoredRecord[]> {
     await this.writer.catchUp();
-    return this.chainStmt.all(afterSeq, limit).map(storedRecord);
+    return this.reads.chainPage(afterSeq, limit);
   }
 
   async chainEnds(): Promise<{ anchor: ChainPoint; head: ChainPoint | undefined }> {
     await this.writer.catchUp();
-    return { anchor: this.pointStmt.get('anchor') ?? GENESIS, head: this.pointStmt.get('head') };
+    return this.reads.chainEnds();
+  }
+
+  verify(): Promise<VerifyReport> {
+    if (this.verifying === undefined) {
+      return (this.verifying = this.verifyOnce().finally(() => (this.verifying = undefined)));
+    }
+    // One runs already, and may have started before the caller's last records: the next run,
+    // shared by everyone who asks meanwhile, starts when it ends.
+    return (this.nextVerify ??= this.verifying
+      .catch(() => {})
+      .then(() => {
+        this.nextVerify = undefined;
+        return this.verify();
+      }));
+  }
+
+  private async verifyOnce(): Promise<VerifyReport> {
+    await this.writer.catchUp();
+    // An in-memory database has no other connection: tests, on their own thread.
+    if (this.db.memory) return verifyTrail(this);
+    return ((await this.reader().request({ type: 'verify' })) as { report: VerifyReport }).report;
+  }
+
+  private reader(): Thread<ReaderRequest, ReaderReply> {
+    if (this.readerThread === undefined || this.readerThread.failure) {
+      if (this.readerThread) {
+        this.readerThread.closing = true;
+        void this.readerThread.worker.terminate();
+      }
+      const data: ReaderData = { file: this.db.name };
+      const thread = new Thread<ReaderRequest, ReaderReply>(
+        new URL('./audit-reader-thread.js', import.meta.url),
+        { workerData: data, resourceLimits: { maxOldGenerationSizeMb: READER_HEAP_MB } },
+        'reader',
+        this.onError,
+      );
+      // An idle reader does not keep the process alive.
+      thread.worker.unref();
+      this.readerThread = thread;
+    }
+    return this.readerThread;
   }
 
   purgeBefore(cutoff: number): Promise<number> {
     return this.writer.purgeBefore(cutoff);
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    if (this.readerThread) {
+      this.readerThread.closing = true;
+      await this.readerThread.worker.terminate();
+    }
     return this.writer.close();
   }
 }
@@ -306,23 +343,4 @@ function attributeValue(key: LookupAttributeKey, value: string): Record<string, 
     default:
       return { value };
   }
-}
-
-function storedRecord(r: Row): StoredRecord {
-  const s: StoredRecord = {
-    seq: r.seq,
-    digest: r.digest,
-    record: r.record,
-    eventTime: r.event_time,
-    accountId: r.account_id,
-    region: r.region,
-    eventId: r.event_id,
-    eventName: r.event_name,
-    eventSource: r.event_source,
-    readOnly: r.read_only === 1,
-    resources: decodeResources(r.resources),
-  };
-  if (r.username !== null) s.username = r.username;
-  if (r.access_key_id !== null) s.accessKeyId = r.access_key_id;
-  return s;
 }
