@@ -288,7 +288,9 @@ function hostileValues(model: ModelSpec, shape: ShapeSpec, prng: Prng): Hostile[
       for (const s of ODD_STRINGS) out.push({ kind: 'odd-string', detail: JSON.stringify(s).slice(0, 40), value: () => s });
       if (shape.enum) {
         const e = shape.enum[0]!;
-        out.push({ kind: 'bad-enum', detail: `${e.toLowerCase()}`, value: () => e.toLowerCase() });
+        // Enums match case-sensitively: the same letters in the other case are not a value.
+        const otherCase = e.toLowerCase() === e ? e.toUpperCase() : e.toLowerCase();
+        if (!shape.enum.includes(otherCase)) out.push({ kind: 'bad-enum', detail: otherCase, value: () => otherCase });
         out.push({ kind: 'bad-enum', detail: `'${e} '`, value: () => `${e} ` });
       }
       break;
