@@ -36,12 +36,21 @@ const MIN_ROUNDS = 3;
 /** No round starts after this; a round takes a few seconds. */
 const ROUNDS_BUDGET_MS = 55_000;
 const WORKERS = 6;
-/** The kill comes this long after the load starts (drawn from the seed). */
+/**
+ * The kill is armed this long after the load starts (drawn from the seed), then lands 0-20 ms
+ * after the next changing call is sent, so that it often cuts a write in progress: the client
+ * side of this test is slower than the server, which would otherwise mostly be killed idle.
+ */
 const KILL_AFTER_MS: readonly [number, number] = [300, 2_500];
+const KILL_DELAY_MS: readonly [number, number] = [0, 20];
+/** The kill comes this long after it was armed even if no changing call was sent. */
+const KILL_FALLBACK_MS = 1_000;
 /** Each worker stops after this many calls a round even if the kill has not come yet. */
 const MAX_CALLS_PER_WORKER = 2_000;
 const CHECK_CONCURRENCY = 4;
 const REGION = 'us-east-1';
+/** A hard stop for the whole run (the rounds normally take 20-30 s), should a check hang. */
+const RUN_TIMEOUT_MS = 180_000;
 
 type KeyState = 'Enabled' | 'Disabled' | 'PendingDeletion';
 
@@ -120,8 +129,16 @@ const errorText = (err: unknown) => `${(err as Error).name}: ${(err as Error).me
 /** One round's load: workers call until the kill (or their call bound), then the server is gone. */
 async function load(round: number, prng: Prng): Promise<void> {
   const kms = client();
+  let armed = false;
   let killing = false;
+  let killed: Promise<void> | undefined;
+  const kill = () => {
+    if (killed) return;
+    killing = true;
+    killed = server.crash();
+  };
   const killAfter = prng.between(KILL_AFTER_MS[0], KILL_AFTER_MS[1]);
+  const killDelay = prng.between(KILL_DELAY_MS[0], KILL_DELAY_MS[1]);
   let aliasCount = 0;
 
   const worker = async (w: number) => {
@@ -194,7 +211,12 @@ async function load(round: number, prng: Prng): Promise<void> {
           ifCut = () => key!.maybeStates.add('PendingDeletion');
       }
       try {
-        const out = await send();
+        const pending = send();
+        if (armed && op !== 'Encrypt') {
+          armed = false;
+          setTimeout(kill, killDelay);
+        }
+        const out = await pending;
         onAck(out);
         acked.push({ operation: op, requestId: requestIdOf(out), round });
       } catch (err) {
@@ -211,9 +233,13 @@ async function load(round: number, prng: Prng): Promise<void> {
 
   const workers = Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w)));
   await new Promise((resolve) => setTimeout(resolve, killAfter));
-  killing = true;
-  await server.crash();
+  armed = true;
+  const fallback = setTimeout(kill, KILL_FALLBACK_MS);
   await workers;
+  clearTimeout(fallback);
+  // Workers that ran out of calls before the kill leave it to the fallback, or to nobody.
+  kill();
+  await killed;
   kms.destroy();
 }
 
@@ -333,12 +359,14 @@ before(async () => {
   server = await startServer();
   const prng = new Prng(SEED);
   const started = performance.now();
+  let up = true;
   for (let round = 1; round <= ROUNDS && performance.now() - started < ROUNDS_BUDGET_MS; round++) {
     await load(round, prng);
     try {
       await server.restart();
     } catch (err) {
       problem('restart', `round ${round}: the server did not start again after the kill: ${(err as Error).message}`);
+      up = false;
       break;
     }
     const kms = client();
@@ -354,6 +382,8 @@ before(async () => {
     }
     roundsDone = round;
   }
+  elapsedMs = performance.now() - started;
+  if (!up) return;
   // The writes of every round once more, after every later kill.
   const kms = client();
   try {
@@ -364,7 +394,7 @@ before(async () => {
     kms.destroy();
   }
   elapsedMs = performance.now() - started;
-});
+}, { timeout: RUN_TIMEOUT_MS });
 
 after(async () => {
   const byOp = new Map<string, number>();

@@ -35,6 +35,8 @@ const ANSWER_BOUND_MS = 5_000;
 const REQUEST_TIMEOUT_MS = 20_000;
 const RSS_BOUND_MB = 400;
 const DATA_DIR_GROWTH_BOUND_MB = 50;
+/** A hard stop for the whole run, the checks after the sending included. */
+const RUN_TIMEOUT_MS = 150_000;
 
 interface Api {
   name: string;
@@ -217,8 +219,9 @@ async function fuzz(cases: Planned[]): Promise<void> {
 async function exportedRequestIds(): Promise<Set<string> | string> {
   const ids = new Set<string>();
   let token: string | undefined;
+  const deadline = performance.now() + 60_000;
   // Bounded: the trail of this run holds a few thousand records.
-  for (let page = 0; page < 1_000; page++) {
+  for (let page = 0; page < 1_000 && performance.now() < deadline; page++) {
     let r: SignedReply;
     try {
       r = await call('KeywardenAdmin.ExportAuditEvents', 'keywarden', token === undefined ? { MaxRecords: 100 } : { MaxRecords: 100, NextToken: token });
@@ -231,7 +234,7 @@ async function exportedRequestIds(): Promise<Set<string> | string> {
     token = body.NextToken;
     if (token === undefined) return ids;
   }
-  return 'ExportAuditEvents still had pages after 1,000';
+  return 'ExportAuditEvents still had pages after 1,000 pages or 60 s';
 }
 
 /** Whether the trail records calls of this operation (docs/audit.md: not the HSM protocol, not reads of the trail). */
@@ -279,7 +282,7 @@ before(async () => {
     dirBytesStopped: dirBytes(server.dataDir),
     exitCode,
   };
-});
+}, { timeout: RUN_TIMEOUT_MS });
 
 after(async () => {
   const line = (s: string) => process.stdout.write(`# ${s}\n`);
