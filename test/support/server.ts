@@ -12,6 +12,8 @@ export interface TestServer {
   url: string;
   port: number;
   dataDir: string;
+  /** The server process's id, for reading its memory from /proc (changes on restart). */
+  readonly pid: number | undefined;
   /** Everything the server wrote to stdout and stderr so far. */
   output(): string;
   /** Stops the server (SIGTERM) and waits for it to exit; returns its exit code. */
@@ -81,6 +83,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
       return port;
     },
     dataDir,
+    get pid() {
+      return child.pid;
+    },
     output: () => log,
     stop,
     crash: () =>
