@@ -10,7 +10,7 @@ import {
   UnknownOperationException,
   ValidationException,
 } from './errors.js';
-import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.js';
+import { parseJsonBody } from './json-body.js';
 import type { CallContext, ServiceDefinition } from './service.js';
 import { verifySigV4 } from './sigv4.js';
 import { decodeInput, formatViolations } from './validation.js';
@@ -83,7 +83,7 @@ export function createApiHandler(opts: ApiOptions) {
         userAgent: header(req, 'user-agent'),
       };
       call = { service: def.targetPrefix, operation: name, ctx, input: undefined };
-      const json = parseJson(body);
+      const json = parseJsonBody(body);
       call.input = json;
       const input =
         def.model && modelOp?.input
@@ -116,18 +116,6 @@ export function createApiHandler(opts: ApiOptions) {
       sendError(res, requestId, e, mounted?.def, opts.onInternalError);
     }
   };
-}
-
-function parseJson(body: Buffer): unknown {
-  if (body.length === 0) return {};
-  if (nestsDeeperThan(body, MAX_JSON_DEPTH)) {
-    throw new SerializationException(`The request body nests JSON objects and arrays more than ${MAX_JSON_DEPTH} levels deep.`);
-  }
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new SerializationException('The request body is not valid JSON.');
-  }
 }
 
 function plainObject(json: unknown): Record<string, unknown> {

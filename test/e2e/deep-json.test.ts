@@ -115,3 +115,21 @@ describe('the admin API checks its input against declared constraints before its
     assert.match(many.json.message, /Value '0' at 'maxRecords' failed to satisfy constraint: Member must have value greater than or equal to 1/);
   });
 });
+
+describe('malformed text in an encryption context', () => {
+  test('bytes that are not UTF-8 and unpaired surrogate escapes are refused, so no two contexts decode alike', async () => {
+    const created = await signedJson(server.url, 'TrentService.CreateKey', 'kms', {});
+    const keyId = created.json.KeyMetadata.KeyId as string;
+    const encrypt = (context: Buffer) =>
+      signedRaw(server.url, 'TrentService.Encrypt', 'kms', Buffer.concat([Buffer.from(`{"KeyId":"${keyId}","Plaintext":"aGk=","EncryptionContext":{"k":"`), context, Buffer.from('"}}')]));
+    for (const context of [Buffer.from([0xff]), Buffer.from([0xfe]), Buffer.from('\\ud800'), Buffer.from('\\udbff'), Buffer.from('\\udc00x')]) {
+      assertRejected(await encrypt(context));
+    }
+    const good = await encrypt(Buffer.from('\\ud83d\\ude00'));
+    assert.equal(good.status, 200, good.text);
+    const decrypt = (context: string) =>
+      signedRaw(server.url, 'TrentService.Decrypt', 'kms', `{"CiphertextBlob":"${good.json.CiphertextBlob}","EncryptionContext":{"k":"${context}"}}`);
+    assert.equal((await decrypt('\\ud83d\\ude00')).status, 200);
+    assert.equal((await decrypt('\\ud83d\\ude01')).json.__type, 'InvalidCiphertextException');
+  });
+});
