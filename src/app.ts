@@ -28,6 +28,7 @@ import { DEFAULT_CONNECT_DELAY_MS } from './keystores/context.js';
 import { createKeyStoreServices, keyStoreMaintenanceTasks } from './keystores/services.js';
 import { Credentials, DEV_PRINCIPAL } from './protocol/credentials.js';
 import { createApiHandler } from './protocol/server.js';
+import { lockDataDir } from './storage/data-dir-lock.js';
 import { loadRootKey } from './storage/root-key.js';
 import { auditStoreOn } from './storage/sqlite/audit-store.js';
 import { clusterRepositoriesOn } from './storage/sqlite/cluster-store.js';
@@ -77,14 +78,39 @@ export interface RunningKeywarden {
 
 const CLOCK_OFFSET = 'clock.offsetMs';
 
-/** The composition root: builds every part from its options and starts the HTTP endpoint. */
+/**
+ * The composition root: builds every part from its options and starts the HTTP endpoint. If a
+ * step fails, whatever the steps before it opened (the data directory's lock, the database, the
+ * audit log and its thread, the listening socket) is closed before the error is thrown, so a
+ * failed start leaves nothing behind and its process can exit.
+ */
 export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKeywarden> {
+  const opened: Array<() => unknown> = [];
+  try {
+    return await start(opts, opened);
+  } catch (err) {
+    for (const close of opened.reverse()) {
+      try {
+        await close();
+      } catch {
+        // The failure that stopped the start is the one to report.
+      }
+    }
+    throw err;
+  }
+}
+
+async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Promise<RunningKeywarden> {
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  // Before anything in the directory is read or written: a second service must not touch it.
+  const lock = lockDataDir(opts.dataDir);
+  opened.push(() => lock.release());
   const credentials = opts.credentialsFile ? Credentials.fromFile(opts.credentialsFile) : new Credentials([DEV_PRINCIPAL]);
   const rootKey = loadRootKey({ dataDir: opts.dataDir, file: opts.rootKeyFile, value: opts.rootKey });
   const sealer = new Sealer(rootKey, secureRandom);
   const dbFile = join(opts.dataDir, 'keywarden.db');
   const db = openDatabase(dbFile);
+  opened.push(() => db.close());
   const store = kmsStoreOn(db);
   const clock = new OffsetClock(Number((await store.settings.get(CLOCK_OFFSET)) ?? 0));
   const vault = new KeyVault(sealer, secureRandom);
@@ -96,6 +122,7 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
     logDir: join(opts.dataDir, 'audit-log'),
     durable: auditOn ? { file: dbFile, sync: opts.auditSync ?? 'os', onError: reportError } : undefined,
   });
+  opened.push(() => auditStore.close());
   const trail = auditOn
     ? new AuditTrail({
         store: auditStore,
@@ -179,6 +206,7 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
   });
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => void handler(req, res));
   await listen(server, opts.host, opts.port);
+  opened.push(() => new Promise((resolve) => server.close(resolve)));
   await maintenance.runOnce();
   maintenance.start(opts.maintenanceIntervalMs ?? 5_000);
 
@@ -198,6 +226,7 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
       await trail?.flush();
       await auditStore.close();
       db.close();
+      lock.release();
     },
   };
 }

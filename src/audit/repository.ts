@@ -42,6 +42,17 @@ export interface StoredRecord extends RecordIndex {
   record: string;
 }
 
+/**
+ * Records that were written to the trail, so acknowledged, and never stored: what a restart found
+ * missing from the write-ahead log (cut short, emptied or removed behind the service's back).
+ */
+export interface LogLoss {
+  /** The last record stored before them. */
+  afterSeq: number;
+  /** What was missing, in the storage's terms (which part of the log, how many bytes). */
+  detail: string;
+}
+
 export interface AuditStore {
   /**
    * Appends a record (its canonical text: what the chain digest covers), to be given the next
@@ -60,9 +71,10 @@ export interface AuditStore {
   chainPage(afterSeq: number, limit: number): Promise<StoredRecord[]>;
   /**
    * Where the stored chain must start (the genesis, or the last record a purge removed) and where
-   * it must end (the last record appended), so removals at either end show.
+   * it must end (the last record appended), so removals at either end show; and the records a
+   * restart found lost before they were stored, oldest first.
    */
-  chainEnds(): Promise<{ anchor: ChainPoint; head: ChainPoint | undefined }>;
+  chainEnds(): Promise<{ anchor: ChainPoint; head: ChainPoint | undefined; losses?: LogLoss[] }>;
   /** Removes the oldest records, up to the first whose event time is at or after `cutoff`; returns how many. */
   purgeBefore(cutoff: number): Promise<number>;
   /** Writes what is pending and releases the store. */

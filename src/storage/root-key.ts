@@ -16,14 +16,22 @@ export interface RootKeySource {
  */
 export function loadRootKey(src: RootKeySource): Buffer {
   if (src.value) return decode(src.value, 'KEYWARDEN_ROOT_KEY');
-  if (src.file) return decode(readFileSync(src.file), src.file);
+  if (src.file) return decode(read(src.file), src.file);
   const path = join(src.dataDir, 'root.key');
-  if (existsSync(path)) return decode(readFileSync(path), path);
+  if (existsSync(path)) return decode(read(path), path);
   mkdirSync(src.dataDir, { recursive: true, mode: 0o700 });
   const key = randomBytes(32);
   writeFileSync(path, key.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
   chmodSync(path, 0o600);
   return key;
+}
+
+function read(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new Error(`cannot read the root key from ${path}: ${(err as Error).message}`);
+  }
 }
 
 function decode(raw: Buffer | string, where: string): Buffer {

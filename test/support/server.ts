@@ -12,6 +12,8 @@ export interface TestServer {
   url: string;
   port: number;
   dataDir: string;
+  /** The process id of the running server. */
+  pid: number;
   /** Everything the server wrote to stdout and stderr so far. */
   output(): string;
   /** Stops the server (SIGTERM) and waits for it to exit; returns its exit code. */
@@ -80,6 +82,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
     get port() {
       return port;
     },
+    get pid() {
+      return child.pid!;
+    },
     dataDir,
     output: () => log,
     stop,
@@ -98,4 +103,34 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+export interface FailedStart {
+  /** The exit status, or null if it was still running after the time allowed (it is killed then). */
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** How long it ran. */
+  ms: number;
+}
+
+/** Runs `keywarden serve` with `args` where it is expected not to start: waits at most `timeoutMs` for it to exit. */
+export function serveExpectingFailure(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 15_000): Promise<FailedStart> {
+  const began = Date.now();
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, KEYWARDEN_ROOT_KEY: '', ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((done) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      done({ status: code, stdout, stderr, ms: Date.now() - began });
+    });
+  });
 }
