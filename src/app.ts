@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { AuditTrail } from './audit/trail.js';
 import type { AuditServices } from './audit/services.js';
-import { OffsetClock } from './core/clock.js';
+import { LATEST_SERVICE_TIME_MS, OffsetClock, usableOffset } from './core/clock.js';
 import { discardEvents, type ServiceEventSink } from './core/events.js';
 import { Maintenance } from './core/maintenance.js';
 import { secureRandom } from './core/random.js';
@@ -112,7 +112,12 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   const db = openDatabase(dbFile);
   opened.push(() => db.close());
   const store = kmsStoreOn(db);
-  const clock = new OffsetClock(Number((await store.settings.get(CLOCK_OFFSET)) ?? 0));
+  const storedOffset = await store.settings.get(CLOCK_OFFSET);
+  const offsetMs = Number(storedOffset ?? 0);
+  // A clock past the dates the service can write would fail every call: better the real time.
+  const usable = usableOffset(offsetMs);
+  if (!usable) log(`keywarden: warning: ignoring the stored clock offset '${storedOffset}' ms, which would put the service clock past ${new Date(LATEST_SERVICE_TIME_MS).toISOString()} or behind the system time; the clock starts at the system time`);
+  const clock = new OffsetClock(usable ? offsetMs : 0);
   const vault = new KeyVault(sealer, secureRandom);
   rootKey.fill(0);
   const reportError = (err: unknown) => log(`keywarden: background task failed: ${(err as Error)?.stack ?? err}`);
