@@ -29,7 +29,9 @@ import { createKeyStoreServices, keyStoreMaintenanceTasks } from './keystores/se
 import { Credentials, DEV_PRINCIPAL } from './protocol/credentials.js';
 import { createApiHandler } from './protocol/server.js';
 import { lockDataDir } from './storage/data-dir-lock.js';
+import { dataDirExposure } from './storage/data-dir-modes.js';
 import { loadRootKey } from './storage/root-key.js';
+import { checkRootKey, recordRootKeyCheck } from './storage/root-key-check.js';
 import { auditStoreOn } from './storage/sqlite/audit-store.js';
 import { clusterRepositoriesOn } from './storage/sqlite/cluster-store.js';
 import { openDatabase } from './storage/sqlite/database.js';
@@ -105,13 +107,18 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   // Before anything in the directory is read or written: a second service must not touch it.
   const lock = lockDataDir(opts.dataDir);
   opened.push(() => lock.release());
+  const exposure = dataDirExposure(opts.dataDir);
+  if (exposure) log(`keywarden: warning: ${exposure}`);
   const credentials = opts.credentialsFile ? Credentials.fromFile(opts.credentialsFile) : new Credentials([DEV_PRINCIPAL]);
   const rootKey = loadRootKey({ dataDir: opts.dataDir, file: opts.rootKeyFile, value: opts.rootKey });
   const sealer = new Sealer(rootKey, secureRandom);
   const dbFile = join(opts.dataDir, 'keywarden.db');
   const db = openDatabase(dbFile);
   opened.push(() => db.close());
+  // A wrong root key stops the start before the database is written with it.
+  checkRootKey(db, rootKey, opts.dataDir);
   const store = kmsStoreOn(db);
+  recordRootKeyCheck(db, rootKey);
   const storedOffset = await store.settings.get(CLOCK_OFFSET);
   const offsetMs = Number(storedOffset ?? 0);
   // A clock past the dates the service can write would fail every call: better the real time.
@@ -140,7 +147,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   const audit: AuditServices = { store: auditStore, clock, trail };
   const events = opts.events ?? trail ?? discardEvents;
   const faults = await new FaultRegistry(faultStoreOn(db), clock).load();
-  const clusterStore: ClusterStore = { ...clusterRepositoriesOn(db), ...hsmStoreOn(db) };
+  const clusterStore: ClusterStore = { ...clusterRepositoriesOn(db), ...hsmStoreOn(db, sealer) };
   const cluster = createClusterServices({
     store: clusterStore,
     clock,

@@ -6,6 +6,8 @@ import { startFailureLine } from './start-failure.js';
 export const SERVE_FLAGS = new Set(['allow-clock-control']);
 
 export async function serve(args: Args): Promise<void> {
+  // Whatever the service creates (database, journals, audit log, root key) is its owner's only.
+  process.umask(0o077);
   const host = stringOption(args, 'host') ?? '127.0.0.1';
   const port = portOption(args, 'port', 4599);
   const dataDir = stringOption(args, 'data-dir') ?? './.keywarden';

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { createPrivateFile } from './private-file.js';
 
 // One service per data directory. A second one would apply and clear the first one's audit log
 // (records the first has acknowledged would be gone), and write the database behind its back.
@@ -29,10 +30,10 @@ export interface DataDirLock {
 export function lockDataDir(dir: string): DataDirLock {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, LOCK_FILE);
-  // Created before SQLite opens it, so that it is the owner's only whatever the umask. Nothing in
-  // this process may open and close the file once the lock is held: closing any descriptor of a
-  // file drops the process's POSIX locks on it.
-  closeSync(openSync(file, 'a', 0o600));
+  // Created before SQLite opens it, so that it is the owner's only whatever the umask. An existing
+  // file is not opened here: closing any descriptor of a file drops every POSIX lock this process
+  // holds on it, a lock this process may already hold included.
+  createPrivateFile(file);
   const db = new Database(file, { timeout: 0 });
   try {
     db.pragma('locking_mode = EXCLUSIVE');

@@ -99,7 +99,7 @@ test('a port in use, a malformed root key and an unreadable root key file each e
   oneLineFailure(badKey, /^keywarden: the root key in KEYWARDEN_ROOT_KEY must be 32 bytes/);
 
   const unreadable = join(work, 'unreadable');
-  mkdirSync(join(unreadable, 'root.key'), { recursive: true });
+  mkdirSync(join(unreadable, 'root.key'), { recursive: true, mode: 0o700 });
   const r = await serveExpectingFailure(['--port', '0', '--data-dir', unreadable]);
   oneLineFailure(r, /^keywarden: .*root\.key/);
 });

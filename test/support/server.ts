@@ -30,6 +30,8 @@ export interface ServerOptions {
   args?: string[];
   allowClockControl?: boolean;
   dataDir?: string;
+  /** Environment variables for the server besides the test's own (KEYWARDEN_ROOT_KEY is empty unless given). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Starts `keywarden serve` on a free loopback port with a fresh data directory. */
@@ -44,7 +46,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
     child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--data-dir', dataDir, ...extra], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, KEYWARDEN_ROOT_KEY: '' },
+      env: { ...process.env, KEYWARDEN_ROOT_KEY: '', ...opts.env },
     });
     const url = await new Promise<string>((resolveUrl, reject) => {
       const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${log}`)), 20_000);

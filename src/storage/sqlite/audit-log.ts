@@ -316,7 +316,7 @@ export class LogAppender {
   }
 
   private create(n: number): number {
-    const fd = openSync(segmentPath(this.dir, n), 'w');
+    const fd = openSync(segmentPath(this.dir, n), 'w', 0o600);
     syncDirectory(this.dir);
     return fd;
   }

@@ -33,7 +33,7 @@ export function auditStoreOn(db: Db, opts: AuditStoreOptions = {}): AuditStore {
   const tables = new AuditTables(db);
   if (opts.logDir) recover(tables, opts.logDir);
   if (!opts.durable || !opts.logDir) return new SqliteAuditStore(db, tables, new InlineWriter(tables));
-  mkdirSync(opts.logDir, { recursive: true });
+  mkdirSync(opts.logDir, { recursive: true, mode: 0o700 });
   const start = tables.applied().segment;
   return new SqliteAuditStore(db, tables, new LoggedWriter(opts.durable.file, opts.logDir, start, tables.head(), opts.durable.sync ?? 'os', opts.durable.onError));
 }
