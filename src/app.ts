@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { AuditTrail } from './audit/trail.js';
 import type { AuditServices } from './audit/services.js';
-import { OffsetClock } from './core/clock.js';
+import { LATEST_SERVICE_TIME_MS, OffsetClock, usableOffset } from './core/clock.js';
 import { discardEvents, type ServiceEventSink } from './core/events.js';
 import { Maintenance } from './core/maintenance.js';
 import { secureRandom } from './core/random.js';
@@ -28,7 +28,10 @@ import { DEFAULT_CONNECT_DELAY_MS } from './keystores/context.js';
 import { createKeyStoreServices, keyStoreMaintenanceTasks } from './keystores/services.js';
 import { Credentials, DEV_PRINCIPAL } from './protocol/credentials.js';
 import { createApiHandler } from './protocol/server.js';
+import { lockDataDir } from './storage/data-dir-lock.js';
+import { dataDirExposure } from './storage/data-dir-modes.js';
 import { loadRootKey } from './storage/root-key.js';
+import { checkRootKey, recordRootKeyCheck } from './storage/root-key-check.js';
 import { auditStoreOn } from './storage/sqlite/audit-store.js';
 import { clusterRepositoriesOn } from './storage/sqlite/cluster-store.js';
 import { openDatabase } from './storage/sqlite/database.js';
@@ -77,16 +80,51 @@ export interface RunningKeywarden {
 
 const CLOCK_OFFSET = 'clock.offsetMs';
 
-/** The composition root: builds every part from its options and starts the HTTP endpoint. */
+/**
+ * The composition root: builds every part from its options and starts the HTTP endpoint. If a
+ * step fails, whatever the steps before it opened (the data directory's lock, the database, the
+ * audit log and its thread, the listening socket) is closed before the error is thrown, so a
+ * failed start leaves nothing behind and its process can exit.
+ */
 export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKeywarden> {
+  const opened: Array<() => unknown> = [];
+  try {
+    return await start(opts, opened);
+  } catch (err) {
+    for (const close of opened.reverse()) {
+      try {
+        await close();
+      } catch {
+        // The failure that stopped the start is the one to report.
+      }
+    }
+    throw err;
+  }
+}
+
+async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Promise<RunningKeywarden> {
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  // Before anything in the directory is read or written: a second service must not touch it.
+  const lock = lockDataDir(opts.dataDir);
+  opened.push(() => lock.release());
+  const exposure = dataDirExposure(opts.dataDir);
+  if (exposure) log(`keywarden: warning: ${exposure}`);
   const credentials = opts.credentialsFile ? Credentials.fromFile(opts.credentialsFile) : new Credentials([DEV_PRINCIPAL]);
   const rootKey = loadRootKey({ dataDir: opts.dataDir, file: opts.rootKeyFile, value: opts.rootKey });
   const sealer = new Sealer(rootKey, secureRandom);
   const dbFile = join(opts.dataDir, 'keywarden.db');
   const db = openDatabase(dbFile);
+  opened.push(() => db.close());
+  // A wrong root key stops the start before the database is written with it.
+  checkRootKey(db, rootKey, opts.dataDir);
   const store = kmsStoreOn(db);
-  const clock = new OffsetClock(Number((await store.settings.get(CLOCK_OFFSET)) ?? 0));
+  recordRootKeyCheck(db, rootKey);
+  const storedOffset = await store.settings.get(CLOCK_OFFSET);
+  const offsetMs = Number(storedOffset ?? 0);
+  // A clock past the dates the service can write would fail every call: better the real time.
+  const usable = usableOffset(offsetMs);
+  if (!usable) log(`keywarden: warning: ignoring the stored clock offset '${storedOffset}' ms, which would put the service clock past ${new Date(LATEST_SERVICE_TIME_MS).toISOString()} or behind the system time; the clock starts at the system time`);
+  const clock = new OffsetClock(usable ? offsetMs : 0);
   const vault = new KeyVault(sealer, secureRandom);
   rootKey.fill(0);
   const reportError = (err: unknown) => log(`keywarden: background task failed: ${(err as Error)?.stack ?? err}`);
@@ -96,6 +134,7 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
     logDir: join(opts.dataDir, 'audit-log'),
     durable: auditOn ? { file: dbFile, sync: opts.auditSync ?? 'os', onError: reportError } : undefined,
   });
+  opened.push(() => auditStore.close());
   const trail = auditOn
     ? new AuditTrail({
         store: auditStore,
@@ -112,7 +151,7 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
   const audit: AuditServices = { store: auditStore, clock, trail };
   const events = opts.events ?? trail ?? discardEvents;
   const faults = await new FaultRegistry(faultStoreOn(db), clock).load();
-  const clusterStore: ClusterStore = { ...clusterRepositoriesOn(db), ...hsmStoreOn(db) };
+  const clusterStore: ClusterStore = { ...clusterRepositoriesOn(db), ...hsmStoreOn(db, sealer) };
   const cluster = createClusterServices({
     store: clusterStore,
     clock,
@@ -183,6 +222,7 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
   });
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => void handler(req, res));
   await listen(server, opts.host, opts.port);
+  opened.push(() => new Promise((resolve) => server.close(resolve)));
   await maintenance.runOnce();
   maintenance.start(opts.maintenanceIntervalMs ?? 5_000);
 
@@ -202,6 +242,7 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
       await trail?.flush();
       await auditStore.close();
       db.close();
+      lock.release();
     },
   };
 }

@@ -43,6 +43,17 @@ export interface StoredRecord extends RecordIndex {
   record: string;
 }
 
+/**
+ * Records that were written to the trail, so acknowledged, and never stored: what a restart found
+ * missing from the write-ahead log (cut short, emptied or removed behind the service's back).
+ */
+export interface LogLoss {
+  /** The last record stored before them. */
+  afterSeq: number;
+  /** What was missing, in the storage's terms (which part of the log, how many bytes). */
+  detail: string;
+}
+
 /** One page of an account's records for export, in trail order. */
 export interface ExportPage {
   records: Array<{ seq: number; record: string }>;
@@ -63,7 +74,7 @@ export interface ChainReader {
    * Where the stored chain must start (the genesis, or the last record a purge removed) and where
    * it must end (the last record appended), so removals at either end show.
    */
-  chainEnds(): Promise<{ anchor: ChainPoint; head: ChainPoint | undefined }>;
+  chainEnds(): Promise<{ anchor: ChainPoint; head: ChainPoint | undefined; losses?: LogLoss[] }>;
 }
 
 export const CHAIN_PAGE_BYTES = 4 * 1024 * 1024;

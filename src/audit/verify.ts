@@ -37,14 +37,19 @@ const PAGE = 2000;
  * bytes (ChainReader); the store runs this off the thread that answers calls (AuditStore.verify).
  */
 export async function verifyTrail(store: ChainReader): Promise<VerifyReport> {
-  const { anchor, head } = await store.chainEnds();
+  const { anchor, head, losses = [] } = await store.chainEnds();
   const report: VerifyReport = { valid: true, checked: 0, anchor };
   if (head) report.head = head;
+  // Records lost before they were stored leave no gap in the chain (the next stored record chains
+  // on the last one stored before them): the store's account of them says where they belong.
+  const loss = losses.find((l) => l.afterSeq >= anchor.seq);
+  const lostHere = loss && { seq: loss.afterSeq + 1, kind: 'removed' as const, message: `the audit log lost what was written after record ${loss.afterSeq} before it was stored: ${loss.detail}` };
   let prev: ChainPoint = anchor;
   for (;;) {
     const rows = await store.chainPage(prev.seq, PAGE);
     if (rows.length === 0) break;
     for (const row of rows) {
+      if (lostHere && loss.afterSeq < row.seq) return { ...report, valid: false, problem: lostHere };
       const problem = check(row, prev);
       if (problem) return { ...report, valid: false, problem };
       prev = { seq: row.seq, digest: row.digest };
@@ -53,6 +58,7 @@ export async function verifyTrail(store: ChainReader): Promise<VerifyReport> {
     // Let whatever shares the thread run between pages of a long trail.
     await new Promise((resolve) => setImmediate(resolve));
   }
+  if (lostHere) return { ...report, valid: false, problem: lostHere };
   if (head && head.seq > prev.seq) {
     return {
       ...report,

@@ -1,10 +1,13 @@
 import { startKeywarden } from '../app.js';
 import { timingsOf } from '../cluster/transitions.js';
 import { type Args, portOption, stringOption, UsageError } from './args.js';
+import { startFailureLine } from './start-failure.js';
 
 export const SERVE_FLAGS = new Set(['allow-clock-control']);
 
 export async function serve(args: Args): Promise<void> {
+  // Whatever the service creates (database, journals, audit log, root key) is its owner's only.
+  process.umask(0o077);
   const host = stringOption(args, 'host') ?? '127.0.0.1';
   const port = portOption(args, 'port', 4599);
   const dataDir = stringOption(args, 'data-dir') ?? './.keywarden';
@@ -22,6 +25,11 @@ export async function serve(args: Args): Promise<void> {
     auditRetentionDays: auditRetention(args),
     auditSync: auditSync(args),
     connectDelayMs: connectDelay(args),
+  }).catch((err: unknown) => {
+    // A failed start has closed what it opened; exiting here as well means that nothing it missed
+    // (a thread, a timer) can keep a service that never listened alive.
+    process.stderr.write(startFailureLine(err, host, port) + '\n');
+    return process.exit(1);
   });
   const out = process.stdout;
   out.write(`Keywarden is listening on ${running.url} (data in ${dataDir})\n`);

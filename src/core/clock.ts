@@ -6,6 +6,20 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
+/**
+ * The latest time the service clock may show: the end of 9979 (UTC). Every date the service writes
+ * must stay within the year 9999, the last that ISO 8601 timestamps and AWS's date formats hold
+ * (JavaScript's own dates end in 275760, and a clock past them breaks every call), and some it
+ * sets well ahead of its clock: cluster certificates valid for up to 19 years, rotation periods
+ * of up to 2560 days, deletion windows of 30 days. Twenty years of room covers them all.
+ */
+export const LATEST_SERVICE_TIME_MS = Date.UTC(9979, 11, 31, 23, 59, 59);
+
+/** Whether `offsetMs` is an offset the service clock can take: whole, forward, and not past LATEST_SERVICE_TIME_MS. */
+export function usableOffset(offsetMs: number, base: Clock = systemClock): boolean {
+  return Number.isSafeInteger(offsetMs) && offsetMs >= 0 && base.now() + offsetMs <= LATEST_SERVICE_TIME_MS;
+}
+
 /** The service clock: the system clock moved forward by an offset that an operator controls. */
 export class OffsetClock implements Clock {
   constructor(private offsetMs = 0, private readonly base: Clock = systemClock) {}
@@ -18,8 +32,14 @@ export class OffsetClock implements Clock {
     return this.offsetMs;
   }
 
+  /** How far the clock can still move forward (see LATEST_SERVICE_TIME_MS). */
+  get room(): number {
+    return Math.max(0, LATEST_SERVICE_TIME_MS - this.now());
+  }
+
   advance(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0) throw new RangeError('the clock only moves forward');
+    if (ms > this.room) throw new RangeError(`the clock cannot move past ${new Date(LATEST_SERVICE_TIME_MS).toISOString()}`);
     this.offsetMs += ms;
   }
 }

@@ -206,4 +206,105 @@ describe('connecting a custom key store', () => {
       assert.equal(failed?.additionalEventData?.connectionState, 'FAILED');
     });
   });
+
+  describe('a kmsuser password rotation a crash cut short', () => {
+    /** Outcomes of the service's own kmsuser logins, in order: 'ok' or the HSM failure reason. */
+    let logins: string[];
+    /** What happens once the cluster was asked to change kmsuser's password: the crash, or nothing. */
+    let crash: 'before' | 'after' | undefined;
+
+    beforeEach(() => {
+      logins = [];
+      crash = undefined;
+      const users = w.hsm.users;
+      const login = users.login.bind(users);
+      users.login = async (scope, clusterId, who, client) => {
+        try {
+          const session = await login(scope, clusterId, who, client);
+          if (client === 'kms') logins.push('ok');
+          return session;
+        } catch (err) {
+          if (client === 'kms') logins.push((err as { reason?: string }).reason ?? 'error');
+          throw err;
+        }
+      };
+      const changePassword = users.changePassword.bind(users);
+      users.changePassword = async (...args) => {
+        if (crash === 'before') throw new Error('the service died before the cluster changed the password');
+        const changed = await changePassword(...args);
+        if (crash === 'after') throw new Error('the service died before it recorded the new password');
+        return changed;
+      };
+    });
+
+    /** Starts a connection whose attempt dies where `crash` says; the store is left CONNECTING, as after a crash. */
+    async function crashedAttempt(where: 'before' | 'after') {
+      crash = where;
+      await w.ks.stores.connect(SCOPE, id);
+      await assert.rejects(w.ks.worker.runDue(), /the service died/);
+      crash = undefined;
+      const left = await w.repo.get(SCOPE, id);
+      assert.equal(left?.connectionState, 'CONNECTING');
+      assert.notEqual(left?.sealedPendingPassword, undefined, 'the new password was recorded before the cluster was asked to change it');
+      logins = [];
+    }
+
+    it('after the cluster took the new password, the next attempt logs in with it, at the cost of one failed login, and settles it', async () => {
+      await crashedAttempt('after');
+      // What the maintenance task does after a restart: run the due attempt again.
+      assert.equal(await w.settle(id), 'CONNECTED');
+      assert.deepEqual(logins, ['LOGIN_FAILED', 'ok']);
+      const s = await w.repo.get(SCOPE, id);
+      assert.equal(s?.sealedPendingPassword, undefined);
+      assert.deepEqual(await kmsSessions(), ['kms']);
+      // The password recorded is the cluster's: connecting again needs no second try.
+      logins = [];
+      assert.deepEqual(await reconnect(), { state: 'CONNECTED' });
+      assert.deepEqual(logins, ['ok']);
+      const [kmsuser] = (await w.hsm.users.list(SCOPE, cluster.clusterId)).filter((u) => u.username === 'kmsuser');
+      assert.equal(kmsuser?.failedLogins, 0);
+    });
+
+    it('before the cluster took it, the current password still works and the pending one is dropped without a failed login', async () => {
+      await crashedAttempt('before');
+      assert.equal(await w.settle(id), 'CONNECTED');
+      assert.deepEqual(logins, ['ok']);
+      assert.equal((await w.repo.get(SCOPE, id))?.sealedPendingPassword, undefined);
+      logins = [];
+      assert.deepEqual(await reconnect(), { state: 'CONNECTED' });
+      assert.deepEqual(logins, ['ok']);
+    });
+
+    it('when neither is the cluster\u2019s (an admin set another), INVALID_CREDENTIALS; the pending one is tried once only', async () => {
+      await crashedAttempt('after');
+      await setKmsuserPassword('ChangedByAdmin1');
+      assert.equal(await w.settle(id), 'FAILED');
+      assert.deepEqual(logins, ['LOGIN_FAILED', 'LOGIN_FAILED']);
+      assert.equal((await w.repo.get(SCOPE, id))?.sealedPendingPassword, undefined);
+      logins = [];
+      assert.deepEqual(await reconnect(), { state: 'FAILED', code: 'INVALID_CREDENTIALS' });
+      assert.deepEqual(logins, ['LOGIN_FAILED']);
+      // The repair of the guide still works: the owner tells the store the password.
+      await w.ks.stores.disconnect(SCOPE, id);
+      await w.ks.stores.update(SCOPE, id, { password: 'ChangedByAdmin1' });
+      assert.deepEqual(await connect(), { state: 'CONNECTED' });
+    });
+
+    it('the owner\u2019s new password replaces a pending one', async () => {
+      await crashedAttempt('before');
+      await w.ks.stores.disconnect(SCOPE, id);
+      await w.ks.stores.update(SCOPE, id, { password: KMSUSER_PASSWORD });
+      assert.equal((await w.repo.get(SCOPE, id))?.sealedPendingPassword, undefined);
+      assert.deepEqual(await connect(), { state: 'CONNECTED' });
+      assert.deepEqual(logins, ['ok']);
+    });
+
+    it('a kmsuser session the service opened and recorded nowhere does not keep the store from connecting', async () => {
+      // What an attempt a crash cut short between the login and CONNECTED leaves in the cluster.
+      await w.hsm.users.login(SCOPE, cluster.clusterId, { username: 'kmsuser', role: 'crypto-user', password: KMSUSER_PASSWORD }, 'kms');
+      assert.deepEqual(await kmsSessions(), ['kms']);
+      assert.deepEqual(await connect(), { state: 'CONNECTED' });
+      assert.deepEqual(await kmsSessions(), ['kms'], 'only the session of this connection is left');
+    });
+  });
 });

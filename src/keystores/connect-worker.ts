@@ -4,7 +4,7 @@ import type { HsmSession } from '../cluster/model.js';
 import { activeHsms } from '../cluster/sessions.js';
 import type { BackingKeyHealth } from './backing-keys.js';
 import { nextConnectionState } from './connection-states.js';
-import { type KeyStoreDeps, openPassword, openSession, sealPassword, sealSession } from './context.js';
+import { type KeyStoreDeps, openPassword, openSealedPassword, openSession, sealPassword, sealSession } from './context.js';
 import type { ConnectionErrorCode, CustomKeyStoreRecord } from './model.js';
 
 /** The crypto user every AWS CloudHSM key store logs in as. */
@@ -12,7 +12,8 @@ export const KMSUSER = 'kmsuser';
 /** Length of the kmsuser password the service sets on connect (CloudHSM allows 7–32). */
 const ROTATED_PASSWORD_LENGTH = 32;
 
-type Attempt = { ok: true; session: HsmSession; password: string } | { ok: false; code: ConnectionErrorCode; detail: string; password?: string };
+/** An attempt's outcome; a successful one carries kmsuser's new password, sealed. */
+type Attempt = { ok: true; session: HsmSession; sealedPassword: string } | { ok: false; code: ConnectionErrorCode; detail: string };
 
 /** The ConnectionErrorCode for a refused kmsuser login. */
 export function loginFailureCode(reason: HsmFailure): ConnectionErrorCode {
@@ -124,26 +125,73 @@ export class ConnectWorker {
     if (activeHsms(cluster).length === 0) return fail('INSUFFICIENT_CLOUDHSM_HSMS', `cluster ${clusterId} has no active HSM`);
     if (cluster.state !== 'ACTIVE') return fail('INTERNAL_ERROR', `cluster ${clusterId} is ${cluster.state}`);
 
+    // A cluster backs one store only, and this one is not connected: a kmsuser session of the
+    // service's on it was opened by an attempt a crash cut short, and recorded nowhere.
+    for (const orphan of (await hsm.sessions.ofUser(clusterId, KMSUSER)).filter((s) => s.client === 'kms')) await this.logout(store, orphan.sessionId);
     // kmsuser logged in elsewhere keeps the service from rotating its password, whatever the password.
     if ((await hsm.sessions.ofUser(clusterId, KMSUSER)).length > 0) return fail('USER_LOGGED_IN', 'kmsuser is logged in to the cluster');
     let session: HsmSession;
     try {
-      session = await hsm.users.login(store, clusterId, { username: KMSUSER, role: 'crypto-user', password: openPassword(sealer, store) }, 'kms');
+      session = await this.login(store);
     } catch (err) {
       if (!isHsmError(err)) throw err;
       return fail(loginFailureCode(err.reason), err.message);
     }
     const password = newPassword(random, ROTATED_PASSWORD_LENGTH);
+    // Recorded before the cluster changes, so that whatever happens next one of the two passwords
+    // the store keeps is the cluster's.
+    const sealedPassword = sealPassword(sealer, store.customKeyStoreId, password);
+    await this.deps.stores.update(store, store.customKeyStoreId, (s) => ({ ...s, sealedPendingPassword: sealedPassword }));
     try {
       await hsm.users.changePassword(store, clusterId, session.sessionId, { username: KMSUSER, role: 'crypto-user', password });
     } catch (err) {
       await this.logout(store, session.sessionId);
+      // Any other failure leaves the cluster's password unknown: the next attempt settles it.
       if (!isHsmError(err)) throw err;
+      await this.settle(store, sealedPassword, false);
       return fail(err.reason === 'USER_LOGGED_IN' ? 'USER_LOGGED_IN' : 'INTERNAL_ERROR', err.message);
     }
     // Before CONNECTED shows: the keys of the store show their health as soon as it does.
     await this.health.check(store, session.sessionId);
-    return { ok: true, session, password };
+    return { ok: true, session, sealedPassword };
+  }
+
+  /**
+   * Logs in as kmsuser with the password the service holds as current. If a rotation a crash cut
+   * short left one pending, and the current one is refused as wrong, the pending one is tried:
+   * at most one more failed login toward the cluster's lockout of five, and only once, as the
+   * pending password is settled whatever the outcome.
+   */
+  private async login(store: CustomKeyStoreRecord): Promise<HsmSession> {
+    const { hsm, sealer } = this.deps;
+    const as = (password: string) => hsm.users.login(store, store.clusterId, { username: KMSUSER, role: 'crypto-user', password }, 'kms');
+    const pending = store.sealedPendingPassword;
+    try {
+      const session = await as(openPassword(sealer, store));
+      // The rotation never reached the cluster.
+      if (pending !== undefined) await this.settle(store, pending, false);
+      return session;
+    } catch (err) {
+      if (pending === undefined || !isHsmError(err) || err.reason !== 'LOGIN_FAILED') throw err;
+    }
+    try {
+      const session = await as(openSealedPassword(sealer, store.customKeyStoreId, pending));
+      await this.settle(store, pending, true);
+      return session;
+    } catch (err) {
+      // Neither is the cluster's (someone set another since): the pending one never will be again.
+      if (isHsmError(err) && err.reason === 'LOGIN_FAILED') await this.settle(store, pending, false);
+      throw err;
+    }
+  }
+
+  /** The pending password `sealed` becomes the current one (`inCluster`) or goes, unless another took its place meanwhile. */
+  private async settle(store: CustomKeyStoreRecord, sealed: string, inCluster: boolean): Promise<void> {
+    await this.deps.stores.update(store, store.customKeyStoreId, (s) => {
+      if (s.sealedPendingPassword !== sealed) return s;
+      const { sealedPendingPassword: _p, ...rest } = s;
+      return inCluster ? { ...rest, sealedPassword: sealed } : rest;
+    });
   }
 
   /** Records the outcome, if the store still waits for this attempt, and reports it. */
@@ -152,13 +200,16 @@ export class ConnectWorker {
     let recorded = false;
     const current = (s: CustomKeyStoreRecord) => s.attempt === store.attempt && s.connectionState === 'CONNECTING';
     if (outcome.ok) {
-      const sealedPassword = sealPassword(sealer, store.customKeyStoreId, outcome.password);
+      const { sealedPassword } = outcome;
       const sealedSession = sealSession(sealer, store.customKeyStoreId, outcome.session.sessionId);
       await stores.update(store, store.customKeyStoreId, (s) => {
-        // The cluster has the new password now: the service keeps it even if the store moved on.
-        if (!current(s)) return { ...s, sealedPassword };
+        // The cluster has the new password now: it is no longer pending, and the service keeps it
+        // even if the store moved on.
+        const { sealedPendingPassword: pending, ...settled } = s;
+        const kept = pending === sealedPassword ? settled : s;
+        if (!current(s)) return { ...kept, sealedPassword };
         recorded = true;
-        const { connectAt: _a, connectionErrorCode: _c, ...rest } = s;
+        const { connectAt: _a, connectionErrorCode: _c, ...rest } = kept;
         return { ...rest, sealedPassword, sealedSession, connectionState: 'CONNECTED' };
       });
       if (!recorded) await this.logout(store, outcome.session.sessionId);

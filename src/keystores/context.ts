@@ -45,8 +45,9 @@ const sessionAad = (id: string) => `custom-key-store:${id}:session`;
 
 export const sealPassword = (sealer: Sealer, id: string, password: string) =>
   sealer.seal(Buffer.from(password, 'utf8'), passwordAad(id)).toString('base64');
-export const openPassword = (sealer: Sealer, s: CustomKeyStoreRecord) =>
-  sealer.open(Buffer.from(s.sealedPassword, 'base64'), passwordAad(s.customKeyStoreId)).toString('utf8');
+export const openPassword = (sealer: Sealer, s: CustomKeyStoreRecord) => openSealedPassword(sealer, s.customKeyStoreId, s.sealedPassword);
+/** A password sealed by sealPassword, current or pending: both are kmsuser's, for the same store. */
+export const openSealedPassword = (sealer: Sealer, id: string, sealed: string) => sealer.open(Buffer.from(sealed, 'base64'), passwordAad(id)).toString('utf8');
 export const sealSession = (sealer: Sealer, id: string, sessionId: string) =>
   sealer.seal(Buffer.from(sessionId, 'utf8'), sessionAad(id)).toString('base64');
 export const openSession = (sealer: Sealer, s: CustomKeyStoreRecord): string | undefined =>

@@ -196,8 +196,10 @@ export class CustomKeyStoreService {
     try {
       return await this.change(caller, customKeyStoreId, (s) => {
         requireState(customKeyStoreId, s.connectionState, call);
+        // The owner's word on kmsuser's password replaces whatever a cut-short rotation left pending.
+        const { sealedPendingPassword: _p, ...rest } = s;
         return {
-          ...s,
+          ...(sealedPassword === undefined ? s : rest),
           name: req.newName ?? s.name,
           clusterId: cluster?.clusterId ?? s.clusterId,
           sealedPassword: sealedPassword ?? s.sealedPassword,

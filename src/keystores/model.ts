@@ -36,6 +36,12 @@ export interface CustomKeyStoreRecord extends Scope {
   trustAnchor: string;
   /** The kmsuser password the service believes is current, sealed under the root key (base64). */
   sealedPassword: string;
+  /**
+   * A kmsuser password the service is setting in the cluster and has not yet recorded as current,
+   * sealed the same way: recorded before the cluster is changed, so that a crash in between leaves
+   * a password that works. The next connection attempt settles which of the two the cluster has.
+   */
+  sealedPendingPassword?: string;
   connectionState: ConnectionState;
   /** Only while FAILED. */
   connectionErrorCode?: ConnectionErrorCode;

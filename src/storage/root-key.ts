@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 export interface RootKeySource {
   dataDir: string;
@@ -12,18 +12,34 @@ export interface RootKeySource {
 
 /**
  * The key that wraps all key material at rest. Supplied by file or environment, or else generated
- * once into the data directory, readable by the owner only.
+ * once into the data directory, readable by the owner only: once, when the directory has no
+ * database yet. A database without its root.key was made with a key that is elsewhere (a backup,
+ * the environment): a new one could open nothing in it, so the start stops and says so.
  */
 export function loadRootKey(src: RootKeySource): Buffer {
   if (src.value) return decode(src.value, 'KEYWARDEN_ROOT_KEY');
-  if (src.file) return decode(readFileSync(src.file), src.file);
+  if (src.file) return decode(read(src.file), src.file);
   const path = join(src.dataDir, 'root.key');
-  if (existsSync(path)) return decode(readFileSync(path), path);
+  if (existsSync(path)) return decode(read(path), path);
+  if (existsSync(join(src.dataDir, 'keywarden.db'))) {
+    throw new Error(
+      `the data directory ${resolve(src.dataDir)} holds a database but no root.key; restore root.key from a backup, ` +
+        'or pass the key the database was created with using --root-key-file or KEYWARDEN_ROOT_KEY (a new key could open nothing stored there)',
+    );
+  }
   mkdirSync(src.dataDir, { recursive: true, mode: 0o700 });
   const key = randomBytes(32);
   writeFileSync(path, key.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
   chmodSync(path, 0o600);
   return key;
+}
+
+function read(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new Error(`cannot read the root key from ${path}: ${(err as Error).message}`);
+  }
 }
 
 function decode(raw: Buffer | string, where: string): Buffer {

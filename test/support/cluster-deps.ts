@@ -39,8 +39,9 @@ export interface ClusterWorld {
  */
 export function clusterWorld(timings: ClusterTimings = timingsOf(0), db: Db = openDatabase(':memory:')): ClusterWorld {
   const clock = new FakeClock();
-  const store: ClusterStore = { ...clusterRepositoriesOn(db), ...hsmStoreOn(db) };
-  const deps: ClusterDeps = { store, clock, random: secureRandom, sealer: new Sealer(randomBytes(32), secureRandom), timings };
+  const sealer = new Sealer(randomBytes(32), secureRandom);
+  const store: ClusterStore = { ...clusterRepositoriesOn(db), ...hsmStoreOn(db, sealer) };
+  const deps: ClusterDeps = { store, clock, random: secureRandom, sealer, timings };
   return { db, clock, deps, store, s: createClusterServices(deps), close: () => db.close() };
 }
 

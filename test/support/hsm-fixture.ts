@@ -93,7 +93,8 @@ export interface HsmFixture extends HsmServices {
 
 export async function hsmFixture(opts: { sessionsPerHsm?: number; hsmCount?: number } = {}): Promise<HsmFixture> {
   const db = openDatabase(':memory:');
-  const store = hsmStoreOn(db);
+  const sealer = new Sealer(Buffer.alloc(32, 9), secureRandom);
+  const store = hsmStoreOn(db, sealer);
   const clusters = new MemoryClusters();
   let now = 1_700_000_000_000;
   const clock: Clock & { advance(ms: number): void } = { now: () => now, advance: (ms) => void (now += ms) };
@@ -101,7 +102,7 @@ export async function hsmFixture(opts: { sessionsPerHsm?: number; hsmCount?: num
     clusters,
     contents: store.contents,
     sessions: store.sessions,
-    engine: new SoftwareEngine(new Sealer(Buffer.alloc(32, 9), secureRandom), secureRandom),
+    engine: new SoftwareEngine(sealer, secureRandom),
     clock,
     random: secureRandom,
     activate: async (scope, clusterId) => {

@@ -13,7 +13,7 @@ export interface TestServer {
   port: number;
   dataDir: string;
   /** The server process's id, for reading its memory from /proc (changes on restart). */
-  readonly pid: number | undefined;
+  readonly pid: number;
   /** Everything the server wrote to stdout and stderr so far. */
   output(): string;
   /** Stops the server (SIGTERM) and waits for it to exit; returns its exit code. */
@@ -30,6 +30,8 @@ export interface ServerOptions {
   args?: string[];
   allowClockControl?: boolean;
   dataDir?: string;
+  /** Environment variables for the server besides the test's own (KEYWARDEN_ROOT_KEY is empty unless given). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Starts `keywarden serve` on a free loopback port with a fresh data directory. */
@@ -44,7 +46,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
     child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--data-dir', dataDir, ...extra], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, KEYWARDEN_ROOT_KEY: '' },
+      env: { ...process.env, KEYWARDEN_ROOT_KEY: '', ...opts.env },
     });
     const url = await new Promise<string>((resolveUrl, reject) => {
       const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${log}`)), 20_000);
@@ -82,10 +84,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
     get port() {
       return port;
     },
-    dataDir,
     get pid() {
-      return child.pid;
+      return child.pid!;
     },
+    dataDir,
     output: () => log,
     stop,
     crash: () =>
@@ -103,4 +105,34 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+export interface FailedStart {
+  /** The exit status, or null if it was still running after the time allowed (it is killed then). */
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** How long it ran. */
+  ms: number;
+}
+
+/** Runs `keywarden serve` with `args` where it is expected not to start: waits at most `timeoutMs` for it to exit. */
+export function serveExpectingFailure(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 15_000): Promise<FailedStart> {
+  const began = Date.now();
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, KEYWARDEN_ROOT_KEY: '', ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((done) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      done({ status: code, stdout, stderr, ms: Date.now() - began });
+    });
+  });
 }

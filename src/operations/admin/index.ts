@@ -1,6 +1,6 @@
 import adminModel from './model.json' with { type: 'json' };
 import { AccessDeniedException, ValidationException } from '../../core/common-errors.js';
-import type { OffsetClock } from '../../core/clock.js';
+import { DAY_MS, LATEST_SERVICE_TIME_MS, type OffsetClock } from '../../core/clock.js';
 import type { Maintenance } from '../../core/maintenance.js';
 import { UnknownOperationException } from '../../protocol/errors.js';
 import type { ServiceModel } from '../../protocol/model.js';
@@ -53,6 +53,12 @@ const advanceClock: Operation<AdminApp> = {
     if (typeof input.Duration !== 'string') throw new ValidationException('Duration is required, for example "30d", "12h" or "90s".');
     const ms = parseDuration(input.Duration);
     if (ms === undefined) throw new ValidationException(`Duration '${input.Duration}' is not valid; use forms like 30d, 12h, 15m or 90s.`);
+    if (ms > app.clock.room) {
+      throw new ValidationException(
+        `Duration '${input.Duration}' would move the service clock past ${new Date(LATEST_SERVICE_TIME_MS).toISOString()}, the latest time it can show ` +
+          `(the dates it sets up to 20 years ahead must stay within the year 9999); it can move forward by at most ${Math.floor(app.clock.room / DAY_MS)}d.`,
+      );
+    }
     app.clock.advance(ms);
     await app.saveClockOffset(app.clock.offset);
     await app.maintenance.runOnce();

@@ -78,6 +78,18 @@ function applyWritten(at: LogPosition): void {
   }
 }
 
+let marked: LogPosition = data.from;
+/**
+ * While applying waits, how far the log was written goes to the database (one small commit a
+ * tick, only then): a restart that finds the log shorter knows that acknowledged records are lost.
+ * Otherwise what was applied says as much, within a tick.
+ */
+function markWritten(at: LogPosition): void {
+  if (at.segment === marked.segment && at.end === marked.end) return;
+  tables.markWritten(at);
+  marked = at;
+}
+
 /** Roughly how many bytes of log lie from `a` to `b` (segments are nearly full when the writer moves on). */
 const bytesBetween = (a: LogPosition, b: LogPosition) => (b.segment - a.segment) * SEGMENT_BYTES + b.end - a.end;
 
@@ -91,8 +103,9 @@ const timer = setInterval(() => {
   seen = at;
   const backlog = bytesBetween({ segment, end: offset }, at);
   deferring = arrived > BURST_BYTES_PER_TICK && backlog < MAX_BACKLOG_BYTES;
-  if (backlog === 0 || deferring) return;
   try {
+    if (deferring) markWritten(at);
+    if (backlog === 0 || deferring) return;
     apply();
   } catch (err) {
     port.postMessage({ id: 0, ok: false, message: (err as Error).message } satisfies IndexerReply);

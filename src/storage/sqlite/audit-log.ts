@@ -25,7 +25,8 @@ import { join } from 'node:path';
 
 export const SEGMENT_BYTES = 32 * 1024 * 1024;
 export const SYNC_EVERY_MS = 50;
-const SEGMENT_NAME = /^audit-(\d{8})\.log$/;
+// Numbers grow by one per rotation and per restart, so they may outgrow eight digits one day.
+const SEGMENT_NAME = /^audit-(\d{8,})\.log$/;
 
 export type SyncMode = 'os' | 'disk';
 
@@ -315,7 +316,7 @@ export class LogAppender {
   }
 
   private create(n: number): number {
-    const fd = openSync(segmentPath(this.dir, n), 'w');
+    const fd = openSync(segmentPath(this.dir, n), 'w', 0o600);
     syncDirectory(this.dir);
     return fd;
   }

@@ -1,5 +1,5 @@
 import { GENESIS, type ChainPoint } from '../../audit/chain.js';
-import { CHAIN_PAGE_BYTES, type ExportPage, type StoredRecord } from '../../audit/repository.js';
+import { CHAIN_PAGE_BYTES, type ExportPage, type LogLoss, type StoredRecord } from '../../audit/repository.js';
 import { decodeResources } from './audit-sql.js';
 import type { Db } from './database.js';
 
@@ -29,6 +29,7 @@ export class AuditReads {
   private readonly exportStmt;
   private readonly chainStmt;
   private readonly pointStmt;
+  private readonly lossesStmt;
 
   constructor(db: Db) {
     // In trail order straight from the table: through the account's index, SQLite would sort
@@ -38,6 +39,7 @@ export class AuditReads {
     );
     this.chainStmt = db.prepare<[number], Row>('SELECT * FROM audit_events WHERE seq > ? ORDER BY seq');
     this.pointStmt = db.prepare<[string], ChainPoint>('SELECT seq, digest FROM audit_chain WHERE point = ?');
+    this.lossesStmt = db.prepare<[], LogLoss>('SELECT after_seq AS afterSeq, detail FROM audit_log_losses ORDER BY after_seq, rowid');
   }
 
   exportPage(accountId: string, startTime: number, endTime: number, afterSeq: number, limit: number, maxBytes: number): ExportPage {
@@ -65,8 +67,8 @@ export class AuditReads {
     return rows;
   }
 
-  chainEnds(): { anchor: ChainPoint; head: ChainPoint | undefined } {
-    return { anchor: this.pointStmt.get('anchor') ?? GENESIS, head: this.pointStmt.get('head') };
+  chainEnds(): { anchor: ChainPoint; head: ChainPoint | undefined; losses: LogLoss[] } {
+    return { anchor: this.pointStmt.get('anchor') ?? GENESIS, head: this.pointStmt.get('head'), losses: this.lossesStmt.all() };
   }
 }
 

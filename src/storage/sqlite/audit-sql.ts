@@ -1,5 +1,7 @@
 import { chainDigest, GENESIS, type ChainPoint } from '../../audit/chain.js';
 import { indexOfText, type RecordIndex } from '../../audit/record.js';
+import type { LogLoss } from '../../audit/repository.js';
+import { existsSync } from 'node:fs';
 import { readRange, records, removeSegment, segments, type LogPosition, type LogRecord } from './audit-log.js';
 import type { Db } from './database.js';
 
@@ -30,6 +32,11 @@ export const AUDIT_MIGRATIONS = [
   // How far the write-ahead log has been applied, kept with the records it gave (same transaction),
   // so that a restart applies exactly what is left.
   `CREATE TABLE audit_log_applied (id INTEGER PRIMARY KEY CHECK (id = 1), segment INTEGER NOT NULL, end_offset INTEGER NOT NULL);`,
+  // How far the log had been written when the indexer last looked while it left applying for later
+  // (a burst), and what a restart found missing from the log: records written, so acknowledged,
+  // that never reached the tables. `audit verify` reports them.
+  `CREATE TABLE audit_log_written (id INTEGER PRIMARY KEY CHECK (id = 1), segment INTEGER NOT NULL, end_offset INTEGER NOT NULL);
+   CREATE TABLE audit_log_losses (after_seq INTEGER NOT NULL, detail TEXT NOT NULL);`,
 ];
 
 /**
@@ -107,10 +114,19 @@ export function chainSegment(path: string, head: ChainPoint, from: number, to?: 
   return { ...read, end: from + read.end };
 }
 
-/** Removes every segment of the log and records that applying starts again at its beginning. */
+/**
+ * Removes every segment of the log. Applying starts again at the beginning of a segment number no
+ * removed segment had, recorded before any is removed: a crash in between can neither apply a
+ * record twice nor make a segment removed here look like one lost.
+ */
 export function clearLog(tables: AuditTables, dir: string): void {
-  for (const s of segments(dir)) removeSegment(s.path);
-  tables.insert([], { segment: 1, end: 0 });
+  const present = existsSync(dir) ? segments(dir) : [];
+  const applied = tables.applied();
+  const written = tables.written();
+  const used = Math.max(applied.segment, written?.segment ?? 0, ...present.map((s) => s.n));
+  const untouched = present.length === 0 && applied.end === 0 && (written === undefined || (written.segment === applied.segment && written.end === 0));
+  tables.restartLog({ segment: untouched ? applied.segment : used + 1, end: 0 });
+  for (const s of present) removeSegment(s.path);
 }
 
 export class AuditTables {
@@ -124,10 +140,16 @@ export class AuditTables {
   private readonly remove;
   private readonly appliedStmt;
   private readonly setApplied;
+  private readonly writtenStmt;
+  private readonly setWritten;
+  private readonly lossesStmt;
+  private readonly addLoss;
   /** Stores records in one transaction and moves the head to the last of them (and the log's applied position to `at`). */
   readonly insert: (records: ChainedRecord[], at?: LogPosition) => void;
   /** Removes the oldest records, up to the first whose event time is at or after `cutoff`; returns how many. */
   readonly purgeBefore: (cutoff: number) => number;
+  /** Records that the log starts again at `at`, where nothing has been applied or written yet. */
+  readonly restartLog: (at: LogPosition) => void;
 
   constructor(db: Db) {
     this.insertStmt = db.prepare(
@@ -149,6 +171,16 @@ export class AuditTables {
     this.setApplied = db.prepare(
       'INSERT INTO audit_log_applied (id, segment, end_offset) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET segment = excluded.segment, end_offset = excluded.end_offset',
     );
+    this.writtenStmt = db.prepare<[], LogPosition>('SELECT segment, end_offset AS end FROM audit_log_written WHERE id = 1');
+    this.setWritten = db.prepare(
+      'INSERT INTO audit_log_written (id, segment, end_offset) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET segment = excluded.segment, end_offset = excluded.end_offset',
+    );
+    this.lossesStmt = db.prepare<[], LogLoss>('SELECT after_seq AS afterSeq, detail FROM audit_log_losses ORDER BY after_seq, rowid');
+    this.addLoss = db.prepare('INSERT INTO audit_log_losses (after_seq, detail) VALUES (?, ?)');
+    this.restartLog = db.transaction((at: LogPosition) => {
+      this.setApplied.run(at.segment, at.end);
+      this.setWritten.run(at.segment, at.end);
+    }).immediate as (at: LogPosition) => void;
 
     this.insert = db.transaction((records: ChainedRecord[], at?: LogPosition) => {
       if (at) this.setApplied.run(at.segment, at.end);
@@ -191,6 +223,28 @@ export class AuditTables {
   /** How far the write-ahead log has been applied (the start of segment 1 when it never was). */
   applied(): LogPosition {
     return this.appliedStmt.get() ?? { segment: 1, end: 0 };
+  }
+
+  /** How far the log had been written when the indexer last recorded it (see markWritten), if ever. */
+  written(): LogPosition | undefined {
+    return this.writtenStmt.get();
+  }
+
+  /**
+   * Records how far the log has been written, while applying it waits (a burst): if the log is cut
+   * before a restart applies it, the restart knows that records went missing.
+   */
+  markWritten(at: LogPosition): void {
+    this.setWritten.run(at.segment, at.end);
+  }
+
+  /** Records that records written to the log after record `afterSeq` never reached the tables. */
+  recordLoss(loss: LogLoss): void {
+    this.addLoss.run(loss.afterSeq, loss.detail);
+  }
+
+  losses(): LogLoss[] {
+    return this.lossesStmt.all();
   }
 
   /**

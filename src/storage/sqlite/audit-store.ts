@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { chainDigest, type ChainPoint } from '../../audit/chain.js';
 import { indexOfText } from '../../audit/record.js';
-import type { AuditStore, ExportPage, FoundRecord, LookupAttributeKey, LookupFilter, StoredRecord } from '../../audit/repository.js';
+import type { AuditStore, ExportPage, FoundRecord, LogLoss, LookupAttributeKey, LookupFilter, StoredRecord } from '../../audit/repository.js';
 import { verifyTrail, type VerifyReport } from '../../audit/verify.js';
 import type { IndexerData, IndexerReply, IndexerRequest } from './audit-indexer-thread.js';
 import { LogAppender, removeStrayFiles, segments, sharedPosition, type SyncMode } from './audit-log.js';
@@ -34,27 +34,56 @@ export interface AuditStoreOptions {
 export function auditStoreOn(db: Db, opts: AuditStoreOptions = {}): AuditStore {
   migrate(db, 'audit', AUDIT_MIGRATIONS);
   const tables = new AuditTables(db);
-  if (opts.logDir && existsSync(opts.logDir)) recover(tables, opts.logDir);
+  if (opts.logDir) recover(tables, opts.logDir);
   const onError = opts.durable?.onError ?? (() => {});
-  if (!opts.durable || !opts.logDir) return new SqliteAuditStore(db, new InlineWriter(tables), onError);
-  mkdirSync(opts.logDir, { recursive: true });
-  return new SqliteAuditStore(db, new LoggedWriter(opts.durable.file, opts.logDir, tables.head(), opts.durable.sync ?? 'os', onError), onError);
+  if (!opts.durable || !opts.logDir) return new SqliteAuditStore(db, tables, new InlineWriter(tables), onError);
+  mkdirSync(opts.logDir, { recursive: true, mode: 0o700 });
+  const start = tables.applied().segment;
+  return new SqliteAuditStore(db, tables, new LoggedWriter(opts.durable.file, opts.logDir, start, tables.head(), opts.durable.sync ?? 'os', onError), onError);
 }
 
 /**
  * At startup: applies what the log holds beyond the position the tables record (records a crash
  * left unapplied, all of them written before their calls were answered), then clears the log. A
  * last line cut short by a crash was never answered (its write had not returned) and is dropped.
+ *
+ * What the log should still hold is known: at least what was applied from the segment applying
+ * stopped in, up to where it was last recorded written, every segment in between (the writer
+ * never leaves a segment empty or with a partial line). Whatever of that is missing (a segment
+ * emptied, cut short or removed, by hand or by a second service on the same directory before
+ * there was a lock) held acknowledged records that are now lost: that is recorded, for `audit
+ * verify` to report, and applying goes on with what is there.
  */
 function recover(tables: AuditTables, logDir: string): void {
-  removeStrayFiles(logDir);
+  if (existsSync(logDir)) removeStrayFiles(logDir);
+  const present = new Map((existsSync(logDir) ? segments(logDir) : []).map((s) => [s.n, s.path]));
   const from = tables.applied();
+  const marked = tables.written();
+  // A mark at the start of a segment says nothing was written there yet: nothing to expect.
+  const written = marked && marked.end > 0 && (marked.segment > from.segment || (marked.segment === from.segment && marked.end > from.end)) ? marked : from;
+  const last = Math.max(written.segment, ...present.keys());
   let head = tables.head();
-  for (const segment of segments(logDir)) {
-    if (segment.n < from.segment) continue;
-    const read = chainSegment(segment.path, head, segment.n === from.segment ? from.end : 0);
-    tables.insert(read.records, { segment: segment.n, end: read.end });
+  const lost = (detail: string) => tables.recordLoss({ afterSeq: head.seq, detail });
+  for (let n = from.segment; n <= last; n++) {
+    const path = present.get(n);
+    const start = n === from.segment ? from.end : 0;
+    const known = n === written.segment ? written.end : start;
+    // A segment before the last one was complete: the writer moved on only after a whole write.
+    const sealed = n < last;
+    if (path === undefined) {
+      if (known > 0 || n < written.segment) lost(`segment ${n} of the log is missing${known > 0 ? `; ${known} bytes of it had been written` : ''}`);
+      continue;
+    }
+    const size = statSync(path).size;
+    if (size < start) {
+      lost(`segment ${n} of the log holds ${size} bytes; ${known} had been written and ${start} applied`);
+      continue;
+    }
+    const read = chainSegment(path, head, start);
+    tables.insert(read.records, { segment: n, end: read.end });
     head = read.head;
+    if (read.end < known) lost(`segment ${n} of the log holds whole records up to byte ${read.end}; ${known} bytes had been written`);
+    else if (sealed && (read.end !== size || size === 0)) lost(`segment ${n} of the log, which a later segment follows, ends ${size === 0 ? 'empty' : `in a partial record at byte ${read.end}`}`);
   }
   clearLog(tables, logDir);
 }
@@ -153,10 +182,10 @@ class LoggedWriter implements Writer {
   private last: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
 
-  constructor(file: string, logDir: string, head: ChainPoint, sync: SyncMode, onError: (err: unknown) => void) {
+  constructor(file: string, logDir: string, segment: number, head: ChainPoint, sync: SyncMode, onError: (err: unknown) => void) {
     const written = new SharedArrayBuffer(8);
     const position = sharedPosition(written);
-    this.log = new LogAppender(logDir, 1, { sync, onPosition: position.store, onError });
+    this.log = new LogAppender(logDir, segment, { sync, onPosition: position.store, onError });
     position.store(this.log.position);
     const indexerData: IndexerData = { file, dir: logDir, from: this.log.position, head, written };
     this.indexer = new Thread(new URL('./audit-indexer-thread.js', import.meta.url), { workerData: indexerData }, 'indexer', onError);
@@ -222,6 +251,7 @@ class SqliteAuditStore implements AuditStore {
 
   constructor(
     private readonly db: Db,
+    private readonly tables: AuditTables,
     private readonly writer: Writer,
     private readonly onError: (err: unknown) => void,
   ) {
@@ -273,7 +303,7 @@ class SqliteAuditStore implements AuditStore {
     return this.reads.chainPage(afterSeq, limit);
   }
 
-  async chainEnds(): Promise<{ anchor: ChainPoint; head: ChainPoint | undefined }> {
+  async chainEnds(): Promise<{ anchor: ChainPoint; head: ChainPoint | undefined; losses: LogLoss[] }> {
     await this.writer.catchUp();
     return this.reads.chainEnds();
   }

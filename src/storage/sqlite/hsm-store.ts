@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { ClusterContent, HsmSession } from '../../cluster/model.js';
 import type { ContentRepository, SessionRepository } from '../../cluster/repository.js';
+import type { Sealer } from '../../core/sealer.js';
 import type { Db } from './database.js';
 import { migrate } from './schema.js';
 
+// hsm_sessions.session_id holds the SHA-256 of the session's token, not the token (see SqliteSessions).
 const HSM_MIGRATIONS = [
   `CREATE TABLE hsm_contents (
      cluster_id TEXT PRIMARY KEY,
@@ -25,11 +28,11 @@ export interface HsmStore {
 /**
  * What the HSMs of each cluster hold (users and key objects, one JSON document per cluster) and
  * the login sessions open on them, on the shared database. Sessions are rows of their own: they
- * are not content, so a backup never carries them.
+ * are not content, so a backup never carries them. Their tokens are sealed under the root key.
  */
-export function hsmStoreOn(db: Db): HsmStore {
+export function hsmStoreOn(db: Db, sealer: Sealer): HsmStore {
   migrate(db, 'hsm', HSM_MIGRATIONS);
-  return { contents: new SqliteContents(db), sessions: new SqliteSessions(db) };
+  return { contents: new SqliteContents(db), sessions: new SqliteSessions(db, sealer) };
 }
 
 interface DocRow {
@@ -77,39 +80,107 @@ class SqliteContents implements ContentRepository {
   }
 }
 
+/**
+ * A session id is a bearer token: whoever holds it acts as the user logged in, the service's own
+ * kmsuser session included. A row is keyed by the token's SHA-256 (a 192-bit random value cannot
+ * be found again from it) and the token itself is sealed under the root key in the document,
+ * bound to that key, as a key store record seals its secrets. Tokens read back are kept in memory
+ * for as long as their session is open (the service holds them in memory anyway), so that
+ * counting a cluster's sessions on every cryptographic call opens nothing.
+ */
 class SqliteSessions implements SessionRepository {
   private readonly openStmt;
   private readonly getStmt;
   private readonly listStmt;
   private readonly closeStmt;
   private readonly closeAllStmt;
+  private readonly tokens = new Map<string, string>();
 
-  constructor(db: Db) {
+  constructor(
+    private readonly db: Db,
+    private readonly sealer: Sealer,
+  ) {
     this.openStmt = db.prepare('INSERT INTO hsm_sessions (session_id, cluster_id, opened_at, doc) VALUES (?, ?, ?, ?)');
-    this.getStmt = db.prepare<[string], DocRow>('SELECT doc FROM hsm_sessions WHERE session_id = ?');
-    this.listStmt = db.prepare<[string], DocRow>('SELECT doc FROM hsm_sessions WHERE cluster_id = ? ORDER BY opened_at, session_id');
+    this.getStmt = db.prepare<[string], KeyedRow>('SELECT session_id AS digest, doc FROM hsm_sessions WHERE session_id = ?');
+    this.listStmt = db.prepare<[string], KeyedRow>('SELECT session_id AS digest, doc FROM hsm_sessions WHERE cluster_id = ? ORDER BY opened_at, session_id');
     this.closeStmt = db.prepare('DELETE FROM hsm_sessions WHERE session_id = ?');
     this.closeAllStmt = db.prepare('DELETE FROM hsm_sessions WHERE cluster_id = ?');
+    this.sealRowsInClear();
   }
 
   async open(session: HsmSession): Promise<void> {
-    this.openStmt.run(session.sessionId, session.clusterId, session.openedAt, JSON.stringify(session));
+    const digest = tokenDigest(session.sessionId);
+    this.openStmt.run(digest, session.clusterId, session.openedAt, JSON.stringify(this.sealed(session, digest)));
+    this.tokens.set(digest, session.sessionId);
   }
 
   async get(sessionId: string): Promise<HsmSession | undefined> {
-    const row = this.getStmt.get(sessionId);
-    return row && (JSON.parse(row.doc) as HsmSession);
+    const row = this.getStmt.get(tokenDigest(sessionId));
+    return row && this.session(row);
   }
 
   async list(clusterId: string): Promise<HsmSession[]> {
-    return this.listStmt.all(clusterId).map((r) => JSON.parse(r.doc) as HsmSession);
+    return this.listStmt.all(clusterId).map((r) => this.session(r));
   }
 
   async close(sessionId: string): Promise<boolean> {
-    return this.closeStmt.run(sessionId).changes === 1;
+    const digest = tokenDigest(sessionId);
+    this.tokens.delete(digest);
+    return this.closeStmt.run(digest).changes === 1;
   }
 
   async closeAll(clusterId: string): Promise<number> {
+    for (const r of this.listStmt.all(clusterId)) this.tokens.delete(r.digest);
     return this.closeAllStmt.run(clusterId).changes;
   }
+
+  private sealed(session: HsmSession, digest: string): SealedSession {
+    const { sessionId, ...rest } = session;
+    return { ...rest, sealedSessionId: this.sealer.seal(Buffer.from(sessionId, 'utf8'), sessionAad(digest)).toString('base64') };
+  }
+
+  private session(row: KeyedRow): HsmSession {
+    const { sealedSessionId, ...rest } = JSON.parse(row.doc) as SealedSession;
+    let sessionId = this.tokens.get(row.digest);
+    if (sessionId === undefined) {
+      sessionId = this.sealer.open(Buffer.from(sealedSessionId, 'base64'), sessionAad(row.digest)).toString('utf8');
+      this.tokens.set(row.digest, sessionId);
+    }
+    return { sessionId, ...rest };
+  }
+
+  /**
+   * Rows an earlier version wrote with the token in clear (login sessions outlive restarts) are
+   * sealed once, with SQLite overwriting what it deletes and the write-ahead log emptied after,
+   * so that the clear tokens are gone from the files too.
+   */
+  private sealRowsInClear(): void {
+    const clear = this.db.prepare<[], { id: string; doc: string }>("SELECT session_id AS id, doc FROM hsm_sessions WHERE json_extract(doc, '$.sessionId') IS NOT NULL").all();
+    if (clear.length === 0) return;
+    const secureDelete = this.db.pragma('secure_delete', { simple: true });
+    this.db.pragma('secure_delete = ON');
+    try {
+      this.db.transaction(() => {
+        for (const row of clear) {
+          const session = JSON.parse(row.doc) as HsmSession;
+          const digest = tokenDigest(session.sessionId);
+          this.closeStmt.run(row.id);
+          this.openStmt.run(digest, session.clusterId, session.openedAt, JSON.stringify(this.sealed(session, digest)));
+        }
+      }).immediate();
+    } finally {
+      this.db.pragma(`secure_delete = ${Number(secureDelete)}`);
+    }
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
 }
+
+interface KeyedRow {
+  digest: string;
+  doc: string;
+}
+
+type SealedSession = Omit<HsmSession, 'sessionId'> & { sealedSessionId: string };
+
+const tokenDigest = (sessionId: string) => createHash('sha256').update(sessionId, 'utf8').digest('hex');
+const sessionAad = (digest: string) => `hsm-session:${digest}`;
