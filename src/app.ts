@@ -27,6 +27,7 @@ import { type KmsApp, kmsService } from './operations/kms/index.js';
 import { DEFAULT_CONNECT_DELAY_MS } from './keystores/context.js';
 import { createKeyStoreServices, keyStoreMaintenanceTasks } from './keystores/services.js';
 import { Credentials, DEV_PRINCIPAL } from './protocol/credentials.js';
+import { connectionLimit, openFileLimit, timeoutOptions } from './protocol/limits.js';
 import { createApiHandler } from './protocol/server.js';
 import { loadRootKey } from './storage/root-key.js';
 import { auditStoreOn } from './storage/sqlite/audit-store.js';
@@ -63,6 +64,8 @@ export interface KeywardenOptions {
   auditSync?: 'os' | 'disk';
   /** How long a custom key store's connection attempt takes (ConnectCustomKeyStore returns at once). */
   connectDelayMs?: number;
+  /** The most connections the endpoint holds at once (default 1024, or fewer if the open-file limit is lower). */
+  maxConnections?: number;
   /** Where service events go (connection outcomes, DeleteKey at the end of a waiting period). */
   events?: ServiceEventSink;
   log?: (line: string) => void;
@@ -177,7 +180,10 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
     observer: trail,
     onInternalError: (err, requestId) => log(`keywarden: request ${requestId} failed: ${(err as Error)?.stack ?? err}`),
   });
-  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => void handler(req, res));
+  const limit = connectionLimit(opts.maxConnections, openFileLimit());
+  if (limit.warning) log(`keywarden: ${limit.warning}`);
+  const server = createServer(timeoutOptions(), (req, res) => void handler(req, res));
+  server.maxConnections = limit.maxConnections;
   await listen(server, opts.host, opts.port);
   await maintenance.runOnce();
   maintenance.start(opts.maintenanceIntervalMs ?? 5_000);

@@ -16,6 +16,7 @@ Commands:
         [--root-key-file FILE] [--allow-clock-control] [--cluster-delay-ms 2000]
         [--hsm-sessions 1024] [--connect-delay-ms 1000]
         [--audit on|off] [--audit-sync os|disk] [--audit-retention-days 90]
+        [--max-connections 1024]
                               run the service
   clock show                  print the service's clock
   clock advance DURATION      move the service's clock forward (30d, 12h, 90s); needs a service

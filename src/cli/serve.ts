@@ -22,6 +22,7 @@ export async function serve(args: Args): Promise<void> {
     auditRetentionDays: auditRetention(args),
     auditSync: auditSync(args),
     connectDelayMs: connectDelay(args),
+    maxConnections: maxConnections(args),
   });
   const out = process.stdout;
   out.write(`Keywarden is listening on ${running.url} (data in ${dataDir})\n`);
@@ -88,6 +89,14 @@ function auditRetention(args: Args) {
   const v = stringOption(args, 'audit-retention-days');
   if (v === undefined) return undefined;
   if (!/^[1-9]\d{0,5}$/.test(v)) throw new UsageError(`--audit-retention-days must be a whole number of days (1 or more), not '${v}'.`);
+  return Number(v);
+}
+
+/** `--max-connections N`: the most connections held at once (default 1024, fewer when the open-file limit is lower). */
+function maxConnections(args: Args) {
+  const v = stringOption(args, 'max-connections');
+  if (v === undefined) return undefined;
+  if (!/^[1-9]\d{0,6}$/.test(v)) throw new UsageError(`--max-connections must be a whole number of connections (1 or more), not '${v}'.`);
   return Number(v);
 }
 

@@ -11,6 +11,8 @@ export const BIN = join(ROOT, 'bin', 'keywarden');
 export interface TestServer {
   url: string;
   port: number;
+  /** The server process's id (changes on restart). */
+  pid: number;
   dataDir: string;
   /** Everything the server wrote to stdout and stderr so far. */
   output(): string;
@@ -28,6 +30,8 @@ export interface ServerOptions {
   args?: string[];
   allowClockControl?: boolean;
   dataDir?: string;
+  /** Starts the server with this limit on open files (ulimit -n): descriptors run out sooner. */
+  fileLimit?: number;
 }
 
 /** Starts `keywarden serve` on a free loopback port with a fresh data directory. */
@@ -39,7 +43,13 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
   let log = '';
 
   const launch = async () => {
-    child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--data-dir', dataDir, ...extra], {
+    const argv = [BIN, 'serve', '--port', String(port), '--data-dir', dataDir, ...extra];
+    // The shell lowers the limit and then becomes node (exec), so the pid is the server's.
+    const [command, args] =
+      opts.fileLimit === undefined
+        ? [process.execPath, argv]
+        : ['/bin/sh', ['-c', `ulimit -n ${opts.fileLimit} && exec "$0" "$@"`, process.execPath, ...argv]];
+    child = spawn(command, args, {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, KEYWARDEN_ROOT_KEY: '' },
@@ -79,6 +89,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
     },
     get port() {
       return port;
+    },
+    get pid() {
+      return child.pid!;
     },
     dataDir,
     output: () => log,
