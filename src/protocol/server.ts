@@ -61,8 +61,8 @@ export function createApiHandler(opts: ApiOptions) {
       const { def, app } = mounted;
       const body = await readBody(req, maxBody);
       const identity = verifySigV4(
-        { method: req.method, url: req.url ?? '/', headers: req.headers, body },
-        (id) => opts.credentials.get(id)?.secretAccessKey,
+        { method: req.method, url: req.url ?? '/', headers: req.headers, rawHeaders: req.rawHeaders, body },
+        (id) => opts.credentials.get(id),
         Date.now(),
       );
       if (identity.service !== def.signingName) {

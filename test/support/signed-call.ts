@@ -143,7 +143,15 @@ export async function signedCall(endpoint: string, target: string, input: unknow
 export async function callOn(socket: Socket, endpoint: string, target: string, input: unknown, s: Signing = {}): Promise<Reply> {
   const body = JSON.stringify(input ?? {});
   const headers = { ...(await signedHeaders(endpoint, target, body, s)), 'content-length': String(Buffer.byteLength(body)), connection: 'keep-alive' };
-  const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  return exchange(socket, 'POST / HTTP/1.1', Object.entries(headers), body);
+}
+
+/**
+ * Writes a request exactly as given (header lines in order, repeats included) on an open
+ * connection and reads the answer, which must carry a Content-Length.
+ */
+export function exchange(socket: Socket, requestLine: string, headers: ReadonlyArray<readonly [string, string]>, body: string | Buffer): Promise<Reply> {
+  const head = headers.map(([k, v]) => `${k}: ${v}\r\n`).join('');
   return new Promise((resolve, reject) => {
     if (socket.destroyed) return reject(new Error('the connection is closed'));
     let buf = Buffer.alloc(0);
@@ -171,7 +179,7 @@ export async function callOn(socket: Socket, endpoint: string, target: string, i
     };
     const onClose = () => {
       done();
-      reject(new Error('the connection closed before the answer was whole'));
+      reject(new Error(`the connection closed before the answer was whole: ${buf.toString('latin1').slice(0, 200)}`));
     };
     const done = () => {
       socket.off('data', onData);
@@ -179,6 +187,7 @@ export async function callOn(socket: Socket, endpoint: string, target: string, i
     };
     socket.on('data', onData);
     socket.once('close', onClose);
-    socket.write(`POST / HTTP/1.1\r\n${head}\r\n${body}`);
+    socket.write(`${requestLine}\r\n${head}\r\n`);
+    socket.write(body);
   });
 }
