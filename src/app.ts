@@ -1,4 +1,3 @@
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { AuditTrail } from './audit/trail.js';
@@ -27,8 +26,10 @@ import { type KmsApp, kmsService } from './operations/kms/index.js';
 import { DEFAULT_CONNECT_DELAY_MS } from './keystores/context.js';
 import { createKeyStoreServices, keyStoreMaintenanceTasks } from './keystores/services.js';
 import { Credentials, DEV_PRINCIPAL } from './protocol/credentials.js';
-import { connectionLimit, openFileLimit, timeoutOptions } from './protocol/limits.js';
+import { createEndpoint, type Endpoint } from './protocol/endpoint.js';
+import { connectionLimit, openFileLimit } from './protocol/limits.js';
 import { createApiHandler } from './protocol/server.js';
+import { loadTls, type TlsSetting } from './protocol/tls.js';
 import { loadRootKey } from './storage/root-key.js';
 import { auditStoreOn } from './storage/sqlite/audit-store.js';
 import { clusterRepositoriesOn } from './storage/sqlite/cluster-store.js';
@@ -66,6 +67,8 @@ export interface KeywardenOptions {
   connectDelayMs?: number;
   /** The most connections the endpoint holds at once (default 1024, or fewer if the open-file limit is lower). */
   maxConnections?: number;
+  /** HTTPS with these files, or with a self-signed certificate kept in the data directory. */
+  tls?: TlsSetting;
   /** Where service events go (connection outcomes, DeleteKey at the end of a waiting period). */
   events?: ServiceEventSink;
   log?: (line: string) => void;
@@ -73,6 +76,8 @@ export interface KeywardenOptions {
 
 export interface RunningKeywarden {
   url: string;
+  /** Where the endpoint's certificate is, when it speaks HTTPS. */
+  tls?: { certFile: string; selfSigned: boolean };
   port: number;
   host: string;
   close(): Promise<void>;
@@ -86,6 +91,8 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
   const credentials = opts.credentialsFile ? Credentials.fromFile(opts.credentialsFile) : new Credentials([DEV_PRINCIPAL]);
   const rootKey = loadRootKey({ dataDir: opts.dataDir, file: opts.rootKeyFile, value: opts.rootKey });
   const sealer = new Sealer(rootKey, secureRandom);
+  // Before the database opens: a certificate that cannot be served stops start-up with nothing to close.
+  const tls = opts.tls ? await loadTls(opts.tls, opts.dataDir, Date.now()) : undefined;
   const dbFile = join(opts.dataDir, 'keywarden.db');
   const db = openDatabase(dbFile);
   const store = kmsStoreOn(db);
@@ -182,8 +189,7 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
   });
   const limit = connectionLimit(opts.maxConnections, openFileLimit());
   if (limit.warning) log(`keywarden: ${limit.warning}`);
-  const server = createServer(timeoutOptions(), (req, res) => void handler(req, res));
-  server.maxConnections = limit.maxConnections;
+  const server = createEndpoint({ maxConnections: limit.maxConnections, tls }, (req, res) => void handler(req, res));
   await listen(server, opts.host, opts.port);
   await maintenance.runOnce();
   maintenance.start(opts.maintenanceIntervalMs ?? 5_000);
@@ -191,7 +197,8 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
   const { port } = server.address() as AddressInfo;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   return {
-    url: `http://${host}:${port}`,
+    url: `${tls ? 'https' : 'http'}://${host}:${port}`,
+    ...(tls ? { tls: { certFile: tls.certFile, selfSigned: tls.selfSigned } } : {}),
     port,
     host: opts.host,
     async close() {
@@ -208,7 +215,7 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
   };
 }
 
-function listen(server: Server, host: string, port: number): Promise<void> {
+function listen(server: Endpoint, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

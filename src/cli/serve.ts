@@ -1,4 +1,5 @@
-import { startKeywarden } from '../app.js';
+import { type KeywardenOptions, type RunningKeywarden, startKeywarden } from '../app.js';
+import type { TlsSetting } from '../protocol/tls.js';
 import { timingsOf } from '../cluster/transitions.js';
 import { type Args, portOption, stringOption, UsageError } from './args.js';
 
@@ -8,7 +9,7 @@ export async function serve(args: Args): Promise<void> {
   const host = stringOption(args, 'host') ?? '127.0.0.1';
   const port = portOption(args, 'port', 4599);
   const dataDir = stringOption(args, 'data-dir') ?? './.keywarden';
-  const running = await startKeywarden({
+  const options: KeywardenOptions = {
     host,
     port,
     dataDir,
@@ -23,27 +24,64 @@ export async function serve(args: Args): Promise<void> {
     auditSync: auditSync(args),
     connectDelayMs: connectDelay(args),
     maxConnections: maxConnections(args),
-  });
+    tls: tlsSetting(args),
+  };
   const out = process.stdout;
-  out.write(`Keywarden is listening on ${running.url} (data in ${dataDir})\n`);
-  out.write(`Use it with the AWS CLI:\n`);
-  out.write(`  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --region us-east-1 --endpoint-url ${running.url} kms create-key\n`);
 
-  let closing = false;
+  // Signals are taken before start-up opens anything: one that arrives while the data directory
+  // is being opened lets start-up finish, then shuts down cleanly, instead of killing it half-way.
+  let running: RunningKeywarden | undefined;
+  let stopping: string | undefined;
   const stop = (signal: string) => {
-    if (closing) return;
-    closing = true;
-    out.write(`Keywarden received ${signal}; shutting down.\n`);
-    running.close().then(
-      () => process.exit(0),
-      (err) => {
-        process.stderr.write(`keywarden: shutdown failed: ${(err as Error).message}\n`);
-        process.exit(1);
-      },
-    );
+    if (stopping) return;
+    stopping = signal;
+    if (running) shutDown(running, signal);
+    else out.write(`Keywarden received ${signal} while starting; it shuts down once started.\n`);
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+
+  running = await startKeywarden(options);
+  if (stopping) return shutDown(running, stopping);
+  // One write, so that whoever reads the first line has the rest too.
+  const caBundle = running.tls?.selfSigned ? `AWS_CA_BUNDLE=${running.tls.certFile} ` : '';
+  const certificate = !running.tls
+    ? ''
+    : running.tls.selfSigned
+      ? `TLS certificate (self-signed, for localhost, 127.0.0.1 and ::1): ${running.tls.certFile}\n`
+      : `TLS certificate: ${running.tls.certFile}\n`;
+  out.write(
+    `Keywarden is listening on ${running.url} (data in ${dataDir})\n` +
+      certificate +
+      `Use it with the AWS CLI:\n` +
+      `  ${caBundle}AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --region us-east-1 --endpoint-url ${running.url} kms create-key\n`,
+  );
+}
+
+function shutDown(running: RunningKeywarden, signal: string): void {
+  process.stdout.write(`Keywarden received ${signal}; shutting down.\n`);
+  running.close().then(
+    () => process.exit(0),
+    (err) => {
+      process.stderr.write(`keywarden: shutdown failed: ${(err as Error).message}\n`);
+      process.exit(1);
+    },
+  );
+}
+
+/** `--tls self-signed`, or `--tls-cert FILE --tls-key FILE`: serve HTTPS. */
+function tlsSetting(args: Args): TlsSetting | undefined {
+  const mode = stringOption(args, 'tls');
+  const certFile = stringOption(args, 'tls-cert');
+  const keyFile = stringOption(args, 'tls-key');
+  if (mode !== undefined) {
+    if (mode !== 'self-signed') throw new UsageError(`--tls takes 'self-signed' (or use --tls-cert FILE --tls-key FILE), not '${mode}'.`);
+    if (certFile !== undefined || keyFile !== undefined) throw new UsageError('--tls self-signed makes its own certificate: leave out --tls-cert and --tls-key.');
+    return { selfSigned: true };
+  }
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) throw new UsageError('--tls-cert and --tls-key go together: pass the certificate (PEM) and its private key (PEM).');
+  return { certFile, keyFile };
 }
 
 /** `--cluster-delay-ms N`: how long CloudHSM's asynchronous transitions take (0 in most tests). */

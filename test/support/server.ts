@@ -58,7 +58,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
       const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${log}`)), 20_000);
       const onData = (chunk: Buffer) => {
         log += chunk.toString();
-        const m = /listening on (http:\/\/\S+)/.exec(log);
+        const m = /listening on (https?:\/\/\S+)/.exec(log);
         if (m) {
           clearTimeout(timer);
           resolveUrl(m[1]!);
