@@ -1,4 +1,3 @@
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { AuditTrail } from './audit/trail.js';
@@ -27,9 +26,12 @@ import { type KmsApp, kmsService } from './operations/kms/index.js';
 import { DEFAULT_CONNECT_DELAY_MS } from './keystores/context.js';
 import { createKeyStoreServices, keyStoreMaintenanceTasks } from './keystores/services.js';
 import { Credentials, DEV_PRINCIPAL } from './protocol/credentials.js';
+import { createEndpoint, type Endpoint } from './protocol/endpoint.js';
+import { connectionLimit, openFileLimit } from './protocol/limits.js';
 import { createApiHandler } from './protocol/server.js';
 import { lockDataDir } from './storage/data-dir-lock.js';
 import { dataDirExposure } from './storage/data-dir-modes.js';
+import { loadTls, type TlsSetting } from './protocol/tls.js';
 import { loadRootKey } from './storage/root-key.js';
 import { checkRootKey, recordRootKeyCheck } from './storage/root-key-check.js';
 import { auditStoreOn } from './storage/sqlite/audit-store.js';
@@ -66,6 +68,10 @@ export interface KeywardenOptions {
   auditSync?: 'os' | 'disk';
   /** How long a custom key store's connection attempt takes (ConnectCustomKeyStore returns at once). */
   connectDelayMs?: number;
+  /** The most connections the endpoint holds at once (default 1024, or fewer if the open-file limit is lower). */
+  maxConnections?: number;
+  /** HTTPS with these files, or with a self-signed certificate kept in the data directory. */
+  tls?: TlsSetting;
   /** Where service events go (connection outcomes, DeleteKey at the end of a waiting period). */
   events?: ServiceEventSink;
   log?: (line: string) => void;
@@ -73,6 +79,8 @@ export interface KeywardenOptions {
 
 export interface RunningKeywarden {
   url: string;
+  /** Where the endpoint's certificate is, when it speaks HTTPS. */
+  tls?: { certFile: string; selfSigned: boolean };
   port: number;
   host: string;
   close(): Promise<void>;
@@ -112,6 +120,8 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   const credentials = opts.credentialsFile ? Credentials.fromFile(opts.credentialsFile) : new Credentials([DEV_PRINCIPAL]);
   const rootKey = loadRootKey({ dataDir: opts.dataDir, file: opts.rootKeyFile, value: opts.rootKey });
   const sealer = new Sealer(rootKey, secureRandom);
+  // Before the database opens: a certificate that cannot be served stops start-up with nothing to close.
+  const tls = opts.tls ? await loadTls(opts.tls, opts.dataDir, Date.now()) : undefined;
   const dbFile = join(opts.dataDir, 'keywarden.db');
   const db = openDatabase(dbFile);
   opened.push(() => db.close());
@@ -220,7 +230,9 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     observer: trail,
     onInternalError: (err, requestId) => log(`keywarden: request ${requestId} failed: ${(err as Error)?.stack ?? err}`),
   });
-  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => void handler(req, res));
+  const limit = connectionLimit(opts.maxConnections, openFileLimit());
+  if (limit.warning) log(`keywarden: ${limit.warning}`);
+  const server = createEndpoint({ maxConnections: limit.maxConnections, tls }, (req, res) => void handler(req, res));
   await listen(server, opts.host, opts.port);
   opened.push(() => new Promise((resolve) => server.close(resolve)));
   await maintenance.runOnce();
@@ -229,7 +241,8 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   const { port } = server.address() as AddressInfo;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   return {
-    url: `http://${host}:${port}`,
+    url: `${tls ? 'https' : 'http'}://${host}:${port}`,
+    ...(tls ? { tls: { certFile: tls.certFile, selfSigned: tls.selfSigned } } : {}),
     port,
     host: opts.host,
     async close() {
@@ -247,7 +260,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   };
 }
 
-function listen(server: Server, host: string, port: number): Promise<void> {
+function listen(server: Endpoint, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

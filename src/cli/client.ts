@@ -1,5 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
-import { request } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { type Args, stringOption } from './args.js';
 
 export const CLIENT_FLAGS = new Set(['json']);
@@ -61,17 +63,33 @@ export async function call(cfg: ClientConfig, target: string, signingName: strin
 
 function send(endpoint: URL, headers: Record<string, string>, body: Buffer): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(endpoint, { method: 'POST', headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
+    const options = { method: 'POST', headers: { ...headers, 'content-length': String(body.length) } };
+    const onResponse = (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
       res.on('error', reject);
-    });
+    };
+    const req =
+      endpoint.protocol === 'https:'
+        ? httpsRequest(endpoint, { ...options, ...trustedCertificates() }, onResponse)
+        : httpRequest(endpoint, options, onResponse);
     req.on('error', (err) =>
       reject(new Error(`cannot reach Keywarden at ${endpoint.origin} (${(err as Error).message}). Is 'keywarden serve' running there?`)),
     );
     req.end(body);
   });
+}
+
+/** Like the AWS CLI, AWS_CA_BUNDLE names the certificates an https endpoint is checked against (`serve --tls self-signed` prints it). */
+function trustedCertificates(): { ca?: Buffer } {
+  const bundle = process.env.AWS_CA_BUNDLE;
+  if (!bundle) return {};
+  try {
+    return { ca: readFileSync(bundle) };
+  } catch (err) {
+    throw new Error(`cannot read AWS_CA_BUNDLE ${bundle}: ${(err as Error).message}`);
+  }
 }
 
 const amzDate = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');

@@ -16,7 +16,9 @@ Commands:
         [--root-key-file FILE] [--allow-clock-control] [--cluster-delay-ms 2000]
         [--hsm-sessions 1024] [--connect-delay-ms 1000]
         [--audit on|off] [--audit-sync os|disk] [--audit-retention-days 90]
-                              run the service
+        [--max-connections 1024] [--tls self-signed | --tls-cert FILE --tls-key FILE]
+                              run the service; --tls self-signed makes a certificate for
+                              localhost in the data directory and prints the AWS_CA_BUNDLE to use
   clock show                  print the service's clock
   clock advance DURATION      move the service's clock forward (30d, 12h, 90s); needs a service
                               started with --allow-clock-control
@@ -45,8 +47,8 @@ ${FAULT_USAGE}  cloudhsm-cli --cluster-id ID
                               standard input; a login lasts until 'logout', even after the tool exits.
 
 Commands that talk to a running service take --endpoint URL (or KEYWARDEN_ENDPOINT, default
-http://127.0.0.1:4599), sign with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (default test / test),
-and print JSON with --json.
+http://127.0.0.1:4599; an https:// endpoint is checked against AWS_CA_BUNDLE when it is set), sign
+with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (default test / test), and print JSON with --json.
 `;
 
 async function main(argv: string[]): Promise<number> {

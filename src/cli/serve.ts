@@ -1,4 +1,5 @@
-import { startKeywarden } from '../app.js';
+import { type KeywardenOptions, type RunningKeywarden, startKeywarden } from '../app.js';
+import type { TlsSetting } from '../protocol/tls.js';
 import { timingsOf } from '../cluster/transitions.js';
 import { type Args, portOption, stringOption, UsageError } from './args.js';
 import { startFailureLine } from './start-failure.js';
@@ -11,7 +12,7 @@ export async function serve(args: Args): Promise<void> {
   const host = stringOption(args, 'host') ?? '127.0.0.1';
   const port = portOption(args, 'port', 4599);
   const dataDir = stringOption(args, 'data-dir') ?? './.keywarden';
-  const running = await startKeywarden({
+  const options: KeywardenOptions = {
     host,
     port,
     dataDir,
@@ -25,32 +26,70 @@ export async function serve(args: Args): Promise<void> {
     auditRetentionDays: auditRetention(args),
     auditSync: auditSync(args),
     connectDelayMs: connectDelay(args),
-  }).catch((err: unknown) => {
+    maxConnections: maxConnections(args),
+    tls: tlsSetting(args),
+  };
+  const out = process.stdout;
+
+  // Signals are taken before start-up opens anything: one that arrives while the data directory
+  // is being opened lets start-up finish, then shuts down cleanly, instead of killing it half-way.
+  let running: RunningKeywarden | undefined;
+  let stopping: string | undefined;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = signal;
+    if (running) shutDown(running, signal);
+    else out.write(`Keywarden received ${signal} while starting; it shuts down once started.\n`);
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+
+  running = await startKeywarden(options).catch((err: unknown) => {
     // A failed start has closed what it opened; exiting here as well means that nothing it missed
     // (a thread, a timer) can keep a service that never listened alive.
     process.stderr.write(startFailureLine(err, host, port) + '\n');
     return process.exit(1);
   });
-  const out = process.stdout;
-  out.write(`Keywarden is listening on ${running.url} (data in ${dataDir})\n`);
-  out.write(`Use it with the AWS CLI:\n`);
-  out.write(`  AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --region us-east-1 --endpoint-url ${running.url} kms create-key\n`);
+  if (stopping) return shutDown(running, stopping);
+  // One write, so that whoever reads the first line has the rest too.
+  const caBundle = running.tls?.selfSigned ? `AWS_CA_BUNDLE=${running.tls.certFile} ` : '';
+  const certificate = !running.tls
+    ? ''
+    : running.tls.selfSigned
+      ? `TLS certificate (self-signed, for localhost, 127.0.0.1 and ::1): ${running.tls.certFile}\n`
+      : `TLS certificate: ${running.tls.certFile}\n`;
+  out.write(
+    `Keywarden is listening on ${running.url} (data in ${dataDir})\n` +
+      certificate +
+      `Use it with the AWS CLI:\n` +
+      `  ${caBundle}AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --region us-east-1 --endpoint-url ${running.url} kms create-key\n`,
+  );
+}
 
-  let closing = false;
-  const stop = (signal: string) => {
-    if (closing) return;
-    closing = true;
-    out.write(`Keywarden received ${signal}; shutting down.\n`);
-    running.close().then(
-      () => process.exit(0),
-      (err) => {
-        process.stderr.write(`keywarden: shutdown failed: ${(err as Error).message}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+function shutDown(running: RunningKeywarden, signal: string): void {
+  process.stdout.write(`Keywarden received ${signal}; shutting down.\n`);
+  running.close().then(
+    () => process.exit(0),
+    (err) => {
+      process.stderr.write(`keywarden: shutdown failed: ${(err as Error).message}\n`);
+      process.exit(1);
+    },
+  );
+}
+
+/** `--tls self-signed`, or `--tls-cert FILE --tls-key FILE`: serve HTTPS. */
+function tlsSetting(args: Args): TlsSetting | undefined {
+  const mode = stringOption(args, 'tls');
+  const certFile = stringOption(args, 'tls-cert');
+  const keyFile = stringOption(args, 'tls-key');
+  if (mode !== undefined) {
+    if (mode !== 'self-signed') throw new UsageError(`--tls takes 'self-signed' (or use --tls-cert FILE --tls-key FILE), not '${mode}'.`);
+    if (certFile !== undefined || keyFile !== undefined) throw new UsageError('--tls self-signed makes its own certificate: leave out --tls-cert and --tls-key.');
+    return { selfSigned: true };
+  }
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) throw new UsageError('--tls-cert and --tls-key go together: pass the certificate (PEM) and its private key (PEM).');
+  return { certFile, keyFile };
 }
 
 /** `--cluster-delay-ms N`: how long CloudHSM's asynchronous transitions take (0 in most tests). */
@@ -96,6 +135,14 @@ function auditRetention(args: Args) {
   const v = stringOption(args, 'audit-retention-days');
   if (v === undefined) return undefined;
   if (!/^[1-9]\d{0,5}$/.test(v)) throw new UsageError(`--audit-retention-days must be a whole number of days (1 or more), not '${v}'.`);
+  return Number(v);
+}
+
+/** `--max-connections N`: the most connections held at once (default 1024, fewer when the open-file limit is lower). */
+function maxConnections(args: Args) {
+  const v = stringOption(args, 'max-connections');
+  if (v === undefined) return undefined;
+  if (!/^[1-9]\d{0,6}$/.test(v)) throw new UsageError(`--max-connections must be a whole number of connections (1 or more), not '${v}'.`);
   return Number(v);
 }
 

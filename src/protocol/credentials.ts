@@ -6,6 +6,8 @@ export interface Principal {
   secretAccessKey: string;
   accountId: string;
   principalArn: string;
+  /** Temporary credentials come with a session token, which every request must then carry. */
+  sessionToken?: string;
 }
 
 export const DEV_ACCOUNT = '111122223333';
@@ -30,7 +32,7 @@ export class Credentials {
 
   /**
    * A credentials file is JSON: {"credentials": [{"accessKeyId", "secretAccessKey", "accountId",
-   * "principalArn"?}]}. It replaces the dev credential, which stays only if the file lists it.
+   * "principalArn"?, "sessionToken"?}]}. It replaces the dev credential, which stays only if the file lists it.
    */
   static fromFile(path: string): Credentials {
     let doc: unknown;
@@ -48,10 +50,13 @@ export class Credentials {
 }
 
 function principalFrom(c: unknown, where: string): Principal {
-  const { accessKeyId, secretAccessKey, accountId, principalArn } = (c ?? {}) as Record<string, unknown>;
+  const { accessKeyId, secretAccessKey, accountId, principalArn, sessionToken } = (c ?? {}) as Record<string, unknown>;
   if (typeof accessKeyId !== 'string' || !accessKeyId) throw new Error(`${where}: accessKeyId is required`);
   if (typeof secretAccessKey !== 'string' || !secretAccessKey) throw new Error(`${where}: secretAccessKey is required`);
   if (typeof accountId !== 'string' || !/^\d{12}$/.test(accountId)) throw new Error(`${where}: accountId must be 12 digits`);
   if (principalArn !== undefined && typeof principalArn !== 'string') throw new Error(`${where}: principalArn must be a string`);
-  return { accessKeyId, secretAccessKey, accountId, principalArn: principalArn ?? `arn:aws:iam::${accountId}:root` };
+  if (sessionToken !== undefined && (typeof sessionToken !== 'string' || !sessionToken)) throw new Error(`${where}: sessionToken must be a non-empty string`);
+  const principal: Principal = { accessKeyId, secretAccessKey, accountId, principalArn: principalArn ?? `arn:aws:iam::${accountId}:root` };
+  if (sessionToken !== undefined) principal.sessionToken = sessionToken;
+  return principal;
 }

@@ -12,6 +12,7 @@ import {
 } from './errors.js';
 import { parseJsonBody } from './json-body.js';
 import type { CallContext, ServiceDefinition } from './service.js';
+import { answerAndClose } from './raw-answer.js';
 import { verifySigV4 } from './sigv4.js';
 import { decodeInput, formatViolations } from './validation.js';
 
@@ -56,14 +57,14 @@ export function createApiHandler(opts: ApiOptions) {
       mounted = byPrefix.get(target.slice(0, dot));
       const name = target.slice(dot + 1);
       if (req.method !== 'POST' || !mounted || !name) {
-        await drain(req);
+        await readBody(req, maxBody).catch(() => {});
         throw new UnknownOperationException(target ? `Operation ${target} is not known.` : 'Missing X-Amz-Target header.');
       }
       const { def, app } = mounted;
       const body = await readBody(req, maxBody);
       const identity = verifySigV4(
-        { method: req.method, url: req.url ?? '/', headers: req.headers, body },
-        (id) => opts.credentials.get(id)?.secretAccessKey,
+        { method: req.method, url: req.url ?? '/', headers: req.headers, rawHeaders: req.rawHeaders, body },
+        (id) => opts.credentials.get(id),
         Date.now(),
       );
       if (identity.service !== def.signingName) {
@@ -113,6 +114,8 @@ export function createApiHandler(opts: ApiOptions) {
           opts.onInternalError?.(recordErr, requestId);
         }
       }
+      // A body left unread (beyond the limit) is not read to its end to keep the connection.
+      if (!req.complete) return answerAndClose(req.socket, { status: e.status, requestId, type: e.type, body: errorBody(e, mounted?.def) });
       sendError(res, requestId, e, mounted?.def, opts.onInternalError);
     }
   };
@@ -130,29 +133,25 @@ function header(req: IncomingMessage, name: string): string {
   return Array.isArray(v) ? (v[0] ?? '') : (v ?? '');
 }
 
+/** The body, up to `limit` bytes: reading stops the moment it is known to be larger. */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
-  if (declared > limit) return drain(req).then(() => Promise.reject(tooLarge(limit)));
+  if (declared > limit) return Promise.reject(tooLarge(limit));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length;
-      if (size <= limit) chunks.push(c);
-    });
-    req.on('end', () => (size > limit ? reject(tooLarge(limit)) : resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks))));
-    req.on('error', reject);
+      if (size <= limit) return void chunks.push(c);
+      req.off('data', onData).off('end', onEnd).pause();
+      reject(tooLarge(limit));
+    };
+    const onEnd = () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+    req.on('data', onData).on('end', onEnd).on('error', reject);
   });
 }
 
 const tooLarge = (limit: number) => new RequestEntityTooLargeException(`Request body exceeds the limit of ${limit} bytes.`);
-
-function drain(req: IncomingMessage): Promise<void> {
-  return new Promise((resolve) => {
-    if (req.readableEnded) return resolve();
-    req.on('end', resolve).on('error', () => resolve()).resume();
-  });
-}
 
 function send(res: ServerResponse, status: number, requestId: string, body: string, errorType?: string): void {
   const headers: Record<string, string | number> = {
@@ -172,10 +171,12 @@ export function sendError(
   onInternalError?: (err: unknown, requestId: string) => void,
 ): void {
   const e = toAwsError(err, requestId, service, onInternalError);
-  const messageMember = service?.messageMember ?? 'message';
   if (res.headersSent) return void res.destroy();
-  send(res, e.status, requestId, JSON.stringify({ __type: e.type, [messageMember]: e.message }), e.type);
+  send(res, e.status, requestId, errorBody(e, service), e.type);
 }
+
+const errorBody = (e: AwsError, service: ServiceDefinition<unknown> | undefined) =>
+  JSON.stringify({ __type: e.type, [service?.messageMember ?? 'message']: e.message });
 
 /** The AWS error a failure is answered with; an unexpected one is logged and becomes the service's internal error. */
 function toAwsError(

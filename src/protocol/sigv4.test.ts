@@ -28,7 +28,7 @@ const MISMATCH =
   'The request signature we calculated does not match the signature you provided. ' +
   'Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
 
-const secretOf: SecretLookup = (id) => (id === AKID ? SECRET : undefined);
+const secretOf: SecretLookup = (id) => (id === AKID ? { secretAccessKey: SECRET } : undefined);
 
 type SourceData = string | ArrayBuffer | ArrayBufferView;
 
@@ -303,7 +303,7 @@ test('a wrong secret is rejected', async () => {
 test('a rotated secret is used even when the old signing key is cached', async () => {
   const req = await headerSigned();
   verifySigV4(req, secretOf, T);
-  rejects(req, InvalidSignatureException, MISMATCH, T, () => 'rotated-secret');
+  rejects(req, InvalidSignatureException, MISMATCH, T, () => ({ secretAccessKey: 'rotated-secret' }));
 });
 
 test('the signature must be the exact lowercase hex', async () => {
@@ -409,37 +409,40 @@ test('malformed presigned requests are incomplete signatures', async () => {
 // ---------------------------------------------------------------------------------------------
 // Time
 
-test('up to 15 minutes of clock skew either way is tolerated', async () => {
+test('up to 5 minutes of clock skew either way is tolerated, as AWS KMS does', async () => {
   const req = await headerSigned();
-  verifySigV4(req, secretOf, T + 14 * MIN);
-  verifySigV4(req, secretOf, T - 14 * MIN);
-  verifySigV4(req, secretOf, T + 15 * MIN + 999);
-  rejects(req, InvalidSignatureException, /^Signature expired: /, T + 15 * MIN + 1000);
+  verifySigV4(req, secretOf, T + 4 * MIN + 59_000);
+  verifySigV4(req, secretOf, T - 4 * MIN - 59_000);
+  verifySigV4(req, secretOf, T + 5 * MIN);
+  verifySigV4(req, secretOf, T - 5 * MIN);
+  verifySigV4(req, secretOf, T + 5 * MIN + 999);
+  rejects(req, InvalidSignatureException, /^Signature expired: /, T + 5 * MIN + 1000);
+  rejects(req, InvalidSignatureException, /^Signature not yet current: /, T - 5 * MIN - 1000);
 });
 
-test('a request signed more than 15 minutes ago has expired', async () => {
+test('a request signed more than 5 minutes ago has expired', async () => {
   const req = await headerSigned();
   rejects(
     req,
     InvalidSignatureException,
-    'Signature expired: 20261127T100000Z is now earlier than 20261127T100100Z (20261127T101600Z - 15 min.)',
-    T + 16 * MIN,
+    'Signature expired: 20261127T100000Z is now earlier than 20261127T100001Z (20261127T100501Z - 5 min.)',
+    T + 5 * MIN + 1000,
   );
   rejects(
     req,
     InvalidSignatureException,
-    'Signature expired: 20261127T100000Z is now earlier than 20261127T104500Z (20261127T110000Z - 15 min.)',
+    'Signature expired: 20261127T100000Z is now earlier than 20261127T105500Z (20261127T110000Z - 5 min.)',
     T + 60 * MIN,
   );
 });
 
-test('a request signed more than 15 minutes in the future is not yet current', async () => {
+test('a request signed more than 5 minutes in the future is not yet current', async () => {
   const req = await headerSigned();
   rejects(
     req,
     InvalidSignatureException,
-    'Signature not yet current: 20261127T100000Z is still later than 20261127T095900Z (20261127T094400Z + 15 min.)',
-    T - 16 * MIN,
+    'Signature not yet current: 20261127T100000Z is still later than 20261127T095959Z (20261127T095459Z + 5 min.)',
+    T - 5 * MIN - 1000,
   );
 });
 
@@ -456,12 +459,78 @@ test('a presigned request lives for X-Amz-Expires seconds', async () => {
   const long = await presigned({}, 3600);
   verifySigV4(long, secretOf, T + 59 * MIN);
   rejects(await presigned({}, 90), InvalidSignatureException, /\(20261127T100200Z - 90 sec\.\)$/, T + 2 * MIN);
-  rejects(req, InvalidSignatureException, /^Signature not yet current: /, T - 16 * MIN);
+  rejects(req, InvalidSignatureException, /^Signature not yet current: /, T - 6 * MIN);
 });
 
 test('skew is checked before the access key is looked up', async () => {
   const req = await headerSigned({ accessKeyId: 'AKIDUNKNOWN' });
-  rejects(req, InvalidSignatureException, /^Signature expired: /, T + 16 * MIN);
+  rejects(req, InvalidSignatureException, /^Signature expired: /, T + 6 * MIN);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Region and session token
+
+test('a Region AWS does not have is refused in AWS words; every partition\'s Regions are accepted', async () => {
+  for (const region of ['us-east-1', 'eu-central-2', 'ap-southeast-7', 'mx-central-1', 'cn-north-1', 'cn-northwest-1', 'us-gov-west-1']) {
+    assert.equal(verifySigV4(await headerSigned({ region }), secretOf, T).region, region);
+  }
+  for (const region of ['eu-east-2', 'us-east-3', 'local', 'US-EAST-1', 'aws-global']) {
+    rejects(await headerSigned({ region }), InvalidSignatureException, `Credential should be scoped to a valid region, not '${region}'. `);
+    rejects(await presigned({ region }), InvalidSignatureException, `Credential should be scoped to a valid region, not '${region}'. `);
+  }
+});
+
+test('a security token the service did not issue is UnrecognizedClientException', async () => {
+  const tokenOf = (token?: string): SecretLookup => (id) => (id === AKID ? { secretAccessKey: SECRET, sessionToken: token } : undefined);
+  const withToken = async (token: string) => {
+    const signed = await new SignatureV4({
+      service: 'kms',
+      region: 'eu-west-1',
+      credentials: { accessKeyId: AKID, secretAccessKey: SECRET, sessionToken: token },
+      sha256: NodeSha256,
+    }).sign(unsignedRequest({}), { signingDate: SIGNED_AT });
+    return onTheWire(signed as Unsigned);
+  };
+  const INVALID = 'The security token included in the request is invalid.';
+  const bogus = await withToken('FwoGZXIvYXdzEBogus');
+  assert.ok(bogus.headers['x-amz-security-token'], 'the SDK sent the token');
+  rejects(bogus, UnrecognizedClientException, INVALID);
+  rejects(bogus, UnrecognizedClientException, INVALID, T, tokenOf('FwoGZXIvYXdzEOther'));
+  verifySigV4(bogus, tokenOf('FwoGZXIvYXdzEBogus'), T);
+  // A key issued with a token needs it on every request.
+  rejects(await headerSigned(), UnrecognizedClientException, INVALID, T, tokenOf('FwoGZXIvYXdzEBogus'));
+  // Presigned, the token is a query parameter.
+  const url = await new SignatureV4({
+    service: 'kms',
+    region: 'eu-west-1',
+    credentials: { accessKeyId: AKID, secretAccessKey: SECRET, sessionToken: 'FwoGZXIvYXdzEBogus' },
+    sha256: NodeSha256,
+  }).presign(unsignedRequest({}), { signingDate: SIGNED_AT, expiresIn: 300 });
+  const q = onTheWire(url as Unsigned);
+  assert.ok(q.url.includes('X-Amz-Security-Token='), q.url);
+  rejects(q, UnrecognizedClientException, INVALID);
+  verifySigV4(q, tokenOf('FwoGZXIvYXdzEBogus'), T);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Signed headers, and headers sent twice
+
+test('the date is bound by the string to sign: leaving X-Amz-Date out of SignedHeaders after signing breaks the signature', async () => {
+  const req = await headerSigned();
+  rejects(withAuthorization(req, (a) => a.replace(';x-amz-date', '')), InvalidSignatureException, MISMATCH);
+  rejects(withHeaders(req, { 'x-amz-date': '20261127T100001Z' }), InvalidSignatureException, MISMATCH);
+});
+
+test('a header that says who signs or when, sent twice, is refused', async () => {
+  const req = await headerSigned();
+  const raw = Object.entries(req.headers).flatMap(([k, v]) => [k, String(v)]);
+  verifySigV4({ ...req, rawHeaders: raw }, secretOf, T);
+  rejects({ ...req, rawHeaders: [...raw, 'Authorization', 'AWS4-HMAC-SHA256 Credential=x'] }, IncompleteSignatureException,
+    "The request has more than one 'Authorization' header; send it once.");
+  rejects({ ...req, rawHeaders: [...raw, 'X-Amz-Date', '20261127T100000Z'] }, IncompleteSignatureException, /more than one 'X-Amz-Date' header/);
+  rejects({ ...req, rawHeaders: [...raw, 'HOST', HOST] }, IncompleteSignatureException, /more than one 'HOST' header/);
+  // Headers with nothing to do with signing may repeat.
+  verifySigV4({ ...req, rawHeaders: [...raw, 'x-custom', 'a', 'X-Custom', 'b'] }, secretOf, T);
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import {
   MissingAuthenticationTokenException,
   UnrecognizedClientException,
 } from './errors.js';
+import { isKnownRegion } from './regions.js';
 
 // AWS Signature Version 4 verification, for both the Authorization-header form that SDKs
 // send and the presigned query-string form. Error types and messages follow what AWS
@@ -16,6 +17,8 @@ export interface SignedRequest {
   /** Raw request-target including the query, e.g. '/' or '/?X-Amz-Algorithm=...'. */
   url: string;
   headers: IncomingHttpHeaders;
+  /** The headers as received, names and values alternating: shows a header sent twice, which `headers` hides. */
+  rawHeaders?: readonly string[];
   body: Buffer;
 }
 
@@ -27,13 +30,27 @@ export interface SigV4Identity {
   signedAt: number;
 }
 
-export type SecretLookup = (accessKeyId: string) => string | undefined;
+/** What the service knows of an access key: its secret, and the session token it was issued with, if any. */
+export interface SigningCredential {
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export type SecretLookup = (accessKeyId: string) => SigningCredential | undefined;
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 const TERMINATOR = 'aws4_request';
 const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
-const MAX_SKEW_MS = 15 * 60_000;
+// AWS KMS accepts a signature up to 5 minutes either side of its clock: its "Signature expired"
+// errors read "(… - 5 min.)". Some other AWS services allow 15.
+const MAX_SKEW_MS = 5 * 60_000;
 const MAX_EXPIRES_SECONDS = 604_800;
+const INVALID_TOKEN = 'The security token included in the request is invalid.';
+/**
+ * Headers that say who signs and when: sent twice, a proxy and the service could each read a
+ * different one (the HTTP parser keeps the first Authorization and joins two X-Amz-Dates).
+ */
+const SINGLE_HEADERS = ['authorization', 'host', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256'];
 const SIGNATURE_MISMATCH =
   'The request signature we calculated does not match the signature you provided. ' +
   'Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
@@ -75,6 +92,7 @@ export function verifySigV4(req: SignedRequest, secretOf: SecretLookup, nowMs: n
   const params = q < 0 ? NO_PARAMS : parseQuery(req.url.slice(q + 1));
   const authorization = req.headers.authorization;
   const algorithmParam = findParam(params, 'X-Amz-Algorithm');
+  if (req.rawHeaders) checkSingleHeaders(req.rawHeaders);
 
   let claim: Claim;
   if (authorization) {
@@ -94,10 +112,17 @@ export function verifySigV4(req: SignedRequest, secretOf: SecretLookup, nowMs: n
   checkTime(claim, nowMs);
 
   const { credential } = claim;
-  const secret = secretOf(credential.accessKeyId);
-  if (secret === undefined) {
-    throw new UnrecognizedClientException('The security token included in the request is invalid.');
+  if (!isKnownRegion(credential.region)) {
+    // AWS's wording, trailing space included.
+    throw new InvalidSignatureException(`Credential should be scoped to a valid region, not '${credential.region}'. `);
   }
+  const known = secretOf(credential.accessKeyId);
+  if (known === undefined) throw new UnrecognizedClientException(INVALID_TOKEN);
+  // A token the service did not issue with this key (or any token, for a key issued without one)
+  // is refused as AWS refuses a token it cannot recognise; so is a missing one.
+  const token = claim.presigned ? findParam(params, 'X-Amz-Security-Token') : headerValue(req.headers, 'x-amz-security-token');
+  if (!sameToken(token, known.sessionToken)) throw new UnrecognizedClientException(INVALID_TOKEN);
+  const secret = known.secretAccessKey;
 
   const canonicalWithoutPayload =
     `${req.method}\n${canonicalUri(path)}\n${canonicalQuery(params, claim.presigned)}\n` +
@@ -250,17 +275,36 @@ function checkTime(claim: Claim, nowMs: number): void {
   if (claim.signedAt - now > MAX_SKEW_MS) {
     throw new InvalidSignatureException(
       `Signature not yet current: ${claim.amzDate} is still later than ${formatAmzDate(now + MAX_SKEW_MS)} ` +
-        `(${formatAmzDate(now)} + 15 min.)`,
+        `(${formatAmzDate(now)} + ${span(MAX_SKEW_MS)})`,
     );
   }
   const lifetimeMs = claim.expiresSeconds === undefined ? MAX_SKEW_MS : claim.expiresSeconds * 1000;
   if (now - claim.signedAt > lifetimeMs) {
-    const span = lifetimeMs % 60_000 === 0 ? `${lifetimeMs / 60_000} min.` : `${lifetimeMs / 1000} sec.`;
     throw new InvalidSignatureException(
       `Signature expired: ${claim.amzDate} is now earlier than ${formatAmzDate(now - lifetimeMs)} ` +
-        `(${formatAmzDate(now)} - ${span})`,
+        `(${formatAmzDate(now)} - ${span(lifetimeMs)})`,
     );
   }
+}
+
+const span = (ms: number) => (ms % 60_000 === 0 ? `${ms / 60_000} min.` : `${ms / 1000} sec.`);
+
+function checkSingleHeaders(raw: readonly string[]): void {
+  for (const name of SINGLE_HEADERS) {
+    let seen = 0;
+    for (let i = 0; i < raw.length; i += 2) {
+      const n = raw[i]!;
+      if (n.length === name.length && n.toLowerCase() === name && ++seen > 1) {
+        throw new IncompleteSignatureException(`The request has more than one '${n}' header; send it once.`);
+      }
+    }
+  }
+}
+
+/** Compares in constant time, as a token is a secret too. */
+function sameToken(sent: string | undefined, issued: string | undefined): boolean {
+  if (sent === undefined || issued === undefined) return sent === issued;
+  return timingSafeEqual(hash('sha256', sent, 'buffer'), hash('sha256', issued, 'buffer'));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,6 +3,8 @@ import { spawn, spawnSync } from 'node:child_process';
 export const TEST_ENV = {
   AWS_ACCESS_KEY_ID: 'test',
   AWS_SECRET_ACCESS_KEY: 'test',
+  // A token from the developer's own AWS session would be one Keywarden never issued.
+  AWS_SESSION_TOKEN: '',
   AWS_DEFAULT_REGION: 'us-east-1',
   AWS_MAX_ATTEMPTS: '1',
   AWS_RETRY_MODE: 'standard',

@@ -32,6 +32,8 @@ export interface ServerOptions {
   dataDir?: string;
   /** Environment variables for the server besides the test's own (KEYWARDEN_ROOT_KEY is empty unless given). */
   env?: NodeJS.ProcessEnv;
+  /** Starts the server with this limit on open files (ulimit -n): descriptors run out sooner. */
+  fileLimit?: number;
 }
 
 /** Starts `keywarden serve` on a free loopback port with a fresh data directory. */
@@ -43,7 +45,13 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
   let log = '';
 
   const launch = async () => {
-    child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--data-dir', dataDir, ...extra], {
+    const argv = [BIN, 'serve', '--port', String(port), '--data-dir', dataDir, ...extra];
+    // The shell lowers the limit and then becomes node (exec), so the pid is the server's.
+    const [command, args] =
+      opts.fileLimit === undefined
+        ? [process.execPath, argv]
+        : ['/bin/sh', ['-c', `ulimit -n ${opts.fileLimit} && exec "$0" "$@"`, process.execPath, ...argv]];
+    child = spawn(command, args, {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, KEYWARDEN_ROOT_KEY: '', ...opts.env },
@@ -52,7 +60,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
       const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${log}`)), 20_000);
       const onData = (chunk: Buffer) => {
         log += chunk.toString();
-        const m = /listening on (http:\/\/\S+)/.exec(log);
+        const m = /listening on (https?:\/\/\S+)/.exec(log);
         if (m) {
           clearTimeout(timer);
           resolveUrl(m[1]!);

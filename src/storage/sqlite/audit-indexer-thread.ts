@@ -3,6 +3,7 @@ import type { ChainPoint } from '../../audit/chain.js';
 import { removeSegment, SEGMENT_BYTES, segmentPath, sharedPosition, type LogPosition } from './audit-log.js';
 import { AuditTables, chainSegment, clearLog } from './audit-sql.js';
 import { openDatabase } from './database.js';
+import { backoff, isTransient } from './transient.js';
 
 // The audit trail's indexer thread: applies the write-ahead log to the SQLite tables, giving each
 // record its place in the chain (sequence number and digest) in log order, in one transaction per
@@ -44,17 +45,35 @@ const written = sharedPosition(data.written);
 let head = data.head;
 let segment = data.from.segment;
 let offset = data.from.end;
-/** Set when the log could not be applied: reported once, and every later request fails with it. */
+/** Set when the log could not be applied for good (a torn record): reported once, and every later request fails with it. */
 let broken: Error | undefined;
+/**
+ * Set while applying fails for a reason that passes (a descriptor, memory or disk space ran out:
+ * see transient.ts): the log keeps the records, and applying is tried again after a back-off.
+ */
+let stalled: { attempts: number; retryAt: number } | undefined;
+let closed = false;
 
 function apply(): void {
   if (broken) throw broken;
   try {
     applyWritten(written.load());
   } catch (err) {
-    broken = err instanceof Error ? err : new Error(String(err));
-    throw broken;
+    const error = err instanceof Error ? err : new Error(String(err));
+    if (!isTransient(err)) throw (broken = error);
+    if (stalled === undefined) {
+      stalled = { attempts: 0, retryAt: 0 };
+      // Once per stall: the operator learns why reads wait, not once per tick.
+      report(`could not apply the log (${error.message}); retrying until it can`);
+    }
+    stalled.retryAt = Date.now() + backoff(stalled.attempts++);
+    throw error;
   }
+  stalled = undefined;
+}
+
+function report(message: string): void {
+  port.postMessage({ id: 0, ok: false, message } satisfies IndexerReply);
 }
 
 function applyWritten(at: LogPosition): void {
@@ -97,7 +116,7 @@ let seen = written.load();
 /** The last tick found a burst under way and left the log for later. */
 let deferring = false;
 const timer = setInterval(() => {
-  if (broken) return;
+  if (broken || (stalled !== undefined && Date.now() < stalled.retryAt)) return;
   const at = written.load();
   const arrived = bytesBetween(seen, at);
   seen = at;
@@ -108,11 +127,21 @@ const timer = setInterval(() => {
     if (backlog === 0 || deferring) return;
     apply();
   } catch (err) {
-    port.postMessage({ id: 0, ok: false, message: (err as Error).message } satisfies IndexerReply);
+    // A stall was reported when it began; a failure for good is reported here (once: it stops the ticks).
+    if (!isTransient(err)) report((err as Error).message);
   }
 }, TICK_MS);
 
-port.on('message', (msg: IndexerRequest) => {
+/**
+ * How many times a request tries again while applying is stalled, waiting backoff(n) before
+ * attempt n: about three seconds in all, so a read during a stall fails rather than hangs.
+ */
+const REQUEST_RETRIES = 6;
+
+port.on('message', (msg: IndexerRequest) => handle(msg, 0));
+
+function handle(msg: IndexerRequest, attempt: number): void {
+  if (closed) return port.postMessage({ id: msg.id, ok: false, message: 'the indexer is closed' } satisfies IndexerReply);
   let reply: IndexerReply;
   try {
     // Retention (a maintenance task every few seconds) does not break into a burst: the records
@@ -121,15 +150,31 @@ port.on('message', (msg: IndexerRequest) => {
     if (msg.type === 'purge') reply = { id: msg.id, ok: true, result: tables.purgeBefore(msg.cutoff) };
     else {
       if (msg.type === 'close') {
-        clearInterval(timer);
         // Everything written is applied: the log has nothing left that the tables lack.
         clearLog(tables, data.dir);
-        db.close();
+        shutDown();
       }
       reply = { id: msg.id, ok: true };
     }
   } catch (err) {
-    reply = { id: msg.id, ok: false, message: (err as Error)?.message ?? String(err) };
+    if (isTransient(err) && attempt < REQUEST_RETRIES) {
+      setTimeout(() => handle(msg, attempt + 1), backoff(attempt));
+      return;
+    }
+    if (msg.type === 'close' && isTransient(err)) {
+      // The log still holds what the tables lack, and start-up applies it (recovery): a stall
+      // at shutdown costs nothing, so the service still stops cleanly.
+      shutDown();
+      reply = { id: msg.id, ok: true };
+    } else {
+      reply = { id: msg.id, ok: false, message: (err as Error)?.message ?? String(err) };
+    }
   }
   port.postMessage(reply);
-});
+}
+
+function shutDown(): void {
+  clearInterval(timer);
+  closed = true;
+  db.close();
+}

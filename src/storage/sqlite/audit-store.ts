@@ -141,7 +141,10 @@ class Thread<Req extends { id: number }, Rep extends { id: number; ok: boolean }
     this.worker.on('message', (reply: Rep & { message?: string }) => this.answer(reply));
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => {
-      if (!this.closing) this.fail(new Error(`the audit trail's ${this.name} thread stopped (exit code ${code})`));
+      if (!this.closing) return this.fail(new Error(`the audit trail's ${this.name} thread stopped (exit code ${code})`));
+      // A request still waiting (one retrying while the thread was stopped) gets an answer.
+      for (const waiter of this.pending.values()) waiter.reject(new Error(`the audit trail's ${this.name} thread is closed`));
+      this.pending.clear();
     });
   }
 
