@@ -174,7 +174,9 @@ export function sendError(
   const e = toAwsError(err, requestId, service, onInternalError);
   const messageMember = service?.messageMember ?? 'message';
   if (res.headersSent) return void res.destroy();
-  send(res, e.status, requestId, JSON.stringify({ __type: e.type, [messageMember]: e.message }), e.type);
+  // Some AWS errors carry no message at all (KMSInvalidSignatureException, for one): no member then.
+  const body = e.message === '' ? { __type: e.type } : { __type: e.type, [messageMember]: e.message };
+  send(res, e.status, requestId, JSON.stringify(body), e.type);
 }
 
 /** The AWS error a failure is answered with; an unexpected one is logged and becomes the service's internal error. */
