@@ -26,6 +26,19 @@ describe('redaction', () => {
     );
   });
 
+  it('keeps the key, algorithms and message type of signing and MAC calls, never the message, signature or MAC', () => {
+    const sign = { KeyId: 'k', Message: Buffer.from('m'), MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256', GrantTokens: ['g'] };
+    assert.deepEqual(requestParameters(kms, 'Sign', sign), { keyId: 'k', messageType: 'RAW', grantTokens: ['g'], signingAlgorithm: 'ECDSA_SHA_256' });
+    // As sent, in a call that failed validation: base64 strings.
+    assert.deepEqual(
+      requestParameters(kms, 'Verify', { KeyId: 'k', Message: 'bQ==', Signature: 'c2ln', SigningAlgorithm: 'ECDSA_SHA_256', DryRun: true }, { failed: true }),
+      { keyId: 'k', signingAlgorithm: 'ECDSA_SHA_256', dryRun: true },
+    );
+    assert.deepEqual(requestParameters(kms, 'GenerateMac', { KeyId: 'k', Message: 'bQ==', MacAlgorithm: 'HMAC_SHA_256' }), { keyId: 'k', macAlgorithm: 'HMAC_SHA_256' });
+    assert.deepEqual(requestParameters(kms, 'VerifyMac', { KeyId: 'k', Message: 'bQ==', Mac: 'bWFj', MacAlgorithm: 'HMAC_SHA_256' }), { keyId: 'k', macAlgorithm: 'HMAC_SHA_256' });
+    assert.deepEqual(responseElements({ KeyId: 'k', Signature: 'c2ln', Mac: 'bWFj', SigningAlgorithm: 'ECDSA_SHA_256' }), { keyId: 'k', signingAlgorithm: 'ECDSA_SHA_256' });
+  });
+
   it('keeps encryption context keys as the caller wrote them, and drops members the model does not know', () => {
     assert.deepEqual(
       requestParameters(kms, 'GenerateDataKey', { KeyId: 'k', KeySpec: 'AES_256', EncryptionContext: { Purpose: 'Test', KeyId: 'x' }, Surprise: 1 }),

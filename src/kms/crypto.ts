@@ -1,7 +1,14 @@
 import { ValidationException } from '../core/common-errors.js';
 import type { Caller, KmsDeps } from './context.js';
 import { BackingKeyNotFound, type CustomKeyStorePort, noCustomKeyStores } from './custom-key-store-port.js';
-import { DryRunOperationException, IncorrectKeyException, InvalidKeyUsageException, KMSInvalidStateException } from './errors.js';
+import {
+  dryRunSucceeded,
+  IncorrectKeyException,
+  InvalidKeyUsageException,
+  KMSInvalidStateException,
+  UnsupportedOperationException,
+} from './errors.js';
+import { isSymmetricEncryption, usageAlgorithms, type EncryptionAlgorithm } from './key-specs.js';
 import { canonicalContext, CLUSTER_MATERIAL_VERSION, encodeHeader, IV_LENGTH, parseCiphertext, type ParsedCiphertext } from './ciphertext.js';
 import { currentMaterial, keyArn, type KeyRecord } from './key.js';
 import { checkKeyState, type KeyStateOperation } from './key-state.js';
@@ -96,7 +103,7 @@ export class CryptoService {
 
   private async usableForEncryption(caller: Caller, keyId: string, operation: KeyStateOperation, opts: CryptoOptions): Promise<KeyView> {
     const view = await this.keys.usable(caller, keyId, operation);
-    checkUsage(view, opts.algorithm);
+    checkUsage(view, operation, opts.algorithm);
     if (opts.dryRun) throw dryRunSucceeded();
     return view;
   }
@@ -163,7 +170,7 @@ export class CryptoService {
     }
     const view = await this.keys.view(key);
     checkKeyState(operation, view.state, view.arn);
-    checkUsage(view, opts.algorithm);
+    checkUsage(view, operation, opts.algorithm);
     if (key.customKeyStoreId !== undefined) {
       if (parsed.materialVersion !== CLUSTER_MATERIAL_VERSION) throw invalidCiphertext();
       if (opts.dryRun) throw dryRunSucceeded();
@@ -193,12 +200,20 @@ function dataKeyLength(req: DataKeyRequest): number {
   return req.keySpec === 'AES_128' ? 16 : 32;
 }
 
-function checkUsage(view: KeyView, algorithm: string | undefined): void {
-  if (view.key.keyUsage !== 'ENCRYPT_DECRYPT') {
-    throw new InvalidKeyUsageException(`${view.arn} key usage is ${view.key.keyUsage} which is not valid for this operation.`);
+/**
+ * The key must be for encryption, and offer the algorithm (SYMMETRIC_DEFAULT when none is
+ * named, which is also what the data key operations use, so they refuse key pairs this way).
+ */
+function checkUsage({ key, arn }: KeyView, operation: KeyStateOperation, algorithm: string | undefined): void {
+  if (key.keyUsage !== 'ENCRYPT_DECRYPT') {
+    throw new InvalidKeyUsageException(`${arn} key usage is ${key.keyUsage} which is not valid for ${operation}.`);
   }
-  if (algorithm !== undefined && algorithm !== 'SYMMETRIC_DEFAULT') {
-    throw new InvalidKeyUsageException(`Algorithm ${algorithm} is incompatible with key spec ${view.key.keySpec}.`);
+  const named = algorithm ?? 'SYMMETRIC_DEFAULT';
+  if (!usageAlgorithms(key.keySpec, 'ENCRYPT_DECRYPT').encryption?.includes(named as EncryptionAlgorithm)) {
+    throw new InvalidKeyUsageException(`Algorithm ${named} is incompatible with key spec ${key.keySpec}.`);
+  }
+  if (!isSymmetricEncryption(key.keySpec)) {
+    throw new UnsupportedOperationException(`Keywarden does not encrypt with ${key.keySpec} keys yet.`);
   }
 }
 
@@ -207,6 +222,4 @@ const associatedData = (header: Buffer, context: EncryptionContext | undefined):
   const aad = canonicalContext(context);
   return aad.length ? Buffer.concat([header, aad]) : header;
 };
-
-const dryRunSucceeded = () => new DryRunOperationException('The request would have succeeded, but the DryRun option is set.');
 

@@ -42,3 +42,6 @@ export class NotAuthorizedException extends AwsError {}
 export class NotFoundException extends AwsError {}
 export class TagException extends AwsError {}
 export class UnsupportedOperationException extends AwsError {}
+
+/** What every operation with a DryRun member answers once all its checks have passed. */
+export const dryRunSucceeded = () => new DryRunOperationException('The request would have succeeded, but the DryRun option is set.');

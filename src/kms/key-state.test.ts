@@ -7,7 +7,21 @@ import { checkKeyState, effectiveState, KEY_STATE_RULES, type KeyStateOperation 
 
 const ARN = 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const STATES: KeyState[] = ['Creating', 'Enabled', 'Disabled', 'PendingDeletion', 'PendingImport', 'PendingReplicaDeletion', 'Unavailable', 'Updating'];
-const CRYPTO: KeyStateOperation[] = ['Encrypt', 'Decrypt', 'ReEncrypt', 'GenerateDataKey', 'GenerateDataKeyWithoutPlaintext'];
+const CRYPTO: KeyStateOperation[] = [
+  'Encrypt',
+  'Decrypt',
+  'ReEncrypt',
+  'GenerateDataKey',
+  'GenerateDataKeyWithoutPlaintext',
+  'GenerateDataKeyPair',
+  'GenerateDataKeyPairWithoutPlaintext',
+  'Sign',
+  'Verify',
+  'GenerateMac',
+  'VerifyMac',
+  'GetPublicKey',
+  'DeriveSharedSecret',
+];
 
 function outcome(op: KeyStateOperation, state: KeyState): string {
   try {

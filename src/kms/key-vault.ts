@@ -4,16 +4,19 @@ import type { Sealer } from '../core/sealer.js';
 import { InvalidCiphertextException } from './errors.js';
 import { canonicalContext, encodeHeader, IV_LENGTH, parseCiphertext, TAG_LENGTH } from './ciphertext.js';
 import type { KeyMaterial } from './key.js';
+import { generateKeyPair } from './asymmetric-material.js';
+import type { KeySpecEntry } from './key-specs.js';
 
 const CACHE_LIMIT = 10_000;
 
 /**
  * Holds the root key, wraps and unwraps key material under it, and performs the symmetric
  * cryptography with a key's material. Unwrapped material stays in a bounded in-memory cache so
- * the hot path (Encrypt, Decrypt) does one AES-GCM operation, not two.
+ * the hot path (Encrypt, Decrypt, Sign) does one operation with the key, not two.
  */
 export class KeyVault {
-  private readonly cache = new Map<string, KeyObject>();
+  /** Unwrapped material in the form its users need (an AES or HMAC KeyObject, a private key). */
+  private readonly cache = new Map<string, unknown>();
 
   constructor(
     private readonly sealer: Sealer,
@@ -22,10 +25,49 @@ export class KeyVault {
 
   /** New random AES-256 material for a key, wrapped for storage. */
   newMaterial(keyId: string, version: number, now: number): KeyMaterial {
-    const material = this.random.bytes(32);
-    const wrapped = this.sealer.seal(material, `${keyId}/${version}`);
-    material.fill(0);
-    return { version, materialId: this.random.bytes(32).toString('hex'), wrapped: wrapped.toString('base64'), createdAt: now };
+    return this.sealed(keyId, version, this.random.bytes(32), now);
+  }
+
+  /**
+   * New material of the kind a key spec calls for, wrapped for storage: AES-256 bytes, HMAC key
+   * bytes, or a key pair whose private key (PKCS #8 DER) is wrapped exactly as symmetric
+   * material is, and whose public key (SubjectPublicKeyInfo DER) is kept in clear beside it.
+   */
+  async generateMaterial(entry: KeySpecEntry, keyId: string, version: number, now: number): Promise<KeyMaterial> {
+    const recipe = entry.material;
+    if (recipe.kind === 'aes' || recipe.kind === 'hmac') return this.sealed(keyId, version, this.random.bytes(recipe.bytes), now);
+    const pair = await generateKeyPair(recipe, this.random);
+    return this.sealed(keyId, version, pair.privateKey, now, pair.publicKey);
+  }
+
+  /** Seals `secret` (and then zeroes it) as the material of one key version. */
+  private sealed(keyId: string, version: number, secret: Buffer, now: number, publicKey?: Buffer): KeyMaterial {
+    const wrapped = this.sealer.seal(secret, `${keyId}/${version}`);
+    secret.fill(0);
+    const material: KeyMaterial = { version, materialId: this.random.bytes(32).toString('hex'), wrapped: wrapped.toString('base64'), createdAt: now };
+    if (publicKey) material.publicKey = publicKey.toString('base64');
+    return material;
+  }
+
+  /**
+   * A key version's secret material, unwrapped once and then served from the cache in the form
+   * `decode` makes of it (which may keep no reference to the bytes it is given: they are zeroed).
+   * A key's material is always decoded the same way, so one cache serves every kind.
+   */
+  secret<T>(keyId: string, material: KeyMaterial, decode: (raw: Buffer) => T): T {
+    const id = `${keyId}/${material.version}`;
+    const cached = this.cache.get(id);
+    if (cached !== undefined) return cached as T;
+    const raw = this.sealer.open(Buffer.from(material.wrapped, 'base64'), id);
+    let value: T;
+    try {
+      value = decode(raw);
+    } finally {
+      raw.fill(0);
+    }
+    if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(id, value);
+    return value;
   }
 
   encrypt(keyId: string, material: KeyMaterial, plaintext: Buffer, context?: Record<string, string>): Buffer {
@@ -53,15 +95,7 @@ export class KeyVault {
   }
 
   private unwrap(keyId: string, material: KeyMaterial): KeyObject {
-    const id = `${keyId}/${material.version}`;
-    let key = this.cache.get(id);
-    if (key) return key;
-    const raw = this.sealer.open(Buffer.from(material.wrapped, 'base64'), id);
-    key = createSecretKey(raw);
-    raw.fill(0);
-    if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(id, key);
-    return key;
+    return this.secret(keyId, material, (raw) => createSecretKey(raw));
   }
 }
 

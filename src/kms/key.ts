@@ -1,3 +1,5 @@
+import type { KeySpec } from './key-specs.js';
+
 // The KMS key as the domain keeps it. Field names are the domain's; operations/ maps them to the wire.
 
 export type KeyState =
@@ -29,8 +31,13 @@ export interface KeyMaterial {
   version: number;
   /** 64 hex digits, reported as KeyMaterialId. */
   materialId: string;
-  /** The material encrypted under the service's root key (base64). */
+  /**
+   * The secret material encrypted under the service's root key (base64): AES or HMAC key bytes,
+   * or the private key of a key pair as PKCS #8 DER.
+   */
   wrapped: string;
+  /** A key pair's public key, DER SubjectPublicKeyInfo (base64), kept in clear: it is public. */
+  publicKey?: string;
   createdAt: number;
   /** How this version came to be; absent for the original material. */
   rotationType?: RotationType;
@@ -59,7 +66,7 @@ export interface KeyRecord extends Scope {
   createdAt: number;
   description: string;
   keyUsage: KeyUsage;
-  keySpec: string;
+  keySpec: KeySpec;
   origin: Origin;
   /** The state the key owner asked for; what clients see may differ (see effectiveState). */
   state: KeyState;

@@ -7,6 +7,7 @@ import { type KeyRecord, type KeyState, type KeyUsage, type Origin, type Tag } f
 import { checkKeyState, effectiveState, type KeyStateOperation } from './key-state.js';
 import { keyArn } from './key.js';
 import { resolveKey, type IdentifierForms } from './key-resolver.js';
+import { checkNewKey, keySpecEntry, type KeySpec } from './key-specs.js';
 import { checkPolicyDocument, defaultKeyPolicy } from './policy.js';
 import { mergeTags, removeTags } from './tags.js';
 import type { Page } from './repository.js';
@@ -14,7 +15,7 @@ import type { Page } from './repository.js';
 export interface CreateKeyRequest {
   description?: string;
   keyUsage?: KeyUsage;
-  keySpec?: string;
+  keySpec?: KeySpec;
   origin?: Origin;
   policy?: string;
   tags?: Tag[];
@@ -42,17 +43,17 @@ export class KeyService {
     return this.deps.customKeyStores ?? noCustomKeyStores;
   }
 
+  /**
+   * A new key of any key spec. Its material is made before the key is stored (a key pair may
+   * take a second), so a key is never visible without it.
+   */
   async create(caller: Caller, req: CreateKeyRequest): Promise<KeyView> {
-    const keyUsage = req.keyUsage ?? 'ENCRYPT_DECRYPT';
     const keySpec = req.keySpec ?? 'SYMMETRIC_DEFAULT';
     const origin = req.origin ?? 'AWS_KMS';
-    if (origin === 'AWS_CLOUDHSM' || req.customKeyStoreId !== undefined) return this.createInStore(caller, req, origin, keySpec, keyUsage);
-    if (keySpec !== 'SYMMETRIC_DEFAULT') {
-      throw new UnsupportedOperationException(`KeySpec ${keySpec} is not supported. Keywarden creates SYMMETRIC_DEFAULT keys.`);
+    if (origin === 'AWS_CLOUDHSM' || req.customKeyStoreId !== undefined) {
+      return this.createInStore(caller, req, origin, keySpec, req.keyUsage ?? 'ENCRYPT_DECRYPT');
     }
-    if (keyUsage !== 'ENCRYPT_DECRYPT') {
-      throw new ValidationException(`KeyUsage ${keyUsage} is not compatible with KeySpec ${keySpec}`);
-    }
+    const keyUsage = checkNewKey(keySpec, req.keyUsage, caller.region);
     if (origin !== 'AWS_KMS') {
       throw new UnsupportedOperationException(`Origin ${origin} is not supported for this key.`);
     }
@@ -76,7 +77,7 @@ export class KeyService {
       policy: req.policy ?? defaultKeyPolicy(caller.accountId),
       tags,
       rotation: { enabled: false },
-      materials: [vault.newMaterial(keyId, 1, now)],
+      materials: [await vault.generateMaterial(keySpecEntry(keySpec), keyId, 1, now)],
     };
     await store.keys.insert(key);
     return this.view(key);
@@ -87,7 +88,7 @@ export class KeyService {
    * in the store's cluster, as kmsuser, labelled with the key's ARN. Only symmetric encryption
    * keys, and only while the store is CONNECTED.
    */
-  private async createInStore(caller: Caller, req: CreateKeyRequest, origin: Origin, keySpec: string, keyUsage: KeyUsage): Promise<KeyView> {
+  private async createInStore(caller: Caller, req: CreateKeyRequest, origin: Origin, keySpec: KeySpec, keyUsage: KeyUsage): Promise<KeyView> {
     const storeId = req.customKeyStoreId;
     if (origin !== 'AWS_CLOUDHSM') {
       throw new UnsupportedOperationException(

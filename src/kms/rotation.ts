@@ -5,6 +5,7 @@ import { InvalidMarkerException, LimitExceededException, UnsupportedOperationExc
 import { currentMaterial, keyArn, type KeyMaterial, type KeyRecord, type RotationType } from './key.js';
 import { resolveKey } from './key-resolver.js';
 import { checkKeyState, type KeyStateOperation } from './key-state.js';
+import { isSymmetricEncryption } from './key-specs.js';
 import type { KeyService, KeyView } from './keys.js';
 import type { Page } from './repository.js';
 
@@ -60,6 +61,8 @@ export class RotationService {
 
   async status(caller: Caller, keyId: string): Promise<RotationStatus> {
     const view = await this.keys.usable(caller, keyId, 'GetKeyRotationStatus', 'keyOnly');
+    // Key pairs and HMAC keys never rotate: AWS reports rotation as off rather than refusing.
+    if (!isSymmetricEncryption(view.key.keySpec)) return { view, enabled: false };
     checkRotatable(view);
     const { rotation } = view.key;
     // AWS reports rotation as off while a key waits for deletion, and restores it if deletion is cancelled.
@@ -189,13 +192,15 @@ export class RotationService {
 }
 
 /**
- * Rotation exists only for keys whose material KMS generated and holds itself: not for imported
- * material, nor for keys in a custom key store. (Every key here is symmetric, the other condition.)
+ * Rotation exists only for symmetric encryption keys whose material KMS generated and holds
+ * itself: not for imported material, nor for keys in a custom key store, nor for key pairs and
+ * HMAC keys, which AWS refuses with an UnsupportedOperationException that has no message.
  */
 function checkRotatable({ key, arn }: KeyView): void {
   if (key.origin !== 'AWS_KMS' || key.customKeyStoreId !== undefined) {
     throw new UnsupportedOperationException(`${arn} origin is ${key.origin} which is not valid for this operation.`);
   }
+  if (!isSymmetricEncryption(key.keySpec)) throw new UnsupportedOperationException('');
 }
 
 function checkPeriod(days: number): void {

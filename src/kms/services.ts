@@ -2,7 +2,9 @@ import { AliasService } from './aliases.js';
 import type { KmsDeps } from './context.js';
 import { CryptoService } from './crypto.js';
 import { KeyService } from './keys.js';
+import { MacService } from './mac.js';
 import { RotationService } from './rotation.js';
+import { SigningService } from './signing.js';
 
 /** The KMS domain, as the operations see it. */
 export interface KmsServices {
@@ -10,6 +12,8 @@ export interface KmsServices {
   crypto: CryptoService;
   aliases: AliasService;
   rotation: RotationService;
+  signing: SigningService;
+  mac: MacService;
 }
 
 export function createKmsServices(deps: KmsDeps): KmsServices {
@@ -19,5 +23,7 @@ export function createKmsServices(deps: KmsDeps): KmsServices {
     crypto: new CryptoService(deps, keys),
     aliases: new AliasService(deps, keys),
     rotation: new RotationService(deps, keys),
+    signing: new SigningService(deps, keys),
+    mac: new MacService(deps, keys),
   };
 }

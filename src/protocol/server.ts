@@ -175,8 +175,9 @@ export function sendError(
   send(res, e.status, requestId, errorBody(e, service), e.type);
 }
 
+// Some AWS errors carry no message at all (KMSInvalidSignatureException, for one): no member then.
 const errorBody = (e: AwsError, service: ServiceDefinition<unknown> | undefined) =>
-  JSON.stringify({ __type: e.type, [service?.messageMember ?? 'message']: e.message });
+  JSON.stringify(e.message === '' ? { __type: e.type } : { __type: e.type, [service?.messageMember ?? 'message']: e.message });
 
 /** The AWS error a failure is answered with; an unexpected one is logged and becomes the service's internal error. */
 function toAwsError(

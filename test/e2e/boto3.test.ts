@@ -5,9 +5,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { TEST_ENV } from '../support/aws-cli.js';
-import { ROOT, startServer, type TestServer } from '../support/server.js';
-
-const PY = join(ROOT, 'test', 'e2e', 'py');
+import { assertScriptPasses, PY, type ScriptReport } from '../support/python-script.js';
+import { startServer, type TestServer } from '../support/server.js';
 
 let server: TestServer;
 
@@ -19,55 +18,8 @@ after(async () => {
   await server?.dispose();
 });
 
-interface ScriptReport {
-  script: string;
-  ok: boolean;
-  passed: string[];
-  failed: { step: string; error: string }[];
-}
-
-/** Runs `python3 test/e2e/py/<script> <endpoint>`; returns its exit code, its JSON line and stderr. */
-function runScript(script: string): Promise<{ status: number | null; report?: ScriptReport; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('python3', [join(PY, script), server.url], {
-      cwd: PY,
-      env: { ...process.env, ...TEST_ENV, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-      let report: ScriptReport | undefined;
-      try {
-        report = line ? (JSON.parse(line) as ScriptReport) : undefined;
-      } catch {
-        report = undefined;
-      }
-      resolve({ status, report, stdout, stderr });
-    });
-  });
-}
-
-async function assertScriptPasses(script: string, expectedSteps: string[]) {
-  const r = await runScript(script);
-  assert.ok(r.report, `${script} printed no JSON report (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
-  const failures = r.report.failed.map((f) => `  ${f.step}: ${f.error}`).join('\n');
-  assert.deepEqual(r.report.failed, [], `${script} failed steps:\n${failures}\n--- stderr ---\n${r.stderr}`);
-  assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.report.ok, true);
-  assert.equal(r.report.script, script.replace(/\.py$/, ''));
-  assert.deepEqual(r.report.passed, expectedSteps);
-  assert.doesNotMatch(server.output(), /request \S+ failed|background task failed/, 'the server logged an internal failure');
-}
-
 test('boto3 walk-through: keys, cryptography, paginators, aliases, rotation, deletion schedule', async () => {
-  await assertScriptPasses('kms_walkthrough.py', [
+  await assertScriptPasses(server, 'kms_walkthrough.py', [
     'create_key',
     'describe_key',
     'encrypt_decrypt',
@@ -83,7 +35,7 @@ test('boto3 walk-through: keys, cryptography, paginators, aliases, rotation, del
 });
 
 test('boto3 raises the modelled exception classes with AWS messages and statuses', async () => {
-  await assertScriptPasses('kms_errors.py', [
+  await assertScriptPasses(server, 'kms_errors.py', [
     'NotFoundException',
     'NotFoundException_other_region',
     'InvalidCiphertextException',

@@ -1,4 +1,5 @@
 import type { KeyUsage, Origin } from '../../kms/key.js';
+import type { KeySpec } from '../../kms/key-specs.js';
 import type { KmsServices } from '../../kms/services.js';
 import type { Operation } from '../../protocol/service.js';
 import { tagsFromWire, type WireTag } from '../wire.js';
@@ -9,8 +10,8 @@ interface Input {
   Policy?: string;
   Description?: string;
   KeyUsage?: KeyUsage;
-  CustomerMasterKeySpec?: string;
-  KeySpec?: string;
+  CustomerMasterKeySpec?: KeySpec;
+  KeySpec?: KeySpec;
   Origin?: Origin;
   CustomKeyStoreId?: string;
   Tags?: WireTag[];

@@ -22,8 +22,10 @@ import { enableKeyRotation } from './enable-key-rotation.js';
 import { encrypt } from './encrypt.js';
 import { generateDataKey } from './generate-data-key.js';
 import { generateDataKeyWithoutPlaintext } from './generate-data-key-without-plaintext.js';
+import { generateMac } from './generate-mac.js';
 import { generateRandom } from './generate-random.js';
 import { getKeyPolicy } from './get-key-policy.js';
+import { getPublicKey } from './get-public-key.js';
 import { getKeyRotationStatus } from './get-key-rotation-status.js';
 import { listAliases } from './list-aliases.js';
 import { listKeyPolicies } from './list-key-policies.js';
@@ -34,10 +36,13 @@ import { putKeyPolicy } from './put-key-policy.js';
 import { reEncrypt } from './re-encrypt.js';
 import { rotateKeyOnDemand } from './rotate-key-on-demand.js';
 import { scheduleKeyDeletion } from './schedule-key-deletion.js';
+import { sign } from './sign.js';
 import { tagResource } from './tag-resource.js';
 import { untagResource } from './untag-resource.js';
 import { updateAlias } from './update-alias.js';
 import { updateKeyDescription } from './update-key-description.js';
+import { verify } from './verify.js';
+import { verifyMac } from './verify-mac.js';
 
 export type { KmsApp } from './app.js';
 
@@ -70,6 +75,12 @@ export const kmsService: ServiceDefinition<KmsApp> = {
     generateDataKey,
     generateDataKeyWithoutPlaintext,
     generateRandom,
+    // Signatures and MACs
+    getPublicKey,
+    sign,
+    verify,
+    generateMac,
+    verifyMac,
     // Aliases
     createAlias,
     updateAlias,
