@@ -1,6 +1,7 @@
 import { AliasService } from './aliases.js';
 import type { KmsDeps } from './context.js';
 import { CryptoService } from './crypto.js';
+import { DataKeyPairService } from './data-key-pairs.js';
 import { KeyService } from './keys.js';
 import { RotationService } from './rotation.js';
 
@@ -10,14 +11,17 @@ export interface KmsServices {
   crypto: CryptoService;
   aliases: AliasService;
   rotation: RotationService;
+  dataKeyPairs: DataKeyPairService;
 }
 
 export function createKmsServices(deps: KmsDeps): KmsServices {
   const keys = new KeyService(deps);
+  const crypto = new CryptoService(deps, keys);
   return {
     keys,
-    crypto: new CryptoService(deps, keys),
+    crypto,
     aliases: new AliasService(deps, keys),
     rotation: new RotationService(deps, keys),
+    dataKeyPairs: new DataKeyPairService(deps, crypto),
   };
 }

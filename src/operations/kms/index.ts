@@ -21,6 +21,8 @@ import { enableKey } from './enable-key.js';
 import { enableKeyRotation } from './enable-key-rotation.js';
 import { encrypt } from './encrypt.js';
 import { generateDataKey } from './generate-data-key.js';
+import { generateDataKeyPair } from './generate-data-key-pair.js';
+import { generateDataKeyPairWithoutPlaintext } from './generate-data-key-pair-without-plaintext.js';
 import { generateDataKeyWithoutPlaintext } from './generate-data-key-without-plaintext.js';
 import { generateRandom } from './generate-random.js';
 import { getKeyPolicy } from './get-key-policy.js';
@@ -69,6 +71,8 @@ export const kmsService: ServiceDefinition<KmsApp> = {
     reEncrypt,
     generateDataKey,
     generateDataKeyWithoutPlaintext,
+    generateDataKeyPair,
+    generateDataKeyPairWithoutPlaintext,
     generateRandom,
     // Aliases
     createAlias,
