@@ -2,6 +2,7 @@ import { AliasService } from './aliases.js';
 import type { KmsDeps } from './context.js';
 import { CryptoService } from './crypto.js';
 import { DataKeyPairService } from './data-key-pairs.js';
+import { KeyAgreementService } from './key-agreement.js';
 import { KeyService } from './keys.js';
 import { RotationService } from './rotation.js';
 
@@ -12,6 +13,7 @@ export interface KmsServices {
   aliases: AliasService;
   rotation: RotationService;
   dataKeyPairs: DataKeyPairService;
+  keyAgreement: KeyAgreementService;
 }
 
 export function createKmsServices(deps: KmsDeps): KmsServices {
@@ -23,5 +25,6 @@ export function createKmsServices(deps: KmsDeps): KmsServices {
     aliases: new AliasService(deps, keys),
     rotation: new RotationService(deps, keys),
     dataKeyPairs: new DataKeyPairService(deps, crypto),
+    keyAgreement: new KeyAgreementService(deps, keys),
   };
 }

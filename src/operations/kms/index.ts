@@ -14,6 +14,7 @@ import { createAlias } from './create-alias.js';
 import { createKey } from './create-key.js';
 import { decrypt } from './decrypt.js';
 import { deleteAlias } from './delete-alias.js';
+import { deriveSharedSecret } from './derive-shared-secret.js';
 import { describeKey } from './describe-key.js';
 import { disableKey } from './disable-key.js';
 import { disableKeyRotation } from './disable-key-rotation.js';
@@ -73,6 +74,7 @@ export const kmsService: ServiceDefinition<KmsApp> = {
     generateDataKeyWithoutPlaintext,
     generateDataKeyPair,
     generateDataKeyPairWithoutPlaintext,
+    deriveSharedSecret,
     generateRandom,
     // Aliases
     createAlias,
