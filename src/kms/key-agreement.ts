@@ -1,7 +1,7 @@
 import { createECDH, createPublicKey, diffieHellman, ECDH, KeyObject } from 'node:crypto';
 import { ValidationException } from '../core/common-errors.js';
 import type { Caller, KmsDeps } from './context.js';
-import { privateKeyFromPkcs8 } from './asymmetric-material.js';
+import { privateKeyFromPkcs8, type PrivateKey } from './asymmetric-material.js';
 import { dryRunSucceeded, InvalidKeyUsageException } from './errors.js';
 import { currentMaterial } from './key.js';
 import { keySpecEntry, usageAlgorithms, type KeyAgreementAlgorithm, type NamedCurve } from './key-specs.js';
@@ -44,12 +44,21 @@ export class KeyAgreementService {
     const peer = peerKey(recipe.curve, peerPublicKey, view);
     if (dryRun) throw dryRunSucceeded();
     const privateKey = this.deps.vault.secret(key.keyId, currentMaterial(key), (raw) => privateKeyFromPkcs8(recipe, raw));
-    if (privateKey instanceof KeyObject) return { view, algorithm, secret: diffieHellman({ privateKey, publicKey: peer as KeyObject }) };
-    if (privateKey.kind !== 'sm2') throw new Error(`${key.keySpec} cannot agree keys`);
+    return { view, algorithm, secret: agree(privateKey, peer) };
+  }
+}
+
+/** The x-coordinate of the shared point; a peer point OpenSSL still refuses here is a bad public key too. */
+function agree(privateKey: PrivateKey, peer: KeyObject | Buffer): Buffer {
+  if (!(privateKey instanceof KeyObject) && privateKey.kind !== 'sm2') throw new Error('not a key agreement key');
+  try {
+    if (privateKey instanceof KeyObject) return diffieHellman({ privateKey, publicKey: peer as KeyObject });
     // Node reads SM2 keys as a key type it cannot use, but its ECDH runs on the SM2 curve.
     const ecdh = createECDH('SM2');
     ecdh.setPrivateKey(privateKey.scalar);
-    return { view, algorithm, secret: ecdh.computeSecret(peer as Buffer) };
+    return ecdh.computeSecret(peer as Buffer);
+  } catch {
+    throw new ValidationException('');
   }
 }
 
