@@ -6,18 +6,18 @@
 // answer taken off the wire here is checked against botocore's output shape.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createECDH, createPrivateKey, createPublicKey } from 'node:crypto';
+import { createECDH, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import {
-  CreateKeyCommand,
   DecryptCommand,
   DeriveSharedSecretCommand,
   EncryptCommand,
   GenerateDataKeyPairCommand,
+  GenerateDataKeyPairWithoutPlaintextCommand,
   IncorrectKeyException,
   InvalidCiphertextException,
   InvalidKeyUsageException,
@@ -397,6 +397,22 @@ describe('GenerateDataKeyPair', () => {
     // Through the SDK's modelled class as well.
     const err = await sdk.send(new GenerateDataKeyPairCommand({ KeyId: keys.p256.id, KeyPairSpec: 'ECC_NIST_P256' })).catch((e: unknown) => e);
     assert.ok(err instanceof InvalidKeyUsageException, String(err));
+  });
+
+  test('the AWS SDK for JavaScript: GenerateDataKeyPairWithoutPlaintext and DeriveSharedSecret', async () => {
+    const pair = await sdk.send(new GenerateDataKeyPairWithoutPlaintextCommand({ KeyId: keys.symmetric.id, KeyPairSpec: 'ECC_NIST_P521', EncryptionContext: { sdk: 'js' } }));
+    assert.equal(pair.KeyPairSpec, 'ECC_NIST_P521');
+    const pkcs8 = (await sdk.send(new DecryptCommand({ CiphertextBlob: pair.PrivateKeyCiphertextBlob, EncryptionContext: { sdk: 'js' } }))).Plaintext!;
+    const publicFromPrivate = createPublicKey(createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' })).export({ type: 'spki', format: 'der' });
+    assert.deepEqual(publicFromPrivate, Buffer.from(pair.PublicKey!));
+
+    const peer = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
+    const derived = await sdk.send(
+      new DeriveSharedSecretCommand({ KeyId: keys.p384.id, KeyAgreementAlgorithm: 'ECDH', PublicKey: peer.publicKey.export({ type: 'spki', format: 'der' }) }),
+    );
+    assert.equal(derived.KeyOrigin, 'AWS_KMS');
+    const theirs = diffieHellman({ privateKey: peer.privateKey, publicKey: createPublicKey({ key: keys.p384.publicKey!, format: 'der', type: 'spki' }) });
+    assert.deepEqual(Buffer.from(derived.SharedSecret!), theirs);
   });
 });
 
