@@ -1,14 +1,16 @@
 import { ValidationException } from '../core/common-errors.js';
 import type { Caller, KmsDeps } from './context.js';
 import { BackingKeyNotFound, type CustomKeyStorePort, noCustomKeyStores } from './custom-key-store-port.js';
+import { dryRunSucceeded, IncorrectKeyException, InvalidKeyUsageException, KMSInvalidStateException } from './errors.js';
+import { privateKeyFromPkcs8, type KeyPairRecipe } from './asymmetric-material.js';
 import {
-  dryRunSucceeded,
-  IncorrectKeyException,
-  InvalidKeyUsageException,
-  KMSInvalidStateException,
-  UnsupportedOperationException,
-} from './errors.js';
-import { isSymmetricEncryption, usageAlgorithms, type EncryptionAlgorithm } from './key-specs.js';
+  checkNoEncryptionContext,
+  checkPlaintextLength,
+  decryptWithPrivateKey,
+  encryptWithPublicKey,
+  type AsymmetricEncryptionAlgorithm,
+} from './asymmetric-encryption.js';
+import { keySpecEntry, usageAlgorithms, type EncryptionAlgorithm } from './key-specs.js';
 import { canonicalContext, CLUSTER_MATERIAL_VERSION, encodeHeader, IV_LENGTH, parseCiphertext, type ParsedCiphertext } from './ciphertext.js';
 import { currentMaterial, keyArn, type KeyRecord } from './key.js';
 import { checkKeyState, type KeyStateOperation } from './key-state.js';
@@ -26,13 +28,15 @@ interface CryptoOptions {
 export interface Sealed {
   view: KeyView;
   ciphertext: Buffer;
-  /** Absent for keys in a custom key store, which have no KeyMaterialId. */
+  algorithm: EncryptionAlgorithm;
+  /** Only symmetric keys whose material KMS holds have a KeyMaterialId. */
   materialId?: string;
 }
 
 export interface Opened {
   view: KeyView;
   plaintext: Buffer;
+  algorithm: EncryptionAlgorithm;
   materialId?: string;
 }
 
@@ -43,9 +47,10 @@ export interface DataKeyRequest extends CryptoOptions {
 }
 
 /**
- * Symmetric cryptography with KMS keys: the hot path of the service. Keys whose material KMS
- * holds encrypt here; keys in a custom key store encrypt in their store's cluster with the
- * backing key, in the same ciphertext format (docs/ciphertext.md).
+ * Encryption with KMS keys: the hot path of the service. Symmetric keys whose material KMS holds
+ * encrypt here; keys in a custom key store encrypt in their store's cluster with the backing key,
+ * in the same ciphertext format (docs/ciphertext.md). RSA and SM2 keys of usage ENCRYPT_DECRYPT
+ * encrypt with their public key, in their scheme's own format (asymmetric-encryption.ts).
  */
 export class CryptoService {
   constructor(
@@ -58,8 +63,8 @@ export class CryptoService {
   }
 
   async encrypt(caller: Caller, keyId: string, plaintext: Buffer, context?: EncryptionContext, opts: CryptoOptions = {}): Promise<Sealed> {
-    const view = await this.usableForEncryption(caller, keyId, 'Encrypt', opts);
-    return this.seal(view, plaintext, context);
+    const view = await this.keys.usable(caller, keyId, 'Encrypt');
+    return this.encryptWith(view, 'Encrypt', plaintext, context, opts, 'EncryptionContext');
   }
 
   async decrypt(caller: Caller, blob: Buffer, context?: EncryptionContext, keyId?: string, opts: CryptoOptions = {}): Promise<Opened> {
@@ -73,11 +78,15 @@ export class CryptoService {
     destination: { keyId: string; context?: EncryptionContext; algorithm?: string },
     dryRun?: boolean,
   ): Promise<{ opened: Opened; sealed: Sealed }> {
-    const opened = await this.open(caller, 'ReEncrypt', blob, source.context, source.keyId, { algorithm: source.algorithm });
-    const target = await this.usableForEncryption(caller, destination.keyId, 'ReEncrypt', { algorithm: destination.algorithm, dryRun });
-    const sealed = await this.seal(target, opened.plaintext, destination.context);
-    opened.plaintext.fill(0);
-    return { opened, sealed };
+    const opened = await this.open(caller, 'ReEncrypt', blob, source.context, source.keyId, { algorithm: source.algorithm }, 'SourceEncryptionContext');
+    try {
+      const target = await this.keys.usable(caller, destination.keyId, 'ReEncrypt');
+      const opts = { algorithm: destination.algorithm, dryRun };
+      const sealed = await this.encryptWith(target, 'ReEncrypt', opened.plaintext, destination.context, opts, 'DestinationEncryptionContext');
+      return { opened, sealed };
+    } finally {
+      opened.plaintext.fill(0);
+    }
   }
 
   async generateDataKey(caller: Caller, keyId: string, req: DataKeyRequest, operation: 'GenerateDataKey' | 'GenerateDataKeyWithoutPlaintext') {
@@ -101,18 +110,48 @@ export class CryptoService {
     return this.deps.random.bytes(numberOfBytes);
   }
 
-  private async usableForEncryption(caller: Caller, keyId: string, operation: KeyStateOperation, opts: CryptoOptions): Promise<KeyView> {
+  /**
+   * A key that seals data keys for `operation`: a symmetric encryption key in a state that allows
+   * it (no algorithm is named, and only SYMMETRIC_DEFAULT keys offer the default one).
+   */
+  async usableForEncryption(caller: Caller, keyId: string, operation: KeyStateOperation, opts: CryptoOptions): Promise<KeyView> {
     const view = await this.keys.usable(caller, keyId, operation);
     checkUsage(view, operation, opts.algorithm);
     if (opts.dryRun) throw dryRunSucceeded();
     return view;
   }
 
-  private async seal(view: KeyView, plaintext: Buffer, context?: EncryptionContext): Promise<Sealed> {
-    if (view.key.customKeyStoreId !== undefined) return { view, ciphertext: await this.sealInCluster(view, plaintext, context) };
+  /** Encrypts under a usable key: symmetric keys in Keywarden's format, key pairs with their public key. */
+  private async encryptWith(
+    view: KeyView,
+    operation: KeyStateOperation,
+    plaintext: Buffer,
+    context: EncryptionContext | undefined,
+    opts: CryptoOptions,
+    contextMember: string,
+  ): Promise<Sealed> {
+    const algorithm = checkUsage(view, operation, opts.algorithm);
+    if (algorithm === 'SYMMETRIC_DEFAULT') {
+      if (opts.dryRun) throw dryRunSucceeded();
+      return this.seal(view, plaintext, context);
+    }
+    checkNoEncryptionContext(contextMember, context);
+    checkPlaintextLength(view.key.keySpec, algorithm, plaintext);
+    if (opts.dryRun) throw dryRunSucceeded();
+    const material = currentMaterial(view.key);
+    const publicKey = Buffer.from(material.publicKey!, 'base64');
+    const ciphertext = encryptWithPublicKey(pairRecipe(view), publicKey, algorithm, plaintext, this.deps.random);
+    return { view, ciphertext, algorithm };
+  }
+
+  /** Seals bytes under a symmetric encryption key, in Keywarden's ciphertext format. */
+  async seal(view: KeyView, plaintext: Buffer, context?: EncryptionContext): Promise<Sealed> {
+    if (view.key.customKeyStoreId !== undefined) {
+      return { view, ciphertext: await this.sealInCluster(view, plaintext, context), algorithm: 'SYMMETRIC_DEFAULT' };
+    }
     const material = currentMaterial(view.key);
     const ciphertext = this.deps.vault.encrypt(view.key.keyId, material, plaintext, context);
-    return { view, ciphertext, materialId: material.materialId };
+    return { view, ciphertext, algorithm: 'SYMMETRIC_DEFAULT', materialId: material.materialId };
   }
 
   /** The same blob layout, material version 0: the backing key computes the GCM body and tag. */
@@ -159,28 +198,59 @@ export class CryptoService {
     context: EncryptionContext | undefined,
     keyId: string | undefined,
     opts: CryptoOptions,
+    contextMember = 'EncryptionContext',
   ): Promise<Opened> {
+    // An asymmetric ciphertext names no key: with an asymmetric algorithm the caller's KeyId is
+    // the key. Without one, the blob must be Keywarden's, as for AWS (which answers
+    // InvalidCiphertextException for a raw RSA ciphertext sent with only its KeyId).
+    if (keyId !== undefined && opts.algorithm !== undefined && opts.algorithm !== 'SYMMETRIC_DEFAULT') {
+      return this.openWithKeyPair(caller, operation, blob, context, keyId, opts, contextMember);
+    }
     const parsed = parseCiphertext(blob);
     const key = await this.ownerKey(caller, parsed.keyId, operation);
     if (keyId !== undefined) {
       const named = await this.keys.usable(caller, keyId, operation);
-      if (named.key.keyId !== key.keyId) {
-        throw new IncorrectKeyException('The key ID in the request does not identify a CMK that can perform this operation.');
-      }
+      if (named.key.keyId !== key.keyId) throw incorrectKey();
     }
     const view = await this.keys.view(key);
     checkKeyState(operation, view.state, view.arn);
-    checkUsage(view, operation, opts.algorithm);
+    // A Keywarden blob is only ever a symmetric key's, whatever key id its header was given.
+    if (checkUsage(view, operation, opts.algorithm) !== 'SYMMETRIC_DEFAULT') throw invalidCiphertext();
     if (key.customKeyStoreId !== undefined) {
       if (parsed.materialVersion !== CLUSTER_MATERIAL_VERSION) throw invalidCiphertext();
       if (opts.dryRun) throw dryRunSucceeded();
-      return { view, plaintext: await this.openInCluster(view, parsed, context) };
+      return { view, plaintext: await this.openInCluster(view, parsed, context), algorithm: 'SYMMETRIC_DEFAULT' };
     }
     const material = key.materials.find((m) => m.version === parsed.materialVersion);
     if (!material) throw invalidCiphertext();
     if (opts.dryRun) throw dryRunSucceeded();
     const plaintext = this.deps.vault.decrypt(key.keyId, material, blob, context);
-    return { view, plaintext, materialId: material.materialId };
+    return { view, plaintext, algorithm: 'SYMMETRIC_DEFAULT', materialId: material.materialId };
+  }
+
+  /**
+   * Decrypts a raw RSAES-OAEP or SM2PKE ciphertext with the private key of the named key. A
+   * ciphertext that fails the scheme's checks (another key, another algorithm, altered bytes: the
+   * scheme cannot tell which) is IncorrectKeyException, as AWS answers a wrong algorithm.
+   */
+  private async openWithKeyPair(
+    caller: Caller,
+    operation: 'Decrypt' | 'ReEncrypt',
+    blob: Buffer,
+    context: EncryptionContext | undefined,
+    keyId: string,
+    opts: CryptoOptions,
+    contextMember: string,
+  ): Promise<Opened> {
+    const view = await this.keys.usable(caller, keyId, operation);
+    const algorithm = checkUsage(view, operation, opts.algorithm) as AsymmetricEncryptionAlgorithm;
+    checkNoEncryptionContext(contextMember, context);
+    if (opts.dryRun) throw dryRunSucceeded();
+    const recipe = pairRecipe(view);
+    const privateKey = this.deps.vault.secret(view.key.keyId, currentMaterial(view.key), (raw) => privateKeyFromPkcs8(recipe, raw));
+    const plaintext = decryptWithPrivateKey(privateKey, algorithm, blob);
+    if (!plaintext) throw incorrectKey();
+    return { view, plaintext, algorithm };
   }
 
   /** The key a ciphertext names, if the caller may use it. */
@@ -203,19 +273,27 @@ function dataKeyLength(req: DataKeyRequest): number {
 /**
  * The key must be for encryption, and offer the algorithm (SYMMETRIC_DEFAULT when none is
  * named, which is also what the data key operations use, so they refuse key pairs this way).
+ * Returns the algorithm.
  */
-function checkUsage({ key, arn }: KeyView, operation: KeyStateOperation, algorithm: string | undefined): void {
+function checkUsage({ key, arn }: KeyView, operation: KeyStateOperation, algorithm: string | undefined): EncryptionAlgorithm {
   if (key.keyUsage !== 'ENCRYPT_DECRYPT') {
     throw new InvalidKeyUsageException(`${arn} key usage is ${key.keyUsage} which is not valid for ${operation}.`);
   }
-  const named = algorithm ?? 'SYMMETRIC_DEFAULT';
-  if (!usageAlgorithms(key.keySpec, 'ENCRYPT_DECRYPT').encryption?.includes(named as EncryptionAlgorithm)) {
+  const named = (algorithm ?? 'SYMMETRIC_DEFAULT') as EncryptionAlgorithm;
+  if (!usageAlgorithms(key.keySpec, 'ENCRYPT_DECRYPT').encryption?.includes(named)) {
     throw new InvalidKeyUsageException(`Algorithm ${named} is incompatible with key spec ${key.keySpec}.`);
   }
-  if (!isSymmetricEncryption(key.keySpec)) {
-    throw new UnsupportedOperationException(`Keywarden does not encrypt with ${key.keySpec} keys yet.`);
-  }
+  return named;
 }
+
+/** The key pair recipe of an RSA or SM2 encryption key (checkUsage has let only those through). */
+function pairRecipe({ key }: KeyView): KeyPairRecipe {
+  const recipe = keySpecEntry(key.keySpec).material;
+  if (recipe.kind === 'aes' || recipe.kind === 'hmac') throw new Error(`${key.keySpec} has no key pair`);
+  return recipe;
+}
+
+const incorrectKey = () => new IncorrectKeyException('The key ID in the request does not identify a CMK that can perform this operation.');
 
 /** The GCM associated data: the blob's header, then the canonical encryption context. */
 const associatedData = (header: Buffer, context: EncryptionContext | undefined): Buffer => {

@@ -1,6 +1,8 @@
 import { AliasService } from './aliases.js';
 import type { KmsDeps } from './context.js';
 import { CryptoService } from './crypto.js';
+import { DataKeyPairService } from './data-key-pairs.js';
+import { KeyAgreementService } from './key-agreement.js';
 import { KeyService } from './keys.js';
 import { MacService } from './mac.js';
 import { RotationService } from './rotation.js';
@@ -14,16 +16,21 @@ export interface KmsServices {
   rotation: RotationService;
   signing: SigningService;
   mac: MacService;
+  dataKeyPairs: DataKeyPairService;
+  keyAgreement: KeyAgreementService;
 }
 
 export function createKmsServices(deps: KmsDeps): KmsServices {
   const keys = new KeyService(deps);
+  const crypto = new CryptoService(deps, keys);
   return {
     keys,
-    crypto: new CryptoService(deps, keys),
+    crypto,
     aliases: new AliasService(deps, keys),
     rotation: new RotationService(deps, keys),
     signing: new SigningService(deps, keys),
     mac: new MacService(deps, keys),
+    dataKeyPairs: new DataKeyPairService(deps, crypto),
+    keyAgreement: new KeyAgreementService(deps, keys),
   };
 }

@@ -29,7 +29,7 @@ export const decrypt: Operation<KmsServices> = {
     return {
       KeyId: opened.view.arn,
       Plaintext: base64(opened.plaintext),
-      EncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+      EncryptionAlgorithm: opened.algorithm,
       KeyMaterialId: opened.materialId,
     };
   },

@@ -19,6 +19,6 @@ export const encrypt: Operation<KmsServices> = {
       dryRun: input.DryRun,
     });
     backingKeyEventData(ctx, sealed.view);
-    return { CiphertextBlob: base64(sealed.ciphertext), KeyId: sealed.view.arn, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
+    return { CiphertextBlob: base64(sealed.ciphertext), KeyId: sealed.view.arn, EncryptionAlgorithm: sealed.algorithm };
   },
 };

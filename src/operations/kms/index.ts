@@ -14,6 +14,7 @@ import { createAlias } from './create-alias.js';
 import { createKey } from './create-key.js';
 import { decrypt } from './decrypt.js';
 import { deleteAlias } from './delete-alias.js';
+import { deriveSharedSecret } from './derive-shared-secret.js';
 import { describeKey } from './describe-key.js';
 import { disableKey } from './disable-key.js';
 import { disableKeyRotation } from './disable-key-rotation.js';
@@ -21,6 +22,8 @@ import { enableKey } from './enable-key.js';
 import { enableKeyRotation } from './enable-key-rotation.js';
 import { encrypt } from './encrypt.js';
 import { generateDataKey } from './generate-data-key.js';
+import { generateDataKeyPair } from './generate-data-key-pair.js';
+import { generateDataKeyPairWithoutPlaintext } from './generate-data-key-pair-without-plaintext.js';
 import { generateDataKeyWithoutPlaintext } from './generate-data-key-without-plaintext.js';
 import { generateMac } from './generate-mac.js';
 import { generateRandom } from './generate-random.js';
@@ -74,6 +77,9 @@ export const kmsService: ServiceDefinition<KmsApp> = {
     reEncrypt,
     generateDataKey,
     generateDataKeyWithoutPlaintext,
+    generateDataKeyPair,
+    generateDataKeyPairWithoutPlaintext,
+    deriveSharedSecret,
     generateRandom,
     // Signatures and MACs
     getPublicKey,

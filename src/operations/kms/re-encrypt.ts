@@ -36,8 +36,8 @@ export const reEncrypt: Operation<KmsServices> = {
       CiphertextBlob: base64(sealed.ciphertext),
       SourceKeyId: opened.view.arn,
       KeyId: sealed.view.arn,
-      SourceEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
-      DestinationEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+      SourceEncryptionAlgorithm: opened.algorithm,
+      DestinationEncryptionAlgorithm: sealed.algorithm,
       SourceKeyMaterialId: opened.materialId,
       DestinationKeyMaterialId: sealed.materialId,
     };
