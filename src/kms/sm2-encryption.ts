@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { weierstrass } from '@noble/curves/abstract/weierstrass.js';
 import type { Random } from '../core/random.js';
+import { SM2_ORDER as N, SM2Point as Point } from './sm2.js';
 
 // SM2PKE (GB/T 32918.4), AWS's encryption algorithm for SM2 keys in the China Regions. Node's
 // OpenSSL has the SM2 curve and SM3 but no SM2 encryption Node can call, so the point arithmetic
@@ -8,14 +8,6 @@ import type { Random } from '../core/random.js';
 // SEQUENCE { x1 INTEGER, y1 INTEGER, C3 OCTET STRING, C2 OCTET STRING } (C1C3C2), which is what
 // OpenSSL's `pkeyutl -encrypt` writes and reads for SM2 keys.
 
-const P = 0xfffffffeffffffffffffffffffffffffffffffff00000000ffffffffffffffffn;
-const A = 0xfffffffeffffffffffffffffffffffffffffffff00000000fffffffffffffffcn;
-const B = 0x28e9fa9e9d9f5e344d5a9e4bcf6509a7f39789f515ab8f92ddbcbd414d940e93n;
-const N = 0xfffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123n;
-const GX = 0x32c4ae2c1f1981195f9904466a39c9948fe30bbff2660be1715a4589334c74c7n;
-const GY = 0xbc3736a2f4f6779c59bdcee36b692153d0a9877cc62a474002df32e52139f0a0n;
-
-const Point = weierstrass({ p: P, n: N, h: 1n, a: A, b: B, Gx: GX, Gy: GY });
 type CurvePoint = InstanceType<typeof Point>;
 
 const COORDINATE_BYTES = 32;
