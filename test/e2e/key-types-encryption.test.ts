@@ -5,7 +5,6 @@
 // py/kms_key_pair_encryption.py) signs with data key pairs and encrypts with public keys. Every
 // answer taken off the wire here is checked against botocore's output shape.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createECDH, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,9 +24,10 @@ import {
   ReEncryptCommand,
   type CreateKeyCommandInput,
 } from '@aws-sdk/client-kms';
-import { awsAsync, run, TEST_ENV } from '../support/aws-cli.js';
+import { awsAsync, run } from '../support/aws-cli.js';
 import { assertOutputShape, outputShapeProblems } from '../support/botocore-shape.js';
-import { ROOT, startServer, type TestServer } from '../support/server.js';
+import { startServer, type TestServer } from '../support/server.js';
+import { runScript } from '../support/python-script.js';
 import { signedCall } from '../support/signed-call.js';
 
 const ACCOUNT = '111122223333';
@@ -419,27 +419,9 @@ test('boto3 and Python cryptography: data key pairs of every spec sign and verif
     }),
     '.json',
   );
-  const py = join(ROOT, 'test', 'e2e', 'py');
-  const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn('python3', [join(py, 'kms_key_pair_encryption.py'), server.url, fixtures], {
-      cwd: py,
-      env: { ...process.env, ...TEST_ENV, PYTHONDONTWRITEBYTECODE: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-  const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-  assert.ok(line, `no report (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
-  const report = JSON.parse(line) as { ok: boolean; passed: string[]; failed: { step: string; error: string }[] };
+  const r = await runScript(server, 'kms_key_pair_encryption.py', [fixtures]);
+  assert.ok(r.report, `no report (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+  const report = r.report;
   assert.deepEqual(report.failed, [], r.stderr);
   assert.deepEqual(report.passed, [
     'data_key_pairs_every_spec',

@@ -1,48 +1,15 @@
 // Black-box tests of the AWS JSON 1.1 wire protocol and SigV4 with raw HTTP: what an SDK would
 // never send, and what each mistake must get back (AWS's error names, 4xx, never a 500 or a stack).
 import assert from 'node:assert/strict';
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { startServer, type TestServer } from '../support/server.js';
+import { Sha256 } from '../support/signed-request.js';
 
 const REGION = 'us-east-1';
 const JSON_TYPE = 'application/x-amz-json-1.1';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** SHA-256 / HMAC-SHA-256 from node:crypto in the shape @smithy/signature-v4 asks for. */
-class Sha256 {
-  private h: Hash | Hmac;
-  constructor(private readonly secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.h = this.fresh();
-  }
-  private fresh(): Hash | Hmac {
-    if (this.secret === undefined) return createHash('sha256');
-    const key =
-      typeof this.secret === 'string'
-        ? this.secret
-        : ArrayBuffer.isView(this.secret)
-          ? Buffer.from(this.secret.buffer, this.secret.byteOffset, this.secret.byteLength)
-          : Buffer.from(this.secret);
-    return createHmac('sha256', key);
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.h.update(
-      typeof data === 'string'
-        ? data
-        : ArrayBuffer.isView(data)
-          ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-          : Buffer.from(data),
-    );
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.h.digest());
-  }
-  reset(): void {
-    this.h = this.fresh();
-  }
-}
 
 interface Reply {
   status: number;

@@ -15,10 +15,10 @@ export interface ScriptReport {
   failed: { step: string; error: string }[];
 }
 
-/** Runs `python3 test/e2e/py/<script> <endpoint>`; returns its exit code, its JSON line and stderr. */
-export function runScript(server: TestServer, script: string): Promise<{ status: number | null; report?: ScriptReport; stdout: string; stderr: string }> {
+/** Runs `python3 test/e2e/py/<script> <endpoint> [args]`; returns its exit code, its JSON line and stderr. */
+export function runScript(server: TestServer, script: string, args: string[] = []): Promise<{ status: number | null; report?: ScriptReport; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('python3', [join(PY, script), server.url], {
+    const child = spawn('python3', [join(PY, script), server.url, ...args], {
       cwd: PY,
       env: { ...process.env, ...TEST_ENV, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,10 +1,8 @@
 import { request as httpRequest, type Agent, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { Sha256 } from './signed-call.js';
-
-export { Sha256 };
 
 // Raw AWS JSON 1.1 calls to a test server, signed by the AWS SDK's own SigV4 signer: for tests
 // that need to control the connection or alter a request after signing.
@@ -12,6 +10,30 @@ export { Sha256 };
 export const JSON_TYPE = 'application/x-amz-json-1.1';
 export const CLOUDTRAIL = 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101';
 
+/** SHA-256 and HMAC-SHA-256 from node:crypto in the shape @smithy/signature-v4 asks for. */
+export class Sha256 {
+  private h: Hash | Hmac;
+  constructor(private readonly secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.h = this.fresh();
+  }
+  private fresh(): Hash | Hmac {
+    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(this.secret));
+  }
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.h.update(typeof data === 'string' ? data : bytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.h.digest());
+  }
+  reset(): void {
+    this.h = this.fresh();
+  }
+}
+
+function bytes(v: string | ArrayBuffer | ArrayBufferView): Buffer | string {
+  if (typeof v === 'string') return v;
+  return ArrayBuffer.isView(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : Buffer.from(v);
+}
 
 export interface Signing {
   accessKeyId?: string;
@@ -35,6 +57,8 @@ export interface Transport {
   agent?: Agent;
   /** Trusted certificates for an https endpoint. */
   ca?: string | Buffer;
+  /** No answer in this time rejects the call (the socket is destroyed). */
+  timeoutMs?: number;
 }
 
 /** The headers of a SigV4-signed POST of `body` to `target` at `endpoint`. */
@@ -103,6 +127,7 @@ export function send(
         res.on('error', reject);
       },
     );
+    if (t.timeoutMs !== undefined) r.setTimeout(t.timeoutMs, () => r.destroy(new Error(`no answer in ${t.timeoutMs} ms`)));
     r.on('error', reject);
     r.end(body);
   });
