@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import type { BenchConfig } from './config.js';
+import type { InProcessResult } from './in-process.js';
 import type { LoadResult } from './load.js';
 import type { LatencySummary } from './stats.js';
 
@@ -32,7 +33,24 @@ export interface Report {
   encryptResponseBytes: number;
   scenarios: ScenarioResult[];
   ceiling: { opsPerSecond: number; encryptFraction: number };
+  /** Each cryptographic scenario beside its primitive called in-process; absent in reports of older runs. */
+  inProcess?: InProcessComparison[];
   valid: boolean;
+}
+
+export interface InProcessComparison extends InProcessResult {
+  keywardenOpsPerSecond: number;
+  /** Keywarden's ops/s over the in-process ops/s. */
+  fraction: number;
+}
+
+/** Pairs every in-process ceiling with the Keywarden scenario of the same name. */
+export function compareInProcess(scenarios: ScenarioResult[], ceilings: InProcessResult[]): InProcessComparison[] {
+  return ceilings.map((c) => {
+    const kw = scenarios.find((s) => s.server === 'keywarden' && s.name === c.scenario);
+    if (!kw) throw new Error(`no Keywarden scenario named '${c.scenario}' for its in-process ceiling`);
+    return { ...c, keywardenOpsPerSecond: kw.opsPerSecond, fraction: kw.opsPerSecond / c.opsPerSecond };
+  });
 }
 
 /** Call before starting anything, so our own processes are not in it. */
@@ -104,6 +122,12 @@ export function formatReport(r: Report): string {
     `Encrypt: ${encrypt.opsPerSecond.toFixed(0)} ops/s = ${(r.ceiling.encryptFraction * 100).toFixed(0)}% of the bare Node HTTP ceiling ` +
       `(${r.ceiling.opsPerSecond.toFixed(0)} ops/s; identical signed request, ${r.encryptResponseBytes}-byte answer)`,
   );
+  for (const c of r.inProcess ?? []) {
+    out.push(
+      `${c.scenario}: ${c.keywardenOpsPerSecond.toFixed(0)} ops/s = ${(c.fraction * 100).toFixed(0)}% of the same primitive in-process ` +
+        `(${c.opsPerSecond.toFixed(0)} ops/s, ${c.primitive}, one thread)`,
+    );
+  }
   for (const s of r.scenarios.filter((x) => x.server === 'keywarden')) {
     const verdict = s.p99Ms <= r.config.p99TargetMs ? 'within' : 'OVER';
     out.push(`${s.name}: p99 ${ms(s.p99Ms)} ms, ${verdict} the ${r.config.p99TargetMs} ms target`);

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { formatOverhead, summarizeOverhead, type AuditOverhead, type Round, type Side } from './audit-overhead.js';
 import { readConfig, type BenchConfig } from './config.js';
+import { inProcessOperations, measureInProcess } from './in-process.js';
 import { childCpuMs, ownCpuMs } from './cpu.js';
 import type { RunningChild } from './child.js';
 import { LoadClient, runLoad } from './load.js';
 import { RESULTS_FILE } from './paths.js';
-import { buildReport, formatReport, machineLoad, writeJson, type ScenarioResult } from './report.js';
+import { buildReport, compareInProcess, formatReport, machineLoad, writeJson, type ScenarioResult } from './report.js';
 import { startBareServer, startKeywarden } from './servers.js';
 import { Signer } from './sigv4.js';
 import { LatencyRecorder } from './stats.js';
@@ -66,12 +67,27 @@ async function main(): Promise<number> {
   }
 
   const kib = `${config.plaintextBytes / 1024} KiB`;
+  const message = randomBytes(config.plaintextBytes).toString('base64');
+  const newKey = async (KeySpec: string, KeyUsage: string) =>
+    (await kw.call<{ KeyMetadata: { KeyId: string } }>(`${TARGET}.CreateKey`, { Description: `keywarden bench ${KeySpec}`, KeySpec, KeyUsage })).KeyMetadata.KeyId;
+  const eccKey = await newKey('ECC_NIST_P256', 'SIGN_VERIFY');
+  const rsaKey = await newKey('RSA_2048', 'SIGN_VERIFY');
+  const macKey = await newKey('HMAC_256', 'GENERATE_VERIFY_MAC');
+  const names = {
+    encrypt: `Encrypt ${kib}`,
+    signEcc: `Sign ECC_NIST_P256 ${kib}`,
+    signRsa: `Sign RSA_2048 ${kib}`,
+    mac: `GenerateMac HMAC_256 ${kib}`,
+  };
   // The ceiling runs right after Keywarden's Encrypt so the two compared figures are measured close together.
   const scenarios: Scenario[] = [
-    { name: `Encrypt ${kib}`, server: 'keywarden', serverPid: keywarden.pid, client: kw, target: `${TARGET}.Encrypt`, body: encryptBody },
+    { name: names.encrypt, server: 'keywarden', serverPid: keywarden.pid, client: kw, target: `${TARGET}.Encrypt`, body: encryptBody },
     { name: `Encrypt ${kib} (ceiling)`, server: 'bare node:http', serverPid: bareChild.pid, client: bare, target: `${TARGET}.Encrypt`, body: encryptBody },
     { name: `Decrypt ${kib}`, server: 'keywarden', serverPid: keywarden.pid, client: kw, target: `${TARGET}.Decrypt`, body: json({ CiphertextBlob }) },
     { name: 'GenerateDataKey AES_256', server: 'keywarden', serverPid: keywarden.pid, client: kw, target: `${TARGET}.GenerateDataKey`, body: json({ KeyId: keyId, KeySpec: 'AES_256' }) },
+    { name: names.signEcc, server: 'keywarden', serverPid: keywarden.pid, client: kw, target: `${TARGET}.Sign`, body: json({ KeyId: eccKey, Message: message, SigningAlgorithm: 'ECDSA_SHA_256' }) },
+    { name: names.signRsa, server: 'keywarden', serverPid: keywarden.pid, client: kw, target: `${TARGET}.Sign`, body: json({ KeyId: rsaKey, Message: message, SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256' }) },
+    { name: names.mac, server: 'keywarden', serverPid: keywarden.pid, client: kw, target: `${TARGET}.GenerateMac`, body: json({ KeyId: macKey, Message: message, MacAlgorithm: 'HMAC_SHA_256' }) },
   ];
 
   const recorder = new LatencyRecorder(config.maxRequests);
@@ -87,10 +103,16 @@ async function main(): Promise<number> {
     if (interrupted.signal.aborted) throw new Error('interrupted');
   }
 
+  // The in-process loops run while no load does, each for as long as a measured scenario.
+  const inProcess = inProcessOperations(names, config.plaintextBytes).map((op) => {
+    progress(`${op.scenario}: ${op.primitive} in-process for ${config.seconds} s ...`);
+    return measureInProcess(op, config.seconds, config.maxRequests);
+  });
+
   const auditOverhead = await compareAudit(config, recorder, encryptBody, client);
 
   const base = buildReport(config, loadBefore, results, results[0]!, results[1]!, encryptResponseBytes);
-  const report = { ...base, auditOverhead, valid: base.valid && auditOverhead.valid };
+  const report = { ...base, inProcess: compareInProcess(results, inProcess), auditOverhead, valid: base.valid && auditOverhead.valid };
   process.stdout.write(formatReport(report) + formatOverhead(auditOverhead));
   writeJson(RESULTS_FILE, report);
   progress(`figures written to ${RESULTS_FILE}`);
