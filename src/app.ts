@@ -17,6 +17,7 @@ import { DEFAULT_TIMINGS, type ClusterTimings } from './cluster/transitions.js';
 import type { KmsDeps } from './kms/context.js';
 import { deleteDueKeys } from './kms/deletion.js';
 import { deleteKeyEvents } from './kms/deletion-events.js';
+import { GrantTokens, grantTokenSecret } from './kms/grant-tokens.js';
 import { KeyVault } from './kms/key-vault.js';
 import { createKmsServices } from './kms/services.js';
 import { adminService, type AdminApp } from './operations/admin/index.js';
@@ -136,6 +137,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   if (!usable) log(`keywarden: warning: ignoring the stored clock offset '${storedOffset}' ms, which would put the service clock past ${new Date(LATEST_SERVICE_TIME_MS).toISOString()} or behind the system time; the clock starts at the system time`);
   const clock = new OffsetClock(usable ? offsetMs : 0);
   const vault = new KeyVault(sealer, secureRandom);
+  const grantTokens = new GrantTokens(grantTokenSecret(rootKey), secureRandom);
   rootKey.fill(0);
   const reportError = (err: unknown) => log(`keywarden: background task failed: ${(err as Error)?.stack ?? err}`);
   const auditOn = opts.audit ?? true;
@@ -193,7 +195,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     connectDelayMs: opts.connectDelayMs ?? DEFAULT_CONNECT_DELAY_MS,
     onError: reportError,
   });
-  const deps: KmsDeps = { store, clock, random: secureRandom, vault, events, customKeyStores: keyStores.port };
+  const deps: KmsDeps = { store, clock, random: secureRandom, vault, events, customKeyStores: keyStores.port, grantTokens };
   const kms = createKmsServices(deps);
   const kmsApp: KmsApp = { ...kms, customKeyStores: keyStores.stores };
 

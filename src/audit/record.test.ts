@@ -320,10 +320,10 @@ describe('what a record keeps of a hostile request (RECORD_LIMITS)', () => {
   it('keeps the first 100 members of a 100,000-member object or list, and their count', () => {
     const context: Record<string, string> = {};
     for (let i = 0; i < 100_000; i++) context[`k${i}`] = 'v';
-    const r = record(call('Encrypt', { KeyId: KEY_ID, Plaintext: 'aGk=', EncryptionContext: context, GrantTokens: Array.from({ length: 100_000 }, () => 't') }, rejected));
-    assert.equal(Object.keys(r.requestParameters?.encryptionContext as object).length, 100);
-    assert.equal((r.requestParameters?.grantTokens as string[]).length, 100);
-    assert.deepEqual(r.additionalEventData, { truncated: { requestParameters: { cut: { encryptionContext: 100_000, grantTokens: 100_000 } } } });
+    const r = record(call('CreateGrant', { KeyId: KEY_ID, GranteePrincipal: 'p', Constraints: { EncryptionContextEquals: context }, Operations: Array.from({ length: 100_000 }, () => 'Encrypt') }, rejected));
+    assert.equal(Object.keys((r.requestParameters?.constraints as Record<string, object>).encryptionContextEquals!).length, 100);
+    assert.equal((r.requestParameters?.operations as string[]).length, 100);
+    assert.deepEqual(r.additionalEventData, { truncated: { requestParameters: { cut: { 'constraints.encryptionContextEquals': 100_000, operations: 100_000 } } } });
   });
 
   it('walks no deeper than 10 levels, in a member of the wrong type as in an input without a model', () => {

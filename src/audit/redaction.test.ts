@@ -26,9 +26,30 @@ describe('redaction', () => {
     );
   });
 
+  it('never keeps a grant token: not the GrantTokens of a request, not the token CreateGrant returns or RetireGrant takes', () => {
+    const create = {
+      KeyId: 'k',
+      GranteePrincipal: 'arn:aws:iam::111122223333:role/app',
+      Operations: ['Encrypt'],
+      Constraints: { EncryptionContextSubset: { Dept: 'IT' } },
+      GrantTokens: ['token-1'],
+      Name: 'n',
+    };
+    assert.deepEqual(requestParameters(kms, 'CreateGrant', create), {
+      keyId: 'k',
+      granteePrincipal: 'arn:aws:iam::111122223333:role/app',
+      operations: ['Encrypt'],
+      constraints: { encryptionContextSubset: { Dept: 'IT' } },
+      name: 'n',
+    });
+    assert.deepEqual(responseElements({ GrantToken: 'token-2', GrantId: 'ab' }), { grantId: 'ab' });
+    assert.equal(requestParameters(kms, 'RetireGrant', { GrantToken: 'token-3' }), null);
+    assert.equal(requestParameters(kms, 'Encrypt', { KeyId: 'k', GrantTokens: ['token-4'] }, { failed: true })?.grantTokens, undefined);
+  });
+
   it('keeps the key, algorithms and message type of signing and MAC calls, never the message, signature or MAC', () => {
     const sign = { KeyId: 'k', Message: Buffer.from('m'), MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256', GrantTokens: ['g'] };
-    assert.deepEqual(requestParameters(kms, 'Sign', sign), { keyId: 'k', messageType: 'RAW', grantTokens: ['g'], signingAlgorithm: 'ECDSA_SHA_256' });
+    assert.deepEqual(requestParameters(kms, 'Sign', sign), { keyId: 'k', messageType: 'RAW', signingAlgorithm: 'ECDSA_SHA_256' });
     // As sent, in a call that failed validation: base64 strings.
     assert.deepEqual(
       requestParameters(kms, 'Verify', { KeyId: 'k', Message: 'bQ==', Signature: 'c2ln', SigningAlgorithm: 'ECDSA_SHA_256', DryRun: true }, { failed: true }),

@@ -2,7 +2,7 @@ import { child, cut, Cuts, memberCount, RECORD_LIMITS, type Path } from './bound
 
 // What of a call's input and output may appear in its CloudTrail record. CloudTrail shows inputs
 // and outputs with AWS's lowerCamel member names and leaves out secrets: plaintexts, data keys,
-// ciphertext blobs, key store passwords. Three rules decide, and any one of them drops a member:
+// ciphertext blobs, key store passwords, grant tokens. Three rules decide, and any one of them drops a member:
 // the service model marks its shape sensitive, its shape is a blob, or its name is on the list
 // below (which also covers services without a model, and outputs, which no model here describes).
 
@@ -47,6 +47,9 @@ const NEVER_RECORDED = new Set(
     'TrustAnchor',
     'Password',
     'NewPassword',
+    // A grant token lets its grantee use a grant at once: a credential, never written down.
+    'GrantToken',
+    'GrantTokens',
   ].map((n) => n.toLowerCase()),
 );
 

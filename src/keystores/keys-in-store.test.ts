@@ -263,4 +263,24 @@ describe('KMS keys in a custom key store', () => {
       assert.equal(status[0].deletionStatus, 'FAILURE');
     });
   });
+
+  describe('grants', () => {
+    const APP = 'arn:aws:iam::111122223333:role/app';
+
+    it('work as on any symmetric key, also while the store is disconnected, and go with the key', async () => {
+      const made = await w.kms.grants.create(CALLER, { keyId, granteePrincipal: APP, operations: ['Encrypt', 'Decrypt'], constraints: { encryptionContextSubset: { purpose: 'test' } } });
+      await disconnect();
+      assert.equal(await state(), 'Unavailable');
+      // AWS's key-state table: CreateGrant succeeds on an Unavailable key, unlike cryptography.
+      const whileDown = await w.kms.grants.create(CALLER, { keyId, granteePrincipal: APP, operations: ['DescribeKey'] });
+      assert.deepEqual((await w.kms.grants.list(CALLER, keyId, {}, 10)).page.items.map((g) => g.grantId), [made.grant.grantId, whileDown.grant.grantId]);
+      await rejectsWith(w.kms.grants.create(CALLER, { keyId, granteePrincipal: APP, operations: ['Sign'] }), 'ValidationException', /^The grant operations \[Sign\] are not valid/);
+      await w.kms.grants.retire(CALLER, { grantToken: whileDown.token });
+      await w.kms.keys.scheduleDeletion(CALLER, keyId, 7);
+      w.cluster.clock.advance(7 * DAY_MS + 1);
+      await deleteDueKeys({ store: w.kmsStore, clock: w.cluster.clock }, [w.ks.onKeyDeleted]);
+      assert.deepEqual(await w.kms.grants.grantFromTokens([made.token]), []);
+      assert.equal(await w.kmsStore.grants.get(made.grant.grantId), undefined);
+    });
+  });
 });

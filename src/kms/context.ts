@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { ServiceEventSink } from '../core/events.js';
 import type { Random } from '../core/random.js';
 import type { CustomKeyStorePort } from './custom-key-store-port.js';
+import type { GrantTokens } from './grant-tokens.js';
 import type { Scope } from './key.js';
 import type { KeyVault } from './key-vault.js';
 import type { KmsStore } from './repository.js';
@@ -21,4 +22,6 @@ export interface KmsDeps {
   events?: ServiceEventSink;
   /** Custom key stores (keystores/ implements the port); none when absent. */
   customKeyStores?: CustomKeyStorePort;
+  /** Issues and reads grant tokens under the service's secret; a secret for this process only when absent. */
+  grantTokens?: GrantTokens;
 }

@@ -81,6 +81,20 @@ test('tags, descriptions and aliases cannot change while a key is pending deleti
   }
 });
 
+test('CreateGrant follows the key-state table: refused when disabled, pending deletion, pending import or creating; allowed while Unavailable', () => {
+  const expected: Record<KeyState, string> = {
+    Enabled: 'ok',
+    Updating: 'ok',
+    Unavailable: 'ok',
+    Disabled: `DisabledException: ${ARN} is disabled.`,
+    PendingDeletion: `KMSInvalidStateException: ${ARN} is pending deletion.`,
+    PendingReplicaDeletion: `KMSInvalidStateException: ${ARN} is pending deletion.`,
+    PendingImport: `KMSInvalidStateException: ${ARN} is pending import.`,
+    Creating: `KMSInvalidStateException: ${ARN} is creating.`,
+  };
+  for (const state of STATES) assert.equal(outcome('CreateGrant', state), expected[state], state);
+});
+
 test('every rule in the table names a real key state', () => {
   for (const [op, rules] of Object.entries(KEY_STATE_RULES)) {
     for (const state of Object.keys(rules)) assert.ok(STATES.includes(state as KeyState), `${op}: ${state}`);

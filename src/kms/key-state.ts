@@ -34,6 +34,14 @@ const ENABLE_DISABLE: Rules = {
   Creating: 'creating',
   Updating: 'updating',
 };
+/** CreateGrant: a grant may be made while a key's custom key store is disconnected, unlike cryptography. */
+const GRANT: Rules = {
+  Disabled: 'disabled',
+  PendingDeletion: 'pendingDeletion',
+  PendingReplicaDeletion: 'pendingDeletion',
+  PendingImport: 'pendingImport',
+  Creating: 'creating',
+};
 const MANAGE: Rules = { PendingDeletion: 'pendingDeletion', PendingReplicaDeletion: 'pendingDeletion' };
 const ROTATION_CHANGE: Rules = {
   Disabled: 'disabled',
@@ -70,6 +78,7 @@ export const KEY_STATE_RULES = {
   DisableKey: ENABLE_DISABLE,
   ScheduleKeyDeletion: { PendingDeletion: 'pendingDeletion', PendingReplicaDeletion: 'pendingDeletion', Updating: 'updating' },
   CancelKeyDeletion: NOT_PENDING,
+  CreateGrant: GRANT,
   CreateAlias: MANAGE,
   UpdateAlias: MANAGE,
   TagResource: MANAGE,

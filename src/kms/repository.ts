@@ -1,3 +1,4 @@
+import type { GrantConstraints, GrantOperation } from './grant-rules.js';
 import type { KeyRecord, Scope } from './key.js';
 
 // Ports the KMS domain needs from storage. Implementations: storage/sqlite (default); each runs
@@ -8,6 +9,21 @@ export interface AliasRecord extends Scope {
   targetKeyId: string;
   createdAt: number;
   updatedAt: number;
+}
+
+/** A grant on a key; its scope is the key's account and Region. */
+export interface GrantRecord extends Scope {
+  /** 64 hex digits. */
+  grantId: string;
+  keyId: string;
+  name?: string;
+  granteePrincipal: string;
+  retiringPrincipal?: string;
+  /** The account whose principal created the grant. */
+  issuingAccount: string;
+  operations: GrantOperation[];
+  constraints?: GrantConstraints;
+  createdAt: number;
 }
 
 export interface Page<T> {
@@ -26,7 +42,7 @@ export interface KeyRepository {
    * transaction; if it throws, nothing is written. Returns undefined when the key does not exist.
    */
   update(scope: Scope, keyId: string, change: (key: KeyRecord) => KeyRecord): Promise<KeyRecord | undefined>;
-  /** Deletes the key and every alias that points at it. */
+  /** Deletes the key, every alias that points at it and every grant on it. */
   remove(scope: Scope, keyId: string): Promise<void>;
   list(scope: Scope, limit: number, after?: string): Promise<Page<KeyRecord>>;
   /** Keys of every account whose deletion date is at or before `now`. */
@@ -46,6 +62,40 @@ export interface AliasRepository {
   list(scope: Scope, limit: number, after?: string, keyId?: string): Promise<Page<AliasRecord>>;
 }
 
+/** What GrantRepository.insert did. */
+export type GrantInsert =
+  | { outcome: 'created'; grant: GrantRecord }
+  /** A grant of the same key and name for which `same` held: nothing was written. */
+  | { outcome: 'existing'; grant: GrantRecord }
+  /** The key has `limit` grants already. */
+  | { outcome: 'limit' }
+  /** The key is gone. */
+  | { outcome: 'noKey' };
+
+export interface GrantFilter {
+  grantId?: string;
+  granteePrincipal?: string;
+}
+
+export interface GrantRepository {
+  /**
+   * Adds a grant in one transaction with its checks: the key must still exist, a named grant
+   * returns an existing grant of that key and name for which `same` holds instead, and a key
+   * never holds more than `limit` grants.
+   */
+  insert(grant: GrantRecord, limit: number, same: (existing: GrantRecord) => boolean): Promise<GrantInsert>;
+  /** A grant by id, on any key of any account. */
+  get(grantId: string): Promise<GrantRecord | undefined>;
+  /** A key's grants in the order they were created. */
+  listForKey(keyId: string, limit: number, after?: string, filter?: GrantFilter): Promise<Page<GrantRecord>>;
+  /** The grants on the keys of one account and Region that name this retiring principal. */
+  listRetirable(scope: Scope, retiringPrincipal: string, limit: number, after?: string): Promise<Page<GrantRecord>>;
+  /** Every grant on a key whose grantee is this principal. */
+  forGrantee(keyId: string, granteePrincipal: string): Promise<GrantRecord[]>;
+  /** Returns false when there was no such grant. */
+  remove(grantId: string): Promise<boolean>;
+}
+
 /** Small named values the service keeps across restarts (the clock offset, for one). */
 export interface SettingsRepository {
   get(name: string): Promise<string | undefined>;
@@ -55,6 +105,7 @@ export interface SettingsRepository {
 export interface KmsStore {
   keys: KeyRepository;
   aliases: AliasRepository;
+  grants: GrantRepository;
   settings: SettingsRepository;
   close(): Promise<void>;
 }

@@ -2,6 +2,7 @@ import { AliasService } from './aliases.js';
 import type { KmsDeps } from './context.js';
 import { CryptoService } from './crypto.js';
 import { DataKeyPairService } from './data-key-pairs.js';
+import { GrantService } from './grants.js';
 import { KeyAgreementService } from './key-agreement.js';
 import { KeyService } from './keys.js';
 import { MacService } from './mac.js';
@@ -18,6 +19,7 @@ export interface KmsServices {
   mac: MacService;
   dataKeyPairs: DataKeyPairService;
   keyAgreement: KeyAgreementService;
+  grants: GrantService;
 }
 
 export function createKmsServices(deps: KmsDeps): KmsServices {
@@ -32,5 +34,6 @@ export function createKmsServices(deps: KmsDeps): KmsServices {
     mac: new MacService(deps, keys),
     dataKeyPairs: new DataKeyPairService(deps, crypto),
     keyAgreement: new KeyAgreementService(deps, keys),
+    grants: new GrantService(deps, keys),
   };
 }

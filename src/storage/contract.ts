@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { KeyRecord, Scope } from '../kms/key.js';
-import type { KmsStore } from '../kms/repository.js';
+import type { GrantRecord, KmsStore } from '../kms/repository.js';
 import { storeCase } from './contract-harness.js';
 
 /**
@@ -104,6 +104,85 @@ export function kmsStoreContract(name: string, open: () => Promise<KmsStore>): v
     await s.keys.remove(A, 'k2');
     assert.deepEqual((await s.keys.inCustomKeyStore('cks-1234567890abcdef0')).map((k) => k.keyId), ['k1']);
     assert.deepEqual(await s.keys.inCustomKeyStore('cks-ffffffffffffffff0'), []);
+  });
+
+  const grant = (scope: Scope, keyId: string, n: number, extra: Partial<GrantRecord> = {}): GrantRecord => ({
+    ...scope,
+    grantId: n.toString(16).padStart(64, '0'),
+    keyId,
+    granteePrincipal: 'arn:aws:iam::111122223333:role/app',
+    issuingAccount: `arn:aws:iam::${scope.accountId}:root`,
+    operations: ['Encrypt'],
+    createdAt: n,
+    ...extra,
+  });
+  const never = () => false;
+  const ids = (grants: GrantRecord[]) => grants.map((g) => g.createdAt);
+
+  withStore('grants: created on an existing key only, found by id, listed per key in creation order and paged', async (s) => {
+    await s.keys.insert(key(A, 'k1'));
+    await s.keys.insert(key(A, 'k2'));
+    assert.deepEqual(await s.grants.insert(grant(A, 'gone', 1), 10, never), { outcome: 'noKey' });
+    for (const n of [5, 3, 4]) assert.equal((await s.grants.insert(grant(A, 'k1', n), 10, never)).outcome, 'created');
+    await s.grants.insert(grant(A, 'k2', 9), 10, never);
+    assert.equal((await s.grants.get(grant(A, 'k1', 3).grantId))?.keyId, 'k1');
+    assert.equal(await s.grants.get(grant(A, 'k1', 1).grantId), undefined);
+    const first = await s.grants.listForKey('k1', 2);
+    assert.deepEqual(ids(first.items), [5, 3]);
+    assert.ok(first.next);
+    const second = await s.grants.listForKey('k1', 2, first.next);
+    assert.deepEqual(ids(second.items), [4]);
+    assert.equal(second.next, undefined);
+  });
+
+  withStore('grants: filtered by grant id or grantee; a named grant for which `same` holds is returned, not added', async (s) => {
+    await s.keys.insert(key(A, 'k1'));
+    await s.grants.insert(grant(A, 'k1', 1, { name: 'n' }), 10, never);
+    await s.grants.insert(grant(A, 'k1', 2, { granteePrincipal: 'arn:aws:iam::111122223333:user/bob' }), 10, never);
+    assert.deepEqual(ids((await s.grants.listForKey('k1', 10, undefined, { grantId: grant(A, 'k1', 2).grantId })).items), [2]);
+    assert.deepEqual(ids((await s.grants.listForKey('k1', 10, undefined, { granteePrincipal: 'arn:aws:iam::111122223333:user/bob' })).items), [2]);
+    const both = { grantId: grant(A, 'k1', 2).grantId, granteePrincipal: 'arn:aws:iam::111122223333:role/app' };
+    assert.deepEqual((await s.grants.listForKey('k1', 10, undefined, both)).items, []);
+    assert.deepEqual(ids(await s.grants.forGrantee('k1', 'arn:aws:iam::111122223333:role/app')), [1]);
+    const again = await s.grants.insert(grant(A, 'k1', 3, { name: 'n' }), 10, (g) => g.createdAt === 1);
+    assert.equal(again.outcome, 'existing');
+    assert.equal(again.outcome === 'existing' && again.grant.grantId, grant(A, 'k1', 1).grantId);
+    assert.equal((await s.grants.insert(grant(A, 'k1', 4, { name: 'n' }), 10, never)).outcome, 'created', 'same name, other terms');
+    assert.deepEqual(ids((await s.grants.listForKey('k1', 10)).items), [1, 2, 4]);
+  });
+
+  withStore('grants: a key holds at most `limit`; removed one by one and all with their key', async (s) => {
+    await s.keys.insert(key(A, 'k1'));
+    await s.keys.insert(key(A, 'k2'));
+    await s.grants.insert(grant(A, 'k1', 1), 2, never);
+    await s.grants.insert(grant(A, 'k1', 2), 2, never);
+    assert.deepEqual(await s.grants.insert(grant(A, 'k1', 3), 2, never), { outcome: 'limit' });
+    assert.equal((await s.grants.insert(grant(A, 'k2', 4), 2, never)).outcome, 'created');
+    assert.equal(await s.grants.remove(grant(A, 'k1', 1).grantId), true);
+    assert.equal(await s.grants.remove(grant(A, 'k1', 1).grantId), false);
+    assert.equal((await s.grants.insert(grant(A, 'k1', 3), 2, never)).outcome, 'created');
+    await s.keys.remove(A, 'k1');
+    assert.deepEqual((await s.grants.listForKey('k1', 10)).items, []);
+    assert.equal(await s.grants.get(grant(A, 'k1', 2).grantId), undefined);
+    assert.deepEqual(ids((await s.grants.listForKey('k2', 10)).items), [4]);
+  });
+
+  withStore('grants: retirable ones are listed per account and Region by retiring principal', async (s) => {
+    const bob = 'arn:aws:iam::111122223333:user/bob';
+    await s.keys.insert(key(A, 'k1'));
+    await s.keys.insert(key(A, 'k2'));
+    await s.keys.insert(key(B, 'k3'));
+    await s.keys.insert(key(WEST, 'k4'));
+    await s.grants.insert(grant(A, 'k1', 1, { retiringPrincipal: bob }), 10, never);
+    await s.grants.insert(grant(A, 'k1', 2), 10, never);
+    await s.grants.insert(grant(A, 'k2', 3, { retiringPrincipal: bob }), 10, never);
+    await s.grants.insert(grant(B, 'k3', 4, { retiringPrincipal: bob }), 10, never);
+    await s.grants.insert(grant(WEST, 'k4', 5, { retiringPrincipal: bob }), 10, never);
+    const first = await s.grants.listRetirable(A, bob, 1);
+    assert.deepEqual(ids(first.items), [1]);
+    assert.deepEqual(ids((await s.grants.listRetirable(A, bob, 10, first.next)).items), [3]);
+    assert.deepEqual(ids((await s.grants.listRetirable(B, bob, 10)).items), [4]);
+    assert.deepEqual((await s.grants.listRetirable(A, 'arn:aws:iam::111122223333:user/eve', 10)).items, []);
   });
 
   withStore('settings keep the last value', async (s) => {

@@ -542,7 +542,8 @@ test('rotation: enable-key-rotation, get-key-rotation-status, rotate-key-on-dema
 });
 
 test('an operation Keywarden does not implement answers UnsupportedOperationException naming it', async () => {
-  assert.match(await kmsFails('ListGrants', 'UnsupportedOperationException', 'list-grants', '--key-id', mainKey), /\bListGrants\b/);
+  const args = ['get-parameters-for-import', '--key-id', mainKey, '--wrapping-algorithm', 'RSAES_OAEP_SHA_256', '--wrapping-key-spec', 'RSA_2048'];
+  assert.match(await kmsFails('GetParametersForImport', 'UnsupportedOperationException', ...args), /\bGetParametersForImport\b/);
 });
 
 test('validation errors use AWS wording', async () => {

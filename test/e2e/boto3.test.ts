@@ -44,6 +44,7 @@ test('boto3 raises the modelled exception classes with AWS messages and statuses
     'KMSInvalidStateException',
     'AlreadyExistsException',
     'UnsupportedOperationException',
+    'InvalidGrantTokenException',
     'MalformedPolicyDocumentException',
     'TagException',
     'InvalidMarkerException',

@@ -225,7 +225,8 @@ describe('on the wire and in the audit trail', () => {
       Sign: { keyId: signer.KeyId, messageType: 'RAW', signingAlgorithm: 'ECDSA_SHA_256' },
       Verify: { keyId: signer.Arn, signingAlgorithm: 'ECDSA_SHA_256' },
       GenerateMac: { keyId: hmac.KeyId, macAlgorithm: 'HMAC_SHA_512' },
-      VerifyMac: { keyId: hmac.KeyId, macAlgorithm: 'HMAC_SHA_512', grantTokens: ['g'] },
+      // Grant tokens are credentials: never recorded (audit/redaction.ts).
+      VerifyMac: { keyId: hmac.KeyId, macAlgorithm: 'HMAC_SHA_512' },
       GetPublicKey: { keyId: signer.KeyId },
     };
     for (const [name, parameters] of Object.entries(expected)) {

@@ -11,6 +11,7 @@ import { describeCustomKeyStores } from './describe-custom-key-stores.js';
 import { disconnectCustomKeyStore } from './disconnect-custom-key-store.js';
 import { updateCustomKeyStore } from './update-custom-key-store.js';
 import { createAlias } from './create-alias.js';
+import { createGrant } from './create-grant.js';
 import { createKey } from './create-key.js';
 import { decrypt } from './decrypt.js';
 import { deleteAlias } from './delete-alias.js';
@@ -31,12 +32,16 @@ import { getKeyPolicy } from './get-key-policy.js';
 import { getPublicKey } from './get-public-key.js';
 import { getKeyRotationStatus } from './get-key-rotation-status.js';
 import { listAliases } from './list-aliases.js';
+import { listGrants } from './list-grants.js';
 import { listKeyPolicies } from './list-key-policies.js';
 import { listKeyRotations } from './list-key-rotations.js';
 import { listKeys } from './list-keys.js';
 import { listResourceTags } from './list-resource-tags.js';
+import { listRetirableGrants } from './list-retirable-grants.js';
 import { putKeyPolicy } from './put-key-policy.js';
 import { reEncrypt } from './re-encrypt.js';
+import { retireGrant } from './retire-grant.js';
+import { revokeGrant } from './revoke-grant.js';
 import { rotateKeyOnDemand } from './rotate-key-on-demand.js';
 import { scheduleKeyDeletion } from './schedule-key-deletion.js';
 import { sign } from './sign.js';
@@ -92,6 +97,12 @@ export const kmsService: ServiceDefinition<KmsApp> = {
     updateAlias,
     deleteAlias,
     listAliases,
+    // Grants
+    createGrant,
+    listGrants,
+    listRetirableGrants,
+    retireGrant,
+    revokeGrant,
     // Rotation
     enableKeyRotation,
     disableKeyRotation,

@@ -37,3 +37,29 @@ test('sqlite: the custom key store column is filled in for keys written before i
     db.close();
   }
 });
+
+test('sqlite: a data directory from before grants gains the grants table, and its keys keep working', async () => {
+  const db = openDatabase(':memory:');
+  try {
+    migrate(db, 'kms', KMS_MIGRATIONS.slice(0, 2));
+    const doc = { keyId: 'k1', accountId: '111122223333', region: 'us-east-1', state: 'Enabled' };
+    db.prepare('INSERT INTO keys (key_id, account_id, region, doc) VALUES (?, ?, ?, ?)').run('k1', doc.accountId, doc.region, JSON.stringify(doc));
+    const store = kmsStoreOn(db);
+    const grant = {
+      accountId: doc.accountId,
+      region: doc.region,
+      grantId: 'ab'.repeat(32),
+      keyId: 'k1',
+      granteePrincipal: 'arn:aws:iam::111122223333:role/app',
+      issuingAccount: 'arn:aws:iam::111122223333:root',
+      operations: ['Decrypt' as const],
+      createdAt: 1,
+    };
+    assert.equal((await store.grants.insert(grant, 10, () => false)).outcome, 'created');
+    assert.deepEqual(await store.grants.get(grant.grantId), grant);
+    const version = db.prepare<[], { version: number }>("SELECT version FROM schema_migrations WHERE part = 'kms'").get();
+    assert.equal(version?.version, KMS_MIGRATIONS.length);
+  } finally {
+    db.close();
+  }
+});

@@ -1,6 +1,7 @@
 import type { KeyRecord, Scope } from '../../kms/key.js';
 import type { AliasRecord, AliasRepository, KeyRepository, KmsStore, Page, SettingsRepository } from '../../kms/repository.js';
 import { type Db, openDatabase } from './database.js';
+import { GRANTS_TABLE, SqliteGrants } from './grant-store.js';
 import { migrate } from './schema.js';
 
 export const KMS_MIGRATIONS = [
@@ -30,6 +31,8 @@ export const KMS_MIGRATIONS = [
   `ALTER TABLE keys ADD COLUMN custom_key_store_id TEXT;
    UPDATE keys SET custom_key_store_id = json_extract(doc, '$.customKeyStoreId');
    CREATE INDEX keys_custom_key_store ON keys (custom_key_store_id) WHERE custom_key_store_id IS NOT NULL;`,
+  // Grants (CreateGrant and the operations around it).
+  GRANTS_TABLE,
 ];
 
 /** A KmsStore on its own database file (tests use ':memory:'). */
@@ -47,6 +50,7 @@ export function kmsStoreOn(db: Db): KmsStore {
   return {
     keys: new SqliteKeys(db),
     aliases: new SqliteAliases(db),
+    grants: new SqliteGrants(db),
     settings: new SqliteSettings(db),
     close: async () => {},
   };
@@ -63,6 +67,7 @@ class SqliteKeys implements KeyRepository {
   private readonly writeStmt;
   private readonly removeStmt;
   private readonly removeAliasesStmt;
+  private readonly removeGrantsStmt;
   private readonly listStmt;
   private readonly dueDeletionStmt;
   private readonly dueRotationStmt;
@@ -84,6 +89,7 @@ class SqliteKeys implements KeyRepository {
     this.writeStmt = db.prepare('UPDATE keys SET deletion_at = @deletionAt, rotation_at = @rotationAt, doc = @doc WHERE key_id = @keyId');
     this.removeStmt = db.prepare('DELETE FROM keys WHERE key_id = ?');
     this.removeAliasesStmt = db.prepare('DELETE FROM aliases WHERE key_id = ?');
+    this.removeGrantsStmt = db.prepare('DELETE FROM grants WHERE key_id = ?');
     this.listStmt = db.prepare<[string, string, string, number], KeyRow>(
       'SELECT doc FROM keys WHERE account_id = ? AND region = ? AND key_id > ? ORDER BY key_id LIMIT ?',
     );
@@ -126,6 +132,7 @@ class SqliteKeys implements KeyRepository {
   async remove(_scope: Scope, keyId: string): Promise<void> {
     this.db.transaction(() => {
       this.removeAliasesStmt.run(keyId);
+      this.removeGrantsStmt.run(keyId);
       this.removeStmt.run(keyId);
     })();
     this.cache.delete(keyId);

@@ -67,10 +67,21 @@ def already_exists():
 
 
 def unsupported_operation():
-    e = expect(X.UnsupportedOperationException, kms.list_grants, KeyId=key['KeyId'])
-    assert 'ListGrants' in message(e), message(e)
-    e = expect(X.UnsupportedOperationException, kms.create_grant, KeyId=key['KeyId'], GranteePrincipal='arn:aws:iam::111122223333:role/x', Operations=['Decrypt'])
-    assert 'CreateGrant' in message(e), message(e)
+    e = expect(X.UnsupportedOperationException, kms.get_parameters_for_import, KeyId=key['KeyId'], WrappingAlgorithm='RSAES_OAEP_SHA_256', WrappingKeySpec='RSA_2048')
+    assert 'GetParametersForImport' in message(e), message(e)
+    e = expect(X.UnsupportedOperationException, kms.replicate_key, KeyId=key['KeyId'], ReplicaRegion='us-west-2')
+    assert 'ReplicateKey' in message(e), message(e)
+
+
+def grant_errors():
+    grant = kms.create_grant(KeyId=key['KeyId'], GranteePrincipal='arn:aws:iam::111122223333:role/x', Operations=['Decrypt'])
+    e = expect(X.InvalidGrantTokenException, kms.retire_grant, GrantToken='not-a-grant-token')
+    assert message(e) == 'The grant token is not valid.', message(e)
+    kms.retire_grant(GrantToken=grant['GrantToken'])
+    e = expect(X.NotFoundException, kms.revoke_grant, KeyId=key['KeyId'], GrantId=grant['GrantId'])
+    assert message(e) == f'Grant ID {grant["GrantId"]} not found', message(e)
+    e = expect(X.InvalidGrantIdException, kms.list_grants, KeyId=key['KeyId'], GrantId='nope')
+    assert message(e) == "Invalid grantId 'nope'", message(e)
 
 
 def malformed_policy():
@@ -135,6 +146,7 @@ run('kms_errors', [
     ('KMSInvalidStateException', invalid_state),
     ('AlreadyExistsException', already_exists),
     ('UnsupportedOperationException', unsupported_operation),
+    ('InvalidGrantTokenException', grant_errors),
     ('MalformedPolicyDocumentException', malformed_policy),
     ('TagException', tag_exception),
     ('InvalidMarkerException', invalid_marker),
