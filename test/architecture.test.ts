@@ -17,9 +17,10 @@ const ALLOWED: Record<string, string[]> = {
   engines: ['core'],
   audit: ['core'],
   protocol: ['core'],
-  operations: ['core', 'protocol', 'kms', 'keystores', 'cluster', 'audit'],
+  operations: ['core', 'protocol', 'kms', 'keystores', 'cluster', 'audit', 'authz'],
   storage: ['core', 'kms', 'keystores', 'cluster', 'audit'],
   console: ['core', 'protocol'],
+  authz: [],
 };
 
 const SRC = join(ROOT, 'src');
