@@ -229,6 +229,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
       { def: cloudTrailService, app: audit },
     ],
     credentials,
+    now: () => clock.now(),
     observer: trail,
     onInternalError: (err, requestId) => log(`keywarden: request ${requestId} failed: ${(err as Error)?.stack ?? err}`),
   });

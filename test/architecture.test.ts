@@ -11,12 +11,12 @@ import { ROOT } from './support/server.js';
  */
 const ALLOWED: Record<string, string[]> = {
   core: [],
-  kms: ['core'],
+  kms: ['core', 'authz'],
   keystores: ['core', 'kms', 'cluster'],
   cluster: ['core', 'engines'],
   engines: ['core'],
   audit: ['core'],
-  protocol: ['core'],
+  protocol: ['core', 'authz'],
   operations: ['core', 'protocol', 'kms', 'keystores', 'cluster', 'audit', 'authz'],
   storage: ['core', 'kms', 'keystores', 'cluster', 'audit'],
   console: ['core', 'protocol'],

@@ -3,12 +3,13 @@
  * request context to a decision and the statements that made it. No I/O, no clock: the caller
  * passes the time in the context.
  */
+export type { CallerIdentity } from './caller.js';
 export type { EnvironmentFacts, GrantConstraints, KeyFacts, PrincipalType, RequestContext, RequestFacts, RequestedGrant, RequestPrincipal } from './context.js';
 export { malformedPolicyMessage, parsePolicy, POLICY_MESSAGES, type ParseResult, type Policy, type PolicyKind, type PolicyProblem } from './document.js';
 export { authorizeRetireGrant, evaluate, type DecidingStatement, type Decision, type DecisionReason, type NamedPolicy, type Policies } from './evaluate.js';
 export { atLeastAsStrict, contextSatisfies, type Grant } from './grants.js';
 export { LOCKOUT_MESSAGE, passesLockoutCheck } from './lockout.js';
-export { accessDeniedMessage, crossAccountDeniedMessage, describeStatement, explainDecision } from './messages.js';
+export { accessDeniedMessage, describeStatement, explainDecision } from './messages.js';
 export { principalOfArn } from './principals.js';
 export {
   CONSTRAINABLE_OPERATIONS,

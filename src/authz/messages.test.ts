@@ -60,13 +60,13 @@ describe('AccessDeniedException messages in AWS forms', () => {
       `User: ${SESSION} is not authorized to perform: kms:CreateKey because no identity-based policy allows the kms:CreateKey action`,
     ],
     [
-      'another account refused by the key side learns nothing of the key',
+      'another account refused by the key side is told no resource-based policy allows it',
       BOB,
       'kms:Decrypt',
       false,
       DEFAULT,
       [identity('All', { Effect: 'Allow', Action: 'kms:*', Resource: '*' })],
-      `User: ${BOB} is not authorized to perform: kms:Decrypt on this resource because the resource does not exist in this Region, no resource-based policies allow access, or a resource-based policy explicitly denies access`,
+      `User: ${BOB} is not authorized to perform: kms:Decrypt on resource: ${KEY_ARN} because no resource-based policy allows the kms:Decrypt action`,
     ],
     [
       'another account refused by its own IAM policies is told so',

@@ -4,14 +4,11 @@ import type { DecidingStatement, Decision } from './evaluate.js';
 /**
  * AccessDeniedException messages in AWS's forms: who, which action, on which resource, and why
  * (no identity-based policy allows it, no resource-based policy allows it, or an explicit deny in
- * one of them). A caller from another account learns nothing about the key's policy: AWS answers
- * such a caller with one sentence that also covers a key that does not exist.
+ * one of them). A caller from another account gets the same forms, with the key's ARN it named.
  */
 export function accessDeniedMessage(decision: Decision, ctx: RequestContext): string {
   const who = `User: ${ctx.principal.arn} is not authorized to perform: ${ctx.action}`;
   const on = ctx.key ? ` on resource: ${ctx.key.arn}` : '';
-  const hidden = decision.crossAccount && (decision.reason === 'no-resource-policy' || decision.deniedBy === 'resource-based');
-  if (hidden) return crossAccountDeniedMessage(ctx.principal.arn, ctx.action);
   switch (decision.reason) {
     case 'explicit-deny':
       return `${who}${on} with an explicit deny in ${decision.deniedBy === 'identity-based' ? 'an identity-based' : 'a resource-based'} policy`;
@@ -20,14 +17,6 @@ export function accessDeniedMessage(decision: Decision, ctx: RequestContext): st
     default:
       return `${who}${on} because no identity-based policy allows the ${ctx.action} action`;
   }
-}
-
-/** AWS's answer to a caller from another account whose request the key's side refuses, or whose key does not exist. */
-export function crossAccountDeniedMessage(principalArn: string, action: string): string {
-  return (
-    `User: ${principalArn} is not authorized to perform: ${action} on this resource because the resource does not exist ` +
-    'in this Region, no resource-based policies allow access, or a resource-based policy explicitly denies access'
-  );
 }
 
 const REASONS: Record<Decision['reason'], string> = {

@@ -68,7 +68,7 @@ export class AliasService {
 
   /** Aliases of the caller's account and Region, by name; `keyId` (key id or key ARN) filters by target. */
   async list(caller: Caller, limit: number, after?: string, keyId?: string): Promise<Page<AliasView>> {
-    const target = keyId === undefined ? undefined : await resolveKey(this.deps.store, caller, keyId, 'keyOnly', 'ListAliases');
+    const target = keyId === undefined ? undefined : await resolveKey(this.deps, caller, keyId, 'keyOnly', 'ListAliases');
     const page = await this.deps.store.aliases.list(caller, Math.min(limit, MAX_PAGE), after, target?.keyId);
     return { items: page.items.map(view), next: page.next };
   }

@@ -1,7 +1,9 @@
+import type { CallerIdentity } from '../authz/index.js';
 import type { Clock } from '../core/clock.js';
 import type { ServiceEventSink } from '../core/events.js';
 import type { Random } from '../core/random.js';
 import type { CustomKeyStorePort } from './custom-key-store-port.js';
+import type { KeyAuthorizer } from './authorization.js';
 import type { GrantTokens } from './grant-tokens.js';
 import type { Scope } from './key.js';
 import type { KeyVault } from './key-vault.js';
@@ -10,6 +12,15 @@ import type { KmsStore } from './repository.js';
 /** Who is calling: the account and region of the request, and the principal that signed it. */
 export interface Caller extends Scope {
   principalArn: string;
+  /**
+   * The signer as authorization sees it. Absent when the call is not a request (the service's
+   * own work, domain tests): nothing is then checked.
+   */
+  identity?: CallerIdentity;
+  /** The request's parameters as decoded from the wire, where condition keys read their values. */
+  parameters?: Record<string, unknown>;
+  sourceIp?: string;
+  secureTransport?: boolean;
 }
 
 /** What every KMS domain service is built from. */
@@ -24,4 +35,6 @@ export interface KmsDeps {
   customKeyStores?: CustomKeyStorePort;
   /** Issues and reads grant tokens under the service's secret; a secret for this process only when absent. */
   grantTokens?: GrantTokens;
+  /** Checks every key a request resolves against its policies and grants; createKmsServices makes it. */
+  authorizer?: KeyAuthorizer;
 }

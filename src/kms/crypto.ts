@@ -14,7 +14,7 @@ import { keySpecEntry, usageAlgorithms, type EncryptionAlgorithm } from './key-s
 import { canonicalContext, CLUSTER_MATERIAL_VERSION, encodeHeader, IV_LENGTH, parseCiphertext, type ParsedCiphertext } from './ciphertext.js';
 import { currentMaterial, keyArn, type KeyRecord } from './key.js';
 import { checkKeyState, type KeyStateOperation } from './key-state.js';
-import { denied } from './key-resolver.js';
+import { authorizeKey } from './key-resolver.js';
 import type { KeyService, KeyView } from './keys.js';
 import { invalidCiphertext } from './key-vault.js';
 
@@ -80,7 +80,7 @@ export class CryptoService {
   ): Promise<{ opened: Opened; sealed: Sealed }> {
     const opened = await this.open(caller, 'ReEncrypt', blob, source.context, source.keyId, { algorithm: source.algorithm }, 'SourceEncryptionContext');
     try {
-      const target = await this.keys.usable(caller, destination.keyId, 'ReEncrypt');
+      const target = await this.keys.usable(caller, destination.keyId, 'ReEncrypt', 'keyOrAlias', 'ReEncryptTo');
       const opts = { algorithm: destination.algorithm, dryRun };
       const sealed = await this.encryptWith(target, 'ReEncrypt', opened.plaintext, destination.context, opts, 'DestinationEncryptionContext');
       return { opened, sealed };
@@ -209,7 +209,7 @@ export class CryptoService {
     const parsed = parseCiphertext(blob);
     const key = await this.ownerKey(caller, parsed.keyId, operation);
     if (keyId !== undefined) {
-      const named = await this.keys.usable(caller, keyId, operation);
+      const named = await this.keys.usable(caller, keyId, operation, 'keyOrAlias', actionOf(operation));
       if (named.key.keyId !== key.keyId) throw incorrectKey();
     }
     const view = await this.keys.view(key);
@@ -242,7 +242,7 @@ export class CryptoService {
     opts: CryptoOptions,
     contextMember: string,
   ): Promise<Opened> {
-    const view = await this.keys.usable(caller, keyId, operation);
+    const view = await this.keys.usable(caller, keyId, operation, 'keyOrAlias', actionOf(operation));
     const algorithm = checkUsage(view, operation, opts.algorithm) as AsymmetricEncryptionAlgorithm;
     checkNoEncryptionContext(contextMember, context);
     if (opts.dryRun) throw dryRunSucceeded();
@@ -257,10 +257,13 @@ export class CryptoService {
   private async ownerKey(caller: Caller, keyId: string, operation: string): Promise<KeyRecord> {
     const key = await this.deps.store.keys.findById(keyId);
     if (!key || key.region !== caller.region) throw invalidCiphertext();
-    if (key.accountId !== caller.accountId) throw denied(caller.principalArn, operation, keyArn(key, key.keyId));
+    await authorizeKey(this.deps, caller, actionOf(operation), key);
     return key;
   }
 }
+
+/** The IAM action of reading a ciphertext: ReEncrypt's source side is kms:ReEncryptFrom. */
+const actionOf = (operation: string) => (operation === 'ReEncrypt' ? 'ReEncryptFrom' : operation);
 
 function dataKeyLength(req: DataKeyRequest): number {
   if ((req.keySpec === undefined) === (req.numberOfBytes === undefined)) {

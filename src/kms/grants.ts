@@ -59,7 +59,7 @@ export class GrantService {
   }
 
   async create(caller: Caller, req: CreateGrantRequest): Promise<CreatedGrant> {
-    const key = await resolveKey(this.deps.store, caller, req.keyId, 'keyOnly', 'CreateGrant');
+    const key = await resolveKey(this.deps, caller, req.keyId, 'keyOnly', 'CreateGrant');
     const view = await this.keys.view(key);
     if (req.grantTokens) await this.grantFromTokens(req.grantTokens);
     checkPrincipal(req.granteePrincipal, 'GranteePrincipal');
@@ -100,7 +100,7 @@ export class GrantService {
 
   /** A key's grants (ListGrants): the key by key id or key ARN, in any state. */
   async list(caller: Caller, keyId: string, filter: GrantFilter, limit: number, after?: string): Promise<{ page: Page<GrantRecord>; arn: string }> {
-    const key = await resolveKey(this.deps.store, caller, keyId, 'keyOnly', 'ListGrants');
+    const key = await resolveKey(this.deps, caller, keyId, 'keyOnly', 'ListGrants');
     if (filter.grantId !== undefined) checkGrantId(filter.grantId);
     const page = await this.deps.store.grants.listForKey(key.keyId, Math.min(limit, MAX_PAGE), after, filter);
     return { page, arn: keyArn(key, key.keyId) };
@@ -171,7 +171,7 @@ export class GrantService {
   }
 
   private async grantOnKey(caller: Caller, keyId: string, grantId: string, action: string): Promise<GrantRecord> {
-    const key = await resolveKey(this.deps.store, caller, keyId, 'keyOnly', action);
+    const key = await resolveKey(this.deps, caller, keyId, 'keyOnly', action);
     checkGrantId(grantId);
     const grant = await this.deps.store.grants.get(grantId);
     if (!grant || grant.keyId !== key.keyId) throw grantNotFound(grantId);

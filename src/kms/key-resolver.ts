@@ -1,6 +1,8 @@
 import { AccessDeniedException } from '../core/common-errors.js';
 import { NotFoundException } from './errors.js';
 import { aliasArn, keyArn, type KeyRecord, type Scope } from './key.js';
+import type { KeyAuthorizer } from './authorization.js';
+import type { Caller } from './context.js';
 import type { KmsStore } from './repository.js';
 
 /** Which identifier forms an operation accepts: AWS allows aliases only where a key is used, not managed. */
@@ -28,16 +30,18 @@ export function parseKeyIdentifier(scope: Scope, identifier: string): Parsed {
 }
 
 /**
- * Finds the key an identifier names, within the caller's account and region. A key ARN of another
- * account is refused the way AWS refuses it under a default key policy.
+ * Finds the key an identifier names and checks that the caller may perform `action` (`Encrypt`,
+ * `ReEncryptFrom`, ...) on it. Aliases name keys of the caller's own account only; a key ARN may
+ * name another account's key, which that key's policy then has to open to the caller.
  */
 export async function resolveKey(
-  store: KmsStore,
-  caller: Scope & { principalArn: string },
+  deps: { store: KmsStore; authorizer?: KeyAuthorizer },
+  caller: Caller,
   identifier: string,
   forms: IdentifierForms,
   action: string,
 ): Promise<KeyRecord> {
+  const { store } = deps;
   const parsed = parseKeyIdentifier(caller, identifier);
   if (parsed.kind === 'alias' && forms === 'keyOnly') throw new NotFoundException(`Invalid keyId '${identifier}'`);
   const foreign = parsed.scope.accountId !== caller.accountId;
@@ -45,15 +49,23 @@ export async function resolveKey(
     const alias = foreign ? undefined : await store.aliases.get(parsed.scope, parsed.aliasName);
     const key = alias && (await store.keys.get(parsed.scope, alias.targetKeyId));
     if (!key) throw new NotFoundException(`Alias ${aliasArn(parsed.scope, parsed.aliasName)} is not found.`);
+    await authorizeKey(deps, caller, action, key);
     return key;
   }
-  if (foreign) {
-    const key = await store.keys.get(parsed.scope, parsed.keyId);
-    if (key) throw denied(caller.principalArn, action, keyArn(parsed.scope, parsed.keyId));
-  }
-  const key = foreign ? undefined : await store.keys.get(parsed.scope, parsed.keyId);
+  const key = await store.keys.get(parsed.scope, parsed.keyId);
   if (!key) throw new NotFoundException(`Key '${keyArn(parsed.scope, parsed.keyId)}' does not exist`);
+  await authorizeKey(deps, caller, action, key);
   return key;
+}
+
+/**
+ * The authorization of one action on a resolved key. Without an authorizer or an identity (the
+ * service's own work, domain tests) a key of another account is refused as under its default
+ * policy, and any other passes.
+ */
+export async function authorizeKey(deps: { authorizer?: KeyAuthorizer }, caller: Caller, action: string, key: KeyRecord): Promise<void> {
+  if (deps.authorizer && caller.identity) return deps.authorizer.authorize(caller, action, key);
+  if (key.accountId !== caller.accountId) throw denied(caller.principalArn, action, keyArn(key, key.keyId));
 }
 
 export const denied = (principalArn: string, action: string, resourceArn: string) =>

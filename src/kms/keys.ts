@@ -64,6 +64,7 @@ export class KeyService {
     const { clock, random, vault, store } = this.deps;
     const now = clock.now();
     const keyId = random.uuid();
+    if (req.policy !== undefined) this.deps.authorizer?.checkLockout(caller, req.policy, { ...caller, keyId });
     const key: KeyRecord = {
       accountId: caller.accountId,
       region: caller.region,
@@ -109,6 +110,7 @@ export class KeyService {
 
     const { clock, random, store } = this.deps;
     const keyId = random.uuid();
+    if (req.policy !== undefined) this.deps.authorizer?.checkLockout(caller, req.policy, { ...caller, keyId });
     const backingKey = await this.stores.createBackingKey(caller, storeId, keyArn(caller, keyId));
     const key: KeyRecord = {
       accountId: caller.accountId,
@@ -132,19 +134,19 @@ export class KeyService {
   }
 
   async describe(caller: Caller, keyId: string): Promise<KeyView> {
-    return this.view(await resolveKey(this.deps.store, caller, keyId, 'keyOrAlias', 'DescribeKey'));
+    return this.view(await resolveKey(this.deps, caller, keyId, 'keyOrAlias', 'DescribeKey'));
   }
 
   /** Resolves a key for `operation` and checks that its state allows the operation. */
-  async usable(caller: Caller, keyId: string, operation: KeyStateOperation, forms: IdentifierForms = 'keyOrAlias'): Promise<KeyView> {
-    const view = await this.view(await resolveKey(this.deps.store, caller, keyId, forms, operation));
+  async usable(caller: Caller, keyId: string, operation: KeyStateOperation, forms: IdentifierForms = 'keyOrAlias', action: string = operation): Promise<KeyView> {
+    const view = await this.view(await resolveKey(this.deps, caller, keyId, forms, action));
     checkKeyState(operation, view.state, view.arn);
     return view;
   }
 
   /** A key named by key id or key ARN, in any state, for reading its tags or policy. */
   async describeForManagement(caller: Caller, keyId: string): Promise<KeyView> {
-    return this.view(await resolveKey(this.deps.store, caller, keyId, 'keyOnly', 'DescribeKey'));
+    return this.view(await resolveKey(this.deps, caller, keyId, 'keyOnly', 'DescribeKey'));
   }
 
   /** Every KMS key has exactly one policy, named `default`. */
@@ -211,7 +213,10 @@ export class KeyService {
 
   putPolicy(caller: Caller, keyId: string, policy: string): Promise<KeyView> {
     checkPolicyDocument(policy);
-    return this.change(caller, keyId, undefined, (k) => ({ ...k, policy }), 'keyOnly', 'PutKeyPolicy');
+    return this.change(caller, keyId, undefined, (k) => {
+      this.deps.authorizer?.checkLockout(caller, policy, k);
+      return { ...k, policy };
+    }, 'keyOnly', 'PutKeyPolicy');
   }
 
   /** What a caller sees of a key: for a key in a custom key store, its state depends on the store's. */
@@ -246,7 +251,7 @@ export class KeyService {
     forms: IdentifierForms = 'keyOnly',
     action: string = operation ?? 'UpdateKey',
   ): Promise<KeyView> {
-    const found = await resolveKey(this.deps.store, caller, keyId, forms, action);
+    const found = await resolveKey(this.deps, caller, keyId, forms, action);
     const status = await this.storeStatus(found);
     const updated = await this.deps.store.keys.update(found, found.keyId, (current) => {
       const view = this.viewWith(current, status);
@@ -255,6 +260,6 @@ export class KeyService {
     });
     if (updated) return this.viewWith(updated, status);
     // The key vanished between resolve and update: answer as if it had never been there.
-    return this.view(await resolveKey(this.deps.store, caller, keyId, forms, action));
+    return this.view(await resolveKey(this.deps, caller, keyId, forms, action));
   }
 }

@@ -1,3 +1,4 @@
+import { malformedPolicyMessage, parsePolicy } from '../authz/index.js';
 import { LimitExceededException, MalformedPolicyDocumentException } from './errors.js';
 
 /** KMS keeps key policies up to 32 KiB. */
@@ -39,4 +40,7 @@ export function checkPolicyDocument(policy: string): void {
   if (statements === undefined || (typeof statements !== 'object' || statements === null)) {
     throw new MalformedPolicyDocumentException('The key policy must contain a Statement.');
   }
+  // The grammar of policies (elements, effects, principals, condition operators), as KMS checks it.
+  const parsed = parsePolicy(policy, 'key');
+  if (!parsed.ok) throw new MalformedPolicyDocumentException(malformedPolicyMessage(parsed.problems));
 }

@@ -177,7 +177,7 @@ export class RotationService {
     operation: KeyStateOperation,
     apply: (key: KeyRecord, view: KeyView) => KeyRecord,
   ): Promise<KeyView> {
-    const found = await resolveKey(this.deps.store, caller, keyId, 'keyOnly', operation);
+    const found = await resolveKey(this.deps, caller, keyId, 'keyOnly', operation);
     const status = await this.keys.storeStatus(found);
     const updated = await this.deps.store.keys.update(found, found.keyId, (current) => {
       const view = this.keys.viewWith(current, status);
@@ -187,7 +187,7 @@ export class RotationService {
     });
     if (updated) return this.keys.viewWith(updated, status);
     // The key vanished between resolve and update: answer as if it had never been there.
-    return this.keys.view(await resolveKey(this.deps.store, caller, keyId, 'keyOnly', operation));
+    return this.keys.view(await resolveKey(this.deps, caller, keyId, 'keyOnly', operation));
   }
 }
 

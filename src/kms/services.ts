@@ -1,4 +1,6 @@
 import { AliasService } from './aliases.js';
+import { KeyAuthorizer } from './authorization.js';
+import { GrantTokens } from './grant-tokens.js';
 import type { KmsDeps } from './context.js';
 import { CryptoService } from './crypto.js';
 import { DataKeyPairService } from './data-key-pairs.js';
@@ -22,7 +24,10 @@ export interface KmsServices {
   grants: GrantService;
 }
 
-export function createKmsServices(deps: KmsDeps): KmsServices {
+export function createKmsServices(given: KmsDeps): KmsServices {
+  // Without a configured secret (domain tests), grant tokens are good for this process only.
+  const grantTokens = given.grantTokens ?? new GrantTokens(given.random.bytes(32), given.random);
+  const deps: KmsDeps = { ...given, grantTokens, authorizer: new KeyAuthorizer({ store: given.store, clock: given.clock, grantTokens }) };
   const keys = new KeyService(deps);
   const crypto = new CryptoService(deps, keys);
   return {

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiCall, ApiCallObserver } from '../core/api-call.js';
 import { AwsError, AwsServerError } from '../core/aws-error.js';
 import type { Credentials } from './credentials.js';
+import { authorizeByIdentity } from './iam.js';
 import {
   InvalidSignatureException,
   RequestEntityTooLargeException,
@@ -34,6 +35,8 @@ export interface ApiOptions {
    * sent; the answer waits for what it returns (the audit trail makes the call's record durable).
    */
   observer?: ApiCallObserver;
+  /** The service clock, for aws:CurrentTime in identity policies; the system clock by default. */
+  now?: () => number;
 }
 
 const JSON_TYPE = 'application/x-amz-json-1.1';
@@ -82,6 +85,8 @@ export function createApiHandler(opts: ApiOptions) {
         accessKeyId: identity.accessKeyId,
         sourceIp: req.socket.remoteAddress ?? '',
         userAgent: header(req, 'user-agent'),
+        identity: principal.identity,
+        secureTransport: 'encrypted' in req.socket && req.socket.encrypted === true,
       };
       call = { service: def.targetPrefix, operation: name, ctx, input: undefined };
       const json = parseJsonBody(body);
@@ -91,6 +96,8 @@ export function createApiHandler(opts: ApiOptions) {
           ? decodeInput(def.model, modelOp.input, json, (v) => def.rejectInput?.(name, v) ?? new ValidationException(formatViolations(v)))
           : plainObject(json);
       call.input = input;
+      ctx.parameters = input as Record<string, unknown>;
+      if (def.iam) authorizeByIdentity(ctx, def.iam, name, (opts.now ?? Date.now)());
       if (!op) throw def.notImplemented(name);
       const output = await op.handle(input, ctx, app);
       const text = JSON.stringify(output ?? {});

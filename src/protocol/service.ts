@@ -1,4 +1,6 @@
+import type { CallerIdentity } from '../authz/index.js';
 import type { AwsError } from '../core/aws-error.js';
+import type { IamRules } from './iam.js';
 import type { ServiceModel } from './model.js';
 import type { Violation } from './validation.js';
 
@@ -11,6 +13,12 @@ export interface CallContext {
   accessKeyId: string;
   sourceIp: string;
   userAgent: string;
+  /** The signer as authorization sees it: principal and identity policies. */
+  identity?: CallerIdentity;
+  /** The decoded input, where authorization reads the request's condition values. */
+  parameters?: Record<string, unknown>;
+  /** Whether the request came over TLS (aws:SecureTransport). */
+  secureTransport?: boolean;
   /**
    * Filled in by a handler with what the audit record of this call should carry beyond its
    * parameters (for a key in a custom key store: `customKeyStoreId`, `backingKey`).
@@ -37,6 +45,8 @@ export interface ServiceDefinition<App> {
   /** The error body member that carries the message: `message` for KMS, `Message` for CloudHSM. */
   messageMember: 'message' | 'Message';
   operations: ReadonlyMap<string, Operation<App>>;
+  /** How IAM governs the operations; absent for services outside IAM (the HSM wire). */
+  iam?: IamRules;
   /** The answer for an operation the model has but this service does not implement yet. */
   notImplemented(operation: string): AwsError;
   /** What a client sees when the service fails unexpectedly (the cause goes to the log only). */

@@ -77,6 +77,8 @@ export const adminService: ServiceDefinition<AdminApp> = {
   // by the engine that checks the AWS models, before any handler runs (model.json).
   model: adminModel as ServiceModel,
   messageMember: 'message',
+  // Keywarden's own actions, for identity policies: keywarden:AdvanceClock, keywarden:SetFault, ...
+  iam: { prefix: 'keywarden', decidesAlone: () => true },
   operations: operationMap([getClock, advanceClock, listSubnets, createSubnet, deleteSubnet, setFreeAddresses, backupCluster, setFault, clearFault, listFaults, deleteBackingKey, exportAuditEvents, verifyAuditTrail]),
   notImplemented: (op) => new UnknownOperationException(`Operation ${op} is not known.`),
 };

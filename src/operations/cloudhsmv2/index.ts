@@ -28,6 +28,7 @@ export const cloudHsmService: ServiceDefinition<ClusterServices> = {
   signingName: 'cloudhsm',
   model: cloudhsmModel as ServiceModel,
   messageMember: 'Message',
+  iam: { prefix: 'cloudhsm', decidesAlone: () => true },
   operations: operationMap([
     // Clusters
     createCluster,

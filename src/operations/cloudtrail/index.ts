@@ -22,6 +22,7 @@ export const cloudTrailService: ServiceDefinition<AuditServices> = {
   signingName: 'cloudtrail',
   model: cloudtrailModel as ServiceModel,
   messageMember: 'message',
+  iam: { prefix: 'cloudtrail', decidesAlone: () => true },
   operations: operationMap([lookupEvents]),
   notImplemented: (operation) =>
     new UnsupportedOperationException(

@@ -1,5 +1,6 @@
 import kmsModel from '../../protocol/models/kms.json' with { type: 'json' };
 import { KMSInternalException, UnsupportedOperationException } from '../../kms/errors.js';
+import { KMS_OPERATIONS } from '../../authz/index.js';
 import type { ServiceModel } from '../../protocol/model.js';
 import { operationMap, type ServiceDefinition } from '../../protocol/service.js';
 import type { KmsApp } from './app.js';
@@ -59,6 +60,8 @@ export const kmsService: ServiceDefinition<KmsApp> = {
   signingName: 'kms',
   model: kmsModel as ServiceModel,
   messageMember: 'message',
+  // Operations on a key are decided where the key is resolved, with its policy and grants.
+  iam: { prefix: 'kms', decidesAlone: (op) => KMS_OPERATIONS[op]?.scope === 'account' || KMS_OPERATIONS[op]?.scope === 'alias' },
   operations: operationMap<KmsApp>([
     // Keys
     createKey,

@@ -1,0 +1,202 @@
+import {
+  accessDeniedMessage,
+  evaluate,
+  explainDecision,
+  LOCKOUT_MESSAGE,
+  parsePolicy,
+  passesLockoutCheck,
+  type CallerIdentity,
+  type Decision,
+  type Grant,
+  type KeyFacts,
+  type Policy,
+  type RequestContext,
+  type RequestFacts,
+} from '../authz/index.js';
+import type { Clock } from '../core/clock.js';
+import { AccessDeniedException } from '../core/common-errors.js';
+import type { Caller } from './context.js';
+import type { GrantTokens } from './grant-tokens.js';
+import { InvalidGrantTokenException, MalformedPolicyDocumentException } from './errors.js';
+import { keyArn, type KeyRecord } from './key.js';
+import type { GrantRecord, KmsStore } from './repository.js';
+
+/**
+ * Whether the caller may perform an action on a key, decided by the policy evaluator (authz/)
+ * from the key's policy, the caller's identity policies and the key's grants, as AWS KMS decides
+ * it. Every key an operation resolves passes through `authorize` before its state is checked.
+ */
+export class KeyAuthorizer {
+  /** Parsed key policies by their text: parsing costs ~100 times what evaluating does. */
+  private readonly parsed = new Map<string, Policy>();
+
+  constructor(
+    private readonly deps: { store: KmsStore; clock: Clock; grantTokens: GrantTokens },
+  ) {}
+
+  /**
+   * Throws AccessDeniedException unless the caller may perform `kms:<action>` on the key. A call
+   * without an identity (the service's own work, domain tests) is not a request and passes.
+   */
+  async authorize(caller: Caller, action: string, key: KeyRecord): Promise<void> {
+    const identity = caller.identity;
+    if (!identity) return;
+    const ctx = await this.context(caller, identity, action, key);
+    const keyPolicy = this.policy(key.policy);
+    const tokens = grantTokensOf(caller);
+    let decision = evaluate(ctx, { keyPolicy, identityPolicies: identity.identityPolicies });
+    // Grants only matter when the policies alone do not allow (and did not explicitly deny), so
+    // the common call reads no grants at all; grant tokens are checked whenever they are sent.
+    const tokenGrants = tokens.length > 0 ? await this.grantsFromTokens(tokens, key) : [];
+    if (!decision.allowed && decision.reason !== 'explicit-deny') {
+      const grants = [...tokenGrants, ...(await this.grantsNaming(key, identity))];
+      if (grants.length > 0) decision = evaluate(ctx, { keyPolicy, identityPolicies: identity.identityPolicies, grants });
+    }
+    if (!decision.allowed) throw new AccessDeniedException(accessDeniedMessage(decision, ctx));
+  }
+
+  /** The decision for `keywarden policy explain`, with the lines that say why. */
+  async explain(identity: CallerIdentity, caller: Caller, action: string, key: KeyRecord): Promise<{ decision: Decision; lines: string[] }> {
+    const ctx = await this.context(caller, identity, action, key);
+    const grants = await this.grantsNaming(key, identity);
+    const decision = evaluate(ctx, { keyPolicy: this.policy(key.policy), identityPolicies: identity.identityPolicies, grants });
+    return { decision, lines: explainDecision(decision, ctx) };
+  }
+
+  /**
+   * CreateKey's and PutKeyPolicy's policy lockout safety check: the new policy must still let the
+   * caller call PutKeyPolicy on the key, unless the request bypasses the check.
+   */
+  checkLockout(caller: Caller, policyText: string, key: Pick<KeyRecord, 'accountId' | 'region' | 'keyId'>): void {
+    const identity = caller.identity;
+    if (!identity || caller.parameters?.BypassPolicyLockoutSafetyCheck === true) return;
+    const facts: KeyFacts = { arn: keyArn(key, key.keyId), accountId: key.accountId };
+    const ctx = { principal: identity.principal, action: 'kms:PutKeyPolicy', key: facts, environment: this.environment(caller) };
+    if (!passesLockoutCheck(this.policy(policyText), ctx, identity.identityPolicies)) throw new MalformedPolicyDocumentException(LOCKOUT_MESSAGE);
+  }
+
+  /** A stored or accepted key policy, parsed; stored policies were checked when they were put. */
+  private policy(text: string): Policy {
+    let policy = this.parsed.get(text);
+    if (!policy) {
+      const result = parsePolicy(text, 'key');
+      if (!result.ok) throw new MalformedPolicyDocumentException('The key policy is not valid.');
+      policy = result.policy;
+      // Bounded: a key policy is at most 32 KiB, so a thousand of them stay under 32 MiB.
+      if (this.parsed.size >= 1000) this.parsed.delete(this.parsed.keys().next().value!);
+      this.parsed.set(text, policy);
+    }
+    return policy;
+  }
+
+  private async context(caller: Caller, identity: CallerIdentity, action: string, key: KeyRecord): Promise<RequestContext> {
+    const needsAliases = identity.readsResourceAliases === true || /resourcealiases/i.test(key.policy);
+    // A key has at most a few aliases in practice; the first hundred are what the condition sees.
+    const aliases = needsAliases ? (await this.deps.store.aliases.list(key, 100, undefined, key.keyId)).items.map((a) => a.aliasName) : undefined;
+    const facts: KeyFacts = {
+      arn: keyArn(key, key.keyId),
+      accountId: key.accountId,
+      tags: Object.fromEntries(key.tags.map((t) => [t.key, t.value])),
+      keySpec: key.keySpec,
+      keyUsage: key.keyUsage,
+      keyOrigin: key.origin,
+      multiRegion: false,
+      ...(aliases ? { aliases } : {}),
+    };
+    return { principal: identity.principal, action: `kms:${action}`, key: facts, request: requestFacts(action, caller.parameters ?? {}), environment: this.environment(caller) };
+  }
+
+  private environment(caller: Caller): RequestContext['environment'] {
+    return { currentTime: this.deps.clock.now(), sourceIp: caller.sourceIp, secureTransport: caller.secureTransport, region: caller.region };
+  }
+
+  private async grantsFromTokens(tokens: readonly string[], key: KeyRecord): Promise<Grant[]> {
+    const found: Grant[] = [];
+    for (const token of new Set(tokens)) {
+      const grantId = this.deps.grantTokens.grantIdOf(token);
+      if (grantId === undefined) throw new InvalidGrantTokenException('The grant token is not valid.');
+      const grant = await this.deps.store.grants.get(grantId);
+      if (grant && grant.keyId === key.keyId) found.push(toGrant(grant));
+    }
+    return found;
+  }
+
+  /** The key's grants whose grantee names the caller, its role or its account. */
+  private async grantsNaming(key: KeyRecord, identity: CallerIdentity): Promise<Grant[]> {
+    const p = identity.principal;
+    const names = new Set([p.arn, p.roleArn, `arn:aws:iam::${p.accountId}:root`, p.accountId].filter((n): n is string => n !== undefined));
+    const lists = await Promise.all([...names].map((n) => this.deps.store.grants.forGrantee(key.keyId, n)));
+    return lists.flat().map(toGrant);
+  }
+}
+
+const toGrant = (g: GrantRecord): Grant => ({
+  grantId: g.grantId,
+  granteePrincipal: g.granteePrincipal,
+  ...(g.retiringPrincipal !== undefined ? { retiringPrincipal: g.retiringPrincipal } : {}),
+  operations: g.operations,
+  ...(g.constraints ? { constraints: g.constraints } : {}),
+});
+
+function grantTokensOf(caller: Caller): string[] {
+  const tokens = caller.parameters?.GrantTokens;
+  return Array.isArray(tokens) ? tokens.filter((t): t is string => typeof t === 'string') : [];
+}
+
+/**
+ * The values condition keys read from the request (kms:EncryptionContext:*, kms:SigningAlgorithm,
+ * aws:RequestTag/*, ...), taken from its parameters as they came over the wire. ReEncrypt is two
+ * actions: its source side reads the Source* members, its destination side the Destination* ones.
+ */
+export function requestFacts(action: string, p: Record<string, unknown>): RequestFacts {
+  const side = action === 'ReEncryptFrom' ? 'Source' : action === 'ReEncryptTo' ? 'Destination' : '';
+  const str = (name: string) => (typeof p[name] === 'string' ? (p[name] as string) : undefined);
+  const keyId = str(side === 'Destination' ? 'DestinationKeyId' : side === 'Source' ? 'SourceKeyId' : 'KeyId') ?? str('TargetKeyId');
+  const alias = keyId === undefined ? undefined : /^(?:arn:[^:]+:kms:[^:]*:\d{12}:)?(alias\/.+)$/.exec(keyId)?.[1];
+  const facts: Record<string, unknown> = {
+    encryptionContext: stringRecord(p[`${side}EncryptionContext`]),
+    tags: tagRecord(p.Tags),
+    alias,
+    encryptionAlgorithm: str(`${side}EncryptionAlgorithm`) ?? str('EncryptionAlgorithm'),
+    signingAlgorithm: str('SigningAlgorithm'),
+    macAlgorithm: str('MacAlgorithm'),
+    keyAgreementAlgorithm: str('KeyAgreementAlgorithm'),
+    messageType: str('MessageType'),
+    dataKeyPairSpec: str('KeyPairSpec'),
+    keySpec: action === 'CreateKey' ? (str('KeySpec') ?? str('CustomerMasterKeySpec') ?? 'SYMMETRIC_DEFAULT') : undefined,
+    keyUsage: action === 'CreateKey' ? (str('KeyUsage') ?? 'ENCRYPT_DECRYPT') : undefined,
+    keyOrigin: action === 'CreateKey' ? (str('Origin') ?? 'AWS_KMS') : undefined,
+    multiRegion: typeof p.MultiRegion === 'boolean' ? p.MultiRegion : undefined,
+    bypassPolicyLockoutSafetyCheck: typeof p.BypassPolicyLockoutSafetyCheck === 'boolean' ? p.BypassPolicyLockoutSafetyCheck : undefined,
+    reEncryptOnSameKey: side !== '' && typeof p.SourceKeyId === 'string' ? p.SourceKeyId === p.DestinationKeyId : undefined,
+    grant: action === 'CreateGrant' && Array.isArray(p.Operations) ? requestedGrant(p) : undefined,
+    other: typeof p.PendingWindowInDays === 'number' ? { 'kms:ScheduleKeyDeletionPendingWindowInDays': p.PendingWindowInDays } : undefined,
+  };
+  return Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined)) as RequestFacts;
+}
+
+function requestedGrant(p: Record<string, unknown>): RequestFacts['grant'] {
+  const c = (p.Constraints ?? {}) as Record<string, unknown>;
+  const equals = stringRecord(c.EncryptionContextEquals);
+  const subset = stringRecord(c.EncryptionContextSubset);
+  return {
+    operations: (p.Operations as unknown[]).filter((o): o is string => typeof o === 'string'),
+    ...(typeof p.GranteePrincipal === 'string' ? { granteePrincipal: p.GranteePrincipal } : {}),
+    ...(typeof p.RetiringPrincipal === 'string' ? { retiringPrincipal: p.RetiringPrincipal } : {}),
+    ...(equals || subset ? { constraints: { ...(equals ? { encryptionContextEquals: equals } : {}), ...(subset ? { encryptionContextSubset: subset } : {}) } } : {}),
+  };
+}
+
+function stringRecord(v: unknown): Record<string, string> | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  return Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'string')) as Record<string, string>;
+}
+
+function tagRecord(v: unknown): Record<string, string> | undefined {
+  if (!Array.isArray(v)) return undefined;
+  const out: Record<string, string> = {};
+  for (const t of v as Array<{ TagKey?: unknown; TagValue?: unknown }>) {
+    if (typeof t?.TagKey === 'string' && typeof t.TagValue === 'string') out[t.TagKey] = t.TagValue;
+  }
+  return out;
+}
