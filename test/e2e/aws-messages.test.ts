@@ -56,6 +56,12 @@ function b64(data: string | Buffer): string {
 }
 
 const ROWS: Row[] = [
+  // A bare key id must look like one before KMS looks for the key.
+  ...['fake-key-id', '134f2428cec14b25a1ae9048164dba47', 'mrk-fake-key-id'].map(
+    (keyId): Row => ({ name: `DescribeKey of '${keyId}'`, operation: 'DescribeKey', input: () => ({ KeyId: keyId }), type: 'NotFoundException', message: `Invalid keyId '${keyId}'` }),
+  ),
+  { name: 'GenerateMac of key id key_id', operation: 'GenerateMac', input: () => ({ KeyId: 'key_id', MacAlgorithm: 'HMAC_SHA_256', Message: MESSAGE }), type: 'NotFoundException', message: "Invalid keyId 'key_id'" },
+  { name: 'VerifyMac of key id key_id', operation: 'VerifyMac', input: (w) => ({ KeyId: 'key_id', MacAlgorithm: 'HMAC_SHA_256', Message: MESSAGE, Mac: w.otherMac }), type: 'NotFoundException', message: "Invalid keyId 'key_id'" },
   { name: 'DescribeKey of an unknown key id', operation: 'DescribeKey', input: () => ({ KeyId: UNKNOWN_KEY }), type: 'NotFoundException', message: `Key '${keyArn(UNKNOWN_KEY)}' does not exist` },
   { name: 'DescribeKey of an unknown key ARN', operation: 'DescribeKey', input: () => ({ KeyId: keyArn(UNKNOWN_KEY) }), type: 'NotFoundException', message: `Key '${keyArn(UNKNOWN_KEY)}' does not exist` },
   { name: 'DescribeKey of an unknown multi-Region key id', operation: 'DescribeKey', input: () => ({ KeyId: UNKNOWN_MRK }), type: 'NotFoundException', message: `Key '${keyArn(UNKNOWN_MRK)}' does not exist` },
