@@ -106,6 +106,8 @@ const ROWS: Row[] = [
   { name: 'ReEncrypt naming an HMAC key as the source', operation: 'ReEncrypt', input: (w) => ({ SourceKeyId: w.hmac224.KeyId, DestinationKeyId: w.hmac224.KeyId, CiphertextBlob: w.ciphertext, SourceEncryptionContext: CONTEXT }), type: 'IncorrectKeyException', message: 'The key ID in the request does not identify a CMK that can perform this operation.' },
 
   // Errors AWS sends with no message at all.
+  { name: 'Decrypt without the encryption context', operation: 'Decrypt', input: (w) => ({ KeyId: w.symmetric.KeyId, CiphertextBlob: w.ciphertext }), type: 'InvalidCiphertextException', message: undefined },
+  { name: 'Decrypt of a ciphertext cut short', operation: 'Decrypt', input: (w) => ({ KeyId: w.symmetric.KeyId, CiphertextBlob: b64(Buffer.from(w.ciphertext, 'base64').subarray(20)), EncryptionContext: CONTEXT }), type: 'InvalidCiphertextException', message: undefined },
   { name: 'Verify of a signature of another message', operation: 'Verify', input: (w) => ({ KeyId: w.ecSign.KeyId, SigningAlgorithm: 'ECDSA_SHA_256', MessageType: 'RAW', Message: MESSAGE, Signature: w.otherSignature }), type: 'KMSInvalidSignatureException', message: undefined },
   { name: 'VerifyMac of a MAC of another message', operation: 'VerifyMac', input: (w) => ({ KeyId: w.hmac256.KeyId, MacAlgorithm: 'HMAC_SHA_256', Message: MESSAGE, Mac: w.otherMac }), type: 'KMSInvalidMacException', message: undefined },
   { name: 'RotateKeyOnDemand of an RSA key', operation: 'RotateKeyOnDemand', input: (w) => ({ KeyId: w.rsaEncrypt.KeyId }), type: 'UnsupportedOperationException', message: undefined },
