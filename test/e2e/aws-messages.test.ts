@@ -90,6 +90,12 @@ const ROWS: Row[] = [
   ),
 
   // Tags.
+  { name: 'TagResource with a tag key twice', operation: 'TagResource', input: (w) => ({ KeyId: w.symmetric.KeyId, Tags: [{ TagKey: 'tag1', TagValue: 'value1' }, { TagKey: 'tag1', TagValue: 'another-value1' }] }), type: 'TagException', message: 'Duplicate tag keys' },
+  { name: 'CreateKey with 51 tags', operation: 'CreateKey', input: () => ({ Tags: tags(51) }), type: 'TagException', message: 'Too many tags' },
+  { name: 'TagResource with a tag key under aws:', operation: 'TagResource', input: (w) => ({ KeyId: w.symmetric.KeyId, Tags: [{ TagKey: 'aws:key1', TagValue: 'value1' }] }), type: 'TagException', message: 'Tags beginning with aws: are reserved' },
+  ...['aws:key1', 'AWS:key1'].map(
+    (tagKey): Row => ({ name: `CreateKey with tag key ${tagKey}`, operation: 'CreateKey', input: () => ({ Tags: [{ TagKey: tagKey, TagValue: 'value1' }] }), type: 'TagException', message: 'Tags beginning with aws: are reserved' }),
+  ),
   { name: 'CreateKey with a 129-character tag key', operation: 'CreateKey', input: () => ({ Tags: [{ TagKey: 'a'.repeat(129), TagValue: 'value1' }] }), type: 'ValidationException', message: `1 validation error detected: Value '${'a'.repeat(129)}' at 'tags.1.member.tagKey' failed to satisfy constraint: Member must have length less than or equal to 128` },
   { name: 'TagResource with a 257-character tag value', operation: 'TagResource', input: (w) => ({ KeyId: w.symmetric.KeyId, Tags: [{ TagKey: 'tag1', TagValue: 'v'.repeat(257) }] }), type: 'ValidationException', message: `1 validation error detected: Value '${'v'.repeat(257)}' at 'tags.1.member.tagValue' failed to satisfy constraint: Member must have length less than or equal to 256` },
 

@@ -80,7 +80,8 @@ def malformed_policy():
 
 
 def tag_exception():
-    expect(X.TagException, kms.tag_resource, KeyId=key['KeyId'], Tags=[{'TagKey': 'aws:mine', 'TagValue': 'x'}])
+    e = expect(X.TagException, kms.tag_resource, KeyId=key['KeyId'], Tags=[{'TagKey': 'aws:mine', 'TagValue': 'x'}])
+    assert message(e) == 'Tags beginning with aws: are reserved', message(e)
 
 
 def invalid_marker():
