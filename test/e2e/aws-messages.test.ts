@@ -70,6 +70,7 @@ const ROWS: Row[] = [
   { name: 'RotateKeyOnDemand of an unknown key', operation: 'RotateKeyOnDemand', input: () => ({ KeyId: '1234abcd-12ab-34cd-56ef-1234567890ab' }), type: 'NotFoundException', message: `Key '${keyArn('1234abcd-12ab-34cd-56ef-1234567890ab')}' does not exist` },
 
   // Input KMS checks itself, and input the model's constraints refuse.
+  { name: 'GenerateRandom without NumberOfBytes', operation: 'GenerateRandom', input: () => ({}), type: 'ValidationException', message: 'NumberOfBytes is required.' },
   { name: 'GenerateRandom of 0 bytes', operation: 'GenerateRandom', input: () => ({ NumberOfBytes: 0 }), type: 'ValidationException', message: "1 validation error detected: Value '0' at 'numberOfBytes' failed to satisfy constraint: Member must have value greater than or equal to 1" },
   { name: 'GenerateRandom of 1025 bytes', operation: 'GenerateRandom', input: () => ({ NumberOfBytes: 1025 }), type: 'ValidationException', message: "1 validation error detected: Value '1025' at 'numberOfBytes' failed to satisfy constraint: Member must have value less than or equal to 1024" },
   { name: 'Encrypt of 4,800 bytes', operation: 'Encrypt', input: (w) => ({ KeyId: w.symmetric.KeyId, Plaintext: b64(Buffer.alloc(4800, 0x61)) }), type: 'ValidationException', message: "1 validation error detected: Value at 'plaintext' failed to satisfy constraint: Member must have length less than or equal to 4096" },
@@ -88,6 +89,8 @@ const ROWS: Row[] = [
       message: `Algorithm ${algorithm} and key spec RSA_2048 cannot encrypt data larger than ${limit} bytes.`,
     }),
   ),
+  // Seen in an AWS answer for a window inside the model's 1 to 365 but outside KMS's 7 to 30.
+  { name: 'ScheduleKeyDeletion with a 6-day window', operation: 'ScheduleKeyDeletion', input: (w) => ({ KeyId: w.symmetric.KeyId, PendingWindowInDays: 6 }), type: 'ValidationException', message: 'PendingWindowInDays must be between 7 and 30' },
 
   // Tags.
   { name: 'TagResource with a tag key twice', operation: 'TagResource', input: (w) => ({ KeyId: w.symmetric.KeyId, Tags: [{ TagKey: 'tag1', TagValue: 'value1' }, { TagKey: 'tag1', TagValue: 'another-value1' }] }), type: 'TagException', message: 'Duplicate tag keys' },
@@ -184,4 +187,15 @@ describe('KMS errors carry AWS KMS texts', () => {
       assert.deepEqual(r.json, expected === undefined ? { __type: row.type } : { __type: row.type, message: expected });
     });
   }
+
+  test('RotateKeyOnDemand past the limit of 25 on-demand rotations', async () => {
+    const key = await createKey();
+    for (let i = 0; i < 25; i++) await ok('RotateKeyOnDemand', { KeyId: key.KeyId });
+    const r = await call('RotateKeyOnDemand', { KeyId: key.KeyId });
+    assert.equal(r.status, 400);
+    assert.deepEqual(r.json, {
+      __type: 'LimitExceededException',
+      message: `The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: ${key.Arn}`,
+    });
+  });
 });
