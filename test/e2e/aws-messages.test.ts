@@ -123,6 +123,15 @@ const ROWS: Row[] = [
 
   // Key states and DryRun.
   { name: 'RotateKeyOnDemand of a disabled key', operation: 'RotateKeyOnDemand', input: (w) => ({ KeyId: w.disabled.KeyId }), type: 'DisabledException', message: (w) => `${w.disabled.Arn} is disabled.` },
+  ...(['GenerateDataKeyPair', 'GenerateDataKeyPairWithoutPlaintext'] as const).map(
+    (operation): Row => ({
+      name: `${operation} with DryRun`,
+      operation,
+      input: (w) => ({ KeyId: w.symmetric.KeyId, KeyPairSpec: 'RSA_2048', DryRun: true }),
+      type: 'DryRunOperationException',
+      message: 'The request would have succeeded, but the DryRun option is set.',
+    }),
+  ),
 ];
 
 let server: TestServer;

@@ -100,7 +100,8 @@ def limit_exceeded():
 
 def dry_run():
     e = expect(X.DryRunOperationException, kms.encrypt, KeyId=key['KeyId'], Plaintext=b'x', DryRun=True)
-    assert status(e) == 412, status(e)
+    assert status(e) == 400, status(e)
+    assert message(e) == 'The request would have succeeded, but the DryRun option is set.', message(e)
 
 
 def validation_exception():

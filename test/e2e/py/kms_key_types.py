@@ -223,7 +223,7 @@ def sign_errors():
     e = expect_code('ValidationException', kms.sign, KeyId=rsa_key, Message=b'm' * 4097, SigningAlgorithm='RSASSA_PSS_SHA_256')
     assert message(e) == "1 validation error detected: Value at 'message' failed to satisfy constraint: Member must have length less than or equal to 4096", message(e)
     e = expect(X.DryRunOperationException, kms.sign, KeyId=rsa_key, Message=b'm', SigningAlgorithm='RSASSA_PSS_SHA_256', DryRun=True)
-    assert status(e) == 412 and message(e) == 'The request would have succeeded, but the DryRun option is set.', e.response
+    assert status(e) == 400 and message(e) == 'The request would have succeeded, but the DryRun option is set.', e.response
     expect(X.DryRunOperationException, kms.verify, KeyId=rsa_key, Message=b'm', Signature=b'x', SigningAlgorithm='RSASSA_PSS_SHA_256', DryRun=True)
     # Grant tokens are accepted (no grants here, so they change nothing).
     kms.sign(KeyId=rsa_key, Message=b'm', SigningAlgorithm='RSASSA_PSS_SHA_256', GrantTokens=['token'])
