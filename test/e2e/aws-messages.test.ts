@@ -74,6 +74,16 @@ const ROWS: Row[] = [
   { name: 'GenerateRandom of 0 bytes', operation: 'GenerateRandom', input: () => ({ NumberOfBytes: 0 }), type: 'ValidationException', message: "1 validation error detected: Value '0' at 'numberOfBytes' failed to satisfy constraint: Member must have value greater than or equal to 1" },
   { name: 'GenerateRandom of 1025 bytes', operation: 'GenerateRandom', input: () => ({ NumberOfBytes: 1025 }), type: 'ValidationException', message: "1 validation error detected: Value '1025' at 'numberOfBytes' failed to satisfy constraint: Member must have value less than or equal to 1024" },
   { name: 'Encrypt of 4,800 bytes', operation: 'Encrypt', input: (w) => ({ KeyId: w.symmetric.KeyId, Plaintext: b64(Buffer.alloc(4800, 0x61)) }), type: 'ValidationException', message: "1 validation error detected: Value at 'plaintext' failed to satisfy constraint: Member must have length less than or equal to 4096" },
+  ...(['GenerateMac', 'VerifyMac'] as const).map(
+    (operation): Row => ({
+      name: `${operation} with MacAlgorithm INVALID`,
+      operation,
+      input: (w) => ({ KeyId: w.hmac256.KeyId, MacAlgorithm: 'INVALID', Message: MESSAGE, ...(operation === 'VerifyMac' ? { Mac: w.otherMac } : {}) }),
+      type: 'ValidationException',
+      // AWS lists these four in its own order, not the model's.
+      message: "1 validation error detected: Value 'INVALID' at 'macAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [HMAC_SHA_384, HMAC_SHA_256, HMAC_SHA_224, HMAC_SHA_512]",
+    }),
+  ),
   { name: 'DeriveSharedSecret with KeyAgreementAlgorithm INVALID', operation: 'DeriveSharedSecret', input: (w) => ({ KeyId: w.agreement.KeyId, KeyAgreementAlgorithm: 'INVALID', PublicKey: b64('peer') }), type: 'ValidationException', message: "1 validation error detected: Value 'INVALID' at 'keyAgreementAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [ECDH]" },
   { name: 'DeriveSharedSecret with a public key that is not one', operation: 'DeriveSharedSecret', input: (w) => ({ KeyId: w.agreement.KeyId, KeyAgreementAlgorithm: 'ECDH', PublicKey: b64('InvalidPublicKey') }), type: 'ValidationException', message: undefined },
   { name: 'CreateKey of an HMAC key without KeyUsage', operation: 'CreateKey', input: () => ({ KeySpec: 'HMAC_256' }), type: 'ValidationException', message: 'You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.' },
