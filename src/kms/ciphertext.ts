@@ -49,7 +49,8 @@ export function encodeHeader(h: CiphertextHeader): Buffer {
 
 export function parseCiphertext(blob: Buffer): ParsedCiphertext {
   if (blob.length < OVERHEAD + 1 || blob[0] !== FORMAT_VERSION) {
-    throw new InvalidCiphertextException('The ciphertext is not a valid Keywarden ciphertext blob.');
+    // AWS answers a blob it cannot parse as it answers any other bad ciphertext: the name alone.
+    throw new InvalidCiphertextException('');
   }
   const hex = blob.toString('hex', 1, 17);
   const keyId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;

@@ -103,9 +103,8 @@ export class CryptoService {
 
   /** Random bytes from the service, or with `customKeyStoreId` from that store's cluster. */
   async generateRandom(caller: Caller, numberOfBytes: number | undefined, customKeyStoreId?: string): Promise<Buffer> {
-    if (numberOfBytes === undefined) {
-      throw new ValidationException('1 validation error detected: Value null at \'numberOfBytes\' failed to satisfy constraint: Member must not be null');
-    }
+    // The model leaves NumberOfBytes optional, so this is KMS's own check and its own wording.
+    if (numberOfBytes === undefined) throw new ValidationException('NumberOfBytes is required.');
     if (customKeyStoreId !== undefined) return this.stores.random(caller, customKeyStoreId, numberOfBytes);
     return this.deps.random.bytes(numberOfBytes);
   }

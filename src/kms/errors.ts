@@ -15,9 +15,8 @@ export class CustomKeyStoreNameInUseException extends AwsError {}
 export class CustomKeyStoreNotFoundException extends AwsError {}
 export class DependencyTimeoutException extends AwsServerError {}
 export class DisabledException extends AwsError {}
-export class DryRunOperationException extends AwsError {
-  override readonly status = 412;
-}
+/** AWS's Smithy model gives 412, but the answers recorded from AWS carry 400 like any client error. */
+export class DryRunOperationException extends AwsError {}
 export class ExpiredImportTokenException extends AwsError {}
 export class IncorrectKeyException extends AwsError {}
 export class IncorrectKeyMaterialException extends AwsError {}

@@ -13,12 +13,18 @@ type Parsed =
   | { kind: 'alias'; aliasName: string; scope: Scope };
 
 const ARN = /^arn:aws:kms:([a-z0-9-]+):(\d{12}):((?:key|alias)\/.+)$/;
+/**
+ * The two shapes a key id has: a UUID, or `mrk-` and 32 hex digits for a multi-Region key. KMS
+ * answers anything else given as a bare key id with `Invalid keyId` before looking for a key.
+ */
+const KEY_ID = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/i;
 
 export function parseKeyIdentifier(scope: Scope, identifier: string): Parsed {
   if (identifier.startsWith('alias/')) return { kind: 'alias', aliasName: identifier, scope };
   const m = ARN.exec(identifier);
   if (!m) {
     if (identifier.startsWith('arn:')) throw new NotFoundException(`Invalid arn ${identifier}`);
+    if (!KEY_ID.test(identifier)) throw invalidKeyId(identifier);
     return { kind: 'key', keyId: identifier, scope };
   }
   // A key ARN names its region; KMS answers a request in one region for an ARN of another like this.
@@ -43,7 +49,7 @@ export async function resolveKey(
 ): Promise<KeyRecord> {
   const { store } = deps;
   const parsed = parseKeyIdentifier(caller, identifier);
-  if (parsed.kind === 'alias' && forms === 'keyOnly') throw new NotFoundException(`Invalid keyId '${identifier}'`);
+  if (parsed.kind === 'alias' && forms === 'keyOnly') throw invalidKeyId(identifier);
   const foreign = parsed.scope.accountId !== caller.accountId;
   if (parsed.kind === 'alias') {
     const alias = foreign ? undefined : await store.aliases.get(parsed.scope, parsed.aliasName);
@@ -67,6 +73,8 @@ export async function authorizeKey(deps: { authorizer?: KeyAuthorizer }, caller:
   if (deps.authorizer && caller.identity) return deps.authorizer.authorize(caller, action, key);
   if (key.accountId !== caller.accountId) throw denied(caller.principalArn, action, keyArn(key, key.keyId));
 }
+
+const invalidKeyId = (identifier: string) => new NotFoundException(`Invalid keyId '${identifier}'`);
 
 export const denied = (principalArn: string, action: string, resourceArn: string) =>
   new AccessDeniedException(

@@ -99,4 +99,5 @@ export class KeyVault {
   }
 }
 
-export const invalidCiphertext = () => new InvalidCiphertextException('The ciphertext is invalid or was altered, or the encryption context does not match.');
+/** AWS sends this error with no message whatever the cause, so no answer tells which check failed. */
+export const invalidCiphertext = () => new InvalidCiphertextException('');

@@ -177,11 +177,9 @@ export class KeyService {
   }
 
   scheduleDeletion(caller: Caller, keyId: string, windowDays = MAX_WINDOW): Promise<KeyView> {
+    // The model admits 1 to 365 (outside that the validation engine answers); KMS itself allows 7 to 30.
     if (windowDays < MIN_WINDOW || windowDays > MAX_WINDOW) {
-      const bound = windowDays < MIN_WINDOW ? `greater than or equal to ${MIN_WINDOW}` : `less than or equal to ${MAX_WINDOW}`;
-      throw new ValidationException(
-        `1 validation error detected: Value '${windowDays}' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value ${bound}`,
-      );
+      throw new ValidationException(`PendingWindowInDays must be between ${MIN_WINDOW} and ${MAX_WINDOW}`);
     }
     const now = this.deps.clock.now();
     return this.change(caller, keyId, 'ScheduleKeyDeletion', (k) => ({

@@ -80,7 +80,7 @@ export class RotationService {
       const used = k.materials.filter((m) => m.rotationType === 'ON_DEMAND').length;
       if (used >= MAX_ON_DEMAND_ROTATIONS) {
         throw new LimitExceededException(
-          `${view.arn} has reached the limit of ${MAX_ON_DEMAND_ROTATIONS} on-demand rotations for a KMS key.`,
+          `The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: ${view.arn}`,
         );
       }
       return this.withNewMaterial(k, 'ON_DEMAND', now);

@@ -101,8 +101,7 @@ async function wireOk(operation: string, input: unknown, region = US): Promise<a
 /** A call that must fail with `type` (and `message`, when given; null: the body has no message at all). */
 async function wireFails(operation: string, input: unknown, type: string, message?: string | RegExp | null, region = US): Promise<any> {
   const r = await wire(operation, input, region);
-  // 400, or 412 for DryRunOperationException.
-  assert.ok(r.status === 400 || r.status === 412, `${operation} should have failed: ${JSON.stringify(r.body)}`);
+  assert.equal(r.status, 400, `${operation} should have failed: ${JSON.stringify(r.body)}`);
   assert.equal(r.body.__type, type, JSON.stringify(r.body));
   if (message === null) assert.deepEqual(Object.keys(r.body), ['__type'], 'AWS sends this error without a message');
   else if (typeof message === 'string') assert.equal(r.body.message, message);

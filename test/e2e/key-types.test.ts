@@ -197,7 +197,7 @@ describe('on the wire and in the audit trail', () => {
   const target = (op: string) => `TrentService.${op}`;
   const call = (op: string, input: unknown) => signedJson(server.url, target(op), 'kms', input);
 
-  test('errors AWS sends without a message have no message member; DryRun is 412', async () => {
+  test('errors AWS sends without a message have no message member; DryRun is a 400 like other client errors', async () => {
     const key = (await call('CreateKey', { KeySpec: 'ECC_NIST_P384', KeyUsage: 'SIGN_VERIFY' })).json.KeyMetadata.KeyId;
     const message = Buffer.from('m').toString('base64');
     const bad = await call('Verify', { KeyId: key, Message: message, Signature: Buffer.from('junk').toString('base64'), SigningAlgorithm: 'ECDSA_SHA_384' });
@@ -206,7 +206,7 @@ describe('on the wire and in the audit trail', () => {
     const rotate = await call('EnableKeyRotation', { KeyId: key });
     assert.deepEqual(rotate.json, { __type: 'UnsupportedOperationException' });
     const dry = await call('Sign', { KeyId: key, Message: message, SigningAlgorithm: 'ECDSA_SHA_384', DryRun: true });
-    assert.equal(dry.status, 412);
+    assert.equal(dry.status, 400);
     assert.equal(dry.json.__type, 'DryRunOperationException');
   });
 
@@ -217,7 +217,8 @@ describe('on the wire and in the audit trail', () => {
     const signature = (await call('Sign', { KeyId: signer.KeyId, Message: message, MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' })).json.Signature as string;
     await call('Verify', { KeyId: signer.Arn, Message: message, Signature: signature, SigningAlgorithm: 'ECDSA_SHA_256' });
     const mac = (await call('GenerateMac', { KeyId: hmac.KeyId, Message: message, MacAlgorithm: 'HMAC_SHA_512' })).json.Mac as string;
-    await call('VerifyMac', { KeyId: hmac.KeyId, Message: message, Mac: mac, MacAlgorithm: 'HMAC_SHA_512', GrantTokens: ['g'] });
+    const token = (await call('CreateGrant', { KeyId: hmac.KeyId, GranteePrincipal: 'arn:aws:iam::111122223333:root', Operations: ['VerifyMac'] })).json.GrantToken as string;
+    await call('VerifyMac', { KeyId: hmac.KeyId, Message: message, Mac: mac, MacAlgorithm: 'HMAC_SHA_512', GrantTokens: [token] });
     await call('GetPublicKey', { KeyId: signer.KeyId });
 
     const latest = async (name: string) => (await recordsNamed(server.url, name)).find((r) => JSON.stringify(r.requestParameters).includes(name === 'GenerateMac' || name === 'VerifyMac' ? hmac.KeyId : signer.KeyId))!;

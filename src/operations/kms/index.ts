@@ -23,6 +23,7 @@ import { disableKeyRotation } from './disable-key-rotation.js';
 import { enableKey } from './enable-key.js';
 import { enableKeyRotation } from './enable-key-rotation.js';
 import { encrypt } from './encrypt.js';
+import { rejectWithAwsEnumOrder } from './enum-print-order.js';
 import { generateDataKey } from './generate-data-key.js';
 import { generateDataKeyPair } from './generate-data-key-pair.js';
 import { generateDataKeyPairWithoutPlaintext } from './generate-data-key-pair-without-plaintext.js';
@@ -123,4 +124,5 @@ export const kmsService: ServiceDefinition<KmsApp> = {
   notImplemented: (operation) =>
     new UnsupportedOperationException(`Keywarden does not implement the KMS operation ${operation} yet.`),
   internalError: () => new KMSInternalException('The request failed because of an internal error in Keywarden. Try again.'),
+  rejectInput: rejectWithAwsEnumOrder,
 };

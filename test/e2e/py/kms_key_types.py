@@ -223,10 +223,12 @@ def sign_errors():
     e = expect_code('ValidationException', kms.sign, KeyId=rsa_key, Message=b'm' * 4097, SigningAlgorithm='RSASSA_PSS_SHA_256')
     assert message(e) == "1 validation error detected: Value at 'message' failed to satisfy constraint: Member must have length less than or equal to 4096", message(e)
     e = expect(X.DryRunOperationException, kms.sign, KeyId=rsa_key, Message=b'm', SigningAlgorithm='RSASSA_PSS_SHA_256', DryRun=True)
-    assert status(e) == 412 and message(e) == 'The request would have succeeded, but the DryRun option is set.', e.response
+    assert status(e) == 400 and message(e) == 'The request would have succeeded, but the DryRun option is set.', e.response
     expect(X.DryRunOperationException, kms.verify, KeyId=rsa_key, Message=b'm', Signature=b'x', SigningAlgorithm='RSASSA_PSS_SHA_256', DryRun=True)
-    # Grant tokens are accepted (no grants here, so they change nothing).
-    kms.sign(KeyId=rsa_key, Message=b'm', SigningAlgorithm='RSASSA_PSS_SHA_256', GrantTokens=['token'])
+    # A grant token of a grant for the caller is accepted; a token Keywarden never issued is not.
+    token = kms.create_grant(KeyId=rsa_key, GranteePrincipal='arn:aws:iam::111122223333:root', Operations=['Sign'])['GrantToken']
+    kms.sign(KeyId=rsa_key, Message=b'm', SigningAlgorithm='RSASSA_PSS_SHA_256', GrantTokens=[token])
+    expect(X.InvalidGrantTokenException, kms.sign, KeyId=rsa_key, Message=b'm', SigningAlgorithm='RSASSA_PSS_SHA_256', GrantTokens=['token'])
     signer = kms.describe_key(KeyId=rsa_key)['KeyMetadata']['Arn']
     e = expect(X.InvalidKeyUsageException, kms.encrypt, KeyId=rsa_key, Plaintext=b'x')
     assert message(e) == f'{signer} key usage is SIGN_VERIFY which is not valid for Encrypt.', message(e)
