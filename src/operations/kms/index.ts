@@ -1,6 +1,7 @@
 import kmsModel from '../../protocol/models/kms.json' with { type: 'json' };
 import { KMSInternalException, UnsupportedOperationException } from '../../kms/errors.js';
 import type { ServiceModel } from '../../protocol/model.js';
+import type { KmsOperations } from '../../protocol/models/kms.types.js';
 import { operationMap, type ServiceDefinition } from '../../protocol/service.js';
 import type { KmsApp } from './app.js';
 import { cancelKeyDeletion } from './cancel-key-deletion.js';
@@ -54,7 +55,7 @@ export const kmsService: ServiceDefinition<KmsApp> = {
   signingName: 'kms',
   model: kmsModel as ServiceModel,
   messageMember: 'message',
-  operations: operationMap<KmsApp>([
+  operations: operationMap<KmsApp, KmsOperations>([
     // Keys
     createKey,
     describeKey,
