@@ -22,7 +22,7 @@ export interface Mounted {
   readonly app: unknown;
 }
 
-/** Pairs a service with the object its handlers receive; the pairing is checked here, once. */
+/** Pairs a service with the object its handlers receive; checked here, so the server may give `app` to `def`'s handlers. */
 export const mount = <App>(def: ServiceDefinition<App>, app: App): Mounted => ({ def: def as ServiceDefinition<unknown>, app });
 
 export interface ApiOptions {

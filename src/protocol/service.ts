@@ -27,11 +27,8 @@ export interface OperationTypes {
 /** Every operation of a service by name: the generated KmsOperations, AdminOperations, … */
 export type OperationTypeMap = Record<string, OperationTypes>;
 
-/** Handlers not yet written against generated types; goes once every service's are. */
-type UntypedOperations = Record<string, { input: any; output: unknown }>;
-
 /** One API operation: its wire name and a thin handler that maps wire input to a domain call and back. */
-export interface Operation<App, Ops extends OperationTypeMap = UntypedOperations, Name extends keyof Ops & string = keyof Ops & string> {
+export interface Operation<App, Ops extends OperationTypeMap, Name extends keyof Ops & string> {
   readonly name: Name;
   readonly handle: (input: Ops[Name]['input'], ctx: CallContext, app: App) => Ops[Name]['output'] | Promise<Ops[Name]['output']>;
 }
@@ -95,10 +92,10 @@ export interface ServiceDefinition<App> {
   rejectInput?(operation: string, violations: readonly Violation[]): AwsError | undefined;
 }
 
-export function operationMap<App, Ops extends OperationTypeMap = UntypedOperations>(ops: readonly ServiceOperation<App, Ops>[]): ReadonlyMap<string, RegisteredOperation<App>> {
-  // The one place where the types are erased. Safe because server.ts hands a handler only the
-  // input that validation.ts decoded against this operation's input shape in the model that Ops
-  // was generated from (a service without a model: the request's JSON object, which its Ops
-  // declares as Record<string, unknown>).
+export function operationMap<App, Ops extends OperationTypeMap>(ops: readonly ServiceOperation<App, Ops>[]): ReadonlyMap<string, RegisteredOperation<App>> {
+  // The one place where an operation's wire types are erased. Safe because server.ts hands a
+  // handler only the input that validation.ts decoded against this operation's input shape in the
+  // model that Ops was generated from (a service without a model: the request's JSON object,
+  // which its Ops declares as Record<string, unknown>).
   return new Map(ops.map((op) => [op.name, op as unknown as RegisteredOperation<App>]));
 }
