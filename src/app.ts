@@ -29,7 +29,7 @@ import { createKeyStoreServices, keyStoreMaintenanceTasks } from './keystores/se
 import { Credentials, DEV_PRINCIPAL } from './protocol/credentials.js';
 import { createEndpoint, type Endpoint } from './protocol/endpoint.js';
 import { connectionLimit, openFileLimit } from './protocol/limits.js';
-import { createApiHandler } from './protocol/server.js';
+import { createApiHandler, mount } from './protocol/server.js';
 import { lockDataDir } from './storage/data-dir-lock.js';
 import { dataDirExposure } from './storage/data-dir-modes.js';
 import { loadTls, type TlsSetting } from './protocol/tls.js';
@@ -222,11 +222,11 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
 
   const handler = createApiHandler({
     services: [
-      { def: kmsService, app: kmsApp },
-      { def: cloudHsmService, app: cluster },
-      { def: hsmService, app: hsm },
-      { def: adminService, app: admin },
-      { def: cloudTrailService, app: audit },
+      mount(kmsService, kmsApp),
+      mount(cloudHsmService, cluster),
+      mount(hsmService, hsm),
+      mount(adminService, admin),
+      mount(cloudTrailService, audit),
     ],
     credentials,
     now: () => clock.now(),

@@ -23,7 +23,7 @@ export interface BackupFilters {
 const FILTER_KEYS = ['backupIds', 'sourceBackupIds', 'clusterIds', 'states', 'neverExpires'];
 
 export interface DescribeBackupsInput {
-  filters?: Record<string, string[]>;
+  filters?: Readonly<Record<string, readonly string[]>>;
   sortAscending?: boolean;
   maxResults?: number;
   nextToken?: string;

@@ -33,7 +33,7 @@ export interface RetentionPolicyInput {
 
 export interface CreateClusterInput {
   hsmType: string;
-  subnetIds: string[];
+  subnetIds: readonly string[];
   sourceBackupId?: string;
   backupRetentionPolicy?: RetentionPolicyInput;
   networkType?: 'IPV4' | 'DUALSTACK';
@@ -42,7 +42,7 @@ export interface CreateClusterInput {
 }
 
 export interface DescribeClustersInput {
-  filters?: Record<string, string[]>;
+  filters?: Readonly<Record<string, readonly string[]>>;
   maxResults?: number;
   nextToken?: string;
 }
@@ -372,7 +372,7 @@ export class ClusterService {
   }
 
   /** SubnetIds → AZ → subnet: each subnet must exist, all in one VPC, at most one per AZ. */
-  private async subnetMapping(scope: Scope, subnetIds: string[]): Promise<{ vpcId: string; mapping: Record<string, string> }> {
+  private async subnetMapping(scope: Scope, subnetIds: readonly string[]): Promise<{ vpcId: string; mapping: Record<string, string> }> {
     if (new Set(subnetIds).size !== subnetIds.length) throw new CloudHsmInvalidRequestException('SubnetIds contains the same subnet more than once.');
     const subnets = [];
     for (const id of subnetIds) {

@@ -15,7 +15,7 @@ export class ResourceTagService {
     await this.change(scope, resourceId, (current) => mergeTags(current, tags));
   }
 
-  async untag(scope: Scope, resourceId: string, keys: string[]): Promise<void> {
+  async untag(scope: Scope, resourceId: string, keys: readonly string[]): Promise<void> {
     await this.change(scope, resourceId, (current) => removeTags(current, keys));
   }
 

@@ -26,13 +26,13 @@ export function mergeTags(current: Tag[], added: Tag[]): Tag[] {
   return [...merged].map(([key, value]) => ({ key, value }));
 }
 
-export function removeTags(current: Tag[], keys: string[]): Tag[] {
+export function removeTags(current: Tag[], keys: readonly string[]): Tag[] {
   checkKeys(keys);
   const drop = new Set(keys);
   return current.filter((t) => !drop.has(t.key));
 }
 
-function checkKeys(keys: string[]): void {
+function checkKeys(keys: readonly string[]): void {
   for (const k of keys) {
     if (k.toLowerCase().startsWith('aws:')) throw new CloudHsmTagException(`Tag keys beginning with 'aws:' are reserved for AWS: ${k}`);
   }

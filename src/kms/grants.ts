@@ -15,7 +15,7 @@ export interface CreateGrantRequest {
   retiringPrincipal?: string;
   operations: GrantOperation[];
   constraints?: GrantConstraints;
-  grantTokens?: string[];
+  grantTokens?: readonly string[];
   name?: string;
   dryRun?: boolean;
 }

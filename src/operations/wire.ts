@@ -1,4 +1,5 @@
 import { InvalidMarkerException } from '../kms/errors.js';
+import type { Tag } from '../protocol/models/kms.types.js';
 
 // Conversions between domain values and the AWS JSON wire (blobs are base64, times epoch seconds).
 
@@ -6,13 +7,8 @@ export const epochSeconds = (ms: number): number => ms / 1000;
 
 export const base64 = (b: Buffer): string => b.toString('base64');
 
-export interface WireTag {
-  TagKey: string;
-  TagValue: string;
-}
-
-export const tagsFromWire = (tags: WireTag[] | undefined) => tags?.map((t) => ({ key: t.TagKey, value: t.TagValue }));
-export const tagsToWire = (tags: { key: string; value: string }[]): WireTag[] => tags.map((t) => ({ TagKey: t.key, TagValue: t.value }));
+export const tagsFromWire = (tags: readonly Tag[] | undefined) => tags?.map((t) => ({ key: t.TagKey, value: t.TagValue }));
+export const tagsToWire = (tags: { key: string; value: string }[]): Tag[] => tags.map((t) => ({ TagKey: t.key, TagValue: t.value }));
 
 const MARKER_PREFIX = 'kw1:';
 
@@ -30,9 +26,6 @@ export function fromMarker(marker: string | undefined): string | undefined {
   return text.slice(MARKER_PREFIX.length);
 }
 
-/** The paging members every KMS list response carries. */
-export function paged<T>(member: string, items: T[], next: string | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = { [member]: items, Truncated: next !== undefined };
-  if (next !== undefined) out.NextMarker = toMarker(next);
-  return out;
-}
+/** The paging members every KMS list response ends with. */
+export const truncation = (next: string | undefined): { Truncated: boolean; NextMarker?: string } =>
+  next === undefined ? { Truncated: false } : { Truncated: true, NextMarker: toMarker(next) };

@@ -19,9 +19,12 @@ import { decodeInput, formatViolations } from './validation.js';
 
 /** A service definition with the application object its handlers receive. */
 export interface Mounted {
-  def: ServiceDefinition<any>;
-  app: unknown;
+  readonly def: ServiceDefinition<unknown>;
+  readonly app: unknown;
 }
+
+/** Pairs a service with the object its handlers receive; checked here, so the server may give `app` to `def`'s handlers. */
+export const mount = <App>(def: ServiceDefinition<App>, app: App): Mounted => ({ def: def as ServiceDefinition<unknown>, app });
 
 export interface ApiOptions {
   services: Mounted[];

@@ -26,12 +26,55 @@ export interface CallContext {
   additionalEventData?: Record<string, unknown>;
 }
 
-export type Handler<App> = (input: any, ctx: CallContext, app: App) => unknown | Promise<unknown>;
+/** An operation's wire types: the input its handler receives and the output it answers with. */
+export interface OperationTypes {
+  input: unknown;
+  output: unknown;
+}
+
+/** Every operation of a service by name: the generated KmsOperations, AdminOperations, … */
+export type OperationTypeMap = Record<string, OperationTypes>;
 
 /** One API operation: its wire name and a thin handler that maps wire input to a domain call and back. */
-export interface Operation<App> {
-  name: string;
-  handle: Handler<App>;
+export interface Operation<App, Ops extends OperationTypeMap, Name extends keyof Ops & string> {
+  readonly name: Name;
+  readonly handle: (input: Ops[Name]['input'], ctx: CallContext, app: App) => Ops[Name]['output'] | Promise<Ops[Name]['output']>;
+}
+
+/** Any one operation of a service. */
+export type ServiceOperation<App, Ops extends OperationTypeMap> = { [N in keyof Ops & string]: Operation<App, Ops, N> }[keyof Ops & string];
+
+/** `R` with every member that `O` lacks, at any depth, turned into `never`. */
+type Exact<R, O> = O extends readonly (infer OE)[]
+  ? R extends readonly (infer RE)[]
+    ? readonly Exact<RE, OE>[]
+    : O
+  : O extends object
+    ? R extends object
+      ? { [K in keyof R]: K extends keyof O ? Exact<R[K], O[K]> : never }
+      : O
+    : O;
+
+/**
+ * The helper each service's handlers are written with: `kmsOperation('Sign', async (input, ctx,
+ * kms) => …)`. The name must be an operation of the model; the handler's input is typed from it,
+ * and its answer must fit the operation's output type. TypeScript does not look for members the
+ * target lacks in what a contextually typed function returns, so a misspelt or extra output member
+ * is caught by the last parameter instead: it is required (and cannot be given) exactly when the
+ * answer has one.
+ */
+export function operationsOf<App, Ops extends OperationTypeMap>() {
+  return <Name extends keyof Ops & string, R extends Ops[Name]['output']>(
+    name: Name,
+    handle: (input: Ops[Name]['input'], ctx: CallContext, app: App) => R | Promise<R>,
+    ..._exact: [R] extends [Exact<R, Ops[Name]['output']>] ? [] : [answerHasMembersTheOutputShapeLacks: never]
+  ): Operation<App, Ops, Name> => ({ name, handle });
+}
+
+/** An operation as the service registry holds it, its wire types erased. */
+export interface RegisteredOperation<App> {
+  readonly name: string;
+  readonly handle: (input: Record<string, unknown>, ctx: CallContext, app: App) => unknown;
 }
 
 /** A service on the endpoint, selected by the X-Amz-Target prefix. */
@@ -44,7 +87,7 @@ export interface ServiceDefinition<App> {
   model?: ServiceModel;
   /** The error body member that carries the message: `message` for KMS, `Message` for CloudHSM. */
   messageMember: 'message' | 'Message';
-  operations: ReadonlyMap<string, Operation<App>>;
+  operations: ReadonlyMap<string, RegisteredOperation<App>>;
   /** How IAM governs the operations; absent for services outside IAM (the HSM wire). */
   iam?: IamRules;
   /** The answer for an operation the model has but this service does not implement yet. */
@@ -59,6 +102,10 @@ export interface ServiceDefinition<App> {
   rejectInput?(operation: string, violations: readonly Violation[]): AwsError | undefined;
 }
 
-export function operationMap<App>(ops: Operation<App>[]): ReadonlyMap<string, Operation<App>> {
-  return new Map(ops.map((op) => [op.name, op]));
+export function operationMap<App, Ops extends OperationTypeMap>(ops: readonly ServiceOperation<App, Ops>[]): ReadonlyMap<string, RegisteredOperation<App>> {
+  // The one place where an operation's wire types are erased. Safe because server.ts hands a
+  // handler only the input that validation.ts decoded against this operation's input shape in the
+  // model that Ops was generated from (a service without a model: the request's JSON object,
+  // which its Ops declares as Record<string, unknown>).
+  return new Map(ops.map((op) => [op.name, op as unknown as RegisteredOperation<App>]));
 }

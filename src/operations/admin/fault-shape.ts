@@ -1,21 +1,18 @@
 import type { Fault } from '../../cluster/faults.js';
-import { ValidationException } from '../../core/common-errors.js';
 import { epochSeconds } from '../wire.js';
+import type { ClearFaultRequest, Fault as WireFault, SetFaultRequest } from './model.types.js';
 
 /** A fault as the admin endpoint shows it: its kind, what it applies to, and since when. */
-export function faultToWire(f: Fault): Record<string, unknown> {
-  const out: Record<string, unknown> = { Fault: f.kind };
-  if (f.kind === 'CONNECT_INTERNAL_ERROR') out.CustomKeyStoreId = f.target;
-  else out.ClusterId = f.target;
-  if (f.sessionsPerHsm !== undefined) out.SessionsPerHsm = f.sessionsPerHsm;
-  out.CreatedAt = epochSeconds(f.createdAt);
-  return out;
+export function faultToWire(f: Fault): WireFault {
+  return {
+    Fault: f.kind,
+    ...(f.kind === 'CONNECT_INTERNAL_ERROR' ? { CustomKeyStoreId: f.target } : { ClusterId: f.target }),
+    ...(f.sessionsPerHsm !== undefined && { SessionsPerHsm: f.sessionsPerHsm }),
+    CreatedAt: epochSeconds(f.createdAt),
+  };
 }
 
 /** The fault named in a SetFault or ClearFault request: its kind and its target. */
-export function faultOf(input: Record<string, unknown>): { kind: string; target: string | undefined } {
-  const kind = input.Fault;
-  if (typeof kind !== 'string') throw new ValidationException('Fault is required: NETWORK_CUT, CONNECT_INTERNAL_ERROR or SESSION_LIMIT.');
-  const target = kind === 'CONNECT_INTERNAL_ERROR' ? input.CustomKeyStoreId : input.ClusterId;
-  return { kind, target: typeof target === 'string' ? target : undefined };
+export function faultOf(input: SetFaultRequest | ClearFaultRequest): { kind: string; target: string | undefined } {
+  return { kind: input.Fault, target: input.Fault === 'CONNECT_INTERNAL_ERROR' ? input.CustomKeyStoreId : input.ClusterId };
 }

@@ -4,7 +4,7 @@ import { DAY_MS, LATEST_SERVICE_TIME_MS, type OffsetClock } from '../../core/clo
 import type { Maintenance } from '../../core/maintenance.js';
 import { UnknownOperationException } from '../../protocol/errors.js';
 import type { ServiceModel } from '../../protocol/model.js';
-import { operationMap, type Operation, type ServiceDefinition } from '../../protocol/service.js';
+import { operationMap, type ServiceDefinition } from '../../protocol/service.js';
 import { parseDuration } from '../../core/duration.js';
 import { epochSeconds } from '../wire.js';
 import type { FaultRegistry } from '../../cluster/faults.js';
@@ -22,6 +22,8 @@ import { listSubnets } from './list-subnets.js';
 import { setFault } from './set-fault.js';
 import { setFreeAddresses } from './set-free-addresses.js';
 import { verifyAuditTrail } from './verify-audit-trail.js';
+import type { AdminOperations, ClockView } from './model.types.js';
+import { adminOperation } from './operation.js';
 
 /** Keywarden's own control plane, on the same endpoint, for the `keywarden` CLI. */
 export interface AdminApp {
@@ -39,34 +41,27 @@ export interface AdminApp {
   keyStores: KeyStoreServices;
 }
 
-const getClock: Operation<AdminApp> = {
-  name: 'GetClock',
-  handle: (_input, _ctx, app) => clockView(app),
-};
+const getClock = adminOperation('GetClock', (_input, _ctx, app) => clockView(app));
 
-const advanceClock: Operation<AdminApp> = {
-  name: 'AdvanceClock',
-  async handle(input: { Duration?: unknown }, _ctx, app) {
-    if (!app.allowClockControl) {
-      throw new AccessDeniedException('Clock control is off. Start the service with --allow-clock-control to move its clock.');
-    }
-    if (typeof input.Duration !== 'string') throw new ValidationException('Duration is required, for example "30d", "12h" or "90s".');
-    const ms = parseDuration(input.Duration);
-    if (ms === undefined) throw new ValidationException(`Duration '${input.Duration}' is not valid; use forms like 30d, 12h, 15m or 90s.`);
-    if (ms > app.clock.room) {
-      throw new ValidationException(
-        `Duration '${input.Duration}' would move the service clock past ${new Date(LATEST_SERVICE_TIME_MS).toISOString()}, the latest time it can show ` +
-          `(the dates it sets up to 20 years ahead must stay within the year 9999); it can move forward by at most ${Math.floor(app.clock.room / DAY_MS)}d.`,
-      );
-    }
-    app.clock.advance(ms);
-    await app.saveClockOffset(app.clock.offset);
-    await app.maintenance.runOnce();
-    return clockView(app);
-  },
-};
+const advanceClock = adminOperation('AdvanceClock', async (input, _ctx, app) => {
+  if (!app.allowClockControl) {
+    throw new AccessDeniedException('Clock control is off. Start the service with --allow-clock-control to move its clock.');
+  }
+  const ms = parseDuration(input.Duration);
+  if (ms === undefined) throw new ValidationException(`Duration '${input.Duration}' is not valid; use forms like 30d, 12h, 15m or 90s.`);
+  if (ms > app.clock.room) {
+    throw new ValidationException(
+      `Duration '${input.Duration}' would move the service clock past ${new Date(LATEST_SERVICE_TIME_MS).toISOString()}, the latest time it can show ` +
+        `(the dates it sets up to 20 years ahead must stay within the year 9999); it can move forward by at most ${Math.floor(app.clock.room / DAY_MS)}d.`,
+    );
+  }
+  app.clock.advance(ms);
+  await app.saveClockOffset(app.clock.offset);
+  await app.maintenance.runOnce();
+  return clockView(app);
+});
 
-function clockView(app: AdminApp) {
+function clockView(app: AdminApp): ClockView {
   return { Now: epochSeconds(app.clock.now()), OffsetSeconds: app.clock.offset / 1000, ClockControl: app.allowClockControl };
 }
 
@@ -79,6 +74,6 @@ export const adminService: ServiceDefinition<AdminApp> = {
   messageMember: 'message',
   // Keywarden's own actions, for identity policies: keywarden:AdvanceClock, keywarden:SetFault, ...
   iam: { prefix: 'keywarden', decidesAlone: () => true },
-  operations: operationMap([getClock, advanceClock, listSubnets, createSubnet, deleteSubnet, setFreeAddresses, backupCluster, setFault, clearFault, listFaults, deleteBackingKey, exportAuditEvents, verifyAuditTrail]),
+  operations: operationMap<AdminApp, AdminOperations>([getClock, advanceClock, listSubnets, createSubnet, deleteSubnet, setFreeAddresses, backupCluster, setFault, clearFault, listFaults, deleteBackingKey, exportAuditEvents, verifyAuditTrail]),
   notImplemented: (op) => new UnknownOperationException(`Operation ${op} is not known.`),
 };

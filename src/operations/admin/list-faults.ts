@@ -1,8 +1,4 @@
-import type { Operation } from '../../protocol/service.js';
 import { faultToWire } from './fault-shape.js';
-import type { AdminApp } from './index.js';
+import { adminOperation } from './operation.js';
 
-export const listFaults: Operation<AdminApp> = {
-  name: 'ListFaults',
-  handle: (_input, _ctx, app) => ({ Faults: app.faults.list().map(faultToWire) }),
-};
+export const listFaults = adminOperation('ListFaults', (_input, _ctx, app) => ({ Faults: app.faults.list().map(faultToWire) }));

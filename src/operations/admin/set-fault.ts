@@ -1,7 +1,5 @@
-import { ValidationException } from '../../core/common-errors.js';
-import type { Operation } from '../../protocol/service.js';
 import { faultOf, faultToWire } from './fault-shape.js';
-import type { AdminApp } from './index.js';
+import { adminOperation } from './operation.js';
 
 /**
  * Switches a fault on (cluster/faults.ts): `{"Fault": "NETWORK_CUT", "ClusterId": …}`,
@@ -9,16 +7,11 @@ import type { AdminApp } from './index.js';
  * `{"Fault": "SESSION_LIMIT", "ClusterId": …, "SessionsPerHsm": N}`. The cluster or store must
  * exist in the caller's account and Region, so that a mistyped id is not a fault on nothing.
  */
-export const setFault: Operation<AdminApp> = {
-  name: 'SetFault',
-  async handle(input: Record<string, unknown>, ctx, app) {
-    const { kind, target } = faultOf(input);
-    const n = input.SessionsPerHsm;
-    if (n !== undefined && typeof n !== 'number') throw new ValidationException('SessionsPerHsm must be a whole number.');
-    // The registry checks the kind and the id's form first, so its messages come before "not found".
-    app.faults.check(kind, target);
-    if (kind === 'CONNECT_INTERNAL_ERROR') await app.keyStores.stores.get(ctx, target!);
-    else await app.cluster.clusters.get(ctx, target!);
-    return { Fault: faultToWire(await app.faults.set(kind, target, n)) };
-  },
-};
+export const setFault = adminOperation('SetFault', async (input, ctx, app) => {
+  const { kind, target } = faultOf(input);
+  // The registry checks the kind and the id's form first, so its messages come before "not found".
+  app.faults.check(kind, target);
+  if (kind === 'CONNECT_INTERNAL_ERROR') await app.keyStores.stores.get(ctx, target!);
+  else await app.cluster.clusters.get(ctx, target!);
+  return { Fault: faultToWire(await app.faults.set(kind, target, input.SessionsPerHsm)) };
+});

@@ -1,10 +1,6 @@
-import type { ClusterServices } from '../../cluster/services.js';
-import type { Operation } from '../../protocol/service.js';
+import { cloudHsmOperation } from './operation.js';
 import { backupToWire } from './shapes.js';
 
-export const deleteBackup: Operation<ClusterServices> = {
-  name: 'DeleteBackup',
-  async handle(input: { BackupId: string }, ctx, s) {
-    return { Backup: backupToWire(await s.backups.delete(ctx, input.BackupId)) };
-  },
-};
+export const deleteBackup = cloudHsmOperation('DeleteBackup', async (input, ctx, s) => ({
+  Backup: backupToWire(await s.backups.delete(ctx, input.BackupId)),
+}));

@@ -1,10 +1,6 @@
-import type { ClusterServices } from '../../cluster/services.js';
-import type { Operation } from '../../protocol/service.js';
+import { cloudHsmOperation } from './operation.js';
 import { clusterToWire } from './shapes.js';
 
-export const deleteCluster: Operation<ClusterServices> = {
-  name: 'DeleteCluster',
-  async handle(input: { ClusterId: string }, ctx, s) {
-    return { Cluster: clusterToWire(await s.clusters.delete(ctx, input.ClusterId)) };
-  },
-};
+export const deleteCluster = cloudHsmOperation('DeleteCluster', async (input, ctx, s) => ({
+  Cluster: clusterToWire(await s.clusters.delete(ctx, input.ClusterId)),
+}));

@@ -1,17 +1,7 @@
-import type { ClusterServices } from '../../cluster/services.js';
-import type { Operation } from '../../protocol/service.js';
-import { clusterToWire, paged } from './shapes.js';
+import { cloudHsmOperation } from './operation.js';
+import { clusterToWire, nextToken } from './shapes.js';
 
-interface Input {
-  Filters?: Record<string, string[]>;
-  NextToken?: string;
-  MaxResults?: number;
-}
-
-export const describeClusters: Operation<ClusterServices> = {
-  name: 'DescribeClusters',
-  async handle(input: Input, ctx, s) {
-    const page = await s.clusters.describe(ctx, { filters: input.Filters, nextToken: input.NextToken, maxResults: input.MaxResults });
-    return paged('Clusters', page.items.map(clusterToWire), page.next);
-  },
-};
+export const describeClusters = cloudHsmOperation('DescribeClusters', async (input, ctx, s) => {
+  const page = await s.clusters.describe(ctx, { filters: input.Filters, nextToken: input.NextToken, maxResults: input.MaxResults });
+  return { Clusters: page.items.map(clusterToWire), ...nextToken(page.next) };
+});

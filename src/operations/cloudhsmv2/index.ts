@@ -2,6 +2,7 @@ import cloudhsmModel from '../../protocol/models/cloudhsmv2.json' with { type: '
 import { CloudHsmInternalFailureException, CloudHsmServiceException } from '../../cluster/errors.js';
 import type { ClusterServices } from '../../cluster/services.js';
 import type { ServiceModel } from '../../protocol/model.js';
+import type { CloudHsmV2Operations } from '../../protocol/models/cloudhsmv2.types.js';
 import { operationMap, type ServiceDefinition } from '../../protocol/service.js';
 import { copyBackupToRegion } from './copy-backup-to-region.js';
 import { createCluster } from './create-cluster.js';
@@ -29,7 +30,7 @@ export const cloudHsmService: ServiceDefinition<ClusterServices> = {
   model: cloudhsmModel as ServiceModel,
   messageMember: 'Message',
   iam: { prefix: 'cloudhsm', decidesAlone: () => true },
-  operations: operationMap([
+  operations: operationMap<ClusterServices, CloudHsmV2Operations>([
     // Clusters
     createCluster,
     describeClusters,

@@ -1,10 +1,6 @@
-import type { ClusterServices } from '../../cluster/services.js';
-import type { Operation } from '../../protocol/service.js';
+import { cloudHsmOperation } from './operation.js';
 import { backupToWire } from './shapes.js';
 
-export const modifyBackupAttributes: Operation<ClusterServices> = {
-  name: 'ModifyBackupAttributes',
-  async handle(input: { BackupId: string; NeverExpires: boolean }, ctx, s) {
-    return { Backup: backupToWire(await s.backups.setNeverExpires(ctx, input.BackupId, input.NeverExpires)) };
-  },
-};
+export const modifyBackupAttributes = cloudHsmOperation('ModifyBackupAttributes', async (input, ctx, s) => ({
+  Backup: backupToWire(await s.backups.setNeverExpires(ctx, input.BackupId, input.NeverExpires)),
+}));

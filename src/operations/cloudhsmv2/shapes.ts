@@ -1,33 +1,24 @@
 import { arnOf } from '../../cluster/backups.js';
 import type { BackupRecord, ClusterRecord, Hsm, Tag } from '../../cluster/model.js';
+import type * as wire from '../../protocol/models/cloudhsmv2.types.js';
 import { epochSeconds } from '../wire.js';
 
 // The one mapping between the cluster domain and CloudHSM v2's wire shapes (Cluster, Hsm,
 // Backup, Tag). Members without a value are left out, as AWS does.
 
-export interface WireTag {
-  Key: string;
-  Value: string;
-}
+export const tagsFromWire = (tags: readonly wire.Tag[] | undefined): Tag[] => (tags ?? []).map((t) => ({ key: t.Key, value: t.Value }));
+export const tagsToWire = (tags: Tag[]): wire.Tag[] => tags.map((t) => ({ Key: t.key, Value: t.value }));
 
-export const tagsFromWire = (tags: WireTag[] | undefined): Tag[] => (tags ?? []).map((t) => ({ key: t.Key, value: t.Value }));
-export const tagsToWire = (tags: Tag[]): WireTag[] => tags.map((t) => ({ Key: t.key, Value: t.value }));
-
-export interface WireRetentionPolicy {
-  Type?: string;
-  Value?: string;
-}
-
-export const retentionFromWire = (p: WireRetentionPolicy | undefined) => (p === undefined ? undefined : { type: p.Type, value: p.Value });
+export const retentionFromWire = (p: wire.BackupRetentionPolicy | undefined) => (p === undefined ? undefined : { type: p.Type, value: p.Value });
 
 /** Drops members whose value is undefined. */
-function defined(out: Record<string, unknown>): Record<string, unknown> {
-  for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
+function defined<T extends object>(out: T): T {
+  for (const k of Object.keys(out) as (keyof T)[]) if (out[k] === undefined) delete out[k];
   return out;
 }
 
-export function hsmToWire(h: Hsm, c: ClusterRecord): Record<string, unknown> {
-  return defined({
+export function hsmToWire(h: Hsm, c: ClusterRecord): wire.Hsm {
+  return defined<wire.Hsm>({
     AvailabilityZone: h.availabilityZone,
     ClusterId: c.clusterId,
     SubnetId: h.subnetId,
@@ -40,9 +31,9 @@ export function hsmToWire(h: Hsm, c: ClusterRecord): Record<string, unknown> {
   });
 }
 
-export function clusterToWire(c: ClusterRecord): Record<string, unknown> {
+export function clusterToWire(c: ClusterRecord): wire.Cluster {
   const certs = c.certificates;
-  return defined({
+  return defined<wire.Cluster>({
     BackupPolicy: 'DEFAULT',
     BackupRetentionPolicy: { Type: 'DAYS', Value: String(c.backupRetentionDays) },
     ClusterId: c.clusterId,
@@ -58,7 +49,7 @@ export function clusterToWire(c: ClusterRecord): Record<string, unknown> {
     SubnetMapping: c.subnetMapping,
     VpcId: c.vpcId,
     NetworkType: c.networkType,
-    Certificates: defined({
+    Certificates: defined<wire.Certificates>({
       ClusterCsr: certs.clusterCsr,
       HsmCertificate: certs.hsmCertificate,
       AwsHardwareCertificate: certs.awsHardwareCertificate,
@@ -70,8 +61,8 @@ export function clusterToWire(c: ClusterRecord): Record<string, unknown> {
   });
 }
 
-export function backupToWire(b: BackupRecord): Record<string, unknown> {
-  return defined({
+export function backupToWire(b: BackupRecord): wire.Backup {
+  return defined<wire.Backup>({
     BackupId: b.backupId,
     BackupArn: arnOf(b),
     BackupState: b.state,
@@ -89,7 +80,5 @@ export function backupToWire(b: BackupRecord): Record<string, unknown> {
   });
 }
 
-/** A list response with CloudHSM's NextToken, present only when there is more. */
-export function paged(member: string, items: unknown[], next: string | undefined): Record<string, unknown> {
-  return next === undefined ? { [member]: items } : { [member]: items, NextToken: next };
-}
+/** CloudHSM's NextToken, present only when there is more. */
+export const nextToken = (next: string | undefined): { NextToken?: string } => (next === undefined ? {} : { NextToken: next });

@@ -1,10 +1,6 @@
-import type { ClusterServices } from '../../cluster/services.js';
-import type { Operation } from '../../protocol/service.js';
+import { cloudHsmOperation } from './operation.js';
 
-export const untagResource: Operation<ClusterServices> = {
-  name: 'UntagResource',
-  async handle(input: { ResourceId: string; TagKeyList: string[] }, ctx, s) {
-    await s.tags.untag(ctx, input.ResourceId, input.TagKeyList);
-    return {};
-  },
-};
+export const untagResource = cloudHsmOperation('UntagResource', async (input, ctx, s) => {
+  await s.tags.untag(ctx, input.ResourceId, input.TagKeyList);
+  return {};
+});

@@ -8,6 +8,7 @@ import {
 import type { AuditServices } from '../../audit/services.js';
 import type { AwsError } from '../../core/aws-error.js';
 import type { ServiceModel } from '../../protocol/model.js';
+import type { CloudTrailOperations } from '../../protocol/models/cloudtrail.types.js';
 import { operationMap, type ServiceDefinition } from '../../protocol/service.js';
 import { formatViolations, type Violation } from '../../protocol/validation.js';
 import { lookupEvents } from './lookup-events.js';
@@ -23,7 +24,7 @@ export const cloudTrailService: ServiceDefinition<AuditServices> = {
   model: cloudtrailModel as ServiceModel,
   messageMember: 'message',
   iam: { prefix: 'cloudtrail', decidesAlone: () => true },
-  operations: operationMap([lookupEvents]),
+  operations: operationMap<AuditServices, CloudTrailOperations>([lookupEvents]),
   notImplemented: (operation) =>
     new UnsupportedOperationException(
       `Keywarden answers only LookupEvents of the CloudTrail API (its audit trail); ${operation} is not supported.`,

@@ -1,16 +1,12 @@
-import type { HsmServices } from '../../cluster/hsm-services.js';
-import type { Operation } from '../../protocol/service.js';
 import { clusterId, requiredString, role, scopeOf, sessionToken } from './input.js';
 import { userShape } from './shapes.js';
+import { hsmOperation } from './operation.js';
 
-export const changePassword: Operation<HsmServices> = {
-  name: 'ChangePassword',
-  async handle(input, ctx, hsm) {
-    const user = await hsm.users.changePassword(scopeOf(ctx), clusterId(input), sessionToken(input), {
-      username: requiredString(input, 'Username', 64),
-      role: role(input),
-      password: requiredString(input, 'Password', 64),
-    });
-    return { User: userShape(user) };
-  },
-};
+export const changePassword = hsmOperation('ChangePassword', async (input, ctx, hsm) => {
+  const user = await hsm.users.changePassword(scopeOf(ctx), clusterId(input), sessionToken(input), {
+    username: requiredString(input, 'Username', 64),
+    role: role(input),
+    password: requiredString(input, 'Password', 64),
+  });
+  return { User: userShape(user) };
+});

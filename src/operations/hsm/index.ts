@@ -1,6 +1,7 @@
 import type { HsmServices } from '../../cluster/hsm-services.js';
 import { UnknownOperationException } from '../../protocol/errors.js';
 import { operationMap, type ServiceDefinition } from '../../protocol/service.js';
+import type { HsmOperations } from './operation.js';
 import { activateCluster } from './activate-cluster.js';
 import { changePassword } from './change-password.js';
 import { createKey } from './create-key.js';
@@ -27,7 +28,7 @@ export const hsmService: ServiceDefinition<HsmServices> = {
   targetPrefix: 'KeywardenHsm',
   signingName: 'keywarden',
   messageMember: 'message',
-  operations: operationMap([
+  operations: operationMap<HsmServices, HsmOperations>([
     getClusterInfo,
     getSession,
     login,

@@ -1,12 +1,8 @@
-import type { HsmServices } from '../../cluster/hsm-services.js';
-import type { Operation } from '../../protocol/service.js';
 import { clusterId, scopeOf } from './input.js';
 import { userShape } from './shapes.js';
+import { hsmOperation } from './operation.js';
 
 /** Needs no login. */
-export const listUsers: Operation<HsmServices> = {
-  name: 'ListUsers',
-  async handle(input, ctx, hsm) {
-    return { Users: (await hsm.users.list(scopeOf(ctx), clusterId(input))).map(userShape) };
-  },
-};
+export const listUsers = hsmOperation('ListUsers', async (input, ctx, hsm) => {
+  return { Users: (await hsm.users.list(scopeOf(ctx), clusterId(input))).map(userShape) };
+});

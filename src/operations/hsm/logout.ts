@@ -1,11 +1,7 @@
-import type { HsmServices } from '../../cluster/hsm-services.js';
-import type { Operation } from '../../protocol/service.js';
 import { clusterId, scopeOf, sessionToken } from './input.js';
+import { hsmOperation } from './operation.js';
 
-export const logout: Operation<HsmServices> = {
-  name: 'Logout',
-  async handle(input, ctx, hsm) {
-    await hsm.users.logout(scopeOf(ctx), clusterId(input), sessionToken(input));
-    return {};
-  },
-};
+export const logout = hsmOperation('Logout', async (input, ctx, hsm) => {
+  await hsm.users.logout(scopeOf(ctx), clusterId(input), sessionToken(input));
+  return {};
+});

@@ -1,9 +1,5 @@
-import type { KmsServices } from '../../kms/services.js';
-import type { Operation } from '../../protocol/service.js';
+import { kmsOperation } from './operation.js';
 
-export const cancelKeyDeletion: Operation<KmsServices> = {
-  name: 'CancelKeyDeletion',
-  async handle(input: { KeyId: string }, ctx, kms) {
-    return { KeyId: (await kms.keys.cancelDeletion(ctx, input.KeyId)).arn };
-  },
-};
+export const cancelKeyDeletion = kmsOperation('CancelKeyDeletion', async (input, ctx, kms) => ({
+  KeyId: (await kms.keys.cancelDeletion(ctx, input.KeyId)).arn,
+}));

@@ -1,12 +1,13 @@
 import type { CustomKeyStoreRecord } from '../../keystores/model.js';
+import type { CustomKeyStoresListEntry } from '../../protocol/models/kms.types.js';
 import { epochSeconds } from '../wire.js';
 
 /**
  * A CustomKeyStoresListEntry (seed 001): exactly its members for an AWS CloudHSM key store.
  * ConnectionErrorCode appears only while the store is FAILED; the kmsuser password never does.
  */
-export function customKeyStoreEntry(s: CustomKeyStoreRecord): Record<string, unknown> {
-  const entry: Record<string, unknown> = {
+export function customKeyStoreEntry(s: CustomKeyStoreRecord): CustomKeyStoresListEntry {
+  const entry: CustomKeyStoresListEntry = {
     CustomKeyStoreId: s.customKeyStoreId,
     CustomKeyStoreName: s.name,
     CloudHsmClusterId: s.clusterId,

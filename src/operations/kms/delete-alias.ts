@@ -1,10 +1,6 @@
-import type { KmsServices } from '../../kms/services.js';
-import type { Operation } from '../../protocol/service.js';
+import { kmsOperation } from './operation.js';
 
-export const deleteAlias: Operation<KmsServices> = {
-  name: 'DeleteAlias',
-  async handle(input: { AliasName: string }, ctx, kms) {
-    await kms.aliases.delete(ctx, input.AliasName);
-    return {};
-  },
-};
+export const deleteAlias = kmsOperation('DeleteAlias', async (input, ctx, kms) => {
+  await kms.aliases.delete(ctx, input.AliasName);
+  return {};
+});

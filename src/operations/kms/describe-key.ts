@@ -1,10 +1,6 @@
-import type { KmsServices } from '../../kms/services.js';
-import type { Operation } from '../../protocol/service.js';
 import { keyMetadata } from './key-metadata.js';
+import { kmsOperation } from './operation.js';
 
-export const describeKey: Operation<KmsServices> = {
-  name: 'DescribeKey',
-  async handle(input: { KeyId: string }, ctx, kms) {
-    return { KeyMetadata: keyMetadata(await kms.keys.describe(ctx, input.KeyId)) };
-  },
-};
+export const describeKey = kmsOperation('DescribeKey', async (input, ctx, kms) => ({
+  KeyMetadata: keyMetadata(await kms.keys.describe(ctx, input.KeyId)),
+}));

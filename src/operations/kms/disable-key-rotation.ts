@@ -1,10 +1,6 @@
-import type { KmsServices } from '../../kms/services.js';
-import type { Operation } from '../../protocol/service.js';
+import { kmsOperation } from './operation.js';
 
-export const disableKeyRotation: Operation<KmsServices> = {
-  name: 'DisableKeyRotation',
-  async handle(input: { KeyId: string }, ctx, kms) {
-    await kms.rotation.disable(ctx, input.KeyId);
-    return {};
-  },
-};
+export const disableKeyRotation = kmsOperation('DisableKeyRotation', async (input, ctx, kms) => {
+  await kms.rotation.disable(ctx, input.KeyId);
+  return {};
+});

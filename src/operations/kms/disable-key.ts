@@ -1,10 +1,6 @@
-import type { KmsServices } from '../../kms/services.js';
-import type { Operation } from '../../protocol/service.js';
+import { kmsOperation } from './operation.js';
 
-export const disableKey: Operation<KmsServices> = {
-  name: 'DisableKey',
-  async handle(input: { KeyId: string }, ctx, kms) {
-    await kms.keys.disable(ctx, input.KeyId);
-    return {};
-  },
-};
+export const disableKey = kmsOperation('DisableKey', async (input, ctx, kms) => {
+  await kms.keys.disable(ctx, input.KeyId);
+  return {};
+});

@@ -1,11 +1,7 @@
-import type { Operation } from '../../protocol/service.js';
-import type { KmsApp } from './app.js';
 import { keyStoreEventData } from './event-data.js';
+import { kmsOperation } from './operation.js';
 
-export const disconnectCustomKeyStore: Operation<KmsApp> = {
-  name: 'DisconnectCustomKeyStore',
-  async handle(input: { CustomKeyStoreId: string }, ctx, app) {
-    keyStoreEventData(ctx, await app.customKeyStores.disconnect(ctx, input.CustomKeyStoreId));
-    return {};
-  },
-};
+export const disconnectCustomKeyStore = kmsOperation('DisconnectCustomKeyStore', async (input, ctx, app) => {
+  keyStoreEventData(ctx, await app.customKeyStores.disconnect(ctx, input.CustomKeyStoreId));
+  return {};
+});

@@ -1,10 +1,6 @@
-import type { KmsServices } from '../../kms/services.js';
-import type { Operation } from '../../protocol/service.js';
+import { kmsOperation } from './operation.js';
 
-export const enableKey: Operation<KmsServices> = {
-  name: 'EnableKey',
-  async handle(input: { KeyId: string }, ctx, kms) {
-    await kms.keys.enable(ctx, input.KeyId);
-    return {};
-  },
-};
+export const enableKey = kmsOperation('EnableKey', async (input, ctx, kms) => {
+  await kms.keys.enable(ctx, input.KeyId);
+  return {};
+});

@@ -1,22 +1,11 @@
-import type { MacAlgorithm } from '../../kms/key-specs.js';
-import type { KmsServices } from '../../kms/services.js';
-import type { Operation } from '../../protocol/service.js';
+import type { GenerateMacRequest } from '../../protocol/models/kms.types.js';
 import { base64 } from '../wire.js';
+import { kmsOperation } from './operation.js';
 
-export interface MacInput {
-  KeyId: string;
-  Message: Buffer;
-  MacAlgorithm: MacAlgorithm;
-  GrantTokens?: string[];
-  DryRun?: boolean;
-}
+/** The members GenerateMac shares with VerifyMac. */
+export const macRequest = (input: GenerateMacRequest) => ({ keyId: input.KeyId, message: input.Message, algorithm: input.MacAlgorithm, dryRun: input.DryRun });
 
-export const macRequest = (input: MacInput) => ({ keyId: input.KeyId, message: input.Message, algorithm: input.MacAlgorithm, dryRun: input.DryRun });
-
-export const generateMac: Operation<KmsServices> = {
-  name: 'GenerateMac',
-  async handle(input: MacInput, ctx, kms) {
-    const { view, mac } = await kms.mac.generate(ctx, macRequest(input));
-    return { Mac: base64(mac), MacAlgorithm: input.MacAlgorithm, KeyId: view.arn };
-  },
-};
+export const generateMac = kmsOperation('GenerateMac', async (input, ctx, kms) => {
+  const { view, mac } = await kms.mac.generate(ctx, macRequest(input));
+  return { Mac: base64(mac), MacAlgorithm: input.MacAlgorithm, KeyId: view.arn };
+});

@@ -1,11 +1,7 @@
-import type { KmsServices } from '../../kms/services.js';
-import type { Operation } from '../../protocol/service.js';
+import { kmsOperation } from './operation.js';
 
-export const getKeyPolicy: Operation<KmsServices> = {
-  name: 'GetKeyPolicy',
-  async handle(input: { KeyId: string; PolicyName?: string }, ctx, kms) {
-    const { key } = await kms.keys.describeForManagement(ctx, input.KeyId);
-    kms.keys.checkPolicyName(input.PolicyName);
-    return { Policy: key.policy, PolicyName: 'default' };
-  },
-};
+export const getKeyPolicy = kmsOperation('GetKeyPolicy', async (input, ctx, kms) => {
+  const { key } = await kms.keys.describeForManagement(ctx, input.KeyId);
+  kms.keys.checkPolicyName(input.PolicyName);
+  return { Policy: key.policy, PolicyName: 'default' };
+});

@@ -1,21 +1,17 @@
 import type { GrantConstraints } from '../../kms/grant-rules.js';
 import { keyArn } from '../../kms/key.js';
 import type { GrantRecord } from '../../kms/repository.js';
+import type { GrantConstraints as WireGrantConstraints, GrantListEntry } from '../../protocol/models/kms.types.js';
 import { epochSeconds } from '../wire.js';
 
 // A grant on the wire: the GrantListEntry of ListGrants and ListRetirableGrants, and the
 // GrantConstraints member both ways.
 
-export interface WireGrantConstraints {
-  EncryptionContextSubset?: Record<string, string>;
-  EncryptionContextEquals?: Record<string, string>;
-}
-
 export function constraintsFromWire(c: WireGrantConstraints | undefined): GrantConstraints | undefined {
   if (c === undefined) return undefined;
   const out: GrantConstraints = {};
-  if (c.EncryptionContextSubset !== undefined) out.encryptionContextSubset = c.EncryptionContextSubset;
-  if (c.EncryptionContextEquals !== undefined) out.encryptionContextEquals = c.EncryptionContextEquals;
+  if (c.EncryptionContextSubset !== undefined) out.encryptionContextSubset = { ...c.EncryptionContextSubset };
+  if (c.EncryptionContextEquals !== undefined) out.encryptionContextEquals = { ...c.EncryptionContextEquals };
   return out;
 }
 
@@ -27,14 +23,16 @@ function constraintsToWire(c: GrantConstraints): WireGrantConstraints {
 }
 
 /** Name, RetiringPrincipal and Constraints appear only when the grant has them, as AWS lists them. */
-export function grantListEntry(g: GrantRecord): Record<string, unknown> {
-  const entry: Record<string, unknown> = { KeyId: keyArn(g, g.keyId), GrantId: g.grantId };
-  if (g.name !== undefined) entry.Name = g.name;
-  entry.CreationDate = epochSeconds(g.createdAt);
-  entry.GranteePrincipal = g.granteePrincipal;
-  if (g.retiringPrincipal !== undefined) entry.RetiringPrincipal = g.retiringPrincipal;
-  entry.IssuingAccount = g.issuingAccount;
-  entry.Operations = g.operations;
-  if (g.constraints !== undefined) entry.Constraints = constraintsToWire(g.constraints);
-  return entry;
+export function grantListEntry(g: GrantRecord): GrantListEntry {
+  return {
+    KeyId: keyArn(g, g.keyId),
+    GrantId: g.grantId,
+    ...(g.name !== undefined ? { Name: g.name } : {}),
+    CreationDate: epochSeconds(g.createdAt),
+    GranteePrincipal: g.granteePrincipal,
+    ...(g.retiringPrincipal !== undefined ? { RetiringPrincipal: g.retiringPrincipal } : {}),
+    IssuingAccount: g.issuingAccount,
+    Operations: g.operations,
+    ...(g.constraints !== undefined ? { Constraints: constraintsToWire(g.constraints) } : {}),
+  };
 }

@@ -2,6 +2,7 @@ import kmsModel from '../../protocol/models/kms.json' with { type: 'json' };
 import { KMSInternalException, UnsupportedOperationException } from '../../kms/errors.js';
 import { KMS_OPERATIONS } from '../../authz/index.js';
 import type { ServiceModel } from '../../protocol/model.js';
+import type { KmsOperations } from '../../protocol/models/kms.types.js';
 import { operationMap, type ServiceDefinition } from '../../protocol/service.js';
 import type { KmsApp } from './app.js';
 import { cancelKeyDeletion } from './cancel-key-deletion.js';
@@ -63,7 +64,7 @@ export const kmsService: ServiceDefinition<KmsApp> = {
   messageMember: 'message',
   // Operations on a key are decided where the key is resolved, with its policy and grants.
   iam: { prefix: 'kms', decidesAlone: (op) => KMS_OPERATIONS[op]?.scope === 'account' || KMS_OPERATIONS[op]?.scope === 'alias' },
-  operations: operationMap<KmsApp>([
+  operations: operationMap<KmsApp, KmsOperations>([
     // Keys
     createKey,
     describeKey,

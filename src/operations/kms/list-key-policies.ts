@@ -1,11 +1,7 @@
-import type { KmsServices } from '../../kms/services.js';
-import type { Operation } from '../../protocol/service.js';
-import { paged } from '../wire.js';
+import { truncation } from '../wire.js';
+import { kmsOperation } from './operation.js';
 
-export const listKeyPolicies: Operation<KmsServices> = {
-  name: 'ListKeyPolicies',
-  async handle(input: { KeyId: string }, ctx, kms) {
-    await kms.keys.describeForManagement(ctx, input.KeyId);
-    return paged('PolicyNames', ['default'], undefined);
-  },
-};
+export const listKeyPolicies = kmsOperation('ListKeyPolicies', async (input, ctx, kms) => {
+  await kms.keys.describeForManagement(ctx, input.KeyId);
+  return { PolicyNames: ['default'], ...truncation(undefined) };
+});

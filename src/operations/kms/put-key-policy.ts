@@ -1,11 +1,7 @@
-import type { KmsServices } from '../../kms/services.js';
-import type { Operation } from '../../protocol/service.js';
+import { kmsOperation } from './operation.js';
 
-export const putKeyPolicy: Operation<KmsServices> = {
-  name: 'PutKeyPolicy',
-  async handle(input: { KeyId: string; Policy: string; PolicyName?: string }, ctx, kms) {
-    kms.keys.checkPolicyName(input.PolicyName);
-    await kms.keys.putPolicy(ctx, input.KeyId, input.Policy);
-    return {};
-  },
-};
+export const putKeyPolicy = kmsOperation('PutKeyPolicy', async (input, ctx, kms) => {
+  kms.keys.checkPolicyName(input.PolicyName);
+  await kms.keys.putPolicy(ctx, input.KeyId, input.Policy);
+  return {};
+});

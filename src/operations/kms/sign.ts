@@ -1,18 +1,9 @@
-import type { MessageType, SigningAlgorithm } from '../../kms/key-specs.js';
-import type { KmsServices } from '../../kms/services.js';
-import type { Operation } from '../../protocol/service.js';
+import type { SignRequest } from '../../protocol/models/kms.types.js';
 import { base64 } from '../wire.js';
+import { kmsOperation } from './operation.js';
 
-export interface SignInput {
-  KeyId: string;
-  Message: Buffer;
-  MessageType?: MessageType;
-  SigningAlgorithm: SigningAlgorithm;
-  GrantTokens?: string[];
-  DryRun?: boolean;
-}
-
-export const signRequest = (input: SignInput) => ({
+/** The members Sign shares with Verify. */
+export const signRequest = (input: SignRequest) => ({
   keyId: input.KeyId,
   message: input.Message,
   messageType: input.MessageType,
@@ -20,10 +11,7 @@ export const signRequest = (input: SignInput) => ({
   dryRun: input.DryRun,
 });
 
-export const sign: Operation<KmsServices> = {
-  name: 'Sign',
-  async handle(input: SignInput, ctx, kms) {
-    const { view, signature } = await kms.signing.sign(ctx, signRequest(input));
-    return { KeyId: view.arn, Signature: base64(signature), SigningAlgorithm: input.SigningAlgorithm };
-  },
-};
+export const sign = kmsOperation('Sign', async (input, ctx, kms) => {
+  const { view, signature } = await kms.signing.sign(ctx, signRequest(input));
+  return { KeyId: view.arn, Signature: base64(signature), SigningAlgorithm: input.SigningAlgorithm };
+});

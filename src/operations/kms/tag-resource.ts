@@ -1,11 +1,7 @@
-import type { KmsServices } from '../../kms/services.js';
-import type { Operation } from '../../protocol/service.js';
-import { tagsFromWire, type WireTag } from '../wire.js';
+import { tagsFromWire } from '../wire.js';
+import { kmsOperation } from './operation.js';
 
-export const tagResource: Operation<KmsServices> = {
-  name: 'TagResource',
-  async handle(input: { KeyId: string; Tags: WireTag[] }, ctx, kms) {
-    await kms.keys.tag(ctx, input.KeyId, tagsFromWire(input.Tags)!);
-    return {};
-  },
-};
+export const tagResource = kmsOperation('TagResource', async (input, ctx, kms) => {
+  await kms.keys.tag(ctx, input.KeyId, tagsFromWire(input.Tags)!);
+  return {};
+});

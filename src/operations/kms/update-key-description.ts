@@ -1,10 +1,6 @@
-import type { KmsServices } from '../../kms/services.js';
-import type { Operation } from '../../protocol/service.js';
+import { kmsOperation } from './operation.js';
 
-export const updateKeyDescription: Operation<KmsServices> = {
-  name: 'UpdateKeyDescription',
-  async handle(input: { KeyId: string; Description: string }, ctx, kms) {
-    await kms.keys.updateDescription(ctx, input.KeyId, input.Description);
-    return {};
-  },
-};
+export const updateKeyDescription = kmsOperation('UpdateKeyDescription', async (input, ctx, kms) => {
+  await kms.keys.updateDescription(ctx, input.KeyId, input.Description);
+  return {};
+});
