@@ -218,6 +218,8 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     faults,
     keyStores,
     audit,
+    kms: kmsApp,
+    identityOf: (arn) => credentials.identityOf(arn),
   };
 
   const handler = createApiHandler({

@@ -7,6 +7,7 @@ import { audit } from './audit.js';
 import { cluster } from './cluster.js';
 import { fault, FAULT_FLAGS, FAULT_USAGE } from './fault.js';
 import { network } from './network.js';
+import { policy, POLICY_USAGE } from './policy.js';
 import { serve, SERVE_FLAGS } from './serve.js';
 
 const USAGE = `Usage: keywarden <command> [options]
@@ -37,7 +38,7 @@ Commands:
                               record per line, or CloudTrail's delivery file {"Records": [...]}
   audit verify                check the audit trail's digest chain; exits 1 naming the first
                               record that was altered or removed
-${FAULT_USAGE}  cloudhsm-cli --cluster-id ID
+${FAULT_USAGE}${POLICY_USAGE}  cloudhsm-cli --cluster-id ID
                               the CloudHSM CLI (cluster activate, login, user …, key list/delete)
   cloudhsm_mgmt_util --cluster-id ID
                               the older CloudHSM Management Utility (loginHSM, changePswd, listUsers)
@@ -67,6 +68,8 @@ async function main(argv: string[]): Promise<number> {
       return audit(parseArgs(rest, CLIENT_FLAGS));
     case 'fault':
       return fault(parseArgs(rest, FAULT_FLAGS));
+    case 'policy':
+      return policy(parseArgs(rest, CLIENT_FLAGS));
     case 'cloudhsm-cli':
       return cloudhsmCliCommand(parseArgs(rest, CLIENT_FLAGS));
     case 'cloudhsm_mgmt_util':

@@ -8,6 +8,7 @@ import { checkKeyState, effectiveState, type KeyStateOperation } from './key-sta
 import { keyArn } from './key.js';
 import { resolveKey, type IdentifierForms } from './key-resolver.js';
 import { checkNewKey, keySpecEntry, type KeySpec } from './key-specs.js';
+import type { CallerIdentity } from '../authz/index.js';
 import { checkPolicyDocument, defaultKeyPolicy } from './policy.js';
 import { mergeTags, removeTags } from './tags.js';
 import type { Page } from './repository.js';
@@ -34,6 +35,9 @@ export interface KeyView {
 
 const MIN_WINDOW = 7;
 const MAX_WINDOW = 30;
+
+/** The account a key ARN names; undefined for key ids and aliases. */
+const accountOfKeyArn = (id: string) => /^arn:[^:]+:kms:[^:]*:(\d{12}):key\//.exec(id)?.[1];
 
 /** The lifecycle of KMS keys: creation, description, state changes, deletion schedule, tags, policy. */
 export class KeyService {
@@ -147,6 +151,17 @@ export class KeyService {
   /** A key named by key id or key ARN, in any state, for reading its tags or policy. */
   async describeForManagement(caller: Caller, keyId: string): Promise<KeyView> {
     return this.view(await resolveKey(this.deps, caller, keyId, 'keyOnly', 'DescribeKey'));
+  }
+
+  /**
+   * What authorization would decide if `subject` called `action` on the key, with the request
+   * values in `caller.parameters`: for `keywarden policy explain`. The key is found as the
+   * asking caller names it, without checking the asking caller's own rights to it.
+   */
+  async explain(caller: Caller, subject: CallerIdentity, action: string, keyId: string) {
+    const key = await resolveKey({ store: this.deps.store }, { ...caller, identity: undefined, accountId: accountOfKeyArn(keyId) ?? caller.accountId }, keyId, 'keyOrAlias', action);
+    if (!this.deps.authorizer) throw new Error('explain needs the KMS services made by createKmsServices, which carry the authorizer');
+    return this.deps.authorizer.explain(subject, caller, action, key);
   }
 
   /** Every KMS key has exactly one policy, named `default`. */

@@ -44,6 +44,12 @@ export class Credentials {
     return this.byKey.get(accessKeyId);
   }
 
+  /** The identity of the first access key that signs as this principal, for `keywarden policy explain`. */
+  identityOf(principalArn: string): CallerIdentity | undefined {
+    for (const p of this.byKey.values()) if (p.principalArn === principalArn) return p.identity;
+    return undefined;
+  }
+
   /**
    * A credentials file is JSON: {"credentials": [{"accessKeyId", "secretAccessKey", "accountId",
    * "principalArn"?, "sessionToken"?, "tags"?, "identityPolicies"?}]}. `identityPolicies` maps a

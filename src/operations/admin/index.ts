@@ -22,6 +22,9 @@ import { listSubnets } from './list-subnets.js';
 import { setFault } from './set-fault.js';
 import { setFreeAddresses } from './set-free-addresses.js';
 import { verifyAuditTrail } from './verify-audit-trail.js';
+import { explainAuthorization } from './explain-authorization.js';
+import type { CallerIdentity } from '../../authz/index.js';
+import type { KmsServices } from '../../kms/services.js';
 import type { AdminOperations, ClockView } from './model.types.js';
 import { adminOperation } from './operation.js';
 
@@ -39,6 +42,9 @@ export interface AdminApp {
   faults: FaultRegistry;
   /** Custom key stores: the stores a fault names, and backing keys deleted behind KMS's back. */
   keyStores: KeyStoreServices;
+  /** The KMS domain and the credentials file's principals, for `keywarden policy explain`. */
+  kms: KmsServices;
+  identityOf(principalArn: string): CallerIdentity | undefined;
 }
 
 const getClock = adminOperation('GetClock', (_input, _ctx, app) => clockView(app));
@@ -74,6 +80,6 @@ export const adminService: ServiceDefinition<AdminApp> = {
   messageMember: 'message',
   // Keywarden's own actions, for identity policies: keywarden:AdvanceClock, keywarden:SetFault, ...
   iam: { prefix: 'keywarden', decidesAlone: () => true },
-  operations: operationMap<AdminApp, AdminOperations>([getClock, advanceClock, listSubnets, createSubnet, deleteSubnet, setFreeAddresses, backupCluster, setFault, clearFault, listFaults, deleteBackingKey, exportAuditEvents, verifyAuditTrail]),
+  operations: operationMap<AdminApp, AdminOperations>([getClock, advanceClock, listSubnets, createSubnet, deleteSubnet, setFreeAddresses, backupCluster, setFault, clearFault, listFaults, deleteBackingKey, exportAuditEvents, verifyAuditTrail, explainAuthorization]),
   notImplemented: (op) => new UnknownOperationException(`Operation ${op} is not known.`),
 };

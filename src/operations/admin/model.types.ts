@@ -13,6 +13,7 @@ export type AdminOperations = {
   CreateSubnet: { input: CreateSubnetRequest; output: SubnetResponse };
   DeleteBackingKey: { input: DeleteBackingKeyRequest; output: DeleteBackingKeyResponse };
   DeleteSubnet: { input: DeleteSubnetRequest; output: SubnetResponse };
+  ExplainAuthorization: { input: ExplainAuthorizationRequest; output: ExplainAuthorizationResponse };
   ExportAuditEvents: { input: ExportAuditEventsRequest; output: ExportAuditEventsResponse };
   GetClock: { input: GetClockRequest; output: ClockView };
   ListFaults: { input: ListFaultsRequest; output: ListFaultsResponse };
@@ -104,6 +105,20 @@ export interface DeleteBackingKeyResponse {
 
 export interface DeleteSubnetRequest {
   SubnetId: string;
+}
+
+export interface ExplainAuthorizationRequest {
+  PrincipalArn: string;
+  Action: string;
+  KeyId?: string;
+  EncryptionContext?: Readonly<Record<string, string>>;
+  SourceIp?: string;
+}
+
+export interface ExplainAuthorizationResponse {
+  Allowed: boolean;
+  Reason: string;
+  Lines: readonly string[];
 }
 
 export interface ExportAuditEventsRequest {
