@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { formatOverhead, summarizeOverhead, type AuditOverhead, type Round, type Side } from './audit-overhead.js';
 import { readConfig, type BenchConfig } from './config.js';
 import { inProcessOperations, measureInProcess } from './in-process.js';
+import { twentyStatementPolicy } from './policies.js';
 import { childCpuMs, ownCpuMs } from './cpu.js';
 import type { RunningChild } from './child.js';
 import { LoadClient, runLoad } from './load.js';
@@ -73,6 +74,11 @@ async function main(): Promise<number> {
   const eccKey = await newKey('ECC_NIST_P256', 'SIGN_VERIFY');
   const rsaKey = await newKey('RSA_2048', 'SIGN_VERIFY');
   const macKey = await newKey('HMAC_256', 'GENERATE_VERIFY_MAC');
+  // The same Encrypt under a key whose policy the evaluator reads 20 conditional statements of.
+  const policyKey = (await kw.call<{ KeyMetadata: { KeyId: string; AccountId?: string } }>(`${TARGET}.CreateKey`, {
+    Description: 'keywarden bench, 20-statement policy',
+    Policy: twentyStatementPolicy('111122223333'),
+  })).KeyMetadata.KeyId;
   const names = {
     encrypt: `Encrypt ${kib}`,
     signEcc: `Sign ECC_NIST_P256 ${kib}`,
@@ -83,6 +89,7 @@ async function main(): Promise<number> {
   const scenarios: Scenario[] = [
     { name: names.encrypt, server: 'keywarden', serverPid: keywarden.pid, client: kw, target: `${TARGET}.Encrypt`, body: encryptBody },
     { name: `Encrypt ${kib} (ceiling)`, server: 'bare node:http', serverPid: bareChild.pid, client: bare, target: `${TARGET}.Encrypt`, body: encryptBody },
+    { name: `Encrypt ${kib}, 20-statement key policy`, server: 'keywarden', serverPid: keywarden.pid, client: kw, target: `${TARGET}.Encrypt`, body: json({ KeyId: policyKey, Plaintext: JSON.parse(encryptBody.toString()).Plaintext }) },
     { name: `Decrypt ${kib}`, server: 'keywarden', serverPid: keywarden.pid, client: kw, target: `${TARGET}.Decrypt`, body: json({ CiphertextBlob }) },
     { name: 'GenerateDataKey AES_256', server: 'keywarden', serverPid: keywarden.pid, client: kw, target: `${TARGET}.GenerateDataKey`, body: json({ KeyId: keyId, KeySpec: 'AES_256' }) },
     { name: names.signEcc, server: 'keywarden', serverPid: keywarden.pid, client: kw, target: `${TARGET}.Sign`, body: json({ KeyId: eccKey, Message: message, SigningAlgorithm: 'ECDSA_SHA_256' }) },
