@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { run, type CliResult } from '../support/aws-cli.js';
+import { AWS } from '../support/tools.js';
 import { BIN, ROOT, startServer, type TestServer } from '../support/server.js';
 
 const ACCOUNT = '111122223333';
@@ -36,14 +37,14 @@ after(async () => {
 // Clients
 
 async function aws(...args: string[]): Promise<any> {
-  const r = await run('aws', ['--endpoint-url', server.url, '--output', 'json', ...args]);
+  const r = await run(AWS, ['--endpoint-url', server.url, '--output', 'json', ...args]);
   assert.equal(r.status, 0, `aws ${args.join(' ')} exited ${r.status}:\n${r.stderr}`);
   return r.json ?? {};
 }
 
 /** An AWS CLI call that must fail with `errorType`; returns the message. */
 async function awsFails(operation: string, errorType: string, ...args: string[]): Promise<string> {
-  const r = await run('aws', ['--endpoint-url', server.url, '--output', 'json', ...args]);
+  const r = await run(AWS, ['--endpoint-url', server.url, '--output', 'json', ...args]);
   assert.notEqual(r.status, 0, `aws ${args.join(' ')} should have failed, printed:\n${r.stdout}`);
   const m = /An error occurred \(([^)]+)\) when calling the (\w+) operation(?: \(reached max retries: \d+\))?: ?(.*)$/s.exec(r.stderr.trim());
   assert.ok(m, `not an AWS service error on stderr:\n${r.stderr}`);
@@ -458,12 +459,12 @@ describe('--audit-sync disk', () => {
   test('answers once the record is on disk, and the trail reads the same', async () => {
     const disk = await startServer({ args: ['--audit-sync', 'disk'] });
     try {
-      const key = await run('aws', ['--endpoint-url', disk.url, '--output', 'json', 'kms', 'create-key', '--description', 'synced']);
+      const key = await run(AWS, ['--endpoint-url', disk.url, '--output', 'json', 'kms', 'create-key', '--description', 'synced']);
       assert.equal(key.status, 0, key.stderr);
       const keyId = (key.json as { KeyMetadata: { KeyId: string } }).KeyMetadata.KeyId;
       await disk.crash();
       await disk.restart();
-      const found = await run('aws', ['--endpoint-url', disk.url, '--output', 'json', 'cloudtrail', 'lookup-events', '--lookup-attributes', 'AttributeKey=EventName,AttributeValue=CreateKey']);
+      const found = await run(AWS, ['--endpoint-url', disk.url, '--output', 'json', 'cloudtrail', 'lookup-events', '--lookup-attributes', 'AttributeKey=EventName,AttributeValue=CreateKey']);
       assert.equal(found.status, 0, found.stderr);
       const events = (found.json as { Events: Array<{ CloudTrailEvent: string }> }).Events;
       assert.deepEqual(
@@ -567,7 +568,7 @@ describe('keys in a custom key store (the seeds’ orphaned key material procedu
   });
 
   const on = async (...args: string[]) => {
-    const r = await run('aws', ['--endpoint-url', cks.url, '--output', 'json', ...args]);
+    const r = await run(AWS, ['--endpoint-url', cks.url, '--output', 'json', ...args]);
     assert.equal(r.status, 0, `aws ${args.join(' ')} exited ${r.status}:\n${r.stderr}`);
     return r.json ?? {};
   };

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { PYTHON } from './tools.js';
 
 // Answers as they came over the wire, checked against the output shapes of the service model
 // that ships with the installed botocore (the one boto3 and the AWS CLI v1 parse with): every
@@ -33,7 +34,7 @@ const models = new Map<string, Model>();
 export function botocoreModel(service: string): Model {
   let model = models.get(service);
   if (model) return model;
-  const root = execFileSync('python3', ['-c', 'import botocore, os; print(os.path.dirname(botocore.__file__))'], { encoding: 'utf8' }).trim();
+  const root = execFileSync(PYTHON, ['-c', 'import botocore, os; print(os.path.dirname(botocore.__file__))'], { encoding: 'utf8' }).trim();
   const dir = join(root, 'data', service);
   const version = readdirSync(dir).sort().pop()!;
   model = JSON.parse(gunzipSync(readFileSync(join(dir, version, 'service-2.json.gz'))).toString('utf8')) as Model;

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { TEST_ENV } from './aws-cli.js';
+import { PYTHON } from './tools.js';
 import { ROOT, type TestServer } from './server.js';
 
 export const PY = join(ROOT, 'test', 'e2e', 'py');
@@ -18,7 +19,7 @@ export interface ScriptReport {
 /** Runs `python3 test/e2e/py/<script> <endpoint> [args]`; returns its exit code, its JSON line and stderr. */
 export function runScript(server: TestServer, script: string, args: string[] = []): Promise<{ status: number | null; report?: ScriptReport; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('python3', [join(PY, script), server.url, ...args], {
+    const child = spawn(PYTHON, [join(PY, script), server.url, ...args], {
       cwd: PY,
       env: { ...process.env, ...TEST_ENV, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],

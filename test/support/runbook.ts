@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, startServer, type TestServer } from './server.js';
+import { pathWithRealTools } from './tools.js';
 
 // docs/runbooks.md is executed, not just read. Its commands are terminal transcripts in ```console
 // blocks, each preceded by `<!-- runbook: SECTION/STEP -->`: a line starting with `$ ` is a command
@@ -280,7 +281,7 @@ export class Lane {
     mkdirSync(this.dir);
     symlinkSync(join(ROOT, 'bin'), join(this.dir, 'bin'));
     this.shell = new Shell(this.dir, {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      PATH: pathWithRealTools(),
       HOME: this.dir,
       LANG: 'C.UTF-8',
       // Isolation from the machine's own AWS and Keywarden settings (the guide's setup exports
