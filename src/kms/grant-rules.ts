@@ -1,3 +1,4 @@
+import { GRANT_OPERATIONS, type GrantOperation } from '../authz/index.js';
 import { ValidationException } from '../core/common-errors.js';
 import { InvalidArnException } from './errors.js';
 import type { KeyUsage } from './key.js';
@@ -8,28 +9,8 @@ import type { KeySpec } from './key-specs.js';
 // be a principal, and when two CreateGrant requests ask for the same grant. Pure functions over
 // values; grants.ts applies them.
 
-/** The GrantOperation enum of the service model, in its order. */
-export const GRANT_OPERATIONS = [
-  'Decrypt',
-  'Encrypt',
-  'GenerateDataKey',
-  'GenerateDataKeyWithoutPlaintext',
-  'ReEncryptFrom',
-  'ReEncryptTo',
-  'Sign',
-  'Verify',
-  'GetPublicKey',
-  'CreateGrant',
-  'RetireGrant',
-  'DescribeKey',
-  'GenerateDataKeyPair',
-  'GenerateDataKeyPairWithoutPlaintext',
-  'GenerateMac',
-  'VerifyMac',
-  'DeriveSharedSecret',
-] as const;
-
-export type GrantOperation = (typeof GRANT_OPERATIONS)[number];
+// The GrantOperation enum of the service model, in its order: one list, kept by the policy evaluator.
+export { GRANT_OPERATIONS, type GrantOperation } from '../authz/index.js';
 
 export interface GrantConstraints {
   encryptionContextSubset?: Record<string, string>;
