@@ -1,9 +1,8 @@
 import type { ModelSpec } from './hostile-input.js';
 
-// KeywardenAdmin has no service model: each handler in src/operations/admin reads its own members.
-// This is what they read, written as a model slice so that the fuzzer treats the admin API like
-// the modelled ones, with examples that the handlers accept so that a hostile member meets the work
-// behind it. The fuzz test fails when an admin operation is missing here.
+// The KeywardenAdmin inputs (src/operations/admin/model.json) as a model slice for the fuzzer, with
+// examples that the handlers accept, so that a hostile member meets the work behind it rather than
+// the validator. The fuzz test fails when an admin operation is missing here.
 
 const str = { shape: 'String' };
 const subnet = { shape: 'SubnetId' };
@@ -26,6 +25,7 @@ export const adminInputModel: ModelSpec = {
     DeleteBackingKey: { input: 'KeyInput' },
     ExportAuditEvents: { input: 'ExportAuditEventsInput' },
     VerifyAuditTrail: { input: 'Empty' },
+    ExplainAuthorization: { input: 'ExplainInput' },
   },
   shapes: {
     String: { type: 'string' },
@@ -54,6 +54,14 @@ export const adminInputModel: ModelSpec = {
     },
     FaultInput: { type: 'structure', required: ['Fault'], members: { Fault: { shape: 'FaultKind' }, ClusterId: cluster, CustomKeyStoreId: store } },
     KeyInput: { type: 'structure', required: ['KeyId'], members: { KeyId: { shape: 'KeyId' } } },
+    PrincipalArn: { type: 'string', example: 'arn:aws:iam::111122223333:user/fuzz' },
+    Action: { type: 'string', example: 'kms:Decrypt' },
+    Context: { type: 'map', key: str, value: str },
+    ExplainInput: {
+      type: 'structure',
+      required: ['PrincipalArn', 'Action'],
+      members: { PrincipalArn: { shape: 'PrincipalArn' }, Action: { shape: 'Action' }, KeyId: { shape: 'KeyId' }, EncryptionContext: { shape: 'Context' }, SourceIp: str },
+    },
     ExportAuditEventsInput: { type: 'structure', members: { Since: str, Until: str, NextToken: str, MaxRecords: int } },
   },
 };
