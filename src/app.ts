@@ -158,6 +158,11 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
           [adminService.targetPrefix]: adminService.model!,
         },
         retentionDays: opts.auditRetentionDays,
+        onRecorded: (call, record) => {
+          if (call.service === kmsService.targetPrefix) {
+            kms.usage.noteCall(call.operation, record.keyArns, { timestamp: record.eventTime, eventId: record.eventId, requestId: call.ctx.requestId });
+          }
+        },
       })
     : undefined;
   const audit: AuditServices = { store: auditStore, clock, trail };
@@ -198,6 +203,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   const deps: KmsDeps = { store, clock, random: secureRandom, vault, events, customKeyStores: keyStores.port, grantTokens };
   const kms = createKmsServices(deps);
   const kmsApp: KmsApp = { ...kms, customKeyStores: keyStores.stores };
+  await kms.usage.load();
 
   const maintenance = new Maintenance(
     [
@@ -206,6 +212,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
       ...clusterMaintenanceTasks(cluster),
       ...keyStoreMaintenanceTasks(keyStores),
       ...(trail ? [() => trail.purgeExpired()] : []),
+      () => kms.usage.flush(),
     ],
     reportError,
   );
@@ -258,6 +265,8 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
       });
       // Calls answered so far had their records written; anything a background task still queued is written now.
       await trail?.flush();
+      // Last uses are written with the maintenance runs; what came in since the last run is written now.
+      await kms.usage.flush();
       await auditStore.close();
       db.close();
       lock.release();

@@ -90,6 +90,28 @@ describe('the audit trail on an in-memory store', () => {
     ]);
   });
 
+  it('tells of each successful call, once its record is written, the event id and time the record has', async () => {
+    const told: Array<{ operation: string; eventId: string; eventTime: number; keyArns: string[] }> = [];
+    const t = new AuditTrail({
+      store,
+      clock: { now: () => now + 999 },
+      random: secureRandom,
+      models: { TrentService: kmsModel as AuditModel },
+      onRecorded: (call, rec) => told.push({ operation: call.operation, ...rec }),
+    });
+    const ctx = { requestId: 'r', accountId: ACCOUNT, region: 'us-east-1', principalArn: `arn:aws:iam::${ACCOUNT}:root`, accessKeyId: 'test', sourceIp: '127.0.0.1', userAgent: 'unit' };
+    const arn = `arn:aws:kms:us-east-1:${ACCOUNT}:key/11111111-2222-3333-4444-555555555555`;
+    await t.observe({ service: 'TrentService', operation: 'Encrypt', ctx, input: { KeyId: arn }, output: { KeyId: arn } });
+    await t.observe({ service: 'TrentService', operation: 'Encrypt', ctx, input: { KeyId: arn }, error: { type: 'DisabledException', message: 'disabled' } });
+    assert.equal(told.length, 1, 'a failed call is not told');
+    const rows = db.prepare('SELECT record FROM audit_events ORDER BY seq').all() as Array<{ record: string }>;
+    const written = JSON.parse(rows[0]!.record);
+    assert.equal(told[0]!.eventId, written.eventID);
+    assert.equal(told[0]!.eventTime, Date.parse(written.eventTime));
+    assert.equal(told[0]!.eventTime, now, 'whole seconds, as the record has');
+    assert.deepEqual(told[0]!.keyArns, [arn]);
+  });
+
   it('does not record calls of services it does not audit', () => {
     assert.equal(trail.observe({ ...encryptCall(), service: 'KeywardenHsm' }), undefined);
     assert.equal(trail.observe({ ...encryptCall(), service: 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101', operation: 'LookupEvents' }), undefined);

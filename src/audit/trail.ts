@@ -17,6 +17,18 @@ export interface AuditTrailDeps {
   models: Readonly<Record<string, AuditModel>>;
   retentionDays?: number;
   services?: Readonly<Record<string, AuditedService>>;
+  /**
+   * Told of every successful call once its record is written, with the record's event id and
+   * time and the keys it names: how GetKeyLastUsage learns the id LookupEvents shows.
+   */
+  onRecorded?: (call: ApiCall, record: RecordedCall) => void;
+}
+
+export interface RecordedCall {
+  eventId: string;
+  /** The record's eventTime in milliseconds: whole seconds, as CloudTrail writes it. */
+  eventTime: number;
+  keyArns: string[];
 }
 
 /**
@@ -37,10 +49,15 @@ export class AuditTrail implements ApiCallObserver, ServiceEventSink {
   observe(call: ApiCall): Promise<void> | undefined {
     const service = this.services[call.service];
     if (service === undefined || service.unrecorded?.has(call.operation)) return undefined;
-    const text = apiCallText(call, service, this.deps.models[call.service], this.deps.clock.now(), this.deps.random.uuid());
+    const time = this.deps.clock.now();
+    const eventId = this.deps.random.uuid();
+    const text = apiCallText(call, service, this.deps.models[call.service], time, eventId);
     // A call that changed something is answered once its record is on disk, as the change itself
     // is; a use of a key (the bursts) once the record is written (see docs/audit.md).
-    return this.deps.store.append(text, !call.error && !service.readOnly(call.operation));
+    const written = this.deps.store.append(text, !call.error && !service.readOnly(call.operation));
+    const onRecorded = this.deps.onRecorded;
+    if (!onRecorded || call.error) return written;
+    return written.then(() => onRecorded(call, { eventId, eventTime: Math.floor(time / 1000) * 1000, keyArns: service.keyArns?.(call) ?? [] }));
   }
 
   emit(event: ServiceEvent): Promise<void> {

@@ -1,5 +1,6 @@
 import type { GrantConstraints, GrantOperation } from './grant-rules.js';
 import type { KeyRecord, Scope } from './key.js';
+import type { KeyUsageRepository } from './key-usage.js';
 
 // Ports the KMS domain needs from storage. Implementations: storage/sqlite (default); each runs
 // the contract suite in storage/contract.ts.
@@ -107,5 +108,6 @@ export interface KmsStore {
   aliases: AliasRepository;
   grants: GrantRepository;
   settings: SettingsRepository;
+  keyUsage: KeyUsageRepository;
   close(): Promise<void>;
 }

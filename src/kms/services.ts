@@ -7,6 +7,7 @@ import { DataKeyPairService } from './data-key-pairs.js';
 import { GrantService } from './grants.js';
 import { KeyAgreementService } from './key-agreement.js';
 import { KeyService } from './keys.js';
+import { KeyUsageService } from './key-usage.js';
 import { MacService } from './mac.js';
 import { RotationService } from './rotation.js';
 import { SigningService } from './signing.js';
@@ -22,6 +23,7 @@ export interface KmsServices {
   dataKeyPairs: DataKeyPairService;
   keyAgreement: KeyAgreementService;
   grants: GrantService;
+  usage: KeyUsageService;
 }
 
 export function createKmsServices(given: KmsDeps): KmsServices {
@@ -40,5 +42,6 @@ export function createKmsServices(given: KmsDeps): KmsServices {
     dataKeyPairs: new DataKeyPairService(deps, crypto),
     keyAgreement: new KeyAgreementService(deps, keys),
     grants: new GrantService(deps, keys),
+    usage: new KeyUsageService(deps),
   };
 }

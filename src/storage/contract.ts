@@ -191,4 +191,14 @@ export function kmsStoreContract(name: string, open: () => Promise<KmsStore>): v
     await s.settings.set('clock.offsetMs', '6');
     assert.equal(await s.settings.get('clock.offsetMs'), '6');
   });
+
+  withStore('last key uses: one per key, the last saved replacing the one before', async (s) => {
+    assert.deepEqual(await s.keyUsage.all(), []);
+    const arn = (id: string) => `arn:aws:kms:us-east-1:111122223333:key/${id}`;
+    const use = (id: string, eventId: string, timestamp: number) => ({ keyArn: arn(id), operation: 'Encrypt' as const, timestamp, eventId, requestId: `r-${eventId}` });
+    await s.keyUsage.save([use('k1', 'e1', 1_000), use('k2', 'e2', 2_000)]);
+    await s.keyUsage.save([{ ...use('k1', 'e3', 3_000), operation: 'Sign' }]);
+    const byKey = (await s.keyUsage.all()).sort((a, b) => a.keyArn.localeCompare(b.keyArn));
+    assert.deepEqual(byKey, [{ ...use('k1', 'e3', 3_000), operation: 'Sign' }, use('k2', 'e2', 2_000)]);
+  });
 }

@@ -31,6 +31,7 @@ import { generateDataKeyPairWithoutPlaintext } from './generate-data-key-pair-wi
 import { generateDataKeyWithoutPlaintext } from './generate-data-key-without-plaintext.js';
 import { generateMac } from './generate-mac.js';
 import { generateRandom } from './generate-random.js';
+import { getKeyLastUsage } from './get-key-last-usage.js';
 import { getKeyPolicy } from './get-key-policy.js';
 import { getPublicKey } from './get-public-key.js';
 import { getKeyRotationStatus } from './get-key-rotation-status.js';
@@ -68,6 +69,7 @@ export const kmsService: ServiceDefinition<KmsApp> = {
     // Keys
     createKey,
     describeKey,
+    getKeyLastUsage,
     listKeys,
     enableKey,
     disableKey,

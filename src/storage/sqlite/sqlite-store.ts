@@ -2,6 +2,7 @@ import type { KeyRecord, Scope } from '../../kms/key.js';
 import type { AliasRecord, AliasRepository, KeyRepository, KmsStore, Page, SettingsRepository } from '../../kms/repository.js';
 import { type Db, openDatabase } from './database.js';
 import { GRANTS_TABLE, SqliteGrants } from './grant-store.js';
+import { SqliteKeyUsage } from './key-usage-store.js';
 import { migrate } from './schema.js';
 
 export const KMS_MIGRATIONS = [
@@ -52,6 +53,7 @@ export function kmsStoreOn(db: Db): KmsStore {
     aliases: new SqliteAliases(db),
     grants: new SqliteGrants(db),
     settings: new SqliteSettings(db),
+    keyUsage: new SqliteKeyUsage(db),
     close: async () => {},
   };
 }

@@ -1,0 +1,141 @@
+import type { Clock } from '../core/clock.js';
+import type { KeyAuthorizer } from './authorization.js';
+import type { Caller } from './context.js';
+import { keyArn } from './key.js';
+import { resolveKey } from './key-resolver.js';
+import type { KmsStore } from './repository.js';
+
+/** The operations whose success counts as a use of a key (KeyLastUsageTrackingOperation). */
+export const TRACKED_OPERATIONS = [
+  'Decrypt',
+  'DeriveSharedSecret',
+  'Encrypt',
+  'GenerateDataKey',
+  'GenerateDataKeyPair',
+  'GenerateDataKeyPairWithoutPlaintext',
+  'GenerateDataKeyWithoutPlaintext',
+  'GenerateMac',
+  'ReEncrypt',
+  'Sign',
+  'Verify',
+  'VerifyMac',
+] as const;
+
+export type TrackedOperation = (typeof TRACKED_OPERATIONS)[number];
+
+const TRACKED: ReadonlySet<string> = new Set(TRACKED_OPERATIONS);
+
+/** The last successful cryptographic call on one key, as its audit record tells it. */
+export interface KeyUse {
+  keyArn: string;
+  operation: TrackedOperation;
+  /** The record's eventTime, in milliseconds (whole seconds, as CloudTrail has it). */
+  timestamp: number;
+  eventId: string;
+  requestId: string;
+}
+
+/** Where the last uses are kept across restarts; storage implements it. */
+export interface KeyUsageRepository {
+  all(): Promise<KeyUse[]>;
+  /** Replaces the stored use of each key named. */
+  save(uses: KeyUse[]): Promise<void>;
+}
+
+/** What GetKeyLastUsage answers for one key. */
+export interface KeyLastUsage {
+  keyId: string;
+  keyArn: string;
+  createdAt: number;
+  /** Since when uses of this key are recorded: the key's creation or the start of tracking, whichever is later. */
+  trackingStart: number;
+  use?: KeyUse;
+}
+
+/** The setting that says when this data directory began to record key uses. */
+export const TRACKING_SINCE = 'key-usage-tracking-since';
+
+export interface KeyUsageDeps {
+  store: KmsStore;
+  clock: Clock;
+  authorizer?: KeyAuthorizer;
+}
+
+/**
+ * The last use of every key. Uses are noted in memory as their audit records are written, which
+ * costs the cryptographic calls no storage write of their own; `flush` (a maintenance task, and
+ * at shutdown) writes the keys used since the last flush in one transaction. A crash loses at
+ * most the uses noted since the last flush: the key then shows its previous last use.
+ */
+export class KeyUsageService {
+  private readonly last = new Map<string, KeyUse>();
+  private dirty = new Map<string, KeyUse>();
+  private trackingSince: number | undefined;
+  private loading: Promise<void> | undefined;
+
+  constructor(private readonly deps: KeyUsageDeps) {}
+
+  /** Reads the stored uses and the start of tracking (set now when this data directory has none). */
+  load(): Promise<void> {
+    this.loading ??= (async () => {
+      const { settings, keyUsage } = this.deps.store;
+      const stored = await settings.get(TRACKING_SINCE);
+      let since = Number(stored);
+      if (stored === undefined || !Number.isFinite(since)) {
+        since = this.deps.clock.now();
+        await settings.set(TRACKING_SINCE, String(since));
+      }
+      this.trackingSince = since;
+      // Uses noted before the load finished are newer than anything stored.
+      for (const use of await keyUsage.all()) if (!this.last.has(use.keyArn)) this.last.set(use.keyArn, use);
+    })();
+    return this.loading;
+  }
+
+  /**
+   * Notes a successful call on the keys it used, once its audit record is written. Calls that are
+   * not cryptographic operations on a key are ignored; ReEncrypt counts for both of its keys.
+   */
+  noteCall(operation: string, keyArns: readonly string[], record: { timestamp: number; eventId: string; requestId: string }): void {
+    if (!TRACKED.has(operation)) return;
+    for (const arn of keyArns) {
+      const known = this.last.get(arn);
+      // Calls that end in the same second keep the order their records were written in.
+      if (known && known.timestamp > record.timestamp) continue;
+      const use: KeyUse = { keyArn: arn, operation: operation as TrackedOperation, ...record };
+      this.last.set(arn, use);
+      this.dirty.set(arn, use);
+    }
+  }
+
+  /** GetKeyLastUsage: the key named by key id or ARN (not alias), authorized as the caller's GetKeyLastUsage, in any key state. */
+  async lastUsage(caller: Caller, keyId: string): Promise<KeyLastUsage> {
+    await this.load();
+    const key = await resolveKey(this.deps, caller, keyId, 'keyOnly', 'GetKeyLastUsage');
+    const arn = keyArn(key, key.keyId);
+    const out: KeyLastUsage = {
+      keyId: key.keyId,
+      keyArn: arn,
+      createdAt: key.createdAt,
+      trackingStart: Math.max(key.createdAt, this.trackingSince!),
+    };
+    const use = this.last.get(arn);
+    if (use) out.use = use;
+    return out;
+  }
+
+  /** Writes the uses noted since the last flush. */
+  async flush(): Promise<void> {
+    await this.load();
+    if (this.dirty.size === 0) return;
+    const uses = [...this.dirty.values()];
+    this.dirty = new Map();
+    try {
+      await this.deps.store.keyUsage.save(uses);
+    } catch (err) {
+      // Kept for the next flush unless a newer use of the key came in meanwhile.
+      for (const use of uses) if (!this.dirty.has(use.keyArn)) this.dirty.set(use.keyArn, use);
+      throw err;
+    }
+  }
+}
