@@ -1,0 +1,549 @@
+// Authorization, black-box: two accounts and several principals given by a credentials file,
+// the key policies of the AWS KMS documentation's examples, identity policies, grants and their
+// tokens, the lockout safety check, the operations IAM alone decides, and what a refused caller
+// sees through the AWS SDK for JavaScript, boto3 and the AWS CLI, and in the audit trail.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { CloudHSMV2Client, DescribeClustersCommand } from '@aws-sdk/client-cloudhsm-v2';
+import {
+  CreateAliasCommand,
+  CreateGrantCommand,
+  CreateKeyCommand,
+  DecryptCommand,
+  DescribeKeyCommand,
+  DisableKeyCommand,
+  EncryptCommand,
+  GenerateDataKeyCommand,
+  GetKeyPolicyCommand,
+  KMSClient,
+  KMSServiceException,
+  ListKeysCommand,
+  MalformedPolicyDocumentException,
+  NotFoundException,
+  PutKeyPolicyCommand,
+  RetireGrantCommand,
+  RevokeGrantCommand,
+  ScheduleKeyDeletionCommand,
+  type KeyMetadata,
+} from '@aws-sdk/client-kms';
+import { awsAsync } from '../support/aws-cli.js';
+import { runScript } from '../support/python-script.js';
+import { startServer, type TestServer } from '../support/server.js';
+import { recordsNamed } from '../support/signed-call.js';
+
+const A = '111122223333';
+const B = '444455556666';
+const REGION = 'us-east-1';
+const ROOT_A = `arn:aws:iam::${A}:root`;
+
+interface Entry {
+  accessKeyId: string;
+  secretAccessKey: string;
+  accountId: string;
+  principalArn?: string;
+  sessionToken?: string;
+  tags?: Record<string, string>;
+  identityPolicies?: Record<string, unknown>;
+}
+
+const allow = (Action: string | string[], Resource: string | string[] = '*', extra: Record<string, unknown> = {}) => ({ Effect: 'Allow', Action, Resource, ...extra });
+const iam = (...Statement: unknown[]) => ({ Version: '2012-10-17', Statement });
+
+/** The dev credential, listed so that it stays: account A's root user, an administrator. */
+const ROOT: Entry = { accessKeyId: 'test', secretAccessKey: 'test', accountId: A, principalArn: ROOT_A };
+/** A key administrator: the key policies name her; she has no identity policy at all. */
+const ALICE: Entry = { accessKeyId: 'AKIAALICE', secretAccessKey: 'alice-secret', accountId: A, principalArn: `arn:aws:iam::${A}:user/admin-alice`, identityPolicies: {} };
+/** A key user: the key policies name him; no identity policy either. */
+const BOB: Entry = { accessKeyId: 'AKIABOB', secretAccessKey: 'bob-secret', accountId: A, principalArn: `arn:aws:iam::${A}:user/app-bob`, identityPolicies: {} };
+/** An assumed-role session whose identity policy allows using account A's keys, except Decrypt of restricted ones. */
+const SESSION: Entry = {
+  accessKeyId: 'ASIAAPPSESSION1',
+  secretAccessKey: 'session-secret',
+  sessionToken: 'app-session-token-1',
+  accountId: A,
+  principalArn: `arn:aws:sts::${A}:assumed-role/App/session1`,
+  identityPolicies: {
+    UseKeys: iam(allow(['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey*', 'kms:DescribeKey'], `arn:aws:kms:*:${A}:key/*`)),
+    NoRestrictedDecrypt: iam({ Effect: 'Deny', Action: 'kms:Decrypt', Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/Classification': 'restricted' } } }),
+  },
+};
+/** A user whose only identity policy lets him look, not use or create. */
+const DAVE: Entry = { accessKeyId: 'AKIADAVE', secretAccessKey: 'dave-secret', accountId: A, principalArn: `arn:aws:iam::${A}:user/dave`, identityPolicies: { ReadOnly: iam(allow(['kms:DescribeKey', 'kms:List*'])) } };
+/** Account B's user whose identity policy allows using account A's keys. */
+const CAROL: Entry = {
+  accessKeyId: 'AKIACAROL',
+  secretAccessKey: 'carol-secret',
+  accountId: B,
+  principalArn: `arn:aws:iam::${B}:user/carol`,
+  identityPolicies: { UseSharedKeys: iam(allow(['kms:Encrypt', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey'], `arn:aws:kms:${REGION}:${A}:key/*`)) },
+};
+/** Account B's user with no identity policy. */
+const DAN: Entry = { accessKeyId: 'AKIADAN', secretAccessKey: 'dan-secret', accountId: B, principalArn: `arn:aws:iam::${B}:user/dan`, identityPolicies: {} };
+const ALL = [ROOT, ALICE, BOB, SESSION, DAVE, CAROL, DAN];
+
+/** The AWS KMS documentation's key policy with key administrators, key users and grants for AWS resources. */
+const documentedPolicy = (sid = 'Allow access for Key Administrators') => ({
+  Version: '2012-10-17',
+  Id: 'key-consolepolicy-3',
+  Statement: [
+    { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: ROOT_A }, Action: 'kms:*', Resource: '*' },
+    {
+      Sid: sid,
+      Effect: 'Allow',
+      Principal: { AWS: ALICE.principalArn },
+      Action: [
+        'kms:Create*', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*', 'kms:Disable*',
+        'kms:Get*', 'kms:Delete*', 'kms:TagResource', 'kms:UntagResource', 'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion', 'kms:RotateKeyOnDemand',
+      ],
+      Resource: '*',
+    },
+    {
+      Sid: 'Allow use of the key',
+      Effect: 'Allow',
+      Principal: { AWS: [BOB.principalArn] },
+      Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+      Resource: '*',
+    },
+    {
+      Sid: 'Allow attachment of persistent resources',
+      Effect: 'Allow',
+      Principal: { AWS: [BOB.principalArn] },
+      Action: ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'],
+      Resource: '*',
+      Condition: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+    },
+  ],
+});
+
+const enableIam = { Sid: 'Enable IAM User Permissions', Effect: 'Allow', Principal: { AWS: ROOT_A }, Action: 'kms:*', Resource: '*' };
+const keyPolicy = (...Statement: unknown[]) => JSON.stringify({ Version: '2012-10-17', Statement });
+
+let tmp: string;
+let server: TestServer;
+const clients: Array<{ destroy(): void }> = [];
+const keys: Record<string, KeyMetadata> = {};
+
+function kms(who: Entry): KMSClient {
+  const c = new KMSClient({
+    endpoint: server.url,
+    region: REGION,
+    credentials: { accessKeyId: who.accessKeyId, secretAccessKey: who.secretAccessKey, ...(who.sessionToken ? { sessionToken: who.sessionToken } : {}) },
+    maxAttempts: 1,
+  });
+  clients.push(c);
+  return c;
+}
+
+let root: KMSClient;
+let alice: KMSClient;
+let bob: KMSClient;
+let session: KMSClient;
+let dave: KMSClient;
+let carol: KMSClient;
+let dan: KMSClient;
+
+const text = (s: string) => new TextEncoder().encode(s);
+const arn = (name: string) => keys[name]!.Arn!;
+
+/** Expects AccessDeniedException with exactly this message, as the SDK hands it to an application. */
+async function denied(fn: () => Promise<unknown>, message: string): Promise<KMSServiceException> {
+  const err = await fn().then(
+    (r) => assert.fail(`expected AccessDeniedException, but the call succeeded: ${JSON.stringify(r)}`),
+    (e: unknown) => e as KMSServiceException,
+  );
+  assert.ok(err instanceof KMSServiceException, `a service error, not a client-side failure: ${err}`);
+  assert.equal(err.name, 'AccessDeniedException', `${err.name}: ${err.message}`);
+  assert.equal(err.$metadata.httpStatusCode, 400);
+  assert.equal(err.message, message);
+  return err;
+}
+
+async function fails<T extends KMSServiceException>(fn: () => Promise<unknown>, cls: abstract new (...args: any[]) => T, message?: string): Promise<T> {
+  const err = await fn().then(
+    () => assert.fail(`expected ${cls.name}, but the call succeeded`),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof cls, `expected ${cls.name}, got ${(err as Error).name}: ${(err as Error).message}`);
+  if (message !== undefined) assert.equal(err.message, message);
+  return err;
+}
+
+/** AWS's AccessDeniedException text: who, what, on which key, and why. */
+const notAuthorized = (who: Entry, action: string, resource: string | undefined, why: 'identity' | 'resource' | 'identity-deny' | 'resource-deny') =>
+  `User: ${who.principalArn} is not authorized to perform: kms:${action}${resource ? ` on resource: ${resource}` : ''} ` +
+  {
+    identity: `because no identity-based policy allows the kms:${action} action`,
+    resource: `because no resource-based policy allows the kms:${action} action`,
+    'identity-deny': 'with an explicit deny in an identity-based policy',
+    'resource-deny': 'with an explicit deny in a resource-based policy',
+  }[why];
+
+async function createKey(name: string, policy?: unknown, extra: Record<string, unknown> = {}): Promise<void> {
+  const Policy = policy === undefined ? undefined : typeof policy === 'string' ? policy : JSON.stringify(policy);
+  keys[name] = (await root.send(new CreateKeyCommand({ Description: name, ...(Policy ? { Policy } : {}), ...extra }))).KeyMetadata!;
+}
+
+before(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'keywarden-authz-'));
+  const file = join(tmp, 'credentials.json');
+  writeFileSync(file, JSON.stringify({ credentials: ALL }));
+  server = await startServer({ args: ['--credentials', file] });
+  [root, alice, bob, session, dave, carol, dan] = ALL.map(kms) as [KMSClient, KMSClient, KMSClient, KMSClient, KMSClient, KMSClient, KMSClient];
+
+  await Promise.all([
+    createKey('documented', documentedPolicy()),
+    createKey('administered', documentedPolicy()),
+    createKey('default'),
+    createKey('restricted', undefined, { Tags: [{ TagKey: 'Classification', TagValue: 'restricted' }] }),
+    createKey(
+      'context',
+      keyPolicy(
+        enableIam,
+        { Sid: 'Allow use of the key', Effect: 'Allow', Principal: { AWS: BOB.principalArn }, Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey*'], Resource: '*' },
+        {
+          Sid: 'Deny encryption without a Department',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: ['kms:Encrypt', 'kms:GenerateDataKey*'],
+          Resource: '*',
+          Condition: { Null: { 'kms:EncryptionContext:Department': 'true' } },
+        },
+        {
+          Sid: 'Deny decryption outside IT',
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 'kms:Decrypt',
+          Resource: '*',
+          Condition: { StringNotEquals: { 'kms:EncryptionContext:Department': 'IT' } },
+        },
+      ),
+    ),
+    createKey(
+      'network',
+      keyPolicy(
+        enableIam,
+        { Sid: 'Encrypt from this host', Effect: 'Allow', Principal: { AWS: BOB.principalArn }, Action: 'kms:Encrypt', Resource: '*', Condition: { IpAddress: { 'aws:SourceIp': '127.0.0.0/8' } } },
+        { Sid: 'Decrypt from the office', Effect: 'Allow', Principal: { AWS: BOB.principalArn }, Action: 'kms:Decrypt', Resource: '*', Condition: { IpAddress: { 'aws:SourceIp': '203.0.113.0/24' } } },
+        {
+          Sid: 'Data keys through EC2 only',
+          Effect: 'Allow',
+          Principal: { AWS: BOB.principalArn },
+          Action: 'kms:GenerateDataKey*',
+          Resource: '*',
+          Condition: { StringEquals: { 'kms:ViaService': `ec2.${REGION}.amazonaws.com`, 'kms:CallerAccount': A } },
+        },
+      ),
+    ),
+    createKey(
+      'role-denied',
+      keyPolicy(enableIam, { Sid: 'No decryption by the App role', Effect: 'Deny', Principal: { AWS: `arn:aws:iam::${A}:role/App` }, Action: 'kms:Decrypt', Resource: '*' }),
+    ),
+    // A policy that does not name the account: it would lock the root user out, hence the bypass.
+    createKey('alice-only', keyPolicy({ Sid: 'Alice alone', Effect: 'Allow', Principal: { AWS: ALICE.principalArn }, Action: 'kms:*', Resource: '*' }), {
+      BypassPolicyLockoutSafetyCheck: true,
+    }),
+    createKey(
+      'shared',
+      keyPolicy(
+        enableIam,
+        {
+          Sid: 'Allow an external account to use this KMS key',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${B}:root` },
+          Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+          Resource: '*',
+        },
+      ),
+    ),
+    createKey('granted'),
+  ]);
+  await root.send(new CreateAliasCommand({ AliasName: 'alias/shared', TargetKeyId: keys.shared!.KeyId }));
+});
+
+after(async () => {
+  for (const c of clients) c.destroy();
+  await server?.dispose();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('key administrators and key users (the documentation key policy)', () => {
+  test('a key user may Encrypt, Decrypt, GenerateDataKey and DescribeKey, but not DisableKey or PutKeyPolicy', async () => {
+    const key = arn('documented');
+    const enc = await bob.send(new EncryptCommand({ KeyId: key, Plaintext: text('bob') }));
+    const dec = await bob.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob }));
+    assert.equal(new TextDecoder().decode(dec.Plaintext), 'bob');
+    assert.equal((await bob.send(new GenerateDataKeyCommand({ KeyId: keys.documented!.KeyId, KeySpec: 'AES_256' }))).KeyId, key);
+    assert.equal((await bob.send(new DescribeKeyCommand({ KeyId: key }))).KeyMetadata!.Arn, key);
+    await denied(() => bob.send(new DisableKeyCommand({ KeyId: key })), notAuthorized(BOB, 'DisableKey', key, 'identity'));
+    await denied(() => bob.send(new PutKeyPolicyCommand({ KeyId: key, Policy: JSON.stringify(documentedPolicy()) })), notAuthorized(BOB, 'PutKeyPolicy', key, 'identity'));
+    // The grant statement holds only for grants an AWS service makes for its resources.
+    await denied(
+      () => bob.send(new CreateGrantCommand({ KeyId: key, GranteePrincipal: BOB.principalArn!, Operations: ['Decrypt'] })),
+      notAuthorized(BOB, 'CreateGrant', key, 'identity'),
+    );
+  });
+
+  test('a key administrator may manage the key (PutKeyPolicy, DisableKey, ScheduleKeyDeletion) but not use it', async () => {
+    const key = arn('administered');
+    await denied(() => alice.send(new EncryptCommand({ KeyId: key, Plaintext: text('alice') })), notAuthorized(ALICE, 'Encrypt', key, 'identity'));
+    const enc = await bob.send(new EncryptCommand({ KeyId: key, Plaintext: text('for bob') }));
+    await denied(() => alice.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob })), notAuthorized(ALICE, 'Decrypt', key, 'identity'));
+    await denied(() => alice.send(new GenerateDataKeyCommand({ KeyId: key, KeySpec: 'AES_256' })), notAuthorized(ALICE, 'GenerateDataKey', key, 'identity'));
+
+    const updated = JSON.stringify(documentedPolicy('Key administrators'));
+    await alice.send(new PutKeyPolicyCommand({ KeyId: key, Policy: updated }));
+    assert.equal((await alice.send(new GetKeyPolicyCommand({ KeyId: key }))).Policy, updated, 'GetKeyPolicy shows the policy exactly as put');
+    await alice.send(new DisableKeyCommand({ KeyId: key }));
+    assert.equal((await alice.send(new DescribeKeyCommand({ KeyId: key }))).KeyMetadata!.KeyState, 'Disabled');
+    const scheduled = await alice.send(new ScheduleKeyDeletionCommand({ KeyId: key, PendingWindowInDays: 7 }));
+    assert.equal(scheduled.KeyState, 'PendingDeletion');
+  });
+
+  test('the dev credential (the account root) manages and uses a key under the default policy without any identity policy', async () => {
+    const key = arn('default');
+    const enc = await root.send(new EncryptCommand({ KeyId: key, Plaintext: text('root') }));
+    assert.equal(new TextDecoder().decode((await root.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob }))).Plaintext), 'root');
+    assert.ok(((await root.send(new ListKeysCommand({}))).Keys ?? []).some((k) => k.KeyArn === key));
+  });
+});
+
+describe('allow access through IAM (the default key policy)', () => {
+  test('an identity policy allowing kms:Encrypt on the key ARN lets an assumed-role session Encrypt', async () => {
+    const enc = await session.send(new EncryptCommand({ KeyId: arn('default'), Plaintext: text('via IAM') }));
+    assert.equal(enc.KeyId, arn('default'));
+    const dec = await session.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob }));
+    assert.equal(new TextDecoder().decode(dec.Plaintext), 'via IAM');
+  });
+
+  test('without such an identity policy the JS SDK sees AccessDeniedException with AWS message', async () => {
+    const key = arn('default');
+    // Named by key id and by ARN: the message names the key by its ARN either way.
+    for (const KeyId of [keys.default!.KeyId!, key]) {
+      await denied(() => dave.send(new EncryptCommand({ KeyId, Plaintext: text('x') })), notAuthorized(DAVE, 'Encrypt', key, 'identity'));
+    }
+    // What the narrow policy allows works.
+    assert.equal((await dave.send(new DescribeKeyCommand({ KeyId: key }))).KeyMetadata!.KeyId, keys.default!.KeyId);
+    await denied(() => bob.send(new EncryptCommand({ KeyId: key, Plaintext: text('x') })), notAuthorized(BOB, 'Encrypt', key, 'identity'));
+  });
+
+  test('a key policy that does not name the account refuses even an administrator and the root user', async () => {
+    const key = arn('alice-only');
+    await denied(() => session.send(new EncryptCommand({ KeyId: key, Plaintext: text('x') })), notAuthorized(SESSION, 'Encrypt', key, 'resource'));
+    await denied(() => root.send(new EncryptCommand({ KeyId: key, Plaintext: text('x') })), notAuthorized(ROOT, 'Encrypt', key, 'resource'));
+    // The key policy alone suffices for the principal it names, with no identity policy.
+    await alice.send(new EncryptCommand({ KeyId: key, Plaintext: text('alice') }));
+  });
+});
+
+describe('conditions in key policies', () => {
+  test('deny unless the encryption context carries a Department (Null) and, to decrypt, Department IT (StringNotEquals)', async () => {
+    const key = arn('context');
+    await denied(() => bob.send(new EncryptCommand({ KeyId: key, Plaintext: text('x') })), notAuthorized(BOB, 'Encrypt', key, 'resource-deny'));
+    await denied(
+      () => bob.send(new GenerateDataKeyCommand({ KeyId: key, KeySpec: 'AES_256', EncryptionContext: { Project: 'x' } })),
+      notAuthorized(BOB, 'GenerateDataKey', key, 'resource-deny'),
+    );
+    const it = await bob.send(new EncryptCommand({ KeyId: key, Plaintext: text('it'), EncryptionContext: { Department: 'IT' } }));
+    const sales = await bob.send(new EncryptCommand({ KeyId: key, Plaintext: text('sales'), EncryptionContext: { Department: 'Sales' } }));
+    const dec = await bob.send(new DecryptCommand({ CiphertextBlob: it.CiphertextBlob, EncryptionContext: { Department: 'IT' } }));
+    assert.equal(new TextDecoder().decode(dec.Plaintext), 'it');
+    await denied(
+      () => bob.send(new DecryptCommand({ CiphertextBlob: sales.CiphertextBlob, EncryptionContext: { Department: 'Sales' } })),
+      notAuthorized(BOB, 'Decrypt', key, 'resource-deny'),
+    );
+    // The deny is for every principal ("*"), the administrator root user included.
+    await denied(() => root.send(new EncryptCommand({ KeyId: key, Plaintext: text('x') })), notAuthorized(ROOT, 'Encrypt', key, 'resource-deny'));
+  });
+
+  test('aws:SourceIp and kms:ViaService: allowed from loopback, not from another network, not outside the named service', async () => {
+    const key = arn('network');
+    const enc = await bob.send(new EncryptCommand({ KeyId: key, Plaintext: text('x') }));
+    await denied(() => bob.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob })), notAuthorized(BOB, 'Decrypt', key, 'identity'));
+    await denied(() => bob.send(new GenerateDataKeyCommand({ KeyId: key, KeySpec: 'AES_256' })), notAuthorized(BOB, 'GenerateDataKey', key, 'identity'));
+  });
+
+  test('an explicit deny in an identity policy (aws:ResourceTag) wins over the key policy and the identity policy that allow', async () => {
+    const key = arn('restricted');
+    const enc = await session.send(new EncryptCommand({ KeyId: key, Plaintext: text('x') }));
+    await denied(() => session.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob })), notAuthorized(SESSION, 'Decrypt', key, 'identity-deny'));
+  });
+
+  test('an explicit deny in the key policy naming the role reaches its sessions', async () => {
+    const key = arn('role-denied');
+    const enc = await session.send(new EncryptCommand({ KeyId: key, Plaintext: text('x') }));
+    await denied(() => session.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob })), notAuthorized(SESSION, 'Decrypt', key, 'resource-deny'));
+    // The root user is not the role: it still decrypts.
+    await root.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob }));
+  });
+});
+
+
+describe('cross-account use by key ARN', () => {
+  test('both sides allow: a user of the other account encrypts and decrypts with the key ARN', async () => {
+    const key = arn('shared');
+    const enc = await carol.send(new EncryptCommand({ KeyId: key, Plaintext: text('from B'), EncryptionContext: { app: 'x' } }));
+    assert.equal(enc.KeyId, key);
+    // Decrypt finds the key in the ciphertext, with or without its ARN in the request.
+    for (const KeyId of [undefined, key]) {
+      const dec = await carol.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, EncryptionContext: { app: 'x' }, KeyId }));
+      assert.equal(new TextDecoder().decode(dec.Plaintext), 'from B');
+      assert.equal(dec.KeyId, key);
+    }
+    const owned = await root.send(new EncryptCommand({ KeyId: key, Plaintext: text('from A') }));
+    assert.equal(new TextDecoder().decode((await carol.send(new DecryptCommand({ CiphertextBlob: owned.CiphertextBlob }))).Plaintext), 'from A');
+    assert.equal((await carol.send(new DescribeKeyCommand({ KeyId: key }))).KeyMetadata!.AWSAccountId, A);
+  });
+
+  test('without an identity policy of its own, the other account’s user is refused', async () => {
+    const key = arn('shared');
+    const enc = await root.send(new EncryptCommand({ KeyId: key, Plaintext: text('x') }));
+    await denied(() => dan.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, KeyId: key })), notAuthorized(DAN, 'Decrypt', key, 'identity'));
+    await denied(() => dan.send(new EncryptCommand({ KeyId: key, Plaintext: text('x') })), notAuthorized(DAN, 'Encrypt', key, 'identity'));
+  });
+
+  test('without the key policy naming the other account, its user is refused whatever its identity policy says', async () => {
+    const key = arn('default');
+    const enc = await root.send(new EncryptCommand({ KeyId: key, Plaintext: text('x') }));
+    await denied(() => carol.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob })), notAuthorized(CAROL, 'Decrypt', key, 'resource'));
+    await denied(() => carol.send(new EncryptCommand({ KeyId: key, Plaintext: text('x') })), notAuthorized(CAROL, 'Encrypt', key, 'resource'));
+    // The shared key's policy opens only what it lists to account B: not DisableKey.
+    await denied(() => carol.send(new DisableKeyCommand({ KeyId: arn('shared') })), notAuthorized(CAROL, 'DisableKey', arn('shared'), 'resource'));
+  });
+
+  test('aliases stay in their account: the other account’s alias names and alias ARNs are NotFoundException', async () => {
+    const inB = `arn:aws:kms:${REGION}:${B}:alias/shared`;
+    await fails(() => carol.send(new EncryptCommand({ KeyId: 'alias/shared', Plaintext: text('x') })), NotFoundException, `Alias ${inB} is not found.`);
+    const inA = `arn:aws:kms:${REGION}:${A}:alias/shared`;
+    await fails(() => carol.send(new EncryptCommand({ KeyId: inA, Plaintext: text('x') })), NotFoundException, `Alias ${inA} is not found.`);
+    // A bare key id names a key of the caller's own account.
+    const id = keys.shared!.KeyId!;
+    await fails(() => carol.send(new DescribeKeyCommand({ KeyId: id })), NotFoundException, `Key 'arn:aws:kms:${REGION}:${B}:key/${id}' does not exist`);
+    // The alias works in its own account.
+    assert.equal((await root.send(new DescribeKeyCommand({ KeyId: 'alias/shared' }))).KeyMetadata!.Arn, arn('shared'));
+  });
+});
+
+describe('grants', () => {
+  const grant = (extra: Partial<ConstructorParameters<typeof CreateGrantCommand>[0]> = {}) =>
+    root.send(
+      new CreateGrantCommand({
+        KeyId: arn('granted'),
+        GranteePrincipal: BOB.principalArn!,
+        Operations: ['Encrypt', 'Decrypt'],
+        Constraints: { EncryptionContextSubset: { Department: 'IT' } },
+        ...extra,
+      }),
+    );
+
+  test('a grant with EncryptionContextSubset allows exactly the calls whose context matches, at once through its token', async () => {
+    const key = arn('granted');
+    const it = { Department: 'IT', Project: 'alpha' };
+    await denied(() => bob.send(new EncryptCommand({ KeyId: key, Plaintext: text('x'), EncryptionContext: it })), notAuthorized(BOB, 'Encrypt', key, 'identity'));
+    const made = await grant({ Name: 'bob-it' });
+    const enc = await bob.send(new EncryptCommand({ KeyId: key, Plaintext: text('granted'), EncryptionContext: it, GrantTokens: [made.GrantToken!] }));
+    const dec = await bob.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, EncryptionContext: it, GrantTokens: [made.GrantToken!] }));
+    assert.equal(new TextDecoder().decode(dec.Plaintext), 'granted');
+    // Without the token too, and with the context's key in another case (grant keys ignore case, values do not).
+    await bob.send(new EncryptCommand({ KeyId: key, Plaintext: text('x'), EncryptionContext: { department: 'IT' } }));
+    for (const EncryptionContext of [undefined, { Department: 'Sales' }, { Department: 'it' }, { Project: 'alpha' }] as Array<Record<string, string> | undefined>) {
+      await denied(() => bob.send(new EncryptCommand({ KeyId: key, Plaintext: text('x'), EncryptionContext, GrantTokens: [made.GrantToken!] })), notAuthorized(BOB, 'Encrypt', key, 'identity'));
+    }
+    // Only the grant's operations.
+    await denied(
+      () => bob.send(new GenerateDataKeyCommand({ KeyId: key, KeySpec: 'AES_256', EncryptionContext: it, GrantTokens: [made.GrantToken!] })),
+      notAuthorized(BOB, 'GenerateDataKey', key, 'identity'),
+    );
+    // Only for its grantee.
+    await denied(() => dave.send(new EncryptCommand({ KeyId: key, Plaintext: text('x'), EncryptionContext: it, GrantTokens: [made.GrantToken!] })), notAuthorized(DAVE, 'Encrypt', key, 'identity'));
+    await root.send(new RevokeGrantCommand({ KeyId: key, GrantId: made.GrantId }));
+  });
+
+  test('a grant retired by its token stops working at once, token or not', async () => {
+    const key = arn('granted');
+    const made = await grant({ RetiringPrincipal: BOB.principalArn });
+    const ctx = { Department: 'IT' };
+    const enc = await bob.send(new EncryptCommand({ KeyId: key, Plaintext: text('x'), EncryptionContext: ctx, GrantTokens: [made.GrantToken!] }));
+    await bob.send(new RetireGrantCommand({ GrantToken: made.GrantToken }));
+    await denied(() => bob.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, EncryptionContext: ctx, GrantTokens: [made.GrantToken!] })), notAuthorized(BOB, 'Decrypt', key, 'identity'));
+    await denied(() => bob.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, EncryptionContext: ctx })), notAuthorized(BOB, 'Decrypt', key, 'identity'));
+  });
+
+  test('a revoked grant stops working at once', async () => {
+    const key = arn('granted');
+    const made = await grant();
+    const ctx = { Department: 'IT' };
+    const enc = await bob.send(new EncryptCommand({ KeyId: key, Plaintext: text('x'), EncryptionContext: ctx }));
+    await root.send(new RevokeGrantCommand({ KeyId: keys.granted!.KeyId, GrantId: made.GrantId }));
+    await denied(() => bob.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, EncryptionContext: ctx })), notAuthorized(BOB, 'Decrypt', key, 'identity'));
+    await denied(() => bob.send(new EncryptCommand({ KeyId: key, Plaintext: text('x'), EncryptionContext: ctx, GrantTokens: [made.GrantToken!] })), notAuthorized(BOB, 'Encrypt', key, 'identity'));
+  });
+});
+
+describe('the policy lockout safety check and malformed policies', () => {
+  test('PutKeyPolicy that would lock the administrator out is refused, and accepted with BypassPolicyLockoutSafetyCheck', async () => {
+    await createKey('lockout', documentedPolicy());
+    const key = arn('lockout');
+    const usersOnly = keyPolicy(enableIam, documentedPolicy().Statement[2]);
+    await fails(
+      () => alice.send(new PutKeyPolicyCommand({ KeyId: key, Policy: usersOnly })),
+      MalformedPolicyDocumentException,
+      'The new key policy will not allow you to update the key policy in the future.',
+    );
+    assert.equal((await root.send(new GetKeyPolicyCommand({ KeyId: key }))).Policy, JSON.stringify(documentedPolicy()), 'the refused policy was not stored');
+    await alice.send(new PutKeyPolicyCommand({ KeyId: key, Policy: usersOnly, BypassPolicyLockoutSafetyCheck: true }));
+    assert.equal((await root.send(new GetKeyPolicyCommand({ KeyId: key }))).Policy, usersOnly);
+    // Locked out as she was warned; the account root, through the policy's IAM statement, is not.
+    await denied(() => alice.send(new PutKeyPolicyCommand({ KeyId: key, Policy: usersOnly })), notAuthorized(ALICE, 'PutKeyPolicy', key, 'identity'));
+    await root.send(new PutKeyPolicyCommand({ KeyId: key, Policy: JSON.stringify(documentedPolicy()) }));
+  });
+
+  test('CreateKey with a policy that does not let its creator change it is refused unless bypassed', async () => {
+    const policy = keyPolicy({ Effect: 'Allow', Principal: { AWS: BOB.principalArn }, Action: 'kms:*', Resource: '*' });
+    await fails(() => root.send(new CreateKeyCommand({ Policy: policy })), MalformedPolicyDocumentException, 'The new key policy will not allow you to update the key policy in the future.');
+    const made = await root.send(new CreateKeyCommand({ Policy: policy, BypassPolicyLockoutSafetyCheck: true }));
+    assert.equal((await bob.send(new GetKeyPolicyCommand({ KeyId: made.KeyMetadata!.Arn }))).Policy, policy);
+  });
+
+  test('documents KMS refuses are MalformedPolicyDocumentException, bypass or not', async () => {
+    const key = arn('lockout');
+    const badEffect = keyPolicy({ ...enableIam, Effect: 'Maybe' });
+    const noPrincipal = keyPolicy({ Effect: 'Allow', Action: 'kms:*', Resource: '*' });
+    for (const BypassPolicyLockoutSafetyCheck of [false, true]) {
+      await fails(() => root.send(new PutKeyPolicyCommand({ KeyId: key, Policy: badEffect, BypassPolicyLockoutSafetyCheck })), MalformedPolicyDocumentException);
+      await fails(
+        () => root.send(new PutKeyPolicyCommand({ KeyId: key, Policy: noPrincipal, BypassPolicyLockoutSafetyCheck })),
+        MalformedPolicyDocumentException,
+        'Policy contains a statement with one or more invalid principals.',
+      );
+      await fails(() => root.send(new CreateKeyCommand({ Policy: badEffect, BypassPolicyLockoutSafetyCheck })), MalformedPolicyDocumentException);
+    }
+  });
+});
+
+describe('operations IAM alone decides', () => {
+  test('CreateKey without an identity policy allowing kms:CreateKey is AccessDeniedException with no resource in the message', async () => {
+    await denied(() => dave.send(new CreateKeyCommand({})), notAuthorized(DAVE, 'CreateKey', undefined, 'identity'));
+    await denied(() => carol.send(new CreateKeyCommand({})), notAuthorized(CAROL, 'CreateKey', undefined, 'identity'));
+    // kms:List* covers ListKeys, which shows the account's keys.
+    assert.ok(((await dave.send(new ListKeysCommand({}))).Keys ?? []).some((k) => k.KeyArn === arn('default')));
+  });
+
+  test('CloudHSM DescribeClusters is governed by cloudhsm:DescribeClusters', async () => {
+    const hsm = (who: Entry) => {
+      const c = new CloudHSMV2Client({ endpoint: server.url, region: REGION, credentials: { accessKeyId: who.accessKeyId, secretAccessKey: who.secretAccessKey }, maxAttempts: 1 });
+      clients.push(c);
+      return c;
+    };
+    const err = await hsm(DAVE).send(new DescribeClustersCommand({})).then(
+      () => assert.fail('DescribeClusters succeeded'),
+      (e: Error & { $metadata?: { httpStatusCode?: number } }) => e,
+    );
+    assert.equal(err.name, 'AccessDeniedException');
+    assert.equal(err.$metadata?.httpStatusCode, 400);
+    assert.equal(err.message, `User: ${DAVE.principalArn} is not authorized to perform: cloudhsm:DescribeClusters because no identity-based policy allows the cloudhsm:DescribeClusters action`);
+    assert.ok(Array.isArray((await hsm(ROOT).send(new DescribeClustersCommand({}))).Clusters));
+  });
+});
