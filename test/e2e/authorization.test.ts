@@ -480,6 +480,29 @@ describe('grants', () => {
     await denied(() => bob.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, EncryptionContext: ctx })), notAuthorized(BOB, 'Decrypt', key, 'identity'));
     await denied(() => bob.send(new EncryptCommand({ KeyId: key, Plaintext: text('x'), EncryptionContext: ctx, GrantTokens: [made.GrantToken!] })), notAuthorized(BOB, 'Encrypt', key, 'identity'));
   });
+
+  test('the retiring principal retires by key and grant id without any permission on the key', async () => {
+    const key = arn('granted');
+    const made = await grant({ RetiringPrincipal: SESSION.principalArn, Operations: ['Encrypt'] });
+    await session.send(new RetireGrantCommand({ KeyId: key, GrantId: made.GrantId }));
+    const second = await grant({ RetiringPrincipal: BOB.principalArn });
+    await bob.send(new RetireGrantCommand({ KeyId: keys.granted!.KeyId, GrantId: second.GrantId }));
+    await denied(() => bob.send(new EncryptCommand({ KeyId: key, Plaintext: text('x'), EncryptionContext: { Department: 'IT' } })), notAuthorized(BOB, 'Encrypt', key, 'identity'));
+  });
+
+  test('a principal of the key account whom neither the grant nor a policy allows to retire it cannot, by token or by id', async () => {
+    const key = arn('granted');
+    const made = await grant({ RetiringPrincipal: SESSION.principalArn });
+    await denied(() => dave.send(new RetireGrantCommand({ GrantToken: made.GrantToken })), notAuthorized(DAVE, 'RetireGrant', key, 'identity'));
+    await denied(() => dave.send(new RetireGrantCommand({ KeyId: key, GrantId: made.GrantId })), notAuthorized(DAVE, 'RetireGrant', key, 'identity'));
+    // The grantee may not either: the grant does not include RetireGrant.
+    await denied(() => bob.send(new RetireGrantCommand({ GrantToken: made.GrantToken })), notAuthorized(BOB, 'RetireGrant', key, 'identity'));
+    // Nor another account's user, whom the grant does not name.
+    await denied(() => carol.send(new RetireGrantCommand({ GrantToken: made.GrantToken })), notAuthorized(CAROL, 'RetireGrant', key, 'resource'));
+    await bob.send(new EncryptCommand({ KeyId: key, Plaintext: text('x'), EncryptionContext: { Department: 'IT' } }));
+    // The account's root user may, as the account the grant was made in.
+    await root.send(new RetireGrantCommand({ GrantToken: made.GrantToken }));
+  });
 });
 
 describe('the policy lockout safety check and malformed policies', () => {
