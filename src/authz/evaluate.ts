@@ -72,7 +72,7 @@ export function evaluate(ctx: RequestContext, policies: Policies): Decision {
   // A service principal (cloudtrail.amazonaws.com) belongs to no account: the key policy alone decides.
   const crossAccount = key !== undefined && p.type !== 'service' && key.accountId !== p.accountId;
   const lookup = (name: string) => variableValue(ctx, name);
-  const subject = key?.arn ?? '*';
+  const subject = key?.arn ?? ctx.resource ?? '*';
 
   const keyDeny: Hit[] = [];
   const keyDirect: Hit[] = [];

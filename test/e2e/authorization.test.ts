@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { CloudHSMV2Client, DescribeClustersCommand } from '@aws-sdk/client-cloudhsm-v2';
 import {
   CreateAliasCommand,
+  DeleteAliasCommand,
   CreateGrantCommand,
   CreateKeyCommand,
   DecryptCommand,
@@ -82,7 +83,25 @@ const CAROL: Entry = {
 };
 /** Account B's user with no identity policy. */
 const DAN: Entry = { accessKeyId: 'AKIADAN', secretAccessKey: 'dan-secret', accountId: B, principalArn: `arn:aws:iam::${B}:user/dan`, identityPolicies: {} };
-const ALL = [ROOT, ALICE, BOB, SESSION, DAVE, CAROL, DAN];
+/**
+ * A user who may create keys only as the AWS documentation's IAM examples allow (symmetric keys
+ * tagged for his team, never bypassing the lockout check) and manage the aliases of his prefix.
+ */
+const FRANK: Entry = {
+  accessKeyId: 'AKIAFRANK',
+  secretAccessKey: 'frank-secret',
+  accountId: A,
+  principalArn: `arn:aws:iam::${A}:user/frank`,
+  identityPolicies: {
+    CreateTeamKeys: iam(
+      allow('kms:CreateKey', '*', { Condition: { StringEquals: { 'kms:KeySpec': 'SYMMETRIC_DEFAULT', 'aws:RequestTag/Team': 'payments' } } }),
+      allow('kms:TagResource', '*', { Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['Team'] } } }),
+      { Effect: 'Deny', Action: ['kms:CreateKey', 'kms:PutKeyPolicy'], Resource: '*', Condition: { Bool: { 'kms:BypassPolicyLockoutSafetyCheck': 'true' } } },
+    ),
+    ManageAppAliases: iam(allow(['kms:CreateAlias', 'kms:DeleteAlias', 'kms:UpdateAlias'], [`arn:aws:kms:${REGION}:${A}:alias/app-*`, `arn:aws:kms:${REGION}:${A}:key/*`])),
+  },
+};
+const ALL = [ROOT, ALICE, BOB, SESSION, DAVE, CAROL, DAN, FRANK];
 
 /** The AWS KMS documentation's key policy with key administrators, key users and grants for AWS resources. */
 const documentedPolicy = (sid = 'Allow access for Key Administrators') => ({
@@ -144,6 +163,7 @@ let session: KMSClient;
 let dave: KMSClient;
 let carol: KMSClient;
 let dan: KMSClient;
+let frank: KMSClient;
 
 const text = (s: string) => new TextEncoder().encode(s);
 const arn = (name: string) => keys[name]!.Arn!;
@@ -191,7 +211,7 @@ before(async () => {
   const file = join(tmp, 'credentials.json');
   writeFileSync(file, JSON.stringify({ credentials: ALL }));
   server = await startServer({ args: ['--credentials', file] });
-  [root, alice, bob, session, dave, carol, dan] = ALL.map(kms) as [KMSClient, KMSClient, KMSClient, KMSClient, KMSClient, KMSClient, KMSClient];
+  [root, alice, bob, session, dave, carol, dan, frank] = ALL.map(kms);
 
   await Promise.all([
     createKey('documented', documentedPolicy()),
@@ -552,6 +572,35 @@ describe('operations IAM alone decides', () => {
     await denied(() => carol.send(new CreateKeyCommand({})), notAuthorized(CAROL, 'CreateKey', undefined, 'identity'));
     // kms:List* covers ListKeys, which shows the account's keys.
     assert.ok(((await dave.send(new ListKeysCommand({}))).Keys ?? []).some((k) => k.KeyArn === arn('default')));
+  });
+
+  test('CreateKey: conditions on the request (kms:KeySpec, aws:RequestTag, kms:BypassPolicyLockoutSafetyCheck) in identity policies', async () => {
+    const Tags = [{ TagKey: 'Team', TagValue: 'payments' }];
+    const made = await frank.send(new CreateKeyCommand({ Tags }));
+    assert.equal(made.KeyMetadata!.KeySpec, 'SYMMETRIC_DEFAULT');
+    await denied(() => frank.send(new CreateKeyCommand({})), notAuthorized(FRANK, 'CreateKey', undefined, 'identity'));
+    await denied(() => frank.send(new CreateKeyCommand({ Tags: [{ TagKey: 'Team', TagValue: 'ledger' }] })), notAuthorized(FRANK, 'CreateKey', undefined, 'identity'));
+    await denied(() => frank.send(new CreateKeyCommand({ Tags, KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' })), notAuthorized(FRANK, 'CreateKey', undefined, 'identity'));
+    await denied(
+      () => frank.send(new CreateKeyCommand({ Tags, Policy: keyPolicy(enableIam), BypassPolicyLockoutSafetyCheck: true })),
+      notAuthorized(FRANK, 'CreateKey', undefined, 'identity-deny'),
+    );
+  });
+
+  test('CreateKey with Tags needs kms:TagResource as well', async () => {
+    await denied(() => session.send(new CreateKeyCommand({ Tags: [{ TagKey: 'Team', TagValue: 'payments' }] })), notAuthorized(SESSION, 'CreateKey', undefined, 'identity'));
+    await denied(
+      () => frank.send(new CreateKeyCommand({ Tags: [{ TagKey: 'Team', TagValue: 'payments' }, { TagKey: 'Owner', TagValue: 'frank' }] })),
+      notAuthorized(FRANK, 'TagResource', undefined, 'identity'),
+    );
+  });
+
+  test('alias operations: an identity policy on alias ARNs of a prefix allows those aliases only', async () => {
+    const target = (await frank.send(new CreateKeyCommand({ Tags: [{ TagKey: 'Team', TagValue: 'payments' }] }))).KeyMetadata!;
+    await frank.send(new CreateAliasCommand({ AliasName: 'alias/app-payments', TargetKeyId: target.KeyId }));
+    const other = `arn:aws:kms:${REGION}:${A}:alias/finance`;
+    await denied(() => frank.send(new CreateAliasCommand({ AliasName: 'alias/finance', TargetKeyId: target.KeyId })), notAuthorized(FRANK, 'CreateAlias', other, 'identity'));
+    await frank.send(new DeleteAliasCommand({ AliasName: 'alias/app-payments' }));
   });
 
   test('CloudHSM DescribeClusters is governed by cloudhsm:DescribeClusters', async () => {
