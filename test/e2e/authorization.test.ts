@@ -11,6 +11,7 @@ import { CloudHSMV2Client, DescribeClustersCommand } from '@aws-sdk/client-cloud
 import {
   CreateAliasCommand,
   DeleteAliasCommand,
+  UpdateAliasCommand,
   CreateGrantCommand,
   CreateKeyCommand,
   DecryptCommand,
@@ -601,6 +602,28 @@ describe('operations IAM alone decides', () => {
     const other = `arn:aws:kms:${REGION}:${A}:alias/finance`;
     await denied(() => frank.send(new CreateAliasCommand({ AliasName: 'alias/finance', TargetKeyId: target.KeyId })), notAuthorized(FRANK, 'CreateAlias', other, 'identity'));
     await frank.send(new DeleteAliasCommand({ AliasName: 'alias/app-payments' }));
+  });
+
+  test('DeleteAlias and UpdateAlias need the action in the policy of the key the alias points at, besides the alias', async () => {
+    // Alice's key, whose policy lets the account do nothing but create aliases for it.
+    await createKey(
+      'aliased',
+      keyPolicy(
+        { Sid: 'Alice alone', Effect: 'Allow', Principal: { AWS: ALICE.principalArn }, Action: 'kms:*', Resource: '*' },
+        { Sid: 'Aliases through IAM', Effect: 'Allow', Principal: { AWS: ROOT_A }, Action: 'kms:CreateAlias', Resource: '*' },
+      ),
+      { BypassPolicyLockoutSafetyCheck: true },
+    );
+    const locked = arn('aliased');
+    await frank.send(new CreateAliasCommand({ AliasName: 'alias/app-locked', TargetKeyId: locked }));
+    const own = (await frank.send(new CreateKeyCommand({ Tags: [{ TagKey: 'Team', TagValue: 'payments' }] }))).KeyMetadata!;
+    await denied(() => frank.send(new DeleteAliasCommand({ AliasName: 'alias/app-locked' })), notAuthorized(FRANK, 'DeleteAlias', locked, 'resource'));
+    await denied(() => frank.send(new UpdateAliasCommand({ AliasName: 'alias/app-locked', TargetKeyId: own.KeyId })), notAuthorized(FRANK, 'UpdateAlias', locked, 'resource'));
+    assert.equal((await alice.send(new DescribeKeyCommand({ KeyId: 'alias/app-locked' }))).KeyMetadata!.Arn, locked, 'the alias still names Alice’s key');
+    // The other way round, from his own key to hers, the policy of the new target decides.
+    await frank.send(new CreateAliasCommand({ AliasName: 'alias/app-own', TargetKeyId: own.KeyId }));
+    await denied(() => frank.send(new UpdateAliasCommand({ AliasName: 'alias/app-own', TargetKeyId: locked })), notAuthorized(FRANK, 'UpdateAlias', locked, 'resource'));
+    await frank.send(new DeleteAliasCommand({ AliasName: 'alias/app-own' }));
   });
 
   test('CloudHSM DescribeClusters is governed by cloudhsm:DescribeClusters', async () => {
