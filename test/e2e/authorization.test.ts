@@ -3,6 +3,7 @@
 // tokens, the lockout safety check, the operations IAM alone decides, and what a refused caller
 // sees through the AWS SDK for JavaScript, boto3 and the AWS CLI, and in the audit trail.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,10 +33,12 @@ import {
   type KeyMetadata,
 } from '@aws-sdk/client-kms';
 import { awsAsync } from '../support/aws-cli.js';
-import { runScript } from '../support/python-script.js';
+import { assertScriptPasses } from '../support/python-script.js';
 import { startServer, type TestServer } from '../support/server.js';
-import { recordsNamed } from '../support/signed-call.js';
+import { LOOKUP_EVENTS, recordsNamed, signedCall } from '../support/signed-call.js';
 
+/** The AWS CLI's exit status when the service answered with an error: 255 in version 1, 254 in version 2. */
+const CLI_SERVICE_ERROR = [254, 255];
 const A = '111122223333';
 const B = '444455556666';
 const REGION = 'us-east-1';
@@ -640,5 +643,111 @@ describe('operations IAM alone decides', () => {
     assert.equal(err.$metadata?.httpStatusCode, 400);
     assert.equal(err.message, `User: ${DAVE.principalArn} is not authorized to perform: cloudhsm:DescribeClusters because no identity-based policy allows the cloudhsm:DescribeClusters action`);
     assert.ok(Array.isArray((await hsm(ROOT).send(new DescribeClustersCommand({}))).Clusters));
+  });
+});
+
+describe('what a refused caller sees through boto3 and the AWS CLI, and the audit trail', () => {
+  test('boto3: cross-account use, AccessDeniedException with AWS text, aliases of another account, IAM-only operations', async () => {
+    const principals = Object.fromEntries(
+      Object.entries({ carol: CAROL, dan: DAN, dave: DAVE }).map(([name, e]) => [name, { accessKeyId: e.accessKeyId, secretAccessKey: e.secretAccessKey, principalArn: e.principalArn }]),
+    );
+    const setup = { principals, sharedKeyArn: arn('shared'), defaultKeyArn: arn('default') };
+    await assertScriptPasses(
+      server,
+      'kms_authorization.py',
+      [
+        'cross_account_round_trip',
+        'cross_account_refused_without_identity_policy',
+        'cross_account_refused_by_key_policy',
+        'other_account_alias_not_found',
+        'create_key_refused',
+        'cloudhsm_refused',
+      ],
+      [JSON.stringify(setup)],
+    );
+  });
+
+  test('the AWS CLI exits non-zero and prints AccessDeniedException with AWS text on stderr', async () => {
+    const key = arn('default');
+    const r = await awsAsync(server.url, ['kms', 'encrypt', '--key-id', key, '--plaintext', 'aGVsbG8='], {
+      AWS_ACCESS_KEY_ID: DAVE.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: DAVE.secretAccessKey,
+    });
+    assert.equal(r.stdout, '');
+    assert.ok(CLI_SERVICE_ERROR.includes(r.status!), `exit status ${r.status}: ${r.stderr}`);
+    // With one attempt allowed the CLI adds "(reached max retries: 0)" before the colon.
+    const m = /^An error occurred \(([^)]+)\) when calling the (\w+) operation(?: \(reached max retries: \d+\))?: (.*)$/s.exec(r.stderr.trim());
+    assert.ok(m, r.stderr);
+    assert.deepEqual(m.slice(1), ['AccessDeniedException', 'Encrypt', notAuthorized(DAVE, 'Encrypt', key, 'identity')]);
+  });
+
+  test('a refused call is in the audit trail with its errorCode and errorMessage, in the key account', async () => {
+    const key = arn('default');
+    const message = notAuthorized(DAVE, 'Encrypt', key, 'identity');
+    const marker = { audit: randomUUID() };
+    await denied(() => dave.send(new EncryptCommand({ KeyId: key, Plaintext: text('audited'), EncryptionContext: marker })), message);
+    const records = await recordsNamed(server.url, 'Encrypt');
+    const refused = records.filter((r) => r.requestParameters?.encryptionContext?.audit === marker.audit);
+    assert.equal(refused.length, 1, 'the refused Encrypt is recorded once');
+    const [r] = refused;
+    assert.equal(r!.errorCode, 'AccessDeniedException');
+    assert.equal(r!.errorMessage, message);
+    assert.equal(r!.userIdentity.arn, DAVE.principalArn);
+    assert.equal(r!.userIdentity.type, 'IAMUser');
+    assert.equal(r!.recipientAccountId, A);
+    assert.equal(r!.responseElements ?? null, null);
+    const createKey = (await recordsNamed(server.url, 'CreateKey')).find((r) => r.userIdentity?.arn === DAVE.principalArn);
+    assert.ok(createKey, 'the refused CreateKey is recorded');
+    assert.equal(createKey.errorCode, 'AccessDeniedException');
+    assert.equal(createKey.errorMessage, notAuthorized(DAVE, 'CreateKey', undefined, 'identity'));
+  });
+
+  test('LookupEvents itself is governed by cloudtrail:LookupEvents', async () => {
+    const r = await signedCall(server.port, LOOKUP_EVENTS, 'cloudtrail', Buffer.from('{}'), { accessKeyId: DAVE.accessKeyId, secretAccessKey: DAVE.secretAccessKey });
+    assert.equal(r.status, 400);
+    assert.equal(r.json.__type, 'AccessDeniedException');
+    assert.equal(
+      r.json.message ?? r.json.Message,
+      `User: ${DAVE.principalArn} is not authorized to perform: cloudtrail:LookupEvents because no identity-based policy allows the cloudtrail:LookupEvents action`,
+    );
+  });
+});
+
+describe('the default setup, without a credentials file', () => {
+  let dev: TestServer;
+  before(async () => {
+    dev = await startServer();
+  });
+  after(async () => {
+    await dev?.dispose();
+  });
+
+  test('the dev credential still does everything: keys, policies with and without a bypass, aliases, grants, CloudHSM and CloudTrail', async () => {
+    const c = new KMSClient({ endpoint: dev.url, region: REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    clients.push(c);
+    const made = (await c.send(new CreateKeyCommand({ Tags: [{ TagKey: 'Team', TagValue: 'any' }] }))).KeyMetadata!;
+    const KeyId = made.KeyId!;
+    await c.send(new CreateAliasCommand({ AliasName: 'alias/dev', TargetKeyId: KeyId }));
+    const enc = await c.send(new EncryptCommand({ KeyId: 'alias/dev', Plaintext: text('dev'), EncryptionContext: { a: '1' } }));
+    assert.equal(new TextDecoder().decode((await c.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, EncryptionContext: { a: '1' } }))).Plaintext), 'dev');
+    await c.send(new GenerateDataKeyCommand({ KeyId, KeySpec: 'AES_256' }));
+    const policy = (await c.send(new GetKeyPolicyCommand({ KeyId }))).Policy!;
+    assert.equal(JSON.parse(policy).Statement[0].Principal.AWS, ROOT_A, 'the default key policy names the account');
+    await c.send(new PutKeyPolicyCommand({ KeyId, Policy: policy }));
+    const other = (await c.send(new CreateKeyCommand({}))).KeyMetadata!;
+    await c.send(new UpdateAliasCommand({ AliasName: 'alias/dev', TargetKeyId: other.KeyId }));
+    await c.send(new DeleteAliasCommand({ AliasName: 'alias/dev' }));
+    const g = await c.send(new CreateGrantCommand({ KeyId, GranteePrincipal: BOB.principalArn!, RetiringPrincipal: ROOT_A, Operations: ['Decrypt'] }));
+    await c.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, EncryptionContext: { a: '1' }, GrantTokens: [g.GrantToken!] }));
+    await c.send(new RetireGrantCommand({ KeyId, GrantId: g.GrantId }));
+    const g2 = await c.send(new CreateGrantCommand({ KeyId, GranteePrincipal: BOB.principalArn!, Operations: ['Encrypt'] }));
+    await c.send(new RetireGrantCommand({ GrantToken: g2.GrantToken }));
+    await c.send(new DisableKeyCommand({ KeyId }));
+    await c.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: 7 }));
+    assert.ok(((await c.send(new ListKeysCommand({}))).Keys ?? []).length >= 2);
+    const hsm = new CloudHSMV2Client({ endpoint: dev.url, region: REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    clients.push(hsm);
+    assert.ok(Array.isArray((await hsm.send(new DescribeClustersCommand({}))).Clusters));
+    assert.ok((await recordsNamed(dev.url, 'CreateKey')).length >= 2);
   });
 });
