@@ -11,6 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import { CloudHSMV2Client, DescribeClustersCommand } from '@aws-sdk/client-cloudhsm-v2';
 import {
   CreateAliasCommand,
+  DryRunOperationException,
+  ReEncryptCommand,
   DeleteAliasCommand,
   UpdateAliasCommand,
   CreateGrantCommand,
@@ -30,6 +32,7 @@ import {
   RetireGrantCommand,
   RevokeGrantCommand,
   ScheduleKeyDeletionCommand,
+  TagResourceCommand,
   type KeyMetadata,
 } from '@aws-sdk/client-kms';
 import { awsAsync } from '../support/aws-cli.js';
@@ -83,7 +86,11 @@ const CAROL: Entry = {
   secretAccessKey: 'carol-secret',
   accountId: B,
   principalArn: `arn:aws:iam::${B}:user/carol`,
-  identityPolicies: { UseSharedKeys: iam(allow(['kms:Encrypt', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey'], `arn:aws:kms:${REGION}:${A}:key/*`)) },
+  identityPolicies: {
+    UseSharedKeys: iam(allow(['kms:Encrypt', 'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey'], `arn:aws:kms:${REGION}:${A}:key/*`)),
+    // Permissions that cannot work across accounts whatever the key policy says.
+    ManageSharedKeys: iam(allow(['kms:DisableKey', 'kms:ScheduleKeyDeletion', 'kms:GetKeyPolicy', 'kms:PutKeyPolicy', 'kms:TagResource'], `arn:aws:kms:${REGION}:${A}:key/*`)),
+  },
 };
 /** Account B's user with no identity policy. */
 const DAN: Entry = { accessKeyId: 'AKIADAN', secretAccessKey: 'dan-secret', accountId: B, principalArn: `arn:aws:iam::${B}:user/dan`, identityPolicies: {} };
@@ -105,7 +112,9 @@ const FRANK: Entry = {
     ManageAppAliases: iam(allow(['kms:CreateAlias', 'kms:DeleteAlias', 'kms:UpdateAlias'], [`arn:aws:kms:${REGION}:${A}:alias/app-*`, `arn:aws:kms:${REGION}:${A}:key/*`])),
   },
 };
-const ALL = [ROOT, ALICE, BOB, SESSION, DAVE, CAROL, DAN, FRANK];
+/** A user the credentials file tags, for aws:PrincipalTag, with no identity policy. */
+const GINA: Entry = { accessKeyId: 'AKIAGINA', secretAccessKey: 'gina-secret', accountId: A, principalArn: `arn:aws:iam::${A}:user/gina`, tags: { Department: 'IT' }, identityPolicies: {} };
+const ALL = [ROOT, ALICE, BOB, SESSION, DAVE, CAROL, DAN, FRANK, GINA];
 
 /** The AWS KMS documentation's key policy with key administrators, key users and grants for AWS resources. */
 const documentedPolicy = (sid = 'Allow access for Key Administrators') => ({
@@ -168,6 +177,7 @@ let dave: KMSClient;
 let carol: KMSClient;
 let dan: KMSClient;
 let frank: KMSClient;
+let gina: KMSClient;
 
 const text = (s: string) => new TextEncoder().encode(s);
 const arn = (name: string) => keys[name]!.Arn!;
@@ -215,7 +225,7 @@ before(async () => {
   const file = join(tmp, 'credentials.json');
   writeFileSync(file, JSON.stringify({ credentials: ALL }));
   server = await startServer({ args: ['--credentials', file] });
-  [root, alice, bob, session, dave, carol, dan, frank] = ALL.map(kms);
+  [root, alice, bob, session, dave, carol, dan, frank, gina] = ALL.map(kms);
 
   await Promise.all([
     createKey('documented', documentedPolicy()),
@@ -405,6 +415,109 @@ describe('conditions in key policies', () => {
 });
 
 
+describe('more of what policies and grants decide', () => {
+  test('ReEncrypt needs kms:ReEncryptFrom on the source key and kms:ReEncryptTo on the destination key', async () => {
+    const enc = await bob.send(new EncryptCommand({ KeyId: arn('documented'), Plaintext: text('moving') }));
+    const same = await bob.send(new ReEncryptCommand({ CiphertextBlob: enc.CiphertextBlob, DestinationKeyId: arn('documented') }));
+    assert.equal(same.KeyId, arn('documented'));
+    await denied(
+      () => bob.send(new ReEncryptCommand({ CiphertextBlob: enc.CiphertextBlob, DestinationKeyId: arn('default') })),
+      notAuthorized(BOB, 'ReEncryptTo', arn('default'), 'identity'),
+    );
+    const theirs = await session.send(new EncryptCommand({ KeyId: arn('default'), Plaintext: text('x') }));
+    await denied(
+      () => bob.send(new ReEncryptCommand({ CiphertextBlob: theirs.CiphertextBlob, DestinationKeyId: arn('documented') })),
+      notAuthorized(BOB, 'ReEncryptFrom', arn('default'), 'identity'),
+    );
+  });
+
+  test('kms:RequestAlias: a key policy that allows Encrypt only when the key is named by a given alias', async () => {
+    await createKey(
+      'by-alias',
+      keyPolicy(enableIam, {
+        Sid: 'Encrypt through the alias',
+        Effect: 'Allow',
+        Principal: { AWS: BOB.principalArn },
+        Action: 'kms:Encrypt',
+        Resource: '*',
+        Condition: { StringEquals: { 'kms:RequestAlias': 'alias/finance-key' } },
+      }),
+    );
+    await root.send(new CreateAliasCommand({ AliasName: 'alias/finance-key', TargetKeyId: keys['by-alias']!.KeyId }));
+    await bob.send(new EncryptCommand({ KeyId: 'alias/finance-key', Plaintext: text('x') }));
+    await bob.send(new EncryptCommand({ KeyId: `arn:aws:kms:${REGION}:${A}:alias/finance-key`, Plaintext: text('x') }));
+    await denied(() => bob.send(new EncryptCommand({ KeyId: arn('by-alias'), Plaintext: text('x') })), notAuthorized(BOB, 'Encrypt', arn('by-alias'), 'identity'));
+  });
+
+  test('aws:PrincipalTag from the credentials file', async () => {
+    await createKey(
+      'tagged-principals',
+      keyPolicy(enableIam, {
+        Sid: 'IT may encrypt',
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: 'kms:Encrypt',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:PrincipalTag/Department': 'IT', 'kms:CallerAccount': A } },
+      }),
+    );
+    const key = arn('tagged-principals');
+    await gina.send(new EncryptCommand({ KeyId: key, Plaintext: text('x') }));
+    await denied(() => bob.send(new EncryptCommand({ KeyId: key, Plaintext: text('x') })), notAuthorized(BOB, 'Encrypt', key, 'identity'));
+  });
+
+  test('a grant that includes CreateGrant lets its grantee make grants as strict as its own, and no looser', async () => {
+    const key = arn('granted');
+    const parent = await root.send(
+      new CreateGrantCommand({
+        KeyId: key,
+        GranteePrincipal: `arn:aws:iam::${A}:role/App`,
+        Operations: ['Decrypt', 'CreateGrant'],
+        Constraints: { EncryptionContextSubset: { Department: 'IT' } },
+      }),
+    );
+    const child = await session.send(
+      new CreateGrantCommand({
+        KeyId: key,
+        GranteePrincipal: GINA.principalArn!,
+        Operations: ['Decrypt'],
+        Constraints: { EncryptionContextSubset: { Department: 'IT', Project: 'alpha' } },
+        GrantTokens: [parent.GrantToken!],
+      }),
+    );
+    const enc = await root.send(new EncryptCommand({ KeyId: key, Plaintext: text('child'), EncryptionContext: { Department: 'IT', Project: 'alpha' } }));
+    await gina.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, EncryptionContext: { Department: 'IT', Project: 'alpha' }, GrantTokens: [child.GrantToken!] }));
+    await denied(
+      () => session.send(new CreateGrantCommand({ KeyId: key, GranteePrincipal: GINA.principalArn!, Operations: ['Decrypt'] })),
+      notAuthorized(SESSION, 'CreateGrant', key, 'identity'),
+    );
+    await denied(
+      () => session.send(new CreateGrantCommand({ KeyId: key, GranteePrincipal: GINA.principalArn!, Operations: ['Encrypt'], Constraints: { EncryptionContextSubset: { Department: 'IT' } } })),
+      notAuthorized(SESSION, 'CreateGrant', key, 'identity'),
+    );
+    await root.send(new RevokeGrantCommand({ KeyId: key, GrantId: child.GrantId }));
+    await root.send(new RevokeGrantCommand({ KeyId: key, GrantId: parent.GrantId }));
+  });
+
+  test('a grant to a user of another account works without any policy of its account, by key ARN', async () => {
+    const key = arn('default');
+    const made = await root.send(new CreateGrantCommand({ KeyId: key, GranteePrincipal: DAN.principalArn!, Operations: ['Encrypt', 'DescribeKey'] }));
+    await dan.send(new EncryptCommand({ KeyId: key, Plaintext: text('x'), GrantTokens: [made.GrantToken!] }));
+    assert.equal((await dan.send(new DescribeKeyCommand({ KeyId: key }))).KeyMetadata!.Arn, key);
+    await denied(() => dan.send(new GenerateDataKeyCommand({ KeyId: key, KeySpec: 'AES_256' })), notAuthorized(DAN, 'GenerateDataKey', key, 'resource'));
+    await root.send(new RevokeGrantCommand({ KeyId: key, GrantId: made.GrantId }));
+    await denied(() => dan.send(new EncryptCommand({ KeyId: key, Plaintext: text('x') })), notAuthorized(DAN, 'Encrypt', key, 'resource'));
+  });
+
+  test('DryRun answers AccessDeniedException, not DryRunOperationException, to a caller who may not', async () => {
+    await denied(
+      () => bob.send(new CreateGrantCommand({ KeyId: arn('default'), GranteePrincipal: BOB.principalArn!, Operations: ['Decrypt'], DryRun: true })),
+      notAuthorized(BOB, 'CreateGrant', arn('default'), 'identity'),
+    );
+    await fails(() => root.send(new CreateGrantCommand({ KeyId: arn('default'), GranteePrincipal: BOB.principalArn!, Operations: ['Decrypt'], DryRun: true })), DryRunOperationException);
+  });
+});
+
 describe('cross-account use by key ARN', () => {
   test('both sides allow: a user of the other account encrypts and decrypts with the key ARN', async () => {
     const key = arn('shared');
@@ -435,6 +548,19 @@ describe('cross-account use by key ARN', () => {
     await denied(() => carol.send(new EncryptCommand({ KeyId: key, Plaintext: text('x') })), notAuthorized(CAROL, 'Encrypt', key, 'resource'));
     // The shared key's policy opens only what it lists to account B: not DisableKey.
     await denied(() => carol.send(new DisableKeyCommand({ KeyId: arn('shared') })), notAuthorized(CAROL, 'DisableKey', arn('shared'), 'resource'));
+  });
+
+  test('management operations do not work across accounts, even when the key policy gives the other account kms:*', async () => {
+    await createKey('open-to-b', keyPolicy(enableIam, { Sid: 'Account B may do anything', Effect: 'Allow', Principal: { AWS: B }, Action: 'kms:*', Resource: '*' }));
+    const key = arn('open-to-b');
+    // What may cross accounts does.
+    await carol.send(new EncryptCommand({ KeyId: key, Plaintext: text('x') }));
+    assert.equal((await carol.send(new DescribeKeyCommand({ KeyId: key }))).KeyMetadata!.KeyState, 'Enabled');
+    await denied(() => carol.send(new DisableKeyCommand({ KeyId: key })), notAuthorized(CAROL, 'DisableKey', key, 'resource'));
+    await denied(() => carol.send(new ScheduleKeyDeletionCommand({ KeyId: key, PendingWindowInDays: 7 })), notAuthorized(CAROL, 'ScheduleKeyDeletion', key, 'resource'));
+    await denied(() => carol.send(new PutKeyPolicyCommand({ KeyId: key, Policy: keyPolicy(enableIam), BypassPolicyLockoutSafetyCheck: true })), notAuthorized(CAROL, 'PutKeyPolicy', key, 'resource'));
+    await denied(() => carol.send(new TagResourceCommand({ KeyId: key, Tags: [{ TagKey: 'owner', TagValue: 'carol' }] })), notAuthorized(CAROL, 'TagResource', key, 'resource'));
+    assert.equal((await root.send(new DescribeKeyCommand({ KeyId: key }))).KeyMetadata!.KeyState, 'Enabled', 'nothing changed');
   });
 
   test('aliases stay in their account: the other account’s alias names and alias ARNs are NotFoundException', async () => {
