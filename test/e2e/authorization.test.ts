@@ -23,6 +23,10 @@ import {
   EncryptCommand,
   GenerateDataKeyCommand,
   GetKeyPolicyCommand,
+  GetKeyRotationStatusCommand,
+  ListKeyPoliciesCommand,
+  ListKeyRotationsCommand,
+  ListResourceTagsCommand,
   KMSClient,
   KMSServiceException,
   ListKeysCommand,
@@ -416,6 +420,28 @@ describe('conditions in key policies', () => {
 
 
 describe('more of what policies and grants decide', () => {
+  test('reading a key policy, its tags and its rotations needs kms:GetKeyPolicy, kms:ListResourceTags, kms:ListKeyPolicies and kms:ListKeyRotations, not kms:DescribeKey', async () => {
+    const documented = arn('documented');
+    await denied(() => bob.send(new GetKeyPolicyCommand({ KeyId: documented })), notAuthorized(BOB, 'GetKeyPolicy', documented, 'identity'));
+    await denied(() => bob.send(new ListResourceTagsCommand({ KeyId: documented })), notAuthorized(BOB, 'ListResourceTags', documented, 'identity'));
+    await denied(() => bob.send(new ListKeyPoliciesCommand({ KeyId: documented })), notAuthorized(BOB, 'ListKeyPolicies', documented, 'identity'));
+    const policy = keyPolicy(enableIam, {
+      Sid: 'Read the policy, the tags and the rotation status',
+      Effect: 'Allow',
+      Principal: { AWS: BOB.principalArn },
+      Action: ['kms:GetKeyPolicy', 'kms:ListResourceTags', 'kms:ListKeyPolicies', 'kms:GetKeyRotationStatus'],
+      Resource: '*',
+    });
+    await createKey('readable', policy, { Tags: [{ TagKey: 'Team', TagValue: 'payments' }] });
+    const key = arn('readable');
+    assert.equal((await bob.send(new GetKeyPolicyCommand({ KeyId: key }))).Policy, policy);
+    assert.deepEqual((await bob.send(new ListResourceTagsCommand({ KeyId: key }))).Tags, [{ TagKey: 'Team', TagValue: 'payments' }]);
+    assert.deepEqual((await bob.send(new ListKeyPoliciesCommand({ KeyId: key }))).PolicyNames, ['default']);
+    assert.equal((await bob.send(new GetKeyRotationStatusCommand({ KeyId: key }))).KeyRotationEnabled, false);
+    await denied(() => bob.send(new ListKeyRotationsCommand({ KeyId: key })), notAuthorized(BOB, 'ListKeyRotations', key, 'identity'));
+    await denied(() => bob.send(new DescribeKeyCommand({ KeyId: key })), notAuthorized(BOB, 'DescribeKey', key, 'identity'));
+  });
+
   test('ReEncrypt needs kms:ReEncryptFrom on the source key and kms:ReEncryptTo on the destination key', async () => {
     const enc = await bob.send(new EncryptCommand({ KeyId: arn('documented'), Plaintext: text('moving') }));
     const same = await bob.send(new ReEncryptCommand({ CiphertextBlob: enc.CiphertextBlob, DestinationKeyId: arn('documented') }));
@@ -558,6 +584,7 @@ describe('cross-account use by key ARN', () => {
     assert.equal((await carol.send(new DescribeKeyCommand({ KeyId: key }))).KeyMetadata!.KeyState, 'Enabled');
     await denied(() => carol.send(new DisableKeyCommand({ KeyId: key })), notAuthorized(CAROL, 'DisableKey', key, 'resource'));
     await denied(() => carol.send(new ScheduleKeyDeletionCommand({ KeyId: key, PendingWindowInDays: 7 })), notAuthorized(CAROL, 'ScheduleKeyDeletion', key, 'resource'));
+    await denied(() => carol.send(new GetKeyPolicyCommand({ KeyId: key })), notAuthorized(CAROL, 'GetKeyPolicy', key, 'resource'));
     await denied(() => carol.send(new PutKeyPolicyCommand({ KeyId: key, Policy: keyPolicy(enableIam), BypassPolicyLockoutSafetyCheck: true })), notAuthorized(CAROL, 'PutKeyPolicy', key, 'resource'));
     await denied(() => carol.send(new TagResourceCommand({ KeyId: key, Tags: [{ TagKey: 'owner', TagValue: 'carol' }] })), notAuthorized(CAROL, 'TagResource', key, 'resource'));
     assert.equal((await root.send(new DescribeKeyCommand({ KeyId: key }))).KeyMetadata!.KeyState, 'Enabled', 'nothing changed');

@@ -5,7 +5,7 @@ import { paged } from '../wire.js';
 export const listKeyPolicies: Operation<KmsServices> = {
   name: 'ListKeyPolicies',
   async handle(input: { KeyId: string }, ctx, kms) {
-    await kms.keys.describeForManagement(ctx, input.KeyId);
+    await kms.keys.describeForManagement(ctx, input.KeyId, 'ListKeyPolicies');
     return paged('PolicyNames', ['default'], undefined);
   },
 };

@@ -5,7 +5,7 @@ import { fromMarker, paged, tagsToWire } from '../wire.js';
 export const listResourceTags: Operation<KmsServices> = {
   name: 'ListResourceTags',
   async handle(input: { KeyId: string; Limit?: number; Marker?: string }, ctx, kms) {
-    const { key } = await kms.keys.describeForManagement(ctx, input.KeyId);
+    const { key } = await kms.keys.describeForManagement(ctx, input.KeyId, 'ListResourceTags');
     const tags = [...key.tags].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const start = Number(fromMarker(input.Marker) ?? 0) || 0;
     const limit = input.Limit ?? 50;
