@@ -535,6 +535,36 @@ describe('more of what policies and grants decide', () => {
     await denied(() => dan.send(new EncryptCommand({ KeyId: key, Plaintext: text('x') })), notAuthorized(DAN, 'Encrypt', key, 'resource'));
   });
 
+  test('kms:GrantOperations and kms:GranteePrincipal limit the grants a key policy lets a user create', async () => {
+    const role = `arn:aws:iam::${A}:role/App`;
+    await createKey(
+      'grantable',
+      keyPolicy(enableIam, {
+        Sid: 'Bob may let the App role decrypt',
+        Effect: 'Allow',
+        Principal: { AWS: BOB.principalArn },
+        Action: 'kms:CreateGrant',
+        Resource: '*',
+        Condition: { 'ForAllValues:StringEquals': { 'kms:GrantOperations': ['Decrypt', 'DescribeKey'] }, StringEquals: { 'kms:GranteePrincipal': role } },
+      }),
+    );
+    const key = arn('grantable');
+    const made = await bob.send(new CreateGrantCommand({ KeyId: key, GranteePrincipal: role, Operations: ['Decrypt'] }));
+    assert.match(made.GrantId!, /^[0-9a-f]{64}$/);
+    await denied(() => bob.send(new CreateGrantCommand({ KeyId: key, GranteePrincipal: role, Operations: ['Decrypt', 'Encrypt'] })), notAuthorized(BOB, 'CreateGrant', key, 'identity'));
+    await denied(() => bob.send(new CreateGrantCommand({ KeyId: key, GranteePrincipal: GINA.principalArn!, Operations: ['Decrypt'] })), notAuthorized(BOB, 'CreateGrant', key, 'identity'));
+  });
+
+  test('PutKeyPolicy: an identity policy denying kms:BypassPolicyLockoutSafetyCheck', async () => {
+    const own = (await frank.send(new CreateKeyCommand({ Tags: [{ TagKey: 'Team', TagValue: 'payments' }] }))).KeyMetadata!;
+    const key = own.Arn!;
+    await denied(
+      () => frank.send(new PutKeyPolicyCommand({ KeyId: key, Policy: keyPolicy(enableIam), BypassPolicyLockoutSafetyCheck: true })),
+      notAuthorized(FRANK, 'PutKeyPolicy', key, 'identity-deny'),
+    );
+    await denied(() => frank.send(new PutKeyPolicyCommand({ KeyId: key, Policy: keyPolicy(enableIam) })), notAuthorized(FRANK, 'PutKeyPolicy', key, 'identity'));
+  });
+
   test('DryRun answers AccessDeniedException, not DryRunOperationException, to a caller who may not', async () => {
     await denied(
       () => bob.send(new CreateGrantCommand({ KeyId: arn('default'), GranteePrincipal: BOB.principalArn!, Operations: ['Decrypt'], DryRun: true })),
