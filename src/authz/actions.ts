@@ -74,6 +74,19 @@ export const KMS_OPERATIONS: Readonly<Record<string, OperationAuthz>> = {
   VerifyMac: key('VerifyMac'),
 };
 
+/**
+ * The actions a principal of another account can perform on a key (the "Cross-account use: Yes"
+ * operations of the KMS permissions reference). A key policy that gives another account any
+ * other action (kms:ScheduleKeyDeletion, kms:PutKeyPolicy, ...) gives it nothing.
+ */
+export const CROSS_ACCOUNT_ACTIONS: ReadonlySet<string> = new Set(
+  [
+    'CreateGrant', 'Decrypt', 'DeriveSharedSecret', 'DescribeKey', 'Encrypt', 'GenerateDataKey', 'GenerateDataKeyPair',
+    'GenerateDataKeyPairWithoutPlaintext', 'GenerateDataKeyWithoutPlaintext', 'GenerateMac', 'GetKeyRotationStatus', 'GetPublicKey',
+    'ListGrants', 'ReEncryptFrom', 'ReEncryptTo', 'RetireGrant', 'RevokeGrant', 'Sign', 'Verify', 'VerifyMac',
+  ].map((a) => `kms:${a}`.toLowerCase()),
+);
+
 /** Every KMS action a policy can name. */
 export const KMS_ACTIONS: ReadonlySet<string> = new Set(Object.values(KMS_OPERATIONS).flatMap((o) => o.actions));
 

@@ -87,6 +87,11 @@ export interface RequestContext {
   /** `kms:Decrypt`. */
   readonly action: string;
   readonly key?: KeyFacts;
+  /**
+   * For an action without a key, what IAM matches the Resource element against: an alias ARN
+   * (CreateAlias), or `arn:…:key/*` for every key of the account (the tags of CreateKey); `*` when absent.
+   */
+  readonly resource?: string;
   readonly request?: RequestFacts;
   readonly environment: EnvironmentFacts;
 }

@@ -273,6 +273,22 @@ describe('cross-account use', () => {
       allowed: false,
       decided: 'no-resource-policy',
     },
+    {
+      name: 'an operation that does not cross accounts is refused though the key policy gives the other account kms:*',
+      caller: `arn:aws:iam::${OTHER}:root`,
+      action: 'kms:ScheduleKeyDeletion',
+      keyPolicy: policy({ Version: '2012-10-17', Statement: [enableIam, { Sid: 'Other', Effect: 'Allow', Principal: { AWS: OTHER }, Action: 'kms:*', Resource: '*' }] }),
+      allowed: false,
+      decided: 'no-resource-policy',
+    },
+    {
+      name: 'and an operation that crosses accounts is allowed by that same policy',
+      caller: `arn:aws:iam::${OTHER}:root`,
+      action: 'kms:GetKeyRotationStatus',
+      keyPolicy: policy({ Version: '2012-10-17', Statement: [enableIam, { Sid: 'Other', Effect: 'Allow', Principal: { AWS: OTHER }, Action: 'kms:*', Resource: '*' }] }),
+      allowed: true,
+      decided: 'allowed-by-key-policy key#1(Other)',
+    },
     { name: 'a third account gets nothing', caller: CAROL, action: 'kms:Decrypt', keyPolicy: CROSS_ACCOUNT, identity: [bobDecrypts], allowed: false, decided: 'no-resource-policy' },
     {
       name: 'a key policy naming the external user directly still needs its IAM policy',

@@ -1,3 +1,4 @@
+import { CROSS_ACCOUNT_ACTIONS } from './actions.js';
 import { variableValue } from './condition-keys.js';
 import { conditionHolds } from './conditions.js';
 import type { RequestContext } from './context.js';
@@ -72,7 +73,7 @@ export function evaluate(ctx: RequestContext, policies: Policies): Decision {
   // A service principal (cloudtrail.amazonaws.com) belongs to no account: the key policy alone decides.
   const crossAccount = key !== undefined && p.type !== 'service' && key.accountId !== p.accountId;
   const lookup = (name: string) => variableValue(ctx, name);
-  const subject = key?.arn ?? '*';
+  const subject = key?.arn ?? ctx.resource ?? '*';
 
   const keyDeny: Hit[] = [];
   const keyDirect: Hit[] = [];
@@ -121,6 +122,8 @@ export function evaluate(ctx: RequestContext, policies: Policies): Decision {
     return idAllow.length > 0 ? decide(true, 'allowed-by-identity-policy', firstIdentity) : decide(false, 'no-identity-policy', []);
   }
 
+  // Another account's principal can do only what KMS lets cross accounts, whatever the key policy says.
+  if (crossAccount && !CROSS_ACCOUNT_ACTIONS.has(ctx.action.toLowerCase())) return decide(false, 'no-resource-policy', []);
   if (!crossAccount && keyDirect.length > 0) return decide(true, 'allowed-by-key-policy', keyDirect.slice(0, 1));
   const keyOpens = [...keyDirect, ...keyAccount].slice(0, 1);
   if (keyOpens.length > 0 && identityAllows) {

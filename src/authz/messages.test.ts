@@ -87,6 +87,23 @@ describe('AccessDeniedException messages in AWS forms', () => {
     });
   }
 
+  it('an action without a key on one named resource (an alias) names it; a pattern for every key it does not', () => {
+    const alias = `arn:aws:kms:us-west-2:${ACCOUNT}:alias/finance`;
+    const onAliases = identity('Aliases', { Effect: 'Allow', Action: 'kms:CreateAlias', Resource: `arn:aws:kms:us-west-2:${ACCOUNT}:alias/app-*` });
+    const named = { ...request(SESSION, 'kms:CreateAlias', { key: null }), resource: alias };
+    const refused = evaluate(named, { identityPolicies: [onAliases] });
+    assert.equal(accessDeniedMessage(refused, named), `User: ${SESSION} is not authorized to perform: kms:CreateAlias on resource: ${alias} because no identity-based policy allows the kms:CreateAlias action`);
+    assert.equal(evaluate({ ...named, resource: `arn:aws:kms:us-west-2:${ACCOUNT}:alias/app-x` }, { identityPolicies: [onAliases] }).allowed, true);
+    const everyKey = { ...request(SESSION, 'kms:TagResource', { key: null }), resource: `arn:aws:kms:us-west-2:${ACCOUNT}:key/*` };
+    const untagged = evaluate(everyKey, { identityPolicies: [onAliases] });
+    assert.equal(accessDeniedMessage(untagged, everyKey), `User: ${SESSION} is not authorized to perform: kms:TagResource because no identity-based policy allows the kms:TagResource action`);
+    // A policy covering every key of the account covers the pattern; one naming a single key does not.
+    const tagKeys = (resource: string) => identity('Tag', { Effect: 'Allow', Action: 'kms:TagResource', Resource: resource });
+    assert.equal(evaluate(everyKey, { identityPolicies: [tagKeys(`arn:aws:kms:*:${ACCOUNT}:key/*`)] }).allowed, true);
+    assert.equal(evaluate(everyKey, { identityPolicies: [tagKeys('*')] }).allowed, true);
+    assert.equal(evaluate(everyKey, { identityPolicies: [tagKeys(KEY_ARN)] }).allowed, false);
+  });
+
   it('explain prints the decision, the reason, the statements and what AWS would answer', () => {
     const ctx = request(ALICE, 'kms:Decrypt');
     const allowed = evaluate(ctx, { keyPolicy: DEFAULT, identityPolicies: [identity('Use', { Sid: 'UseKey', Effect: 'Allow', Action: 'kms:Decrypt', Resource: KEY_ARN })] });

@@ -8,7 +8,9 @@ import type { DecidingStatement, Decision } from './evaluate.js';
  */
 export function accessDeniedMessage(decision: Decision, ctx: RequestContext): string {
   const who = `User: ${ctx.principal.arn} is not authorized to perform: ${ctx.action}`;
-  const on = ctx.key ? ` on resource: ${ctx.key.arn}` : '';
+  // AWS names one resource; a pattern standing for every key (CreateKey's tags) it does not name.
+  const resource = ctx.key?.arn ?? (ctx.resource?.includes('*') ? undefined : ctx.resource);
+  const on = resource ? ` on resource: ${resource}` : '';
   switch (decision.reason) {
     case 'explicit-deny':
       return `${who}${on} with an explicit deny in ${decision.deniedBy === 'identity-based' ? 'an identity-based' : 'a resource-based'} policy`;

@@ -2,7 +2,7 @@ import { ValidationException } from '../core/common-errors.js';
 import type { Caller, KmsDeps } from './context.js';
 import { AlreadyExistsException, NotAuthorizedException, NotFoundException } from './errors.js';
 import { aliasArn, type Scope } from './key.js';
-import { resolveKey } from './key-resolver.js';
+import { authorizeKey, resolveKey } from './key-resolver.js';
 import type { KeyService } from './keys.js';
 import type { AliasRecord, Page } from './repository.js';
 
@@ -50,6 +50,7 @@ export class AliasService {
     const { store, clock } = this.deps;
     const existing = await store.aliases.get(caller, aliasName);
     if (!existing) throw notFound(caller, aliasName);
+    await this.authorizeOnTarget(caller, existing, 'UpdateAlias');
     // Only the new target's state matters: an alias may be moved off a key pending deletion.
     // AWS also requires the same key type and usage on both sides; every key here is a
     // symmetric ENCRYPT_DECRYPT key, so that rule cannot fail yet.
@@ -63,7 +64,19 @@ export class AliasService {
   async delete(caller: Caller, aliasName: string): Promise<void> {
     // No reserved-prefix check: no alias/aws/ alias exists here, so NotFound is the answer.
     checkPrefix(aliasName);
+    const existing = await this.deps.store.aliases.get(caller, aliasName);
+    if (!existing) throw notFound(caller, aliasName);
+    await this.authorizeOnTarget(caller, existing, 'DeleteAlias');
     if (!(await this.deps.store.aliases.remove(caller, aliasName))) throw notFound(caller, aliasName);
+  }
+
+  /**
+   * DeleteAlias and UpdateAlias need their action in the policy of the key the alias points at,
+   * besides IAM's permission on the alias itself (checked before the call gets here).
+   */
+  private async authorizeOnTarget(caller: Caller, alias: AliasRecord, action: string): Promise<void> {
+    const key = await this.deps.store.keys.get(alias, alias.targetKeyId);
+    if (key) await authorizeKey(this.deps, caller, action, key);
   }
 
   /** Aliases of the caller's account and Region, by name; `keyId` (key id or key ARN) filters by target. */

@@ -1,5 +1,6 @@
 import {
   accessDeniedMessage,
+  authorizeRetireGrant,
   evaluate,
   explainDecision,
   LOCKOUT_MESSAGE,
@@ -52,6 +53,19 @@ export class KeyAuthorizer {
       const grants = [...tokenGrants, ...(await this.grantsNaming(key, identity))];
       if (grants.length > 0) decision = evaluate(ctx, { keyPolicy, identityPolicies: identity.identityPolicies, grants });
     }
+    if (!decision.allowed) throw new AccessDeniedException(accessDeniedMessage(decision, ctx));
+  }
+
+  /**
+   * RetireGrant, which the grant decides rather than a policy alone: its retiring principal, its
+   * grantee when it includes RetireGrant, and principals of the key's account whose policies allow
+   * kms:RetireGrant on the key. Throws AccessDeniedException for anyone else.
+   */
+  async authorizeRetire(caller: Caller, key: KeyRecord, grant: GrantRecord): Promise<void> {
+    const identity = caller.identity;
+    if (!identity) return;
+    const ctx = await this.context(caller, identity, 'RetireGrant', key);
+    const decision = authorizeRetireGrant(toGrant(grant), ctx, { keyPolicy: this.policy(key.policy), identityPolicies: identity.identityPolicies });
     if (!decision.allowed) throw new AccessDeniedException(accessDeniedMessage(decision, ctx));
   }
 

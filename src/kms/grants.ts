@@ -3,8 +3,8 @@ import type { Caller, KmsDeps } from './context.js';
 import { dryRunSucceeded, InvalidGrantIdException, InvalidGrantTokenException, LimitExceededException, NotFoundException } from './errors.js';
 import { checkGrant, checkPrincipal, normalConstraints, sameTerms, type GrantConstraints, type GrantOperation } from './grant-rules.js';
 import { GrantTokens } from './grant-tokens.js';
-import { keyArn } from './key.js';
-import { denied, resolveKey } from './key-resolver.js';
+import { keyArn, type KeyRecord } from './key.js';
+import { denied, findKey, resolveKey } from './key-resolver.js';
 import { checkKeyState } from './key-state.js';
 import type { KeyService, KeyView } from './keys.js';
 import type { GrantFilter, GrantRecord, Page } from './repository.js';
@@ -112,24 +112,32 @@ export class GrantService {
   }
 
   /**
-   * RetireGrant: by grant token, or by key and grant id. Until the policy evaluator decides who
-   * may retire, any principal of the key's account may, and so may the grant's retiring principal
-   * or a grantee allowed to RetireGrant (`mayRetire`) from another account.
+   * RetireGrant: by grant token, or by key and grant id. The grant decides who may retire it (see
+   * KeyAuthorizer.authorizeRetire), so the key is found without a policy check of its own: the
+   * retiring principal needs no permission on the key. Without an authorizer (domain tests), any
+   * principal of the key's account may, and so may the grant's own principals (`mayRetire`).
    */
   async retire(caller: Caller, req: RetireGrantRequest): Promise<GrantRecord> {
     let grant: GrantRecord;
+    let key: KeyRecord;
     if (req.grantToken !== undefined) {
       const grantId = this.grantIdOf(req.grantToken);
       const found = await this.deps.store.grants.get(grantId);
       if (!found) throw grantNotFound(grantId);
       grant = found;
+      const owner = await this.deps.store.keys.get(grant, grant.keyId);
+      // Grants go with their key; a grant whose key is gone is no grant.
+      if (!owner) throw grantNotFound(grantId);
+      key = owner;
     } else {
       if (req.keyId === undefined || req.grantId === undefined) {
         throw new ValidationException('Identify the grant to retire by its GrantToken, or by both KeyId and GrantId.');
       }
-      grant = await this.grantOnKey(caller, req.keyId, req.grantId, 'RetireGrant');
+      key = await findKey(this.deps.store, caller, req.keyId, 'keyOnly');
+      grant = await this.grantOf(key, req.grantId);
     }
-    if (caller.accountId !== grant.accountId && !mayRetire(grant, caller.principalArn)) {
+    if (this.deps.authorizer && caller.identity) await this.deps.authorizer.authorizeRetire(caller, key, grant);
+    else if (caller.accountId !== grant.accountId && !mayRetire(grant, caller.principalArn)) {
       throw denied(caller.principalArn, 'RetireGrant', keyArn(grant, grant.keyId));
     }
     if (req.dryRun) throw dryRunSucceeded();
@@ -171,7 +179,10 @@ export class GrantService {
   }
 
   private async grantOnKey(caller: Caller, keyId: string, grantId: string, action: string): Promise<GrantRecord> {
-    const key = await resolveKey(this.deps, caller, keyId, 'keyOnly', action);
+    return this.grantOf(await resolveKey(this.deps, caller, keyId, 'keyOnly', action), grantId);
+  }
+
+  private async grantOf(key: KeyRecord, grantId: string): Promise<GrantRecord> {
     checkGrantId(grantId);
     const grant = await this.deps.store.grants.get(grantId);
     if (!grant || grant.keyId !== key.keyId) throw grantNotFound(grantId);

@@ -47,20 +47,27 @@ export async function resolveKey(
   forms: IdentifierForms,
   action: string,
 ): Promise<KeyRecord> {
-  const { store } = deps;
+  const key = await findKey(deps.store, caller, identifier, forms);
+  await authorizeKey(deps, caller, action, key);
+  return key;
+}
+
+/**
+ * The key an identifier names, not yet authorized: for RetireGrant, whose authorization depends
+ * on the grant found on the key rather than on a policy action alone.
+ */
+export async function findKey(store: KmsStore, caller: Caller, identifier: string, forms: IdentifierForms): Promise<KeyRecord> {
   const parsed = parseKeyIdentifier(caller, identifier);
   if (parsed.kind === 'alias' && forms === 'keyOnly') throw invalidKeyId(identifier);
-  const foreign = parsed.scope.accountId !== caller.accountId;
   if (parsed.kind === 'alias') {
+    const foreign = parsed.scope.accountId !== caller.accountId;
     const alias = foreign ? undefined : await store.aliases.get(parsed.scope, parsed.aliasName);
     const key = alias && (await store.keys.get(parsed.scope, alias.targetKeyId));
     if (!key) throw new NotFoundException(`Alias ${aliasArn(parsed.scope, parsed.aliasName)} is not found.`);
-    await authorizeKey(deps, caller, action, key);
     return key;
   }
   const key = await store.keys.get(parsed.scope, parsed.keyId);
   if (!key) throw new NotFoundException(`Key '${keyArn(parsed.scope, parsed.keyId)}' does not exist`);
-  await authorizeKey(deps, caller, action, key);
   return key;
 }
 

@@ -148,9 +148,12 @@ export class KeyService {
     return view;
   }
 
-  /** A key named by key id or key ARN, in any state, for reading its tags or policy. */
-  async describeForManagement(caller: Caller, keyId: string): Promise<KeyView> {
-    return this.view(await resolveKey(this.deps, caller, keyId, 'keyOnly', 'DescribeKey'));
+  /**
+   * A key named by key id or key ARN, in any state, for reading its tags or policy: `action`
+   * (GetKeyPolicy, ListKeyPolicies, ListResourceTags) is what its policies must allow.
+   */
+  async describeForManagement(caller: Caller, keyId: string, action: 'GetKeyPolicy' | 'ListKeyPolicies' | 'ListResourceTags'): Promise<KeyView> {
+    return this.view(await resolveKey(this.deps, caller, keyId, 'keyOnly', action));
   }
 
   /**

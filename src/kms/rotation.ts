@@ -96,7 +96,7 @@ export class RotationService {
    */
   async listRotations(caller: Caller, keyId: string, limit: number, after?: string, includeFirst = false): Promise<Page<RotationEntry>> {
     // The key-state table has no row of its own for ListKeyRotations; it answers like GetKeyRotationStatus.
-    const view = await this.keys.usable(caller, keyId, 'GetKeyRotationStatus', 'keyOnly');
+    const view = await this.keys.usable(caller, keyId, 'GetKeyRotationStatus', 'keyOnly', 'ListKeyRotations');
     checkRotatable(view);
     const from = after === undefined ? 0 : parseCursor(after);
     const current = currentMaterial(view.key).version;

@@ -45,8 +45,8 @@ export function runScript(server: TestServer, script: string, args: string[] = [
 }
 
 /** The script ran every step in `expectedSteps`, in order, and the server logged no internal failure. */
-export async function assertScriptPasses(server: TestServer, script: string, expectedSteps: string[]) {
-  const r = await runScript(server, script);
+export async function assertScriptPasses(server: TestServer, script: string, expectedSteps: string[], args: string[] = []) {
+  const r = await runScript(server, script, args);
   assert.ok(r.report, `${script} printed no JSON report (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
   const failures = r.report.failed.map((f) => `  ${f.step}: ${f.error}`).join('\n');
   assert.deepEqual(r.report.failed, [], `${script} failed steps:\n${failures}\n--- stderr ---\n${r.stderr}`);

@@ -32,6 +32,7 @@ import { generateDataKeyWithoutPlaintext } from './generate-data-key-without-pla
 import { generateMac } from './generate-mac.js';
 import { generateRandom } from './generate-random.js';
 import { getKeyLastUsage } from './get-key-last-usage.js';
+import { kmsIamChecks } from './iam-checks.js';
 import { getKeyPolicy } from './get-key-policy.js';
 import { getPublicKey } from './get-public-key.js';
 import { getKeyRotationStatus } from './get-key-rotation-status.js';
@@ -64,7 +65,11 @@ export const kmsService: ServiceDefinition<KmsApp> = {
   model: kmsModel as ServiceModel,
   messageMember: 'message',
   // Operations on a key are decided where the key is resolved, with its policy and grants.
-  iam: { prefix: 'kms', decidesAlone: (op) => KMS_OPERATIONS[op]?.scope === 'account' || KMS_OPERATIONS[op]?.scope === 'alias' },
+  iam: {
+    prefix: 'kms',
+    decidesAlone: (op) => KMS_OPERATIONS[op]?.scope === 'account' || KMS_OPERATIONS[op]?.scope === 'alias',
+    checks: kmsIamChecks,
+  },
   operations: operationMap<KmsApp, KmsOperations>([
     // Keys
     createKey,
