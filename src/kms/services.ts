@@ -1,6 +1,8 @@
 import { AliasService } from './aliases.js';
 import { KeyAuthorizer } from './authorization.js';
 import { GrantTokens } from './grant-tokens.js';
+import { ImportTokens } from './import-tokens.js';
+import { ImportedMaterialService } from './imported-material.js';
 import type { KmsDeps } from './context.js';
 import { CryptoService } from './crypto.js';
 import { DataKeyPairService } from './data-key-pairs.js';
@@ -22,6 +24,7 @@ export interface KmsServices {
   dataKeyPairs: DataKeyPairService;
   keyAgreement: KeyAgreementService;
   grants: GrantService;
+  imports: ImportedMaterialService;
 }
 
 export function createKmsServices(given: KmsDeps): KmsServices {
@@ -40,5 +43,6 @@ export function createKmsServices(given: KmsDeps): KmsServices {
     dataKeyPairs: new DataKeyPairService(deps, crypto),
     keyAgreement: new KeyAgreementService(deps, keys),
     grants: new GrantService(deps, keys),
+    imports: new ImportedMaterialService(deps, keys, given.importTokens ?? new ImportTokens(given.random.bytes(32), given.random)),
   };
 }
