@@ -204,6 +204,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     [
       () => deleteDueKeys(deps, [keyStores.onKeyDeleted, deleteKeyEvents(events)]),
       () => kms.rotation.rotateDue(),
+      () => kms.imports.expireDue(),
       ...clusterMaintenanceTasks(cluster),
       ...keyStoreMaintenanceTasks(keyStores),
       ...(trail ? [() => trail.purgeExpired()] : []),

@@ -117,3 +117,46 @@ describe('imported key material', () => {
     await rejectsWith(kms.imports.deleteMaterial(CALLER, own.key.keyId), 'UnsupportedOperationException', refusal);
   });
 });
+
+describe('imported key material that expires', () => {
+  let now = START;
+  let deps: KmsDeps;
+  let kms: KmsServices;
+  const events: Array<{ eventName: string; resources?: Array<{ ARN: string }>; eventTime: number }> = [];
+  before(() => {
+    deps = { ...kmsDeps(() => now), events: { emit: async (e) => void events.push(e) } };
+    kms = createKmsServices(deps);
+  });
+  after(() => deps.store.close());
+
+  it('is deleted once the clock passes ValidTo, with the service event; the same material again restores the key', async () => {
+    const view = await kms.keys.create(CALLER, { origin: 'EXTERNAL' });
+    const keyId = view.key.keyId;
+    const material = randomBytes(32);
+    const importExpiring = async (validTo: number) => {
+      const p = await kms.imports.parametersFor(CALLER, keyId, 'RSAES_OAEP_SHA_256', 'RSA_2048');
+      await kms.imports.importMaterial(CALLER, { keyId, importToken: p.importToken, encryptedKeyMaterial: wrap(p.publicKey, material), expirationModel: 'KEY_MATERIAL_EXPIRES', validTo });
+    };
+    await importExpiring(START + 2 * DAY_MS);
+    assert.deepEqual((await kms.keys.describe(CALLER, keyId)).key.imported, { expirationModel: 'KEY_MATERIAL_EXPIRES', validTo: START + 2 * DAY_MS });
+    const sealed = await kms.crypto.encrypt(CALLER, keyId, Buffer.from('kept'));
+
+    now = START + 2 * DAY_MS - 1;
+    assert.equal(await kms.imports.expireDue(), 0);
+    assert.equal((await kms.keys.describe(CALLER, keyId)).state, 'Enabled');
+    now = START + 2 * DAY_MS;
+    assert.equal(await kms.imports.expireDue(), 1);
+    assert.equal(await kms.imports.expireDue(), 0, 'once');
+    const after = await kms.keys.describe(CALLER, keyId);
+    assert.equal(after.state, 'PendingImport');
+    assert.equal(after.key.imported, undefined);
+    await rejectsWith(kms.crypto.decrypt(CALLER, sealed.ciphertext), 'KMSInvalidStateException', `${view.arn} is pending import.`);
+    assert.deepEqual(
+      events.map((e) => [e.eventName, e.resources?.[0]?.ARN, e.eventTime]),
+      [['DeleteExpiredKeyMaterial', view.arn, START + 2 * DAY_MS]],
+    );
+
+    await importExpiring(now + DAY_MS);
+    assert.equal((await kms.crypto.decrypt(CALLER, sealed.ciphertext)).plaintext.toString(), 'kept');
+  });
+});

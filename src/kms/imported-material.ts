@@ -137,6 +137,40 @@ export class ImportedMaterialService {
     return { keyId: found.keyId, arn, materialId };
   }
 
+  /**
+   * Deletes the imported material whose ValidTo has passed, as KMS does by itself, and records
+   * the DeleteExpiredKeyMaterial service event for each key. Runs on the service's schedule and
+   * right after the clock moves. The due check is repeated inside each key's transaction, so a
+   * re-import with a later ValidTo meanwhile keeps its material.
+   */
+  async expireDue(): Promise<number> {
+    const now = this.deps.clock.now();
+    let expired = 0;
+    for (const due of await this.deps.store.keys.dueForMaterialExpiry(now)) {
+      let changed = false;
+      const updated = await this.deps.store.keys.update(due, due.keyId, (k) => {
+        changed = k.imported?.validTo !== undefined && k.imported.validTo <= now;
+        return changed ? withoutMaterial(k) : k;
+      });
+      if (!updated || !changed) continue;
+      expired++;
+      this.deps.vault.forget(updated.keyId, updated.materials);
+      const arn = keyArn(updated, updated.keyId);
+      await this.deps.events?.emit({
+        eventSource: 'kms.amazonaws.com',
+        eventName: 'DeleteExpiredKeyMaterial',
+        accountId: updated.accountId,
+        region: updated.region,
+        eventTime: now,
+        requestParameters: null,
+        responseElements: null,
+        resources: [{ accountId: updated.accountId, type: 'AWS::KMS::Key', ARN: arn }],
+        readOnly: false,
+      });
+    }
+    return expired;
+  }
+
   private async resolve(caller: Caller, keyId: string, operation: KeyStateOperation): Promise<KeyRecord> {
     const found = await resolveKey(this.deps, caller, keyId, 'keyOnly', operation);
     checkExternal(found, keyArn(found, found.keyId));
