@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { constants, createHmac, createPublicKey, publicEncrypt, randomBytes } from 'node:crypto';
+import { constants, createCipheriv, createHmac, createPublicKey, generateKeyPairSync, publicEncrypt, randomBytes, sign } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { CALLER, kmsDeps, rejectsWith } from '../../test/support/kms-deps.js';
 import { DAY_MS } from '../core/clock.js';
@@ -78,6 +78,29 @@ describe('imported key material', () => {
     const message = Buffer.from('message');
     const { mac } = await kms.mac.generate(CALLER, { keyId: view.key.keyId, message, algorithm: 'HMAC_SHA_256' });
     assert.deepEqual(mac, createHmac('sha256', material).update(message).digest());
+  });
+
+  it('an imported RSA private key signs as the key itself does, and GetPublicKey gives its public key; keys of another size or kind are refused', async () => {
+    const view = await kms.keys.create(CALLER, { origin: 'EXTERNAL', keySpec: 'RSA_2048', keyUsage: 'SIGN_VERIFY' });
+    assert.equal(view.state, 'PendingImport');
+    const importPkcs8 = async (der: Buffer) => {
+      const p = await kms.imports.parametersFor(CALLER, view.key.keyId, 'RSA_AES_KEY_WRAP_SHA_256', 'RSA_4096');
+      const aesKey = randomBytes(32);
+      const kw = createCipheriv('id-aes256-wrap-pad', aesKey, Buffer.from('a65959a6', 'hex'));
+      const encryptedKeyMaterial = Buffer.concat([wrap(p.publicKey, aesKey), kw.update(der), kw.final()]);
+      return kms.imports.importMaterial(CALLER, { keyId: view.key.keyId, importToken: p.importToken, encryptedKeyMaterial, expirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' });
+    };
+    const der = (type: 'rsa' | 'ec', opts: object) => generateKeyPairSync(type as 'rsa', opts as { modulusLength: number }).privateKey.export({ type: 'pkcs8', format: 'der' });
+    await rejectsWith(importPkcs8(der('rsa', { modulusLength: 3072 })), 'IncorrectKeyMaterialException');
+    await rejectsWith(importPkcs8(der('ec', { namedCurve: 'prime256v1' })), 'IncorrectKeyMaterialException');
+    await rejectsWith(importPkcs8(randomBytes(64)), 'IncorrectKeyMaterialException');
+    const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    await importPkcs8(pair.privateKey.export({ type: 'pkcs8', format: 'der' }));
+    const message = Buffer.from('signed by my own key');
+    const { signature } = await kms.signing.sign(CALLER, { keyId: view.key.keyId, message, algorithm: 'RSASSA_PKCS1_V1_5_SHA_256' });
+    assert.deepEqual(signature, sign('sha256', message, pair.privateKey));
+    const { publicKey } = await kms.signing.publicKey(CALLER, view.key.keyId);
+    assert.deepEqual(publicKey, pair.publicKey.export({ type: 'spki', format: 'der' }));
   });
 
   it('refuses symmetric material that is not 256 bits', async () => {

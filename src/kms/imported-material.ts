@@ -8,27 +8,13 @@ import { checkWrapping, newWrappingKeyPair, unwrapMaterial, type WrappingAlgorit
 import { checkKeyState, type KeyStateOperation } from './key-state.js';
 import { keyArn, type ExpirationModel, type KeyRecord } from './key.js';
 import { resolveKey } from './key-resolver.js';
-import { keySpecEntry, type KeySpec } from './key-specs.js';
+import { keySpecEntry } from './key-specs.js';
+import { fitMaterial } from './import-fit.js';
 import type { KeyService } from './keys.js';
 import { invalidCiphertext } from './key-vault.js';
 
 /** How long GetParametersForImport's public key and token can be used (ParametersValidTo). */
 export const IMPORT_PARAMETERS_LIFETIME_MS = DAY_MS;
-
-/**
- * The lengths of material AWS accepts for each key spec a key with Origin EXTERNAL may have: 256
- * bits for symmetric encryption keys, and for HMAC keys from the digest's length up to its block.
- */
-const MATERIAL_BYTES: Partial<Record<KeySpec, { min: number; max: number }>> = {
-  SYMMETRIC_DEFAULT: { min: 32, max: 32 },
-  HMAC_224: { min: 28, max: 64 },
-  HMAC_256: { min: 32, max: 64 },
-  HMAC_384: { min: 48, max: 128 },
-  HMAC_512: { min: 64, max: 128 },
-};
-
-/** Whether keys of this spec can be created with Origin EXTERNAL here. */
-export const importable = (spec: KeySpec): boolean => MATERIAL_BYTES[spec] !== undefined;
 
 export interface ImportRequest {
   keyId: string;
@@ -84,12 +70,11 @@ export class ImportedMaterialService {
     }
     if (!material) throw invalidCiphertext();
     try {
-      const bytes = MATERIAL_BYTES[found.keySpec]!;
-      if (material.length < bytes.min || material.length > bytes.max) {
-        throw new IncorrectKeyMaterialException(`The key material is not valid for KeySpec ${found.keySpec}: it must be ${bytes.min === bytes.max ? bytes.min : `${bytes.min} to ${bytes.max}`} bytes.`);
-      }
-      const materialId = this.tokens.fingerprint(found.keyId, material);
-      const sealed = this.deps.vault.importedMaterial(found.keyId, 1, material, materialId, now);
+      const fitted = fitMaterial(keySpecEntry(found.keySpec), material);
+      const materialId = this.tokens.fingerprint(found.keyId, fitted.secret);
+      const sealed = this.deps.vault.importedMaterial(found.keyId, 1, fitted.secret, materialId, now);
+      fitted.secret.fill(0);
+      if (fitted.publicKey) sealed.publicKey = fitted.publicKey.toString('base64');
       const updated = await this.deps.store.keys.update(found, found.keyId, (k) => {
         checkKeyState('ImportKeyMaterial', k.state, arn);
         const previous = k.materials[0];

@@ -8,7 +8,7 @@ import { checkKeyState, effectiveState, type KeyStateOperation } from './key-sta
 import { keyArn } from './key.js';
 import { resolveKey, type IdentifierForms } from './key-resolver.js';
 import { checkNewKey, keySpecEntry, type KeySpec } from './key-specs.js';
-import { importable } from './imported-material.js';
+import { importable } from './import-fit.js';
 import type { CallerIdentity } from '../authz/index.js';
 import { checkPolicyDocument, defaultKeyPolicy } from './policy.js';
 import { mergeTags, removeTags } from './tags.js';
@@ -59,7 +59,7 @@ export class KeyService {
       return this.createInStore(caller, req, origin, keySpec, req.keyUsage ?? 'ENCRYPT_DECRYPT');
     }
     const keyUsage = checkNewKey(keySpec, req.keyUsage, caller.region);
-    if (origin !== 'AWS_KMS' && !(origin === 'EXTERNAL' && importable(keySpec))) {
+    if (origin !== 'AWS_KMS' && !(origin === 'EXTERNAL' && importable(keySpecEntry(keySpec)))) {
       throw new UnsupportedOperationException(`Origin ${origin} is not supported for this key.`);
     }
     if (req.multiRegion) throw new UnsupportedOperationException('Multi-Region keys are not supported.');

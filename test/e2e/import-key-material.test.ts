@@ -137,6 +137,35 @@ test('RSA_AES_KEY_WRAP_SHA_256: OpenSSL wraps the material with an AES key (RFC 
   assert.equal(Buffer.from((await kms('decrypt', '--ciphertext-blob', fileb(Buffer.from(blob, 'base64')))).Plaintext, 'base64').toString(), 'wrapped twice');
 });
 
+/** RSA_AES_KEY_WRAP_SHA_256 done by OpenSSL: material under a fresh AES key (RFC 5649), that key under RSA-OAEP. */
+async function wrapTwoStep(publicKey: string, material: string): Promise<string> {
+  const aesKey = path('aes.bin');
+  await openssl('rand', '-out', aesKey, '32');
+  const wrappedMaterial = path('material.wrapped');
+  await openssl('enc', '-id-aes256-wrap-pad', '-K', readFileSync(aesKey).toString('hex'), '-iv', 'A65959A6', '-in', material, '-out', wrappedMaterial);
+  const both = path('EncryptedKeyMaterial.bin');
+  writeFileSync(both, Buffer.concat([readFileSync(await wrapOaep256(publicKey, aesKey)), readFileSync(wrappedMaterial)]));
+  return both;
+}
+
+test('an imported RSA private key made by OpenSSL: Sign (PKCS #1 v1.5) equals openssl dgst -sign byte for byte', async () => {
+  const keyId = (await kms('create-key', '--origin', 'EXTERNAL', '--key-spec', 'RSA_2048', '--key-usage', 'SIGN_VERIFY')).KeyMetadata.KeyId;
+  // As AWS documents it: a PEM key, then PKCS #8 DER without encryption for the import.
+  const pem = path('private.pem');
+  const privateKey = path('private.der');
+  await openssl('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', pem);
+  await openssl('pkcs8', '-topk8', '-inform', 'PEM', '-outform', 'DER', '-nocrypt', '-in', pem, '-out', privateKey);
+  const { publicKey, token } = await downloadParameters(keyId, 'RSA_AES_KEY_WRAP_SHA_256', 'RSA_4096');
+  await kms('import-key-material', '--key-id', keyId, '--encrypted-key-material', `fileb://${await wrapTwoStep(publicKey, privateKey)}`,
+    '--import-token', `fileb://${token}`, '--expiration-model', 'KEY_MATERIAL_DOES_NOT_EXPIRE');
+  const message = path('message.txt');
+  writeFileSync(message, 'signed with a key I brought');
+  const signed = await kms('sign', '--key-id', keyId, '--message', `fileb://${message}`, '--message-type', 'RAW', '--signing-algorithm', 'RSASSA_PKCS1_V1_5_SHA_256');
+  const sigFile = path('openssl.sig');
+  await openssl('dgst', '-sha256', '-sign', pem, '-out', sigFile, message);
+  assert.deepEqual(Buffer.from(signed.Signature, 'base64'), readFileSync(sigFile));
+});
+
 test('imported HMAC material: GenerateMac equals openssl dgst -mac HMAC over the same message', async () => {
   const keyId = (await kms('create-key', '--origin', 'EXTERNAL', '--key-spec', 'HMAC_256', '--key-usage', 'GENERATE_VERIFY_MAC')).KeyMetadata.KeyId;
   const material = path('hmac.bin');
