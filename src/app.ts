@@ -18,6 +18,7 @@ import type { KmsDeps } from './kms/context.js';
 import { deleteDueKeys } from './kms/deletion.js';
 import { deleteKeyEvents } from './kms/deletion-events.js';
 import { GrantTokens, grantTokenSecret } from './kms/grant-tokens.js';
+import { ImportTokens, importSecret } from './kms/import-tokens.js';
 import { KeyVault } from './kms/key-vault.js';
 import { createKmsServices } from './kms/services.js';
 import { adminService, type AdminApp } from './operations/admin/index.js';
@@ -200,7 +201,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     connectDelayMs: opts.connectDelayMs ?? DEFAULT_CONNECT_DELAY_MS,
     onError: reportError,
   });
-  const deps: KmsDeps = { store, clock, random: secureRandom, vault, events, customKeyStores: keyStores.port, grantTokens };
+  const deps: KmsDeps = { store, clock, random: secureRandom, vault, events, customKeyStores: keyStores.port, grantTokens, importTokens: new ImportTokens(importSecret(rootKey), secureRandom) };
   const kms = createKmsServices(deps);
   const kmsApp: KmsApp = { ...kms, customKeyStores: keyStores.stores };
   await kms.usage.load();
@@ -209,6 +210,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     [
       () => deleteDueKeys(deps, [keyStores.onKeyDeleted, deleteKeyEvents(events)]),
       () => kms.rotation.rotateDue(),
+      () => kms.imports.expireDue(),
       ...clusterMaintenanceTasks(cluster),
       ...keyStoreMaintenanceTasks(keyStores),
       ...(trail ? [() => trail.purgeExpired()] : []),

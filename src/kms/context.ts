@@ -5,6 +5,7 @@ import type { Random } from '../core/random.js';
 import type { CustomKeyStorePort } from './custom-key-store-port.js';
 import type { KeyAuthorizer } from './authorization.js';
 import type { GrantTokens } from './grant-tokens.js';
+import type { ImportTokens } from './import-tokens.js';
 import type { Scope } from './key.js';
 import type { KeyVault } from './key-vault.js';
 import type { KmsStore } from './repository.js';
@@ -35,6 +36,8 @@ export interface KmsDeps {
   customKeyStores?: CustomKeyStorePort;
   /** Issues and reads grant tokens under the service's secret; a secret for this process only when absent. */
   grantTokens?: GrantTokens;
+  /** Seals import tokens under the service's secret; a secret for this process only when absent. */
+  importTokens?: ImportTokens;
   /** Checks every key a request resolves against its policies and grants; createKmsServices makes it. */
   authorizer?: KeyAuthorizer;
 }

@@ -87,6 +87,9 @@ export const KEY_STATE_RULES = {
   EnableKeyRotation: ROTATION_CHANGE,
   DisableKeyRotation: ROTATION_CHANGE,
   RotateKeyOnDemand: ROTATION_CHANGE,
+  GetParametersForImport: MANAGE,
+  ImportKeyMaterial: MANAGE,
+  DeleteImportedKeyMaterial: MANAGE,
   GetKeyRotationStatus: { PendingImport: 'pendingImport', Unavailable: 'customKeyStore' },
 } satisfies Record<string, Rules>;
 

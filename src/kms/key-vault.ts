@@ -40,6 +40,19 @@ export class KeyVault {
     return this.sealed(keyId, version, pair.privateKey, now, pair.publicKey);
   }
 
+  /**
+   * Imported material, sealed exactly as generated material is; its id is the caller's (a keyed
+   * digest of the material). `secret` is left for the caller to zero.
+   */
+  importedMaterial(keyId: string, version: number, secret: Buffer, materialId: string, now: number): KeyMaterial {
+    return { version, materialId, wrapped: this.sealer.seal(secret, `${keyId}/${version}`).toString('base64'), createdAt: now };
+  }
+
+  /** Drops a key's unwrapped material from the cache once the material is deleted. */
+  forget(keyId: string, materials: readonly KeyMaterial[]): void {
+    for (const m of materials) this.cache.delete(`${keyId}/${m.version}`);
+  }
+
   /** Seals `secret` (and then zeroes it) as the material of one key version. */
   private sealed(keyId: string, version: number, secret: Buffer, now: number, publicKey?: Buffer): KeyMaterial {
     const wrapped = this.sealer.seal(secret, `${keyId}/${version}`);

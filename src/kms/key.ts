@@ -55,6 +55,15 @@ export interface BackingKeyRef {
   missing?: boolean;
 }
 
+export type ExpirationModel = 'KEY_MATERIAL_EXPIRES' | 'KEY_MATERIAL_DOES_NOT_EXPIRE';
+
+/** How a key with Origin EXTERNAL holds its imported material, while it holds it. */
+export interface ImportedMaterial {
+  expirationModel: ExpirationModel;
+  /** Epoch milliseconds; only with KEY_MATERIAL_EXPIRES. */
+  validTo?: number;
+}
+
 export interface RotationSchedule {
   enabled: boolean;
   periodDays?: number;
@@ -78,8 +87,15 @@ export interface KeyRecord extends Scope {
   /** Only for keys in a custom key store. */
   backingKey?: BackingKeyRef;
   rotation: RotationSchedule;
-  /** Empty for keys in a custom key store: their material is the backing key in the cluster. */
+  /**
+   * Empty for keys in a custom key store (their material is the backing key in the cluster) and
+   * for keys with Origin EXTERNAL before their first import. An EXTERNAL key whose material was
+   * deleted keeps the entry (its materialId, a keyed digest, recognises the material when it is
+   * imported again) with `wrapped` empty.
+   */
   materials: KeyMaterial[];
+  /** Origin EXTERNAL: present while the key holds imported material. */
+  imported?: ImportedMaterial;
 }
 
 export const currentMaterial = (key: KeyRecord): KeyMaterial => key.materials[key.materials.length - 1]!;

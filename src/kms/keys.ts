@@ -8,6 +8,7 @@ import { checkKeyState, effectiveState, type KeyStateOperation } from './key-sta
 import { keyArn } from './key.js';
 import { resolveKey, type IdentifierForms } from './key-resolver.js';
 import { checkNewKey, keySpecEntry, type KeySpec } from './key-specs.js';
+import { importable } from './import-fit.js';
 import type { CallerIdentity } from '../authz/index.js';
 import { checkPolicyDocument, defaultKeyPolicy } from './policy.js';
 import { mergeTags, removeTags } from './tags.js';
@@ -58,7 +59,7 @@ export class KeyService {
       return this.createInStore(caller, req, origin, keySpec, req.keyUsage ?? 'ENCRYPT_DECRYPT');
     }
     const keyUsage = checkNewKey(keySpec, req.keyUsage, caller.region);
-    if (origin !== 'AWS_KMS') {
+    if (origin !== 'AWS_KMS' && !(origin === 'EXTERNAL' && importable(keySpecEntry(keySpec)))) {
       throw new UnsupportedOperationException(`Origin ${origin} is not supported for this key.`);
     }
     if (req.multiRegion) throw new UnsupportedOperationException('Multi-Region keys are not supported.');
@@ -78,11 +79,12 @@ export class KeyService {
       keyUsage,
       keySpec,
       origin,
-      state: 'Enabled',
+      // A key for imported material has none until the first ImportKeyMaterial.
+      state: origin === 'EXTERNAL' ? 'PendingImport' : 'Enabled',
       policy: req.policy ?? defaultKeyPolicy(caller.accountId),
       tags,
       rotation: { enabled: false },
-      materials: [await vault.generateMaterial(keySpecEntry(keySpec), keyId, 1, now)],
+      materials: origin === 'EXTERNAL' ? [] : [await vault.generateMaterial(keySpecEntry(keySpec), keyId, 1, now)],
     };
     await store.keys.insert(key);
     return this.view(key);

@@ -50,6 +50,8 @@ export interface KeyRepository {
   dueForDeletion(now: number): Promise<KeyRecord[]>;
   /** Keys of every account whose automatic rotation is at or before `now`. */
   dueForRotation(now: number): Promise<KeyRecord[]>;
+  /** Keys of every account whose imported material's ValidTo is at or before `now`. */
+  dueForMaterialExpiry(now: number): Promise<KeyRecord[]>;
   /** The keys in a custom key store, in any state (a store's id is unique across accounts). */
   inCustomKeyStore(customKeyStoreId: string): Promise<KeyRecord[]>;
 }

@@ -1,6 +1,8 @@
 import { AliasService } from './aliases.js';
 import { KeyAuthorizer } from './authorization.js';
 import { GrantTokens } from './grant-tokens.js';
+import { ImportTokens } from './import-tokens.js';
+import { ImportedMaterialService } from './imported-material.js';
 import type { KmsDeps } from './context.js';
 import { CryptoService } from './crypto.js';
 import { DataKeyPairService } from './data-key-pairs.js';
@@ -24,6 +26,7 @@ export interface KmsServices {
   keyAgreement: KeyAgreementService;
   grants: GrantService;
   usage: KeyUsageService;
+  imports: ImportedMaterialService;
 }
 
 export function createKmsServices(given: KmsDeps): KmsServices {
@@ -43,5 +46,6 @@ export function createKmsServices(given: KmsDeps): KmsServices {
     keyAgreement: new KeyAgreementService(deps, keys),
     grants: new GrantService(deps, keys),
     usage: new KeyUsageService(deps),
+    imports: new ImportedMaterialService(deps, keys, given.importTokens ?? new ImportTokens(given.random.bytes(32), given.random)),
   };
 }

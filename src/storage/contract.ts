@@ -75,6 +75,16 @@ export function kmsStoreContract(name: string, open: () => Promise<KmsStore>): v
     assert.deepEqual(await s.keys.dueForRotation(10_000), []);
   });
 
+  withStore('imported material due to expire is found across scopes, and no longer once deleted', async (s) => {
+    await s.keys.insert(key(A, 'exp', { origin: 'EXTERNAL', imported: { expirationModel: 'KEY_MATERIAL_EXPIRES', validTo: 5_000 } }));
+    await s.keys.insert(key(B, 'later', { origin: 'EXTERNAL', imported: { expirationModel: 'KEY_MATERIAL_EXPIRES', validTo: 9_000 } }));
+    await s.keys.insert(key(A, 'forever', { origin: 'EXTERNAL', imported: { expirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' } }));
+    assert.deepEqual((await s.keys.dueForMaterialExpiry(4_999)).map((k) => k.keyId), []);
+    assert.deepEqual((await s.keys.dueForMaterialExpiry(5_000)).map((k) => k.keyId), ['exp']);
+    await s.keys.update(A, 'exp', ({ imported: _i, ...k }) => ({ ...k, state: 'PendingImport' }));
+    assert.deepEqual((await s.keys.dueForMaterialExpiry(10_000)).map((k) => k.keyId), ['later']);
+  });
+
   withStore('aliases: unique per scope, retarget, list by key, removed with their key', async (s) => {
     await s.keys.insert(key(A, 'k1'));
     await s.keys.insert(key(A, 'k2'));

@@ -542,8 +542,8 @@ test('rotation: enable-key-rotation, get-key-rotation-status, rotate-key-on-dema
 });
 
 test('an operation Keywarden does not implement answers UnsupportedOperationException naming it', async () => {
-  const args = ['get-parameters-for-import', '--key-id', mainKey, '--wrapping-algorithm', 'RSAES_OAEP_SHA_256', '--wrapping-key-spec', 'RSA_2048'];
-  assert.match(await kmsFails('GetParametersForImport', 'UnsupportedOperationException', ...args), /\bGetParametersForImport\b/);
+  const args = ['update-primary-region', '--key-id', mainKey, '--primary-region', 'us-west-2'];
+  assert.match(await kmsFails('UpdatePrimaryRegion', 'UnsupportedOperationException', ...args), /\bUpdatePrimaryRegion\b/);
 });
 
 test('validation errors use AWS wording', async () => {

@@ -17,6 +17,7 @@ import { createGrant } from './create-grant.js';
 import { createKey } from './create-key.js';
 import { decrypt } from './decrypt.js';
 import { deleteAlias } from './delete-alias.js';
+import { deleteImportedKeyMaterial } from './delete-imported-key-material.js';
 import { deriveSharedSecret } from './derive-shared-secret.js';
 import { describeKey } from './describe-key.js';
 import { disableKey } from './disable-key.js';
@@ -34,7 +35,9 @@ import { generateRandom } from './generate-random.js';
 import { getKeyLastUsage } from './get-key-last-usage.js';
 import { kmsIamChecks } from './iam-checks.js';
 import { getKeyPolicy } from './get-key-policy.js';
+import { getParametersForImport } from './get-parameters-for-import.js';
 import { getPublicKey } from './get-public-key.js';
+import { importKeyMaterial } from './import-key-material.js';
 import { getKeyRotationStatus } from './get-key-rotation-status.js';
 import { listAliases } from './list-aliases.js';
 import { listGrants } from './list-grants.js';
@@ -81,6 +84,10 @@ export const kmsService: ServiceDefinition<KmsApp> = {
     scheduleKeyDeletion,
     cancelKeyDeletion,
     updateKeyDescription,
+    // Imported key material
+    getParametersForImport,
+    importKeyMaterial,
+    deleteImportedKeyMaterial,
     // Tags and policy
     tagResource,
     untagResource,

@@ -30,8 +30,13 @@ export function keyMetadata({ key, arn, state, customKeyStore }: KeyView): KeyMe
   md.KeySpec = key.keySpec;
   Object.assign(md, algorithmLists(usageAlgorithms(key.keySpec, key.keyUsage)));
   md.MultiRegion = false;
-  if (key.origin === 'AWS_KMS' && isSymmetricEncryption(key.keySpec) && key.materials.length > 0) {
+  // An EXTERNAL key keeps its CurrentKeyMaterialId after its material is deleted, as AWS shows it.
+  if ((key.origin === 'AWS_KMS' || key.origin === 'EXTERNAL') && isSymmetricEncryption(key.keySpec) && key.materials.length > 0) {
     md.CurrentKeyMaterialId = currentMaterial(key).materialId;
+  }
+  if (key.imported) {
+    md.ExpirationModel = key.imported.expirationModel;
+    if (key.imported.validTo !== undefined) md.ValidTo = epochSeconds(key.imported.validTo);
   }
   return md;
 }

@@ -34,6 +34,10 @@ export const KMS_MIGRATIONS = [
    CREATE INDEX keys_custom_key_store ON keys (custom_key_store_id) WHERE custom_key_store_id IS NOT NULL;`,
   // Grants (CreateGrant and the operations around it).
   GRANTS_TABLE,
+  // Imported key material that expires: its ValidTo as a column, so due material is found by index.
+  `ALTER TABLE keys ADD COLUMN material_expires_at INTEGER;
+   UPDATE keys SET material_expires_at = json_extract(doc, '$.imported.validTo');
+   CREATE INDEX keys_material_expiry ON keys (material_expires_at) WHERE material_expires_at IS NOT NULL;`,
 ];
 
 /** A KmsStore on its own database file (tests use ':memory:'). */
@@ -73,6 +77,7 @@ class SqliteKeys implements KeyRepository {
   private readonly listStmt;
   private readonly dueDeletionStmt;
   private readonly dueRotationStmt;
+  private readonly dueExpiryStmt;
   private readonly inStoreStmt;
   private readonly updateTx;
   /**
@@ -83,12 +88,12 @@ class SqliteKeys implements KeyRepository {
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
-      `INSERT INTO keys (key_id, account_id, region, deletion_at, rotation_at, custom_key_store_id, doc)
-       VALUES (@keyId, @accountId, @region, @deletionAt, @rotationAt, @customKeyStoreId, @doc)`,
+      `INSERT INTO keys (key_id, account_id, region, deletion_at, rotation_at, custom_key_store_id, material_expires_at, doc)
+       VALUES (@keyId, @accountId, @region, @deletionAt, @rotationAt, @customKeyStoreId, @materialExpiresAt, @doc)`,
     );
     this.getStmt = db.prepare<[string, string, string], KeyRow>('SELECT doc FROM keys WHERE key_id = ? AND account_id = ? AND region = ?');
     this.byIdStmt = db.prepare<[string], KeyRow>('SELECT doc FROM keys WHERE key_id = ?');
-    this.writeStmt = db.prepare('UPDATE keys SET deletion_at = @deletionAt, rotation_at = @rotationAt, doc = @doc WHERE key_id = @keyId');
+    this.writeStmt = db.prepare('UPDATE keys SET deletion_at = @deletionAt, rotation_at = @rotationAt, material_expires_at = @materialExpiresAt, doc = @doc WHERE key_id = @keyId');
     this.removeStmt = db.prepare('DELETE FROM keys WHERE key_id = ?');
     this.removeAliasesStmt = db.prepare('DELETE FROM aliases WHERE key_id = ?');
     this.removeGrantsStmt = db.prepare('DELETE FROM grants WHERE key_id = ?');
@@ -96,6 +101,7 @@ class SqliteKeys implements KeyRepository {
       'SELECT doc FROM keys WHERE account_id = ? AND region = ? AND key_id > ? ORDER BY key_id LIMIT ?',
     );
     this.dueDeletionStmt = db.prepare<[number], KeyRow>('SELECT doc FROM keys WHERE deletion_at IS NOT NULL AND deletion_at <= ?');
+    this.dueExpiryStmt = db.prepare<[number], KeyRow>('SELECT doc FROM keys WHERE material_expires_at IS NOT NULL AND material_expires_at <= ?');
     this.dueRotationStmt = db.prepare<[number], KeyRow>('SELECT doc FROM keys WHERE rotation_at IS NOT NULL AND rotation_at <= ?');
     this.inStoreStmt = db.prepare<[string], KeyRow>('SELECT doc FROM keys WHERE custom_key_store_id = ? ORDER BY key_id');
     this.updateTx = db.transaction((scope: Scope, keyId: string, change: (k: KeyRecord) => KeyRecord) => {
@@ -154,6 +160,10 @@ class SqliteKeys implements KeyRepository {
     return this.dueRotationStmt.all(now).map((r) => JSON.parse(r.doc) as KeyRecord);
   }
 
+  async dueForMaterialExpiry(now: number): Promise<KeyRecord[]> {
+    return this.dueExpiryStmt.all(now).map((r) => JSON.parse(r.doc) as KeyRecord);
+  }
+
   async inCustomKeyStore(customKeyStoreId: string): Promise<KeyRecord[]> {
     return this.inStoreStmt.all(customKeyStoreId).map((r) => JSON.parse(r.doc) as KeyRecord);
   }
@@ -195,6 +205,7 @@ function columns(key: KeyRecord) {
     deletionAt: key.state === 'PendingDeletion' ? (key.deletionDate ?? null) : null,
     rotationAt: key.rotation.enabled ? (key.rotation.nextRotationAt ?? null) : null,
     customKeyStoreId: key.customKeyStoreId ?? null,
+    materialExpiresAt: key.imported?.validTo ?? null,
     doc: JSON.stringify(key),
   };
 }

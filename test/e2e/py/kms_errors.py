@@ -69,8 +69,8 @@ def already_exists():
 
 
 def unsupported_operation():
-    e = expect(X.UnsupportedOperationException, kms.get_parameters_for_import, KeyId=key['KeyId'], WrappingAlgorithm='RSAES_OAEP_SHA_256', WrappingKeySpec='RSA_2048')
-    assert 'GetParametersForImport' in message(e), message(e)
+    e = expect(X.UnsupportedOperationException, kms.update_primary_region, KeyId=key['KeyId'], PrimaryRegion='us-west-2')
+    assert 'UpdatePrimaryRegion' in message(e), message(e)
     e = expect(X.UnsupportedOperationException, kms.replicate_key, KeyId=key['KeyId'], ReplicaRegion='us-west-2')
     assert 'ReplicateKey' in message(e), message(e)
 
