@@ -18,7 +18,7 @@ import type { Clock } from '../core/clock.js';
 import { AccessDeniedException } from '../core/common-errors.js';
 import type { Caller } from './context.js';
 import type { GrantTokens } from './grant-tokens.js';
-import { InvalidGrantTokenException, MalformedPolicyDocumentException } from './errors.js';
+import { MalformedPolicyDocumentException } from './errors.js';
 import { keyArn, type KeyRecord } from './key.js';
 import type { GrantRecord, KmsStore } from './repository.js';
 
@@ -125,14 +125,8 @@ export class KeyAuthorizer {
   }
 
   private async grantsFromTokens(tokens: readonly string[], key: KeyRecord): Promise<Grant[]> {
-    const found: Grant[] = [];
-    for (const token of new Set(tokens)) {
-      const grantId = this.deps.grantTokens.grantIdOf(token);
-      if (grantId === undefined) throw new InvalidGrantTokenException('The grant token is not valid.');
-      const grant = await this.deps.store.grants.get(grantId);
-      if (grant && grant.keyId === key.keyId) found.push(toGrant(grant));
-    }
-    return found;
+    const live = await this.deps.grantTokens.liveGrants(tokens, this.deps.store.grants);
+    return live.filter((g) => g.keyId === key.keyId).map(toGrant);
   }
 
   /** The key's grants whose grantee names the caller, its role or its account. */

@@ -1,5 +1,7 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import type { Random } from '../core/random.js';
+import { InvalidGrantTokenException } from './errors.js';
+import type { GrantRecord, GrantRepository } from './repository.js';
 
 // Grant tokens: what CreateGrant returns so that a grantee can use a grant at once. A token names
 // its grant and is authenticated under a secret only the service holds, so a token cannot be
@@ -44,6 +46,23 @@ export class GrantTokens {
     const body = raw.subarray(0, TOKEN_BYTES - MAC_BYTES);
     if (!timingSafeEqual(this.mac(body), raw.subarray(TOKEN_BYTES - MAC_BYTES))) return undefined;
     return body.subarray(1, 1 + GRANT_ID_BYTES).toString('hex');
+  }
+
+  /** The grant a token names; a token this service did not issue is InvalidGrantTokenException. */
+  requireGrantId(token: string): string {
+    const grantId = this.grantIdOf(token);
+    if (grantId === undefined) throw new InvalidGrantTokenException('The grant token is not valid.');
+    return grantId;
+  }
+
+  /**
+   * The live grants a request's tokens carry, each once: every token is checked first, and a token
+   * whose grant was retired or revoked carries nothing.
+   */
+  async liveGrants(tokens: readonly string[], grants: Pick<GrantRepository, 'get'>): Promise<GrantRecord[]> {
+    const ids = [...new Set(tokens.map((t) => this.requireGrantId(t)))];
+    const found = await Promise.all(ids.map((id) => grants.get(id)));
+    return found.filter((g): g is GrantRecord => g !== undefined);
   }
 
   private mac(body: Buffer): Buffer {

@@ -1,6 +1,6 @@
 import { ValidationException } from '../core/common-errors.js';
 import type { Caller, KmsDeps } from './context.js';
-import { dryRunSucceeded, InvalidGrantIdException, InvalidGrantTokenException, LimitExceededException, NotFoundException } from './errors.js';
+import { dryRunSucceeded, InvalidGrantIdException, LimitExceededException, NotFoundException } from './errors.js';
 import { checkGrant, checkPrincipal, normalConstraints, sameTerms, type GrantConstraints, type GrantOperation } from './grant-rules.js';
 import { GrantTokens } from './grant-tokens.js';
 import { keyArn, type KeyRecord } from './key.js';
@@ -121,7 +121,7 @@ export class GrantService {
     let grant: GrantRecord;
     let key: KeyRecord;
     if (req.grantToken !== undefined) {
-      const grantId = this.grantIdOf(req.grantToken);
+      const grantId = this.tokens.requireGrantId(req.grantToken);
       const found = await this.deps.store.grants.get(grantId);
       if (!found) throw grantNotFound(grantId);
       grant = found;
@@ -166,16 +166,8 @@ export class GrantService {
    * once. A token this service did not issue is InvalidGrantTokenException; a token whose grant
    * was retired or revoked carries nothing.
    */
-  async grantFromTokens(tokens: readonly string[]): Promise<GrantRecord[]> {
-    const ids = [...new Set(tokens.map((t) => this.grantIdOf(t)))];
-    const grants = await Promise.all(ids.map((id) => this.deps.store.grants.get(id)));
-    return grants.filter((g): g is GrantRecord => g !== undefined);
-  }
-
-  private grantIdOf(token: string): string {
-    const grantId = this.tokens.grantIdOf(token);
-    if (grantId === undefined) throw new InvalidGrantTokenException('The grant token is not valid.');
-    return grantId;
+  grantFromTokens(tokens: readonly string[]): Promise<GrantRecord[]> {
+    return this.tokens.liveGrants(tokens, this.deps.store.grants);
   }
 
   private async grantOnKey(caller: Caller, keyId: string, grantId: string, action: string): Promise<GrantRecord> {
