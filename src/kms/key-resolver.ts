@@ -54,7 +54,8 @@ export async function resolveKey(
 
 /**
  * The key an identifier names, not yet authorized: for RetireGrant, whose authorization depends
- * on the grant found on the key rather than on a policy action alone.
+ * on the grant found on the key rather than on a policy action alone, and for `policy explain`,
+ * which asks about another principal's rights.
  */
 export async function findKey(store: KmsStore, caller: Caller, identifier: string, forms: IdentifierForms): Promise<KeyRecord> {
   const parsed = parseKeyIdentifier(caller, identifier);

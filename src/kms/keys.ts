@@ -6,7 +6,7 @@ import { NotFoundException, UnsupportedOperationException } from './errors.js';
 import { type KeyRecord, type KeyState, type KeyUsage, type Origin, type Tag } from './key.js';
 import { checkKeyState, effectiveState, type KeyStateOperation } from './key-state.js';
 import { keyArn } from './key.js';
-import { resolveKey, type IdentifierForms } from './key-resolver.js';
+import { findKey, resolveKey, type IdentifierForms } from './key-resolver.js';
 import { checkNewKey, keySpecEntry, type KeySpec } from './key-specs.js';
 import { importable } from './import-fit.js';
 import type { CallerIdentity } from '../authz/index.js';
@@ -36,9 +36,6 @@ export interface KeyView {
 
 const MIN_WINDOW = 7;
 const MAX_WINDOW = 30;
-
-/** The account a key ARN names; undefined for key ids and aliases. */
-const accountOfKeyArn = (id: string) => /^arn:[^:]+:kms:[^:]*:(\d{12}):key\//.exec(id)?.[1];
 
 /** The lifecycle of KMS keys: creation, description, state changes, deletion schedule, tags, policy. */
 export class KeyService {
@@ -164,7 +161,7 @@ export class KeyService {
    * asking caller names it, without checking the asking caller's own rights to it.
    */
   async explain(caller: Caller, subject: CallerIdentity, action: string, keyId: string) {
-    const key = await resolveKey({ store: this.deps.store }, { ...caller, identity: undefined, accountId: accountOfKeyArn(keyId) ?? caller.accountId }, keyId, 'keyOrAlias', action);
+    const key = await findKey(this.deps.store, caller, keyId, 'keyOrAlias');
     if (!this.deps.authorizer) throw new Error('explain needs the KMS services made by createKmsServices, which carry the authorizer');
     return this.deps.authorizer.explain(subject, caller, action, key);
   }
