@@ -1,4 +1,5 @@
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { derivedKey } from '../core/derived-key.js';
 import type { Random } from '../core/random.js';
 import { InvalidGrantTokenException } from './errors.js';
 import type { GrantRecord, GrantRepository } from './repository.js';
@@ -17,7 +18,7 @@ const GRANT_ID = /^[0-9a-f]{64}$/;
 
 /** The token secret, derived from the root key so that tokens keep working across restarts. */
 export function grantTokenSecret(rootKey: Buffer): Buffer {
-  return Buffer.from(hkdfSync('sha256', rootKey, Buffer.alloc(0), 'keywarden grant tokens v1', 32));
+  return derivedKey(rootKey, 'keywarden grant tokens v1');
 }
 
 export class GrantTokens {

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
+import { derivedKey } from '../core/derived-key.js';
 import type { Random } from '../core/random.js';
 import type { WrappingAlgorithm } from './import-wrapping.js';
 
@@ -14,7 +15,7 @@ const ALGORITHMS: readonly WrappingAlgorithm[] = ['RSAES_PKCS1_V1_5', 'RSAES_OAE
 
 /** The secret for import tokens and material fingerprints, derived so that both survive restarts. */
 export function importSecret(rootKey: Buffer): Buffer {
-  return Buffer.from(hkdfSync('sha256', rootKey, Buffer.alloc(0), 'keywarden import tokens v1', 32));
+  return derivedKey(rootKey, 'keywarden import tokens v1');
 }
 
 /** What an import token holds. */
@@ -35,8 +36,8 @@ export class ImportTokens {
     private readonly random: Random,
   ) {
     if (secret.length < 32) throw new Error('the import token secret must be at least 32 bytes');
-    this.sealKey = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'seal', 32));
-    this.fingerprintKey = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'fingerprint', 32));
+    this.sealKey = derivedKey(secret, 'seal');
+    this.fingerprintKey = derivedKey(secret, 'fingerprint');
   }
 
   issue(keyArn: string, params: ImportParameters): Buffer {
