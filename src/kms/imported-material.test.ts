@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { constants, createCipheriv, createHmac, createPublicKey, generateKeyPairSync, publicEncrypt, randomBytes, sign } from 'node:crypto';
+import { constants, createCipheriv, createHmac, createPublicKey, generateKeyPairSync, publicEncrypt, randomBytes, sign, verify } from 'node:crypto';
 import { secureRandom } from '../core/random.js';
 import { sm2Encrypt } from './sm2-encryption.js';
 import { after, before, describe, it } from 'node:test';
@@ -370,5 +370,33 @@ describe('SM2 in the China Regions: the SM2 wrapping key with SM2PKE, and SM2 ke
     const view = await kms.keys.create(CALLER, { origin: 'EXTERNAL' });
     await rejectsWith(kms.imports.parametersFor(CALLER, view.key.keyId, 'SM2PKE', 'SM2'), 'UnsupportedOperationException', 'WrappingKeySpec SM2 is not supported in this Region.');
     await rejectsWith(kms.imports.parametersFor(CALLER, view.key.keyId, 'RSAES_PKCS1_V1_5', 'RSA_2048'), 'UnsupportedOperationException');
+  });
+});
+
+describe('which key specs take imported material', () => {
+  let deps: KmsDeps;
+  let kms: KmsServices;
+  before(() => {
+    deps = kmsDeps(() => START);
+    kms = createKmsServices(deps);
+  });
+  after(() => deps.store.close());
+
+  it('an ECC_SECG_P256K1 private key signs as itself; Ed25519 and ML-DSA keys cannot be made for imported material', async () => {
+    const view = await kms.keys.create(CALLER, { origin: 'EXTERNAL', keySpec: 'ECC_SECG_P256K1', keyUsage: 'SIGN_VERIFY' });
+    const pair = generateKeyPairSync('ec', { namedCurve: 'secp256k1' });
+    const p = await kms.imports.parametersFor(CALLER, view.key.keyId, 'RSAES_OAEP_SHA_256', 'RSA_4096');
+    await kms.imports.importMaterial(CALLER, {
+      keyId: view.key.keyId,
+      importToken: p.importToken,
+      encryptedKeyMaterial: wrap(p.publicKey, pair.privateKey.export({ type: 'pkcs8', format: 'der' })),
+      expirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+    });
+    const message = Buffer.from('signed on secp256k1');
+    const { signature } = await kms.signing.sign(CALLER, { keyId: view.key.keyId, message, algorithm: 'ECDSA_SHA_256' });
+    assert.ok(verify('sha256', message, pair.publicKey, signature));
+    for (const keySpec of ['ECC_NIST_EDWARDS25519', 'ML_DSA_65'] as const) {
+      await rejectsWith(kms.keys.create(CALLER, { origin: 'EXTERNAL', keySpec, keyUsage: 'SIGN_VERIFY' }), 'UnsupportedOperationException');
+    }
   });
 });
