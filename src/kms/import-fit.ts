@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { IncorrectKeyMaterialException } from './errors.js';
 import type { KeySpec, KeySpecEntry } from './key-specs.js';
+import { SM2_ORDER, SM2Point } from './sm2.js';
 
 // Whether imported material fits its key's spec, and the form it is kept in: symmetric and HMAC
 // material as its bytes; a private key (PKCS #8 DER) re-encoded by this service, with the public
@@ -18,10 +19,14 @@ const SECRET_BYTES: Partial<Record<KeySpec, { min: number; max: number }>> = {
   HMAC_512: { min: 64, max: 128 },
 };
 
-/** Whether keys of this spec can be created with Origin EXTERNAL here (RSA and the non-SM2 EC curves too). */
+/**
+ * Whether keys of this spec can be created with Origin EXTERNAL: the key specs AWS lists for
+ * imported material (symmetric, HMAC, RSA and the elliptic curves, SM2 where the spec exists).
+ * Ed25519 and ML-DSA keys are not among them.
+ */
 export function importable(entry: KeySpecEntry): boolean {
   const m = entry.material;
-  return SECRET_BYTES[entry.spec] !== undefined || m.kind === 'rsa' || (m.kind === 'ec' && m.curve !== 'SM2');
+  return SECRET_BYTES[entry.spec] !== undefined || m.kind === 'rsa' || m.kind === 'ec';
 }
 
 export interface FittedMaterial {
@@ -48,6 +53,11 @@ export function fitMaterial(entry: KeySpecEntry, material: Buffer): FittedMateri
     throw wrong();
   }
   const m = entry.material;
+  if (m.kind === 'ec' && m.curve === 'SM2') {
+    const fitted = fitSm2(material);
+    if (!fitted) throw wrong();
+    return fitted;
+  }
   const details = key.asymmetricKeyDetails ?? {};
   const fits =
     (m.kind === 'rsa' && key.asymmetricKeyType === 'rsa' && details.modulusLength === m.modulusBits) ||
@@ -57,4 +67,31 @@ export function fitMaterial(entry: KeySpecEntry, material: Buffer): FittedMateri
     secret: key.export({ type: 'pkcs8', format: 'der' }),
     publicKey: createPublicKey(key).export({ type: 'spki', format: 'der' }),
   };
+}
+
+// SM2 keys: OpenSSL reads a PKCS #8 SM2 key as a key type Node does not expose, so the key is
+// re-encoded here, exactly as Node writes the SM2 pairs this service generates (id-ecPublicKey,
+// the SM2 curve, SEC 1's ECPrivateKey with its public point), so that one reader serves both.
+
+const EC_PUBLIC_KEY_OID = Buffer.from('06072a8648ce3d0201', 'hex');
+const SM2_CURVE_OID = Buffer.from('06082a811ccf5501822d', 'hex');
+const ALGORITHM = Buffer.concat([Buffer.from([0x30, 0x13]), EC_PUBLIC_KEY_OID, SM2_CURVE_OID]);
+const SEC1_SCALAR_32 = Buffer.from([0x02, 0x01, 0x01, 0x04, 0x20]);
+
+function fitSm2(der: Buffer): FittedMaterial | undefined {
+  const algorithmAt = der.indexOf(ALGORITHM);
+  const scalarAt = der.indexOf(SEC1_SCALAR_32, algorithmAt + ALGORITHM.length);
+  if (algorithmAt < 0 || algorithmAt > 8 || scalarAt < 0 || der.length < scalarAt + SEC1_SCALAR_32.length + 32) return undefined;
+  const scalar = der.subarray(scalarAt + SEC1_SCALAR_32.length, scalarAt + SEC1_SCALAR_32.length + 32);
+  const k = BigInt(`0x${scalar.toString('hex')}`);
+  if (k === 0n || k >= SM2_ORDER) return undefined;
+  const point = Buffer.from(SM2Point.BASE.multiply(k).toBytes(false));
+  // ECPrivateKey { version 1, privateKey [32], [1] { BIT STRING 04||x||y } }
+  const ecPrivateKey = Buffer.concat([Buffer.from([0x30, 0x6b]), SEC1_SCALAR_32, scalar, Buffer.from([0xa1, 0x44, 0x03, 0x42, 0x00]), point]);
+  const body = Buffer.concat([Buffer.from([0x02, 0x01, 0x00]), ALGORITHM, Buffer.from([0x04, ecPrivateKey.length]), ecPrivateKey]);
+  const secret = Buffer.concat([Buffer.from([0x30, 0x81, body.length]), body]);
+  ecPrivateKey.fill(0);
+  body.fill(0);
+  const spkiBody = Buffer.concat([ALGORITHM, Buffer.from([0x03, 0x42, 0x00]), point]);
+  return { secret, publicKey: Buffer.concat([Buffer.from([0x30, spkiBody.length]), spkiBody]) };
 }

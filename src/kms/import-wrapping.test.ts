@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { constants, createCipheriv, createPrivateKey, createPublicKey, publicEncrypt, randomBytes } from 'node:crypto';
+import { constants, createCipheriv, createPublicKey, publicEncrypt, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { secureRandom } from '../core/random.js';
 import { UnsupportedOperationException } from './errors.js';
 import { checkWrapping, newWrappingKeyPair, unwrapMaterial, type WrappingAlgorithm } from './import-wrapping.js';
+import { sm2Encrypt } from './sm2-encryption.js';
 
 /** What a client does with the public key for each algorithm (AWS's documented procedures). */
 function wrap(algorithm: WrappingAlgorithm, spki: Buffer, material: Buffer): Buffer {
@@ -17,7 +19,7 @@ function wrap(algorithm: WrappingAlgorithm, spki: Buffer, material: Buffer): Buf
 
 describe('unwrapping imported key material', async () => {
   const pair = await newWrappingKeyPair('RSA_2048');
-  const privateKey = createPrivateKey({ key: pair.privateKey, format: 'der', type: 'pkcs8' });
+  const privateKey = pair.privateKey;
   const algorithms: WrappingAlgorithm[] = ['RSAES_OAEP_SHA_1', 'RSAES_OAEP_SHA_256', 'RSA_AES_KEY_WRAP_SHA_1', 'RSA_AES_KEY_WRAP_SHA_256'];
 
   it('gives back the material each algorithm wrapped, of any length the key specs allow', () => {
@@ -50,9 +52,34 @@ describe('unwrapping imported key material', async () => {
     assert.equal(createPublicKey({ key: big.publicKey, format: 'der', type: 'spki' }).asymmetricKeyDetails?.modulusLength, 3072);
   });
 
-  it('offers only the RSA wrapping key specs and the OAEP-based algorithms', () => {
-    assert.doesNotThrow(() => checkWrapping('RSA_AES_KEY_WRAP_SHA_1', 'RSA_4096'));
-    assert.throws(() => checkWrapping('RSAES_OAEP_SHA_256', 'SM2'), UnsupportedOperationException);
-    assert.throws(() => checkWrapping('RSAES_PKCS1_V1_5', 'RSA_2048'), UnsupportedOperationException);
+  it('offers the RSA wrapping key specs with the OAEP-based algorithms everywhere, never RSAES_PKCS1_V1_5', () => {
+    for (const region of ['us-east-1', 'cn-north-1']) {
+      assert.doesNotThrow(() => checkWrapping('RSA_AES_KEY_WRAP_SHA_1', 'RSA_4096', region));
+      assert.doesNotThrow(() => checkWrapping('RSAES_OAEP_SHA_256', 'RSA_2048', region));
+      assert.throws(() => checkWrapping('RSAES_PKCS1_V1_5', 'RSA_2048', region), UnsupportedOperationException);
+    }
+  });
+
+  it('offers the SM2 wrapping key spec, with SM2PKE and only with it, in the China Regions alone', () => {
+    assert.doesNotThrow(() => checkWrapping('SM2PKE', 'SM2', 'cn-north-1'));
+    assert.doesNotThrow(() => checkWrapping('SM2PKE', 'SM2', 'cn-northwest-1'));
+    assert.throws(() => checkWrapping('SM2PKE', 'SM2', 'us-east-1'), /WrappingKeySpec SM2 is not supported in this Region/);
+    assert.throws(() => checkWrapping('SM2PKE', 'RSA_2048', 'us-east-1'), /SM2PKE is not supported in this Region/);
+    assert.throws(() => checkWrapping('RSAES_OAEP_SHA_256', 'SM2', 'cn-north-1'), UnsupportedOperationException);
+    assert.throws(() => checkWrapping('SM2PKE', 'RSA_3072', 'cn-north-1'), UnsupportedOperationException);
+  });
+
+  it('SM2PKE: material SM2-encrypted to the SM2 wrapping public key comes back; to another key it does not', async () => {
+    const sm2 = await newWrappingKeyPair('SM2');
+    const point = sm2.publicKey.subarray(sm2.publicKey.length - 65);
+    assert.equal(point[0], 0x04);
+    for (const length of [32, 64, 1300]) {
+      const material = randomBytes(length);
+      assert.deepEqual(unwrapMaterial('SM2PKE', sm2.privateKey, sm2Encrypt(point, material, secureRandom)), material, `${length}`);
+    }
+    const other = await newWrappingKeyPair('SM2');
+    const elsewhere = sm2Encrypt(other.publicKey.subarray(other.publicKey.length - 65), randomBytes(32), secureRandom);
+    assert.equal(unwrapMaterial('SM2PKE', sm2.privateKey, elsewhere), undefined);
+    assert.equal(unwrapMaterial('SM2PKE', sm2.privateKey, randomBytes(120)), undefined);
   });
 });

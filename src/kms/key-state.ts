@@ -91,6 +91,9 @@ export const KEY_STATE_RULES = {
   ImportKeyMaterial: MANAGE,
   DeleteImportedKeyMaterial: MANAGE,
   GetKeyRotationStatus: { PendingImport: 'pendingImport', Unavailable: 'customKeyStore' },
+  // A key with imported material lists its materials while some are deleted or expired: that is
+  // how the caller learns which ones to import again.
+  ListKeyRotations: { Unavailable: 'customKeyStore' },
 } satisfies Record<string, Rules>;
 
 export type KeyStateOperation = keyof typeof KEY_STATE_RULES;

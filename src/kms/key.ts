@@ -41,6 +41,10 @@ export interface KeyMaterial {
   createdAt: number;
   /** How this version came to be; absent for the original material. */
   rotationType?: RotationType;
+  /** Origin EXTERNAL: how the material is held while it is imported (absent once deleted or expired). */
+  imported?: ImportedMaterial;
+  /** Origin EXTERNAL: the KeyMaterialDescription given when it was last imported. */
+  description?: string;
 }
 
 /**
@@ -57,7 +61,7 @@ export interface BackingKeyRef {
 
 export type ExpirationModel = 'KEY_MATERIAL_EXPIRES' | 'KEY_MATERIAL_DOES_NOT_EXPIRE';
 
-/** How a key with Origin EXTERNAL holds its imported material, while it holds it. */
+/** How one imported material of a key with Origin EXTERNAL is held, while it is imported. */
 export interface ImportedMaterial {
   expirationModel: ExpirationModel;
   /** Epoch milliseconds; only with KEY_MATERIAL_EXPIRES. */
@@ -94,8 +98,11 @@ export interface KeyRecord extends Scope {
    * imported again) with `wrapped` empty.
    */
   materials: KeyMaterial[];
-  /** Origin EXTERNAL: present while the key holds imported material. */
-  imported?: ImportedMaterial;
+  /**
+   * Origin EXTERNAL, symmetric: material imported as NEW_KEY_MATERIAL that RotateKeyOnDemand has
+   * not yet made current (PENDING_ROTATION). It is not the key's until then: it encrypts nothing.
+   */
+  pendingMaterial?: KeyMaterial;
 }
 
 export const currentMaterial = (key: KeyRecord): KeyMaterial => key.materials[key.materials.length - 1]!;

@@ -1,8 +1,9 @@
 import { DAY_MS } from '../core/clock.js';
 import { ValidationException } from '../core/common-errors.js';
 import type { Caller, KmsDeps } from './context.js';
-import { InvalidMarkerException, LimitExceededException, UnsupportedOperationException } from './errors.js';
-import { currentMaterial, keyArn, type KeyMaterial, type KeyRecord, type RotationType } from './key.js';
+import { InvalidMarkerException, KMSInvalidStateException, LimitExceededException, UnsupportedOperationException } from './errors.js';
+import { currentMaterial, keyArn, type ExpirationModel, type KeyMaterial, type KeyRecord, type RotationType } from './key.js';
+import { allMaterials, isImported } from './key-materials.js';
 import { resolveKey } from './key-resolver.js';
 import { checkKeyState, type KeyStateOperation } from './key-state.js';
 import { isSymmetricEncryption } from './key-specs.js';
@@ -22,16 +23,23 @@ export interface RotationStatus {
   nextRotationAt?: number;
 }
 
-export type KeyMaterialState = 'CURRENT' | 'NON_CURRENT';
+export type KeyMaterialState = 'CURRENT' | 'NON_CURRENT' | 'PENDING_ROTATION';
 
 /** One key material as ListKeyRotations reports it. */
 export interface RotationEntry {
   keyArn: string;
   materialId: string;
   state: KeyMaterialState;
-  /** Absent for the key's first material, which no rotation made. */
+  /** Absent for the key's first material, which no rotation made, and for pending material. */
   rotatedAt?: number;
   rotationType?: RotationType;
+  /** Imported material (Origin EXTERNAL) only. */
+  imported?: {
+    importState: 'IMPORTED' | 'PENDING_IMPORT';
+    expirationModel?: ExpirationModel;
+    validTo?: number;
+    description?: string;
+  };
 }
 
 /**
@@ -72,19 +80,28 @@ export class RotationService {
 
   /**
    * Rotates now. The rotation completes within the call, so GetKeyRotationStatus never shows one in
-   * progress and ConflictException cannot arise. The automatic schedule is left as it was.
+   * progress and ConflictException cannot arise. The automatic schedule is left as it was. A key
+   * with imported material rotates to the material imported for it as NEW_KEY_MATERIAL, which
+   * becomes current and permanently the key's.
    */
   async rotateOnDemand(caller: Caller, keyId: string): Promise<KeyView> {
     const now = this.deps.clock.now();
     const view = await this.change(caller, keyId, 'RotateKeyOnDemand', (k, view) => {
+      if (k.origin === 'EXTERNAL' && !k.pendingMaterial) {
+        throw new KMSInvalidStateException(`No available key material pending rotation for the key: ${view.arn}.`);
+      }
       const used = k.materials.filter((m) => m.rotationType === 'ON_DEMAND').length;
       if (used >= MAX_ON_DEMAND_ROTATIONS) {
         throw new LimitExceededException(
           `The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: ${view.arn}`,
         );
       }
+      if (k.pendingMaterial) {
+        const { pendingMaterial, ...rest } = k;
+        return { ...rest, materials: [...k.materials, { ...pendingMaterial, createdAt: now, rotationType: 'ON_DEMAND' }] };
+      }
       return this.withNewMaterial(k, 'ON_DEMAND', now);
-    });
+    }, 'onDemand');
     // AWS records the rotation itself as a RotateKey service event, after the RotateKeyOnDemand call.
     await this.reportRotation(view.key, 'ON_DEMAND', now);
     return view;
@@ -95,13 +112,15 @@ export class RotationService {
    * made (ROTATIONS_ONLY); `includeFirst` adds the original material (ALL_KEY_MATERIAL).
    */
   async listRotations(caller: Caller, keyId: string, limit: number, after?: string, includeFirst = false): Promise<Page<RotationEntry>> {
-    // The key-state table has no row of its own for ListKeyRotations; it answers like GetKeyRotationStatus.
-    const view = await this.keys.usable(caller, keyId, 'GetKeyRotationStatus', 'keyOnly', 'ListKeyRotations');
-    checkRotatable(view);
+    const view = await this.keys.usable(caller, keyId, 'ListKeyRotations', 'keyOnly');
+    checkRotatable(view, 'onDemand');
     const from = after === undefined ? 0 : parseCursor(after);
-    const current = currentMaterial(view.key).version;
-    const listed = view.key.materials.filter((m) => (includeFirst || m.rotationType !== undefined) && m.version > from);
-    const items = listed.slice(0, limit).map((m) => entry(view.arn, m, current));
+    const { key } = view;
+    // An EXTERNAL key with no material yet has nothing to list.
+    const current = key.materials.length > 0 ? currentMaterial(key).version : 0;
+    // ALL_KEY_MATERIAL adds the first material and any material pending rotation.
+    const listed = (includeFirst ? allMaterials(key) : key.materials).filter((m) => (includeFirst || m.rotationType !== undefined) && m.version > from);
+    const items = listed.slice(0, limit).map((m) => entry(view.arn, key, m, current));
     const last = items.length ? listed[items.length - 1]! : undefined;
     return { items, next: listed.length > limit && last ? String(last.version) : undefined };
   }
@@ -176,13 +195,14 @@ export class RotationService {
     keyId: string,
     operation: KeyStateOperation,
     apply: (key: KeyRecord, view: KeyView) => KeyRecord,
+    kind: RotationKind = 'automatic',
   ): Promise<KeyView> {
     const found = await resolveKey(this.deps, caller, keyId, 'keyOnly', operation);
     const status = await this.keys.storeStatus(found);
     const updated = await this.deps.store.keys.update(found, found.keyId, (current) => {
       const view = this.keys.viewWith(current, status);
       checkKeyState(operation, view.state, view.arn);
-      checkRotatable(view);
+      checkRotatable(view, kind);
       return apply(current, view);
     });
     if (updated) return this.keys.viewWith(updated, status);
@@ -191,13 +211,18 @@ export class RotationService {
   }
 }
 
+/** Automatic rotation (its schedule and status) or on-demand rotation (and the list of materials). */
+type RotationKind = 'automatic' | 'onDemand';
+
 /**
- * Rotation exists only for symmetric encryption keys whose material KMS generated and holds
- * itself: not for imported material, nor for keys in a custom key store, nor for key pairs and
- * HMAC keys, which AWS refuses with an UnsupportedOperationException that has no message.
+ * Rotation exists only for symmetric encryption keys: automatic rotation for those whose material
+ * KMS generated and holds itself, on-demand rotation for imported material too. Never for keys in
+ * a custom key store, nor for key pairs and HMAC keys, which AWS refuses with an
+ * UnsupportedOperationException that has no message.
  */
-function checkRotatable({ key, arn }: KeyView): void {
-  if (key.origin !== 'AWS_KMS' || key.customKeyStoreId !== undefined) {
+function checkRotatable({ key, arn }: KeyView, kind: RotationKind = 'automatic'): void {
+  const origins = kind === 'onDemand' ? ['AWS_KMS', 'EXTERNAL'] : ['AWS_KMS'];
+  if (!origins.includes(key.origin) || key.customKeyStoreId !== undefined) {
     throw new UnsupportedOperationException(`${arn} origin is ${key.origin} which is not valid for this operation.`);
   }
   if (!isSymmetricEncryption(key.keySpec)) throw new UnsupportedOperationException('');
@@ -218,11 +243,21 @@ function parseCursor(after: string): number {
   return version;
 }
 
-function entry(keyArn: string, m: KeyMaterial, current: number): RotationEntry {
-  const e: RotationEntry = { keyArn, materialId: m.materialId, state: m.version === current ? 'CURRENT' : 'NON_CURRENT' };
+function entry(keyArn: string, key: KeyRecord, m: KeyMaterial, current: number): RotationEntry {
+  const pending = m === key.pendingMaterial;
+  const state: KeyMaterialState = pending ? 'PENDING_ROTATION' : m.version === current ? 'CURRENT' : 'NON_CURRENT';
+  const e: RotationEntry = { keyArn, materialId: m.materialId, state };
   if (m.rotationType !== undefined) {
     e.rotatedAt = m.createdAt;
     e.rotationType = m.rotationType;
+  }
+  if (key.origin === 'EXTERNAL') {
+    e.imported = { importState: isImported(m) ? 'IMPORTED' : 'PENDING_IMPORT' };
+    if (m.imported) {
+      e.imported.expirationModel = m.imported.expirationModel;
+      if (m.imported.validTo !== undefined) e.imported.validTo = m.imported.validTo;
+    }
+    if (m.description !== undefined) e.imported.description = m.description;
   }
   return e;
 }

@@ -75,13 +75,23 @@ export function kmsStoreContract(name: string, open: () => Promise<KmsStore>): v
     assert.deepEqual(await s.keys.dueForRotation(10_000), []);
   });
 
-  withStore('imported material due to expire is found across scopes, and no longer once deleted', async (s) => {
-    await s.keys.insert(key(A, 'exp', { origin: 'EXTERNAL', imported: { expirationModel: 'KEY_MATERIAL_EXPIRES', validTo: 5_000 } }));
-    await s.keys.insert(key(B, 'later', { origin: 'EXTERNAL', imported: { expirationModel: 'KEY_MATERIAL_EXPIRES', validTo: 9_000 } }));
-    await s.keys.insert(key(A, 'forever', { origin: 'EXTERNAL', imported: { expirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' } }));
+  withStore('imported material due to expire is found across scopes by its earliest ValidTo, pending material included, and no longer once deleted', async (s) => {
+    const material = (version: number, validTo?: number): KeyRecord['materials'][number] => ({
+      version,
+      materialId: String(version).repeat(64),
+      wrapped: 'AAAA',
+      createdAt: 1_000,
+      imported: validTo === undefined ? { expirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE' } : { expirationModel: 'KEY_MATERIAL_EXPIRES', validTo },
+    });
+    await s.keys.insert(key(A, 'exp', { origin: 'EXTERNAL', materials: [material(1, 7_000), material(2, 5_000)] }));
+    await s.keys.insert(key(B, 'later', { origin: 'EXTERNAL', materials: [material(1, 9_000)] }));
+    await s.keys.insert(key(A, 'pending', { origin: 'EXTERNAL', materials: [material(1)], pendingMaterial: material(2, 6_000) }));
+    await s.keys.insert(key(A, 'forever', { origin: 'EXTERNAL', materials: [material(1)] }));
     assert.deepEqual((await s.keys.dueForMaterialExpiry(4_999)).map((k) => k.keyId), []);
     assert.deepEqual((await s.keys.dueForMaterialExpiry(5_000)).map((k) => k.keyId), ['exp']);
-    await s.keys.update(A, 'exp', ({ imported: _i, ...k }) => ({ ...k, state: 'PendingImport' }));
+    assert.deepEqual((await s.keys.dueForMaterialExpiry(6_000)).map((k) => k.keyId).sort(), ['exp', 'pending']);
+    await s.keys.update(A, 'exp', (k) => ({ ...k, state: 'PendingImport', materials: k.materials.map(({ imported: _i, ...m }) => ({ ...m, wrapped: '' })) }));
+    await s.keys.update(A, 'pending', ({ pendingMaterial: _p, ...k }) => k);
     assert.deepEqual((await s.keys.dueForMaterialExpiry(10_000)).map((k) => k.keyId), ['later']);
   });
 

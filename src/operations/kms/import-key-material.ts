@@ -1,7 +1,5 @@
 import { kmsOperation } from './operation.js';
 
-// KeyMaterialDescription is accepted and not kept: it is shown only by ListKeyRotations for
-// rotated imported material, which Keywarden does not do yet.
 export const importKeyMaterial = kmsOperation('ImportKeyMaterial', async (input, ctx, kms) => {
   const done = await kms.imports.importMaterial(ctx, {
     keyId: input.KeyId,
@@ -11,6 +9,7 @@ export const importKeyMaterial = kmsOperation('ImportKeyMaterial', async (input,
     expirationModel: input.ExpirationModel,
     importType: input.ImportType,
     keyMaterialId: input.KeyMaterialId,
+    description: input.KeyMaterialDescription,
   });
-  return { KeyId: done.keyId, KeyMaterialId: done.materialId };
+  return { KeyId: done.arn, KeyMaterialId: done.materialId };
 });

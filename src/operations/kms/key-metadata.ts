@@ -1,5 +1,6 @@
 import type { KeyView } from '../../kms/keys.js';
 import { currentMaterial } from '../../kms/key.js';
+import { expirationOf } from '../../kms/key-materials.js';
 import { isSymmetricEncryption, keySpecEntry, usageAlgorithms, type KeySpec, type UsageAlgorithms } from '../../kms/key-specs.js';
 import type { CustomerMasterKeySpec, KeyMetadata } from '../../protocol/models/kms.types.js';
 import { epochSeconds } from '../wire.js';
@@ -34,9 +35,10 @@ export function keyMetadata({ key, arn, state, customKeyStore }: KeyView): KeyMe
   if ((key.origin === 'AWS_KMS' || key.origin === 'EXTERNAL') && isSymmetricEncryption(key.keySpec) && key.materials.length > 0) {
     md.CurrentKeyMaterialId = currentMaterial(key).materialId;
   }
-  if (key.imported) {
-    md.ExpirationModel = key.imported.expirationModel;
-    if (key.imported.validTo !== undefined) md.ValidTo = epochSeconds(key.imported.validTo);
+  const expiration = expirationOf(key);
+  if (expiration) {
+    md.ExpirationModel = expiration.expirationModel;
+    if (expiration.validTo !== undefined) md.ValidTo = epochSeconds(expiration.validTo);
   }
   return md;
 }

@@ -11,7 +11,12 @@ export const listKeyRotations = kmsOperation('ListKeyRotations', async (input, c
   // ImportState, ExpirationModel, ValidTo and KeyMaterialDescription belong to imported material
   // (EXTERNAL origin) only; AWS omits them for keys whose material it generated.
   const rotations = page.items.map((r) => {
-    const entry: RotationsListEntry = { KeyId: r.keyArn, KeyMaterialId: r.materialId, KeyMaterialState: r.state };
+    const entry: RotationsListEntry = { KeyId: r.keyArn, KeyMaterialId: r.materialId };
+    if (r.imported?.description !== undefined) entry.KeyMaterialDescription = r.imported.description;
+    if (r.imported) entry.ImportState = r.imported.importState;
+    entry.KeyMaterialState = r.state;
+    if (r.imported?.expirationModel !== undefined) entry.ExpirationModel = r.imported.expirationModel;
+    if (r.imported?.validTo !== undefined) entry.ValidTo = epochSeconds(r.imported.validTo);
     if (r.rotatedAt !== undefined) entry.RotationDate = epochSeconds(r.rotatedAt);
     if (r.rotationType !== undefined) entry.RotationType = r.rotationType;
     return entry;

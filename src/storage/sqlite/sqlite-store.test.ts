@@ -63,3 +63,28 @@ test('sqlite: a data directory from before grants gains the grants table, and it
     db.close();
   }
 });
+
+test('sqlite: a key imported into before materials were kept one by one keeps its expiration, on its material, and its expiry date', async () => {
+  const db = openDatabase(':memory:');
+  try {
+    migrate(db, 'kms', KMS_MIGRATIONS.slice(0, 4));
+    const material = { version: 1, materialId: 'ab'.repeat(32), wrapped: 'AAAA', createdAt: 1 };
+    const scope = { accountId: '111122223333', region: 'us-east-1' };
+    const expiring = { ...scope, keyId: 'k1', origin: 'EXTERNAL', state: 'Enabled', rotation: { enabled: false }, materials: [material], imported: { expirationModel: 'KEY_MATERIAL_EXPIRES', validTo: 5_000 } };
+    const deleted = { ...scope, keyId: 'k2', origin: 'EXTERNAL', state: 'PendingImport', rotation: { enabled: false }, materials: [{ ...material, wrapped: '' }] };
+    const insert = db.prepare('INSERT INTO keys (key_id, account_id, region, material_expires_at, doc) VALUES (?, ?, ?, ?, ?)');
+    insert.run('k1', scope.accountId, scope.region, 5_000, JSON.stringify(expiring));
+    insert.run('k2', scope.accountId, scope.region, null, JSON.stringify(deleted));
+    const store = kmsStoreOn(db);
+    const k1 = await store.keys.get(scope, 'k1');
+    assert.deepEqual(k1?.materials[0]?.imported, { expirationModel: 'KEY_MATERIAL_EXPIRES', validTo: 5_000 });
+    assert.equal('imported' in k1!, false);
+    assert.equal((await store.keys.get(scope, 'k2'))?.materials[0]?.imported, undefined);
+    assert.deepEqual((await store.keys.dueForMaterialExpiry(5_000)).map((k) => k.keyId), ['k1']);
+    // Written again by the store, the key is found by its material's ValidTo.
+    await store.keys.update(scope, 'k1', (k) => ({ ...k, description: 'touched' }));
+    assert.deepEqual((await store.keys.dueForMaterialExpiry(5_000)).map((k) => k.keyId), ['k1']);
+  } finally {
+    db.close();
+  }
+});

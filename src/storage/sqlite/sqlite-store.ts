@@ -1,4 +1,5 @@
 import type { KeyRecord, Scope } from '../../kms/key.js';
+import { nextMaterialExpiry } from '../../kms/key-materials.js';
 import type { AliasRecord, AliasRepository, KeyRepository, KmsStore, Page, SettingsRepository } from '../../kms/repository.js';
 import { type Db, openDatabase } from './database.js';
 import { GRANTS_TABLE, SqliteGrants } from './grant-store.js';
@@ -38,6 +39,12 @@ export const KMS_MIGRATIONS = [
   `ALTER TABLE keys ADD COLUMN material_expires_at INTEGER;
    UPDATE keys SET material_expires_at = json_extract(doc, '$.imported.validTo');
    CREATE INDEX keys_material_expiry ON keys (material_expires_at) WHERE material_expires_at IS NOT NULL;`,
+  // Imported material one by one (on-demand rotation of imported keys): the expiration a key held
+  // for its single material moves onto that material, which is the first. material_expires_at
+  // stays the key's earliest ValidTo, now over all its materials.
+  `UPDATE keys SET doc = json_remove(json_set(doc, '$.materials[0].imported', json(json_extract(doc, '$.imported'))), '$.imported')
+   WHERE json_type(doc, '$.imported') = 'object' AND json_array_length(doc, '$.materials') > 0;
+   UPDATE keys SET doc = json_remove(doc, '$.imported') WHERE json_type(doc, '$.imported') IS NOT NULL;`,
 ];
 
 /** A KmsStore on its own database file (tests use ':memory:'). */
@@ -205,7 +212,7 @@ function columns(key: KeyRecord) {
     deletionAt: key.state === 'PendingDeletion' ? (key.deletionDate ?? null) : null,
     rotationAt: key.rotation.enabled ? (key.rotation.nextRotationAt ?? null) : null,
     customKeyStoreId: key.customKeyStoreId ?? null,
-    materialExpiresAt: key.imported?.validTo ?? null,
+    materialExpiresAt: nextMaterialExpiry(key) ?? null,
     doc: JSON.stringify(key),
   };
 }
