@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Installs, from Debian's packages, the client tools the black-box tests drive, if they are missing.
+# Installs, from Debian's packages, the client tools the black-box tests drive, if they are missing:
+# the AWS CLI, boto3, and Chromium for the web console's browser test (playwright-core drives
+# Debian's Chromium; no browser is downloaded from anywhere else).
 set -euo pipefail
 need=()
 command -v aws >/dev/null 2>&1 || need+=(awscli)
 python3 -c 'import boto3' >/dev/null 2>&1 || need+=(python3-boto3)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if ((${#need[@]})); then
   echo "installing test tools: ${need[*]}" >&2
   if [ "$(id -u)" -ne 0 ]; then

@@ -27,6 +27,7 @@ import { cloudTrailService } from './operations/cloudtrail/index.js';
 import { type KmsApp, kmsService } from './operations/kms/index.js';
 import { DEFAULT_CONNECT_DELAY_MS } from './keystores/context.js';
 import { createKeyStoreServices, keyStoreMaintenanceTasks } from './keystores/services.js';
+import { CONSOLE_PATH, withConsole } from './console/route.js';
 import { Credentials, DEV_PRINCIPAL } from './protocol/credentials.js';
 import { createEndpoint, type Endpoint } from './protocol/endpoint.js';
 import { connectionLimit, openFileLimit } from './protocol/limits.js';
@@ -76,6 +77,8 @@ export interface KeywardenOptions {
   tls?: TlsSetting;
   /** Where service events go (connection outcomes, DeleteKey at the end of a waiting period). */
   events?: ServiceEventSink;
+  /** Serve the web console at /console on the same port (off unless asked for). */
+  console?: boolean;
   log?: (line: string) => void;
 }
 
@@ -85,6 +88,8 @@ export interface RunningKeywarden {
   tls?: { certFile: string; selfSigned: boolean };
   port: number;
   host: string;
+  /** The web console's address, when it is served. */
+  consoleUrl?: string;
   close(): Promise<void>;
 }
 
@@ -246,7 +251,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   });
   const limit = connectionLimit(opts.maxConnections, openFileLimit());
   if (limit.warning) log(`keywarden: ${limit.warning}`);
-  const server = createEndpoint({ maxConnections: limit.maxConnections, tls }, (req, res) => void handler(req, res));
+  const server = createEndpoint({ maxConnections: limit.maxConnections, tls }, opts.console ? withConsole(handler) : (req, res) => void handler(req, res));
   await listen(server, opts.host, opts.port);
   opened.push(() => new Promise((resolve) => server.close(resolve)));
   await maintenance.runOnce();
@@ -254,8 +259,10 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
 
   const { port } = server.address() as AddressInfo;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  const url = `${tls ? 'https' : 'http'}://${host}:${port}`;
   return {
-    url: `${tls ? 'https' : 'http'}://${host}:${port}`,
+    url,
+    ...(opts.console ? { consoleUrl: `${url}${CONSOLE_PATH}/` } : {}),
     ...(tls ? { tls: { certFile: tls.certFile, selfSigned: tls.selfSigned } } : {}),
     port,
     host: opts.host,

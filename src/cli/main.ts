@@ -18,8 +18,10 @@ Commands:
         [--hsm-sessions 1024] [--connect-delay-ms 1000]
         [--audit on|off] [--audit-sync os|disk] [--audit-retention-days 90]
         [--max-connections 1024] [--tls self-signed | --tls-cert FILE --tls-key FILE]
+        [--console on|off]
                               run the service; --tls self-signed makes a certificate for
-                              localhost in the data directory and prints the AWS_CA_BUNDLE to use
+                              localhost in the data directory and prints the AWS_CA_BUNDLE to use;
+                              the web console is at /console (on by default on loopback hosts)
   clock show                  print the service's clock
   clock advance DURATION      move the service's clock forward (30d, 12h, 90s); needs a service
                               started with --allow-clock-control

@@ -28,6 +28,7 @@ export async function serve(args: Args): Promise<void> {
     connectDelayMs: connectDelay(args),
     maxConnections: maxConnections(args),
     tls: tlsSetting(args),
+    console: consoleSwitch(args, host),
   };
   const out = process.stdout;
 
@@ -61,6 +62,7 @@ export async function serve(args: Args): Promise<void> {
   out.write(
     `Keywarden is listening on ${running.url} (data in ${dataDir})\n` +
       certificate +
+      (running.consoleUrl ? `Web console: ${running.consoleUrl} (sign in with ${options.credentialsFile ? 'an access key of the credentials file' : 'test / test'})\n` : '') +
       `Use it with the AWS CLI:\n` +
       `  ${caBundle}AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --region us-east-1 --endpoint-url ${running.url} kms create-key\n`,
   );
@@ -153,3 +155,18 @@ function hsmSessions(args: Args) {
   if (!/^[1-9]\d{0,6}$/.test(v)) throw new UsageError(`--hsm-sessions must be a whole number of sessions per HSM (1 or more), not '${v}'.`);
   return Number(v);
 }
+
+/**
+ * `--console on|off`: serve the web console at /console. On by default only when the service
+ * listens on a loopback address: elsewhere it is a page that other machines can load, which its
+ * operator should choose to offer (browsers give it Web Crypto, which signing needs, only over
+ * HTTPS or on localhost).
+ */
+function consoleSwitch(args: Args, host: string): boolean {
+  const v = stringOption(args, 'console');
+  if (v === undefined) return isLoopback(host);
+  if (v !== 'on' && v !== 'off') throw new UsageError(`--console takes 'on' or 'off', not '${v}'.`);
+  return v === 'on';
+}
+
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
