@@ -126,14 +126,14 @@ export class KeyAuthorizer {
 
   private async grantsFromTokens(tokens: readonly string[], key: KeyRecord): Promise<Grant[]> {
     const live = await this.deps.grantTokens.liveGrants(tokens, this.deps.store.grants);
-    return live.filter((g) => g.keyId === key.keyId).map(toGrant);
+    return live.filter((g) => g.keyId === key.keyId && g.region === key.region).map(toGrant);
   }
 
   /** The key's grants whose grantee names the caller, its role or its account. */
   private async grantsNaming(key: KeyRecord, identity: CallerIdentity): Promise<Grant[]> {
     const p = identity.principal;
     const names = new Set([p.arn, p.roleArn, `arn:aws:iam::${p.accountId}:root`, p.accountId].filter((n): n is string => n !== undefined));
-    const lists = await Promise.all([...names].map((n) => this.deps.store.grants.forGrantee(key.keyId, n)));
+    const lists = await Promise.all([...names].map((n) => this.deps.store.grants.forGrantee(key, key.keyId, n)));
     return lists.flat().map(toGrant);
   }
 }

@@ -64,6 +64,17 @@ export interface ImportedMaterial {
   validTo?: number;
 }
 
+/**
+ * A multi-Region key's place among its related keys: the keys of the same account with the same
+ * key id in other Regions, which share its material. Every related key keeps the whole picture,
+ * and every change to it rewrites all of them in one transaction (KeyRepository.updateRelated).
+ */
+export interface MultiRegionPlace {
+  primaryRegion: string;
+  /** The Regions of the replica keys, sorted. */
+  replicaRegions: string[];
+}
+
 export interface RotationSchedule {
   enabled: boolean;
   periodDays?: number;
@@ -96,6 +107,8 @@ export interface KeyRecord extends Scope {
   materials: KeyMaterial[];
   /** Origin EXTERNAL: present while the key holds imported material. */
   imported?: ImportedMaterial;
+  /** Only for multi-Region keys (key ids `mrk-…`). */
+  multiRegion?: MultiRegionPlace;
 }
 
 export const currentMaterial = (key: KeyRecord): KeyMaterial => key.materials[key.materials.length - 1]!;
