@@ -11,6 +11,7 @@ import { resolveKey } from './key-resolver.js';
 import { keySpecEntry } from './key-specs.js';
 import { fitMaterial } from './import-fit.js';
 import type { KeyService } from './keys.js';
+import { checkSameMaterial } from './multi-region.js';
 import { invalidCiphertext } from './key-vault.js';
 
 /** How long GetParametersForImport's public key and token can be used (ParametersValidTo). */
@@ -72,6 +73,8 @@ export class ImportedMaterialService {
     try {
       const fitted = fitMaterial(keySpecEntry(found.keySpec), material);
       const materialId = this.tokens.fingerprint(found.keyId, fitted.secret);
+      // Related multi-Region keys share their id, so the same material has the same digest in each.
+      await checkSameMaterial(this.deps.store, found, materialId);
       const sealed = this.deps.vault.importedMaterial(found.keyId, 1, fitted.secret, materialId, now);
       fitted.secret.fill(0);
       if (fitted.publicKey) sealed.publicKey = fitted.publicKey.toString('base64');
