@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { constants, createPublicKey, publicEncrypt, randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { CALLER, kmsDeps, rejectsWith } from '../../test/support/kms-deps.js';
+import { parsePolicy, principalOfArn } from '../authz/index.js';
 import { DAY_MS } from '../core/clock.js';
 import type { ServiceEvent } from '../core/events.js';
 import { parseCiphertext } from './ciphertext.js';
@@ -231,5 +232,43 @@ describe('multi-Region keys', () => {
     // Each key's material is its own to delete.
     await kms.imports.deleteMaterial(WEST, keyId);
     assert.equal((await kms.keys.describe(EAST, keyId)).state, 'Enabled');
+  });
+
+  it('IAM: ReplicateKey needs kms:CreateKey in the replica Region (and kms:TagResource there for Tags); UpdatePrimaryRegion needs both key policies', async () => {
+    const keyId = await primaryKey();
+    const user = 'arn:aws:iam::111122223333:user/ops';
+    const identity = (statements: unknown[]) => {
+      const parsed = parsePolicy(JSON.stringify({ Version: '2012-10-17', Statement: statements }), 'identity');
+      assert.ok(parsed.ok);
+      return { principal: principalOfArn(user)!, identityPolicies: [{ name: 'ops', policy: parsed.policy }] };
+    };
+    const inRegion = (region: string) => ({ StringEquals: { 'aws:RequestedRegion': region } });
+    const ops = (caller: Caller, statements: unknown[], parameters: Record<string, unknown> = {}): Caller => ({ ...caller, principalArn: user, identity: identity(statements), parameters });
+    const replicateOnly = { Effect: 'Allow', Action: 'kms:ReplicateKey', Resource: '*' };
+    const createIn = (region: string) => ({ Effect: 'Allow', Action: 'kms:CreateKey', Resource: '*', Condition: inRegion(region) });
+
+    await rejectsWith(
+      kms.multiRegion.replicate(ops(EAST, [replicateOnly, createIn('ap-southeast-2')]), keyId, { replicaRegion: 'eu-west-1' }),
+      'AccessDeniedException',
+      /kms:CreateKey/,
+    );
+    const tagged = { replicaRegion: 'eu-west-1', tags: [{ key: 'a', value: 'b' }] };
+    await rejectsWith(
+      kms.multiRegion.replicate(ops(EAST, [replicateOnly, createIn('eu-west-1')], { Tags: [{ TagKey: 'a', TagValue: 'b' }] }), keyId, tagged),
+      'AccessDeniedException',
+      /kms:TagResource/,
+    );
+    await rejectsWith(kms.multiRegion.replicate(ops(EAST, [createIn('eu-west-1')]), keyId, { replicaRegion: 'eu-west-1' }), 'AccessDeniedException', /kms:ReplicateKey/);
+    assert.equal(await deps.store.keys.get(WEST, keyId), undefined, 'no refused call made a replica');
+    const tagging = { Effect: 'Allow', Action: 'kms:TagResource', Resource: 'arn:aws:kms:eu-west-1:111122223333:key/*' };
+    await kms.multiRegion.replicate(ops(EAST, [replicateOnly, createIn('eu-west-1'), tagging], { Tags: [{ TagKey: 'a', TagValue: 'b' }] }), keyId, tagged);
+
+    // The replica's own key policy must allow kms:UpdatePrimaryRegion too.
+    const owner = { Sid: 'owner', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' };
+    const noUpdate = { Sid: 'no', Effect: 'Deny', Principal: { AWS: user }, Action: 'kms:UpdatePrimaryRegion', Resource: '*' };
+    await kms.keys.putPolicy(WEST, keyId, JSON.stringify({ Version: '2012-10-17', Statement: [owner, noUpdate] }));
+    const update = { Effect: 'Allow', Action: 'kms:UpdatePrimaryRegion', Resource: '*' };
+    await rejectsWith(kms.multiRegion.updatePrimaryRegion(ops(EAST, [update]), keyId, 'eu-west-1'), 'AccessDeniedException', new RegExp(keyArn(WEST, keyId)));
+    assert.equal((await config(EAST, keyId))?.primaryRegion, 'us-east-1');
   });
 });
