@@ -1,12 +1,15 @@
 // Multi-Region keys from the outside: a boto3 application with a client per Region, the AWS CLI's
-// replicate-key and update-primary-region, the deletion of a primary that still has a replica as
-// the service clock moves, the CloudTrail records in each Region, and a restart. Every answer of
-// the new operations is checked against botocore's output shapes.
+// replicate-key and update-primary-region, the AWS Encryption SDK's multi-Region-aware keyring,
+// the deletion of a primary that still has a replica as the service clock moves, the CloudTrail
+// records in each Region, and a restart. Every answer of the new operations is checked against
+// botocore's output shapes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AwsKmsMrkAwareSymmetricKeyringNode, buildClient, CommitmentPolicy } from '@aws-crypto/client-node';
+import { KMS } from '@aws-sdk/client-kms';
 import { run } from '../support/aws-cli.js';
 import { assertOutputShape, botocoreModel } from '../support/botocore-shape.js';
 import { ACCOUNT, b64, kmsCli, keyArn } from '../support/kms-cli.js';
@@ -178,6 +181,26 @@ test('CloudTrail: ReplicateKey in the primary Region, CreateKey in the replica R
   const promoted = (await records(WEST, 'UpdatePrimaryRegion')).find((r) => r.requestParameters?.keyId === cliKey);
   assert.ok(promoted, 'and a record in the Region whose key became the primary');
   assert.deepEqual(promoted.resources, [{ accountId: ACCOUNT, type: 'AWS::KMS::Key', ARN: arnIn(WEST, cliKey) }]);
+});
+
+test('AWS Encryption SDK: a message encrypted under the primary in us-east-1 decrypts with a keyring on the replica in eu-west-1', async () => {
+  const sdk = (region: string) => new KMS({ endpoint: server.url, region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  const [eastClient, westClient] = [sdk(EAST), sdk(WEST)];
+  try {
+    const { encrypt, decrypt } = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+    // cliKey's primary is in eu-west-1 now and us-east-1 holds a replica: either is a valid keyring key.
+    const sealing = new AwsKmsMrkAwareSymmetricKeyringNode({ keyId: arnIn(EAST, cliKey), client: eastClient });
+    const plaintext = Buffer.from('one message, two Regions');
+    const { result, messageHeader } = await encrypt(sealing, plaintext, { encryptionContext: { app: 'mrk' } });
+    assert.equal(messageHeader.encryptedDataKeys[0]!.providerInfo, arnIn(EAST, cliKey));
+    const opening = new AwsKmsMrkAwareSymmetricKeyringNode({ keyId: arnIn(WEST, cliKey), client: westClient });
+    const out = await decrypt(opening, result);
+    assert.deepEqual(out.plaintext, plaintext);
+    assert.equal(out.messageHeader.encryptionContext.app, 'mrk');
+  } finally {
+    eastClient.destroy();
+    westClient.destroy();
+  }
 });
 
 test('related keys and their shared material survive a restart', async () => {
