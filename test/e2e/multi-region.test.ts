@@ -143,6 +143,8 @@ test('AWS CLI: create-key --multi-region, replicate-key, update-primary-region, 
   assert.equal(described.KeyState, 'Enabled');
   assert.equal(described.CurrentKeyMaterialId, created.KeyMetadata.CurrentKeyMaterialId);
 
+  const nowhere = await kmsFails('ReplicateKey', 'UnsupportedOperationException', 'replicate-key', '--key-id', cliKey, '--replica-region', 'xx-nowhere-1');
+  assert.match(nowhere, /^xx-nowhere-1 is not an AWS Region/);
   const again = await kmsFails('ReplicateKey', 'AlreadyExistsException', 'replicate-key', '--key-id', cliKey, '--replica-region', WEST);
   assert.match(again, new RegExp(arnIn(WEST, cliKey)));
 
