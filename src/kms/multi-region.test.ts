@@ -270,5 +270,19 @@ describe('multi-Region keys', () => {
     const update = { Effect: 'Allow', Action: 'kms:UpdatePrimaryRegion', Resource: '*' };
     await rejectsWith(kms.multiRegion.updatePrimaryRegion(ops(EAST, [update]), keyId, 'eu-west-1'), 'AccessDeniedException', new RegExp(keyArn(WEST, keyId)));
     assert.equal((await config(EAST, keyId))?.primaryRegion, 'us-east-1');
+
+    // Condition keys: kms:MultiRegion reads the key, kms:ReplicaRegion the request.
+    const onlyMrk = { Effect: 'Allow', Action: 'kms:Encrypt', Resource: '*', Condition: { Bool: { 'kms:MultiRegion': 'true' } } };
+    await kms.crypto.encrypt(ops(EAST, [onlyMrk]), keyId, Buffer.from('x'));
+    const single = (await kms.keys.create(EAST, {})).key.keyId;
+    await rejectsWith(kms.crypto.encrypt(ops(EAST, [onlyMrk]), single, Buffer.from('x')), 'AccessDeniedException');
+    const toSydneyOnly = { Effect: 'Allow', Action: 'kms:ReplicateKey', Resource: '*', Condition: { StringEquals: { 'kms:ReplicaRegion': 'ap-southeast-2' } } };
+    const createAnywhere = { Effect: 'Allow', Action: 'kms:CreateKey', Resource: '*' };
+    await rejectsWith(
+      kms.multiRegion.replicate(ops(EAST, [toSydneyOnly, createAnywhere], { ReplicaRegion: 'ca-central-1' }), keyId, { replicaRegion: 'ca-central-1' }),
+      'AccessDeniedException',
+      /kms:ReplicateKey/,
+    );
+    await kms.multiRegion.replicate(ops(EAST, [toSydneyOnly, createAnywhere], { ReplicaRegion: 'ap-southeast-2' }), keyId, { replicaRegion: 'ap-southeast-2' });
   });
 });
