@@ -59,7 +59,8 @@ export const AUDITED_SERVICES: Readonly<Record<string, AuditedService>> = {
 const KEY_ARN = /^arn:aws[\w-]*:kms:[\w-]+:\d{12}:key\/[\w-]+$/;
 /** KMS's KeyIdType allows 2048 characters. */
 const MAX_KEY_ID_LENGTH = 2048;
-const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A key id as a caller may send it: a UUID, or a multi-Region key's `mrk-` and 32 hex digits. */
+const KEY_ID = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/i;
 
 /**
  * The keys a KMS call acted on. The answer names them by ARN when the call succeeded (also when

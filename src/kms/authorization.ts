@@ -69,6 +69,27 @@ export class KeyAuthorizer {
     if (!decision.allowed) throw new AccessDeniedException(accessDeniedMessage(decision, ctx));
   }
 
+  /**
+   * An action that IAM alone decides, as if the call were made in another Region: ReplicateKey
+   * needs kms:CreateKey in the replica's Region (and kms:TagResource there for its Tags), which
+   * only the caller's identity policies can give, since that key does not exist yet.
+   */
+  authorizeInRegion(caller: Caller, region: string, action: string, like: Pick<KeyRecord, 'keySpec' | 'keyUsage' | 'origin'>, resource?: string): void {
+    const identity = caller.identity;
+    if (!identity) return;
+    // The key to be made is the primary's like: kms:KeySpec and its neighbours read its properties.
+    const request: RequestFacts = { ...requestFacts(action, caller.parameters ?? {}), keySpec: like.keySpec, keyUsage: like.keyUsage, keyOrigin: like.origin, multiRegion: true };
+    const ctx: RequestContext = {
+      principal: identity.principal,
+      action: `kms:${action}`,
+      ...(resource !== undefined ? { resource } : {}),
+      request,
+      environment: this.environment({ ...caller, region }),
+    };
+    const decision = evaluate(ctx, { identityPolicies: identity.identityPolicies });
+    if (!decision.allowed) throw new AccessDeniedException(accessDeniedMessage(decision, ctx));
+  }
+
   /** The decision for `keywarden policy explain`, with the lines that say why. */
   async explain(identity: CallerIdentity, caller: Caller, action: string, key: KeyRecord): Promise<{ decision: Decision; lines: string[] }> {
     const ctx = await this.context(caller, identity, action, key);
@@ -114,7 +135,7 @@ export class KeyAuthorizer {
       keySpec: key.keySpec,
       keyUsage: key.keyUsage,
       keyOrigin: key.origin,
-      multiRegion: false,
+      multiRegion: key.multiRegion !== undefined,
       ...(aliases ? { aliases } : {}),
     };
     return { principal: identity.principal, action: `kms:${action}`, key: facts, request: requestFacts(action, caller.parameters ?? {}), environment: this.environment(caller) };
@@ -126,14 +147,14 @@ export class KeyAuthorizer {
 
   private async grantsFromTokens(tokens: readonly string[], key: KeyRecord): Promise<Grant[]> {
     const live = await this.deps.grantTokens.liveGrants(tokens, this.deps.store.grants);
-    return live.filter((g) => g.keyId === key.keyId).map(toGrant);
+    return live.filter((g) => g.keyId === key.keyId && g.region === key.region).map(toGrant);
   }
 
   /** The key's grants whose grantee names the caller, its role or its account. */
   private async grantsNaming(key: KeyRecord, identity: CallerIdentity): Promise<Grant[]> {
     const p = identity.principal;
     const names = new Set([p.arn, p.roleArn, `arn:aws:iam::${p.accountId}:root`, p.accountId].filter((n): n is string => n !== undefined));
-    const lists = await Promise.all([...names].map((n) => this.deps.store.grants.forGrantee(key.keyId, n)));
+    const lists = await Promise.all([...names].map((n) => this.deps.store.grants.forGrantee(key, key.keyId, n)));
     return lists.flat().map(toGrant);
   }
 }
@@ -178,9 +199,18 @@ export function requestFacts(action: string, p: Record<string, unknown>): Reques
     bypassPolicyLockoutSafetyCheck: typeof p.BypassPolicyLockoutSafetyCheck === 'boolean' ? p.BypassPolicyLockoutSafetyCheck : undefined,
     reEncryptOnSameKey: side !== '' && typeof p.SourceKeyId === 'string' ? p.SourceKeyId === p.DestinationKeyId : undefined,
     grant: action === 'CreateGrant' && Array.isArray(p.Operations) ? requestedGrant(p) : undefined,
-    other: typeof p.PendingWindowInDays === 'number' ? { 'kms:ScheduleKeyDeletionPendingWindowInDays': p.PendingWindowInDays } : undefined,
+    other: otherFacts(p),
   };
   return Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined)) as RequestFacts;
+}
+
+/** The condition keys of single operations: ScheduleKeyDeletion's window, ReplicateKey's and UpdatePrimaryRegion's Regions. */
+function otherFacts(p: Record<string, unknown>): RequestFacts['other'] {
+  const other: Record<string, string | number> = {};
+  if (typeof p.PendingWindowInDays === 'number') other['kms:ScheduleKeyDeletionPendingWindowInDays'] = p.PendingWindowInDays;
+  if (typeof p.ReplicaRegion === 'string') other['kms:ReplicaRegion'] = p.ReplicaRegion;
+  if (typeof p.PrimaryRegion === 'string') other['kms:PrimaryRegion'] = p.PrimaryRegion;
+  return Object.keys(other).length > 0 ? other : undefined;
 }
 
 function requestedGrant(p: Record<string, unknown>): RequestFacts['grant'] {

@@ -20,11 +20,26 @@ test('the header round-trips key id, material version and IV', () => {
   assert.deepEqual(parsed.iv, iv);
 });
 
+test('a multi-Region key id round-trips with format version 2, a UUID with version 1', () => {
+  const mrk = 'mrk-1234abcd12ab34cd56ef1234567890ab';
+  const header = encodeHeader({ keyId: mrk, materialVersion: 3, iv: randomBytes(12) });
+  assert.equal(header.length, HEADER_LENGTH);
+  assert.equal(header[0], 2);
+  assert.equal(header.toString('hex', 1, 17), mrk.slice(4));
+  assert.equal(parseCiphertext(Buffer.concat([header, Buffer.alloc(17)])).keyId, mrk);
+  // The same 16 bytes under the other version byte name the UUID key, not the multi-Region one.
+  const asUuid = Buffer.concat([header, Buffer.alloc(17)]);
+  asUuid[0] = 1;
+  assert.equal(parseCiphertext(asUuid).keyId, '1234abcd-12ab-34cd-56ef-1234567890ab');
+});
+
 test('short blobs and unknown format versions are InvalidCiphertextException', () => {
   assert.throws(() => parseCiphertext(Buffer.alloc(OVERHEAD)), InvalidCiphertextException);
   const blob = Buffer.concat([encodeHeader({ keyId: KEY_ID, materialVersion: 1, iv: randomBytes(12) }), Buffer.alloc(20)]);
-  blob[0] = 2;
-  assert.throws(() => parseCiphertext(blob), InvalidCiphertextException);
+  for (const version of [0, 3, 0xff]) {
+    blob[0] = version;
+    assert.throws(() => parseCiphertext(blob), InvalidCiphertextException);
+  }
 });
 
 test('the canonical context ignores key order and distinguishes every context', () => {

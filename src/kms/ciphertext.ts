@@ -4,8 +4,8 @@ import { InvalidCiphertextException } from './errors.js';
  * Keywarden's ciphertext blob (docs/ciphertext.md):
  *
  *   offset  size  field
- *   0       1     format version, 0x01
- *   1       16    key id (the UUID's 16 bytes)
+ *   0       1     format version: 0x01 for a key id that is a UUID, 0x02 for a multi-Region key's `mrk-…` id
+ *   1       16    key id (the UUID's 16 bytes, or the 32 hex digits after `mrk-`)
  *   17      4     key material version, unsigned big-endian (0: the backing key in a custom key store's cluster)
  *   21      12    AES-GCM initialisation vector
  *   33      n     AES-256-GCM ciphertext
@@ -15,6 +15,12 @@ import { InvalidCiphertextException } from './errors.js';
  * changed byte anywhere, or a different context, fails authentication.
  */
 export const FORMAT_VERSION = 1;
+/**
+ * The same layout for multi-Region keys, whose ids are `mrk-` and 32 hex digits: the 16 bytes
+ * alone cannot tell the two id shapes apart, the first byte does.
+ */
+export const MRK_FORMAT_VERSION = 2;
+const MRK_PREFIX = 'mrk-';
 export const HEADER_LENGTH = 33;
 export const IV_LENGTH = 12;
 export const TAG_LENGTH = 16;
@@ -39,8 +45,9 @@ export interface ParsedCiphertext extends CiphertextHeader {
 
 export function encodeHeader(h: CiphertextHeader): Buffer {
   const out = Buffer.allocUnsafe(HEADER_LENGTH);
-  out[0] = FORMAT_VERSION;
-  const hex = h.keyId.replace(/-/g, '');
+  const mrk = h.keyId.startsWith(MRK_PREFIX);
+  out[0] = mrk ? MRK_FORMAT_VERSION : FORMAT_VERSION;
+  const hex = mrk ? h.keyId.slice(MRK_PREFIX.length) : h.keyId.replace(/-/g, '');
   out.write(hex, 1, 16, 'hex');
   out.writeUInt32BE(h.materialVersion, 17);
   h.iv.copy(out, 21);
@@ -48,12 +55,13 @@ export function encodeHeader(h: CiphertextHeader): Buffer {
 }
 
 export function parseCiphertext(blob: Buffer): ParsedCiphertext {
-  if (blob.length < OVERHEAD + 1 || blob[0] !== FORMAT_VERSION) {
+  if (blob.length < OVERHEAD + 1 || (blob[0] !== FORMAT_VERSION && blob[0] !== MRK_FORMAT_VERSION)) {
     // AWS answers a blob it cannot parse as it answers any other bad ciphertext: the name alone.
     throw new InvalidCiphertextException('');
   }
   const hex = blob.toString('hex', 1, 17);
-  const keyId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const keyId =
+    blob[0] === MRK_FORMAT_VERSION ? MRK_PREFIX + hex : `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   return {
     keyId,
     materialVersion: blob.readUInt32BE(17),

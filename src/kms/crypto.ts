@@ -254,8 +254,9 @@ export class CryptoService {
 
   /** The key a ciphertext names, if the caller may use it. */
   private async ownerKey(caller: Caller, keyId: string, operation: string): Promise<KeyRecord> {
-    const key = await this.deps.store.keys.findById(keyId);
-    if (!key || key.region !== caller.region) throw invalidCiphertext();
+    // Related multi-Region keys share their id: the blob opens with the key of the caller's Region.
+    const key = await this.deps.store.keys.findById(keyId, caller.region);
+    if (!key) throw invalidCiphertext();
     await authorizeKey(this.deps, caller, actionOf(operation), key);
     return key;
   }

@@ -1,5 +1,6 @@
 import type { KmsDeps } from './context.js';
 import type { KeyRecord } from './key.js';
+import { removeFromRelated } from './multi-region.js';
 
 /**
  * Told about each key whose waiting period ended, after its metadata is gone: keys in a custom
@@ -10,13 +11,27 @@ export type DeletionListener = (key: KeyRecord, deletedAt: number) => void | Pro
 /**
  * Deletes every key whose waiting period has ended, with its aliases. Runs on the service's
  * schedule and right after the clock moves, so a key is gone as soon as its DeletionDate passes.
+ * A multi-Region key leaves its related keys in the same transaction; when it was the last
+ * replica of a primary waiting for it, the primary's own waiting period starts.
  */
 export async function deleteDueKeys(deps: Pick<KmsDeps, 'store' | 'clock'>, listeners: DeletionListener[] = []): Promise<number> {
   const now = deps.clock.now();
   const due = await deps.store.keys.dueForDeletion(now);
+  let deleted = 0;
   for (const key of due) {
-    await deps.store.keys.remove(key, key.keyId);
+    if (key.multiRegion === undefined) {
+      await deps.store.keys.remove(key, key.keyId);
+    } else {
+      let removed = false;
+      await deps.store.keys.updateRelated(key.accountId, key.keyId, (keys) => {
+        const change = removeFromRelated(keys, key.region, now);
+        removed = change.removed;
+        return change;
+      });
+      if (!removed) continue;
+    }
+    deleted++;
     for (const listener of listeners) await listener(key, now);
   }
-  return due.length;
+  return deleted;
 }

@@ -142,11 +142,11 @@ describe('GrantService', () => {
       const retired = await grants.retire(CALLER, { grantToken: a.token });
       assert.equal(retired.grantId, a.grant.grantId);
       assert.deepEqual(await grants.grantFromTokens([a.token, b.token]), [b.grant], 'a retired grant carries nothing');
-      assert.deepEqual(await grants.grantsFor(key.key.keyId, APP), [b.grant]);
+      assert.deepEqual(await grants.grantsFor(key.key, APP), [b.grant]);
       await rejectsWith(grants.retire(CALLER, { grantToken: a.token }), 'NotFoundException', `Grant ID ${a.grant.grantId} not found`);
       await grants.retire(CALLER, { keyId: key.arn, grantId: b.grant.grantId });
       await rejectsWith(grants.retire(CALLER, { keyId: key.key.keyId, grantId: b.grant.grantId }), 'NotFoundException', `Grant ID ${b.grant.grantId} not found`);
-      assert.deepEqual(await grants.grantsFor(key.key.keyId, APP), []);
+      assert.deepEqual(await grants.grantsFor(key.key, APP), []);
     });
 
     it('retire needs a token, or a key and a grant id; a forged token is InvalidGrantTokenException', async () => {
@@ -201,9 +201,9 @@ describe('GrantService', () => {
       const b = await create({ granteePrincipal: BOB });
       const other = await keys.create(CALLER, {});
       await create({ keyId: other.key.keyId });
-      assert.deepEqual(await grants.grantsFor(key.key.keyId, APP), [a.grant]);
-      assert.deepEqual(await grants.grantsFor(key.key.keyId, BOB), [b.grant]);
-      assert.deepEqual(await grants.grantsFor(key.key.keyId, 'arn:aws:iam::111122223333:user/nobody'), []);
+      assert.deepEqual(await grants.grantsFor(key.key, APP), [a.grant]);
+      assert.deepEqual(await grants.grantsFor(key.key, BOB), [b.grant]);
+      assert.deepEqual(await grants.grantsFor(key.key, 'arn:aws:iam::111122223333:user/nobody'), []);
       await rejectsWith(grants.grantFromTokens([a.token, 'not-a-token']), 'InvalidGrantTokenException', 'The grant token is not valid.');
       assert.deepEqual(await grants.grantFromTokens([]), []);
     });

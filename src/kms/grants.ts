@@ -102,7 +102,7 @@ export class GrantService {
   async list(caller: Caller, keyId: string, filter: GrantFilter, limit: number, after?: string): Promise<{ page: Page<GrantRecord>; arn: string }> {
     const key = await resolveKey(this.deps, caller, keyId, 'keyOnly', 'ListGrants');
     if (filter.grantId !== undefined) checkGrantId(filter.grantId);
-    const page = await this.deps.store.grants.listForKey(key.keyId, Math.min(limit, MAX_PAGE), after, filter);
+    const page = await this.deps.store.grants.listForKey(key, key.keyId, Math.min(limit, MAX_PAGE), after, filter);
     return { page, arn: keyArn(key, key.keyId) };
   }
 
@@ -154,11 +154,11 @@ export class GrantService {
   }
 
   /**
-   * For the policy evaluator: the grants on a key (by key id) whose grantee is this principal.
+   * For the policy evaluator: the grants on a key whose grantee is this principal.
    * A retired or revoked grant is gone from the store at once, so it is never among them.
    */
-  grantsFor(keyId: string, principalArn: string): Promise<GrantRecord[]> {
-    return this.deps.store.grants.forGrantee(keyId, principalArn);
+  grantsFor(key: Pick<KeyRecord, 'accountId' | 'region' | 'keyId'>, principalArn: string): Promise<GrantRecord[]> {
+    return this.deps.store.grants.forGrantee(key, key.keyId, principalArn);
   }
 
   /**
@@ -177,7 +177,7 @@ export class GrantService {
   private async grantOf(key: KeyRecord, grantId: string): Promise<GrantRecord> {
     checkGrantId(grantId);
     const grant = await this.deps.store.grants.get(grantId);
-    if (!grant || grant.keyId !== key.keyId) throw grantNotFound(grantId);
+    if (!grant || grant.keyId !== key.keyId || grant.region !== key.region) throw grantNotFound(grantId);
     return grant;
   }
 }

@@ -18,6 +18,7 @@ import { resolveKey } from './key-resolver.js';
 import { isSymmetricEncryption, keySpecEntry } from './key-specs.js';
 import { fitMaterial } from './import-fit.js';
 import type { KeyService } from './keys.js';
+import { checkSameMaterial } from './multi-region.js';
 import { invalidCiphertext } from './key-vault.js';
 
 /** How long GetParametersForImport's public key and token can be used (ParametersValidTo). */
@@ -103,6 +104,8 @@ export class ImportedMaterialService {
     }
     try {
       const materialId = this.tokens.fingerprint(found.keyId, fitted.secret);
+      // Related multi-Region keys share their id, so the same material has the same digest in each.
+      await checkSameMaterial(this.deps.store, found, materialId);
       if (req.keyMaterialId !== undefined && req.keyMaterialId !== materialId) {
         throw new IncorrectKeyMaterialException(`The key material being imported does not have the KeyMaterialId ${req.keyMaterialId}.`);
       }

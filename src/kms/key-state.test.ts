@@ -134,3 +134,28 @@ test('a key in a custom key store is Unavailable unless its store is CONNECTED a
   const plain: KeyRecord = { ...key('Disabled'), origin: 'AWS_KMS', customKeyStoreId: undefined, backingKey: undefined };
   assert.equal(effectiveState(plain, undefined), 'Disabled');
 });
+
+test('ReplicateKey needs an Enabled primary (or one waiting for its imported material); UpdatePrimaryRegion also takes a Disabled one', () => {
+  const table = (op: KeyStateOperation) => Object.fromEntries(STATES.map((s) => [s, outcome(op, s).split(':')[0]]));
+  assert.deepEqual(table('ReplicateKey'), {
+    Creating: 'KMSInvalidStateException',
+    Enabled: 'ok',
+    Disabled: 'DisabledException',
+    PendingDeletion: 'KMSInvalidStateException',
+    PendingImport: 'ok',
+    PendingReplicaDeletion: 'KMSInvalidStateException',
+    Unavailable: 'ok',
+    Updating: 'KMSInvalidStateException',
+  });
+  assert.deepEqual(table('UpdatePrimaryRegion'), {
+    Creating: 'KMSInvalidStateException',
+    Enabled: 'ok',
+    Disabled: 'ok',
+    PendingDeletion: 'KMSInvalidStateException',
+    PendingImport: 'ok',
+    PendingReplicaDeletion: 'KMSInvalidStateException',
+    Unavailable: 'ok',
+    Updating: 'KMSInvalidStateException',
+  });
+  assert.equal(outcome('ReplicateKey', 'PendingReplicaDeletion'), `KMSInvalidStateException: ${ARN} is pending deletion.`);
+});

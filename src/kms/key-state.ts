@@ -94,6 +94,23 @@ export const KEY_STATE_RULES = {
   // A key with imported material lists its materials while some are deleted or expired: that is
   // how the caller learns which ones to import again.
   ListKeyRotations: { Unavailable: 'customKeyStore' },
+  // A primary key waiting for deletion (its replicas' too) cannot be replicated; one being
+  // disabled cannot either, as the model's DisabledException for ReplicateKey says. An imported
+  // key still waiting for its material can: its replica waits for the same material.
+  ReplicateKey: {
+    Disabled: 'disabled',
+    PendingDeletion: 'pendingDeletion',
+    PendingReplicaDeletion: 'pendingDeletion',
+    Creating: 'creating',
+    Updating: 'updating',
+  },
+  // Checked on both keys whose roles swap; disabled or pending import, a key can still change role.
+  UpdatePrimaryRegion: {
+    PendingDeletion: 'pendingDeletion',
+    PendingReplicaDeletion: 'pendingDeletion',
+    Creating: 'creating',
+    Updating: 'updating',
+  },
 } satisfies Record<string, Rules>;
 
 export type KeyStateOperation = keyof typeof KEY_STATE_RULES;

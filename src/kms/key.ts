@@ -68,6 +68,17 @@ export interface ImportedMaterial {
   validTo?: number;
 }
 
+/**
+ * A multi-Region key's place among its related keys: the keys of the same account with the same
+ * key id in other Regions, which share its material. Every related key keeps the whole picture,
+ * and every change to it rewrites all of them in one transaction (KeyRepository.updateRelated).
+ */
+export interface MultiRegionPlace {
+  primaryRegion: string;
+  /** The Regions of the replica keys, sorted. */
+  replicaRegions: string[];
+}
+
 export interface RotationSchedule {
   enabled: boolean;
   periodDays?: number;
@@ -103,6 +114,8 @@ export interface KeyRecord extends Scope {
    * not yet made current (PENDING_ROTATION). It is not the key's until then: it encrypts nothing.
    */
   pendingMaterial?: KeyMaterial;
+  /** Only for multi-Region keys (key ids `mrk-…`). */
+  multiRegion?: MultiRegionPlace;
 }
 
 export const currentMaterial = (key: KeyRecord): KeyMaterial => key.materials[key.materials.length - 1]!;

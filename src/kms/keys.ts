@@ -12,6 +12,7 @@ import { importable } from './import-fit.js';
 import type { CallerIdentity } from '../authz/index.js';
 import { checkPolicyDocument, defaultKeyPolicy } from './policy.js';
 import { mergeTags, removeTags } from './tags.js';
+import { hasReplicas, newMultiRegionKeyId } from './multi-region.js';
 import type { Page } from './repository.js';
 
 export interface CreateKeyRequest {
@@ -59,13 +60,12 @@ export class KeyService {
     if (origin !== 'AWS_KMS' && !(origin === 'EXTERNAL' && importable(keySpecEntry(keySpec)))) {
       throw new UnsupportedOperationException(`Origin ${origin} is not supported for this key.`);
     }
-    if (req.multiRegion) throw new UnsupportedOperationException('Multi-Region keys are not supported.');
     if (req.policy !== undefined) checkPolicyDocument(req.policy);
     const tags = req.tags ? mergeTags([], req.tags) : [];
 
     const { clock, random, vault, store } = this.deps;
     const now = clock.now();
-    const keyId = random.uuid();
+    const keyId = req.multiRegion ? newMultiRegionKeyId(random) : random.uuid();
     if (req.policy !== undefined) this.deps.authorizer?.checkLockout(caller, req.policy, { ...caller, keyId });
     const key: KeyRecord = {
       accountId: caller.accountId,
@@ -83,6 +83,8 @@ export class KeyService {
       rotation: { enabled: false },
       materials: origin === 'EXTERNAL' ? [] : [await vault.generateMaterial(keySpecEntry(keySpec), keyId, 1, now)],
     };
+    // A multi-Region key starts as a primary key with no replicas (ReplicateKey adds them).
+    if (req.multiRegion) key.multiRegion = { primaryRegion: caller.region, replicaRegions: [] };
     await store.keys.insert(key);
     return this.view(key);
   }
@@ -199,12 +201,12 @@ export class KeyService {
       throw new ValidationException(`PendingWindowInDays must be between ${MIN_WINDOW} and ${MAX_WINDOW}`);
     }
     const now = this.deps.clock.now();
-    return this.change(caller, keyId, 'ScheduleKeyDeletion', (k) => ({
-      ...k,
-      state: 'PendingDeletion',
-      deletionDate: now + windowDays * DAY_MS,
-      pendingWindowDays: windowDays,
-    }));
+    return this.change(caller, keyId, 'ScheduleKeyDeletion', ({ deletionDate: _d, ...k }) =>
+      // A primary key outlives its replicas: its waiting period starts when the last one is deleted.
+      hasReplicas(k)
+        ? { ...k, state: 'PendingReplicaDeletion', pendingWindowDays: windowDays }
+        : { ...k, state: 'PendingDeletion', deletionDate: now + windowDays * DAY_MS, pendingWindowDays: windowDays },
+    );
   }
 
   cancelDeletion(caller: Caller, keyId: string): Promise<KeyView> {

@@ -33,16 +33,37 @@ export interface Page<T> {
   next?: string;
 }
 
+/**
+ * What a change to a set of related keys writes (see KeyRepository.updateRelated): the records to
+ * put, each replacing the key of its Region or added as a new one, and the Regions whose key goes
+ * with its aliases and grants.
+ */
+export interface RelatedKeysChange {
+  put: KeyRecord[];
+  remove?: string[];
+}
+
 export interface KeyRepository {
   insert(key: KeyRecord): Promise<void>;
   get(scope: Scope, keyId: string): Promise<KeyRecord | undefined>;
-  /** Looks a key up by id in any account: ciphertexts name only the key id. */
-  findById(keyId: string): Promise<KeyRecord | undefined>;
+  /**
+   * Looks a key up by id in one Region, in any account: ciphertexts name only the key id. A key id
+   * names one key per Region (related multi-Region keys share theirs).
+   */
+  findById(keyId: string, region: string): Promise<KeyRecord | undefined>;
   /**
    * Reads, changes and writes one key atomically. `change` runs synchronously inside the
    * transaction; if it throws, nothing is written. Returns undefined when the key does not exist.
    */
   update(scope: Scope, keyId: string, change: (key: KeyRecord) => KeyRecord): Promise<KeyRecord | undefined>;
+  /**
+   * Related multi-Region keys, changed together: reads every key of the account with this key id
+   * (one per Region), sorted by Region, lets `change` decide, and writes what it returns in one
+   * transaction. If `change` throws, nothing is written. Returns the keys as they are afterwards.
+   */
+  updateRelated(accountId: string, keyId: string, change: (keys: readonly KeyRecord[]) => RelatedKeysChange): Promise<KeyRecord[]>;
+  /** Every key of the account with this key id, one per Region, sorted by Region. */
+  related(accountId: string, keyId: string): Promise<KeyRecord[]>;
   /** Deletes the key, every alias that points at it and every grant on it. */
   remove(scope: Scope, keyId: string): Promise<void>;
   list(scope: Scope, limit: number, after?: string): Promise<Page<KeyRecord>>;
@@ -89,12 +110,12 @@ export interface GrantRepository {
   insert(grant: GrantRecord, limit: number, same: (existing: GrantRecord) => boolean): Promise<GrantInsert>;
   /** A grant by id, on any key of any account. */
   get(grantId: string): Promise<GrantRecord | undefined>;
-  /** A key's grants in the order they were created. */
-  listForKey(keyId: string, limit: number, after?: string, filter?: GrantFilter): Promise<Page<GrantRecord>>;
+  /** A key's grants in the order they were created (the key's scope: related multi-Region keys have grants of their own). */
+  listForKey(scope: Scope, keyId: string, limit: number, after?: string, filter?: GrantFilter): Promise<Page<GrantRecord>>;
   /** The grants on the keys of one account and Region that name this retiring principal. */
   listRetirable(scope: Scope, retiringPrincipal: string, limit: number, after?: string): Promise<Page<GrantRecord>>;
   /** Every grant on a key whose grantee is this principal. */
-  forGrantee(keyId: string, granteePrincipal: string): Promise<GrantRecord[]>;
+  forGrantee(scope: Scope, keyId: string, granteePrincipal: string): Promise<GrantRecord[]>;
   /** Returns false when there was no such grant. */
   remove(grantId: string): Promise<boolean>;
 }

@@ -9,6 +9,7 @@ import { checkKeyState, type KeyStateOperation } from './key-state.js';
 import { isSymmetricEncryption } from './key-specs.js';
 import type { KeyService, KeyView } from './keys.js';
 import type { Page } from './repository.js';
+import { isReplica, primaryArn, updateShared } from './multi-region.js';
 
 export const DEFAULT_ROTATION_DAYS = 365;
 const MIN_PERIOD = 90;
@@ -134,11 +135,12 @@ export class RotationService {
     const now = clock.now();
     let rotated = 0;
     for (const due of await store.keys.dueForRotation(now)) {
-      const updated = await store.keys.update(due, due.keyId, (k) => {
+      // A multi-Region primary's rotation reaches its replicas in the same transaction.
+      const updated = await updateShared(this.deps, due, due.keyId, (k) => {
         // Decided again inside the transaction: another node or a concurrent call may have rotated,
         // disabled or rescheduled the key since the query.
         const { rotation } = k;
-        if (!rotation.enabled || rotation.nextRotationAt === undefined || rotation.nextRotationAt > now) return k;
+        if (!rotation.enabled || rotation.nextRotationAt === undefined || rotation.nextRotationAt > now || isReplica(k)) return k;
         // No key in a custom key store has rotation enabled; were one to, it would show Unavailable here.
         if (this.keys.viewWith(k, undefined).state !== 'Enabled') return k;
         const period = rotation.periodDays ?? DEFAULT_ROTATION_DAYS;
@@ -199,10 +201,11 @@ export class RotationService {
   ): Promise<KeyView> {
     const found = await resolveKey(this.deps, caller, keyId, 'keyOnly', operation);
     const status = await this.keys.storeStatus(found);
-    const updated = await this.deps.store.keys.update(found, found.keyId, (current) => {
+    const updated = await updateShared(this.deps, found, found.keyId, (current) => {
       const view = this.keys.viewWith(current, status);
       checkKeyState(operation, view.state, view.arn);
       checkRotatable(view, kind);
+      checkRotationManagedHere(view);
       return apply(current, view);
     });
     if (updated) return this.keys.viewWith(updated, status);
@@ -226,6 +229,13 @@ function checkRotatable({ key, arn }: KeyView, kind: RotationKind = 'automatic')
     throw new UnsupportedOperationException(`${arn} origin is ${key.origin} which is not valid for this operation.`);
   }
   if (!isSymmetricEncryption(key.keySpec)) throw new UnsupportedOperationException('');
+}
+
+/** Related multi-Region keys rotate together, as their primary key's settings say. */
+function checkRotationManagedHere({ key, arn }: KeyView): void {
+  if (isReplica(key)) {
+    throw new UnsupportedOperationException(`${arn} is a multi-Region replica key. Its rotation is managed by its primary key ${primaryArn(key)}.`);
+  }
 }
 
 function checkPeriod(days: number): void {

@@ -11,6 +11,7 @@ import { KeyAgreementService } from './key-agreement.js';
 import { KeyService } from './keys.js';
 import { KeyUsageService } from './key-usage.js';
 import { MacService } from './mac.js';
+import { MultiRegionService } from './multi-region.js';
 import { RotationService } from './rotation.js';
 import { SigningService } from './signing.js';
 
@@ -27,6 +28,7 @@ export interface KmsServices {
   grants: GrantService;
   usage: KeyUsageService;
   imports: ImportedMaterialService;
+  multiRegion: MultiRegionService;
 }
 
 export function createKmsServices(given: KmsDeps): KmsServices {
@@ -47,5 +49,6 @@ export function createKmsServices(given: KmsDeps): KmsServices {
     grants: new GrantService(deps, keys),
     usage: new KeyUsageService(deps),
     imports: new ImportedMaterialService(deps, keys, given.importTokens ?? new ImportTokens(given.random.bytes(32), given.random)),
+    multiRegion: new MultiRegionService(deps, keys),
   };
 }

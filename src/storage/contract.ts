@@ -28,15 +28,69 @@ export function kmsStoreContract(name: string, open: () => Promise<KmsStore>): v
     ...extra,
   });
 
+  const grant = (scope: Scope, keyId: string, n: number, extra: Partial<GrantRecord> = {}): GrantRecord => ({
+    ...scope,
+    grantId: n.toString(16).padStart(64, '0'),
+    keyId,
+    granteePrincipal: 'arn:aws:iam::111122223333:role/app',
+    issuingAccount: `arn:aws:iam::${scope.accountId}:root`,
+    operations: ['Encrypt'],
+    createdAt: n,
+    ...extra,
+  });
+  const never = () => false;
+  const ids = (grants: GrantRecord[]) => grants.map((g) => g.createdAt);
+
   const withStore = storeCase(name, open);
 
-  withStore('keys are scoped to account and region, and found by id in any scope', async (s) => {
+  withStore('keys are scoped to account and region, and found by id in any account of a Region', async (s) => {
     await s.keys.insert(key(A, 'k1', { description: 'first' }));
     assert.equal((await s.keys.get(A, 'k1'))?.description, 'first');
     assert.equal(await s.keys.get(B, 'k1'), undefined);
     assert.equal(await s.keys.get(WEST, 'k1'), undefined);
-    assert.equal((await s.keys.findById('k1'))?.accountId, A.accountId);
-    assert.equal(await s.keys.findById('nope'), undefined);
+    assert.equal((await s.keys.findById('k1', A.region))?.accountId, A.accountId);
+    assert.equal(await s.keys.findById('k1', WEST.region), undefined);
+    assert.equal(await s.keys.findById('nope', A.region), undefined);
+  });
+
+  withStore('related keys: one id in several Regions, each its own key, changed together or not at all', async (s) => {
+    const place = (primaryRegion: string, replicaRegions: string[]) => ({ multiRegion: { primaryRegion, replicaRegions } });
+    await s.keys.insert(key(A, 'mrk-1', { description: 'primary', ...place(A.region, []) }));
+    await s.keys.insert(key(A, 'k2'));
+    const after = await s.keys.updateRelated(A.accountId, 'mrk-1', (keys) => {
+      assert.deepEqual(keys.map((k) => k.region), [A.region]);
+      const primary = { ...keys[0]!, ...place(A.region, [WEST.region]) };
+      return { put: [primary, { ...primary, region: WEST.region, description: 'replica' }] };
+    });
+    assert.deepEqual(after.map((k) => [k.region, k.description]), [[A.region, 'primary'], [WEST.region, 'replica']]);
+    assert.equal((await s.keys.get(WEST, 'mrk-1'))?.description, 'replica');
+    assert.equal((await s.keys.findById('mrk-1', WEST.region))?.region, WEST.region);
+    assert.deepEqual((await s.keys.get(A, 'mrk-1'))?.multiRegion, { primaryRegion: A.region, replicaRegions: [WEST.region] });
+    assert.deepEqual((await s.keys.list(WEST, 10)).items.map((k) => k.keyId), ['mrk-1']);
+    // A throwing change writes nothing, in any Region.
+    await assert.rejects(
+      s.keys.updateRelated(A.accountId, 'mrk-1', () => {
+        throw new Error('refused');
+      }),
+      /refused/,
+    );
+    await s.aliases.insert({ ...WEST, aliasName: 'alias/west', targetKeyId: 'mrk-1', createdAt: 1, updatedAt: 1 });
+    await s.aliases.insert({ ...A, aliasName: 'alias/east', targetKeyId: 'mrk-1', createdAt: 1, updatedAt: 1 });
+    await s.grants.insert(grant(WEST, 'mrk-1', 1), 10, never);
+    await s.grants.insert(grant(A, 'mrk-1', 2), 10, never);
+    assert.deepEqual(ids((await s.grants.listForKey(WEST, 'mrk-1', 10)).items), [1]);
+    assert.deepEqual(ids(await s.grants.forGrantee(A, 'mrk-1', 'arn:aws:iam::111122223333:role/app')), [2]);
+    // Removing one Region's key takes its aliases and grants, not the other Region's.
+    const left = await s.keys.updateRelated(A.accountId, 'mrk-1', (keys) => ({ put: [{ ...keys[0]!, ...place(A.region, []) }], remove: [WEST.region] }));
+    assert.deepEqual(left.map((k) => k.region), [A.region]);
+    assert.equal(await s.keys.get(WEST, 'mrk-1'), undefined);
+    assert.equal(await s.keys.findById('mrk-1', WEST.region), undefined);
+    assert.deepEqual((await s.aliases.list(WEST, 10)).items, []);
+    assert.deepEqual((await s.aliases.list(A, 10)).items.map((a) => a.aliasName), ['alias/east']);
+    assert.deepEqual((await s.grants.listForKey(WEST, 'mrk-1', 10)).items, []);
+    assert.deepEqual(ids((await s.grants.listForKey(A, 'mrk-1', 10)).items), [2]);
+    await assert.rejects(s.keys.updateRelated(A.accountId, 'mrk-1', (keys) => ({ put: [{ ...keys[0]!, keyId: 'k2' }] })), /may only write keys mrk-1/);
+    assert.deepEqual(await s.keys.related(B.accountId, 'mrk-1'), []);
   });
 
   withStore('update is atomic: a throwing change writes nothing', async (s) => {
@@ -68,6 +122,9 @@ export function kmsStoreContract(name: string, open: () => Promise<KmsStore>): v
     await s.keys.insert(key(A, 'due', { state: 'PendingDeletion', deletionDate: 5_000 }));
     await s.keys.insert(key(B, 'later', { state: 'PendingDeletion', deletionDate: 9_000 }));
     await s.keys.insert(key(A, 'rot', { rotation: { enabled: true, periodDays: 90, nextRotationAt: 4_000 } }));
+    // A replica's schedule is its primary's: only the primary is due.
+    const rotation = { enabled: true, periodDays: 90, nextRotationAt: 4_000 };
+    await s.keys.insert(key(WEST, 'mrk-2', { rotation, multiRegion: { primaryRegion: A.region, replicaRegions: [WEST.region] } }));
     assert.deepEqual((await s.keys.dueForDeletion(5_000)).map((k) => k.keyId), ['due']);
     assert.deepEqual((await s.keys.dueForDeletion(10_000)).map((k) => k.keyId).sort(), ['due', 'later']);
     assert.deepEqual((await s.keys.dueForRotation(4_000)).map((k) => k.keyId), ['rot']);
@@ -126,18 +183,6 @@ export function kmsStoreContract(name: string, open: () => Promise<KmsStore>): v
     assert.deepEqual(await s.keys.inCustomKeyStore('cks-ffffffffffffffff0'), []);
   });
 
-  const grant = (scope: Scope, keyId: string, n: number, extra: Partial<GrantRecord> = {}): GrantRecord => ({
-    ...scope,
-    grantId: n.toString(16).padStart(64, '0'),
-    keyId,
-    granteePrincipal: 'arn:aws:iam::111122223333:role/app',
-    issuingAccount: `arn:aws:iam::${scope.accountId}:root`,
-    operations: ['Encrypt'],
-    createdAt: n,
-    ...extra,
-  });
-  const never = () => false;
-  const ids = (grants: GrantRecord[]) => grants.map((g) => g.createdAt);
 
   withStore('grants: created on an existing key only, found by id, listed per key in creation order and paged', async (s) => {
     await s.keys.insert(key(A, 'k1'));
@@ -147,10 +192,10 @@ export function kmsStoreContract(name: string, open: () => Promise<KmsStore>): v
     await s.grants.insert(grant(A, 'k2', 9), 10, never);
     assert.equal((await s.grants.get(grant(A, 'k1', 3).grantId))?.keyId, 'k1');
     assert.equal(await s.grants.get(grant(A, 'k1', 1).grantId), undefined);
-    const first = await s.grants.listForKey('k1', 2);
+    const first = await s.grants.listForKey(A, 'k1', 2);
     assert.deepEqual(ids(first.items), [5, 3]);
     assert.ok(first.next);
-    const second = await s.grants.listForKey('k1', 2, first.next);
+    const second = await s.grants.listForKey(A, 'k1', 2, first.next);
     assert.deepEqual(ids(second.items), [4]);
     assert.equal(second.next, undefined);
   });
@@ -159,16 +204,16 @@ export function kmsStoreContract(name: string, open: () => Promise<KmsStore>): v
     await s.keys.insert(key(A, 'k1'));
     await s.grants.insert(grant(A, 'k1', 1, { name: 'n' }), 10, never);
     await s.grants.insert(grant(A, 'k1', 2, { granteePrincipal: 'arn:aws:iam::111122223333:user/bob' }), 10, never);
-    assert.deepEqual(ids((await s.grants.listForKey('k1', 10, undefined, { grantId: grant(A, 'k1', 2).grantId })).items), [2]);
-    assert.deepEqual(ids((await s.grants.listForKey('k1', 10, undefined, { granteePrincipal: 'arn:aws:iam::111122223333:user/bob' })).items), [2]);
+    assert.deepEqual(ids((await s.grants.listForKey(A, 'k1', 10, undefined, { grantId: grant(A, 'k1', 2).grantId })).items), [2]);
+    assert.deepEqual(ids((await s.grants.listForKey(A, 'k1', 10, undefined, { granteePrincipal: 'arn:aws:iam::111122223333:user/bob' })).items), [2]);
     const both = { grantId: grant(A, 'k1', 2).grantId, granteePrincipal: 'arn:aws:iam::111122223333:role/app' };
-    assert.deepEqual((await s.grants.listForKey('k1', 10, undefined, both)).items, []);
-    assert.deepEqual(ids(await s.grants.forGrantee('k1', 'arn:aws:iam::111122223333:role/app')), [1]);
+    assert.deepEqual((await s.grants.listForKey(A, 'k1', 10, undefined, both)).items, []);
+    assert.deepEqual(ids(await s.grants.forGrantee(A, 'k1', 'arn:aws:iam::111122223333:role/app')), [1]);
     const again = await s.grants.insert(grant(A, 'k1', 3, { name: 'n' }), 10, (g) => g.createdAt === 1);
     assert.equal(again.outcome, 'existing');
     assert.equal(again.outcome === 'existing' && again.grant.grantId, grant(A, 'k1', 1).grantId);
     assert.equal((await s.grants.insert(grant(A, 'k1', 4, { name: 'n' }), 10, never)).outcome, 'created', 'same name, other terms');
-    assert.deepEqual(ids((await s.grants.listForKey('k1', 10)).items), [1, 2, 4]);
+    assert.deepEqual(ids((await s.grants.listForKey(A, 'k1', 10)).items), [1, 2, 4]);
   });
 
   withStore('grants: a key holds at most `limit`; removed one by one and all with their key', async (s) => {
@@ -182,9 +227,9 @@ export function kmsStoreContract(name: string, open: () => Promise<KmsStore>): v
     assert.equal(await s.grants.remove(grant(A, 'k1', 1).grantId), false);
     assert.equal((await s.grants.insert(grant(A, 'k1', 3), 2, never)).outcome, 'created');
     await s.keys.remove(A, 'k1');
-    assert.deepEqual((await s.grants.listForKey('k1', 10)).items, []);
+    assert.deepEqual((await s.grants.listForKey(A, 'k1', 10)).items, []);
     assert.equal(await s.grants.get(grant(A, 'k1', 2).grantId), undefined);
-    assert.deepEqual(ids((await s.grants.listForKey('k2', 10)).items), [4]);
+    assert.deepEqual(ids((await s.grants.listForKey(A, 'k2', 10)).items), [4]);
   });
 
   withStore('grants: retirable ones are listed per account and Region by retiring principal', async (s) => {

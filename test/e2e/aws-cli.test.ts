@@ -541,9 +541,13 @@ test('rotation: enable-key-rotation, get-key-rotation-status, rotate-key-on-dema
   assert.equal(rotateOnDisabled, `${arn} is disabled.`);
 });
 
-test('an operation Keywarden does not implement answers UnsupportedOperationException naming it', async () => {
-  const args = ['update-primary-region', '--key-id', mainKey, '--primary-region', 'us-west-2'];
-  assert.match(await kmsFails('UpdatePrimaryRegion', 'UnsupportedOperationException', ...args), /\bUpdatePrimaryRegion\b/);
+test('the multi-Region operations refuse a single-Region key as AWS does', async () => {
+  const [update, replicate] = await Promise.all([
+    kmsFails('UpdatePrimaryRegion', 'UnsupportedOperationException', 'update-primary-region', '--key-id', mainKey, '--primary-region', 'us-west-2'),
+    kmsFails('ReplicateKey', 'UnsupportedOperationException', 'replicate-key', '--key-id', mainKey, '--replica-region', 'us-west-2'),
+  ]);
+  assert.equal(update, `${keyArn(mainKey)} is not a multi-region primary key.`);
+  assert.equal(replicate, `${keyArn(mainKey)} is not a multi-region primary key.`);
 });
 
 test('validation errors use AWS wording', async () => {

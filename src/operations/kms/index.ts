@@ -48,6 +48,7 @@ import { listResourceTags } from './list-resource-tags.js';
 import { listRetirableGrants } from './list-retirable-grants.js';
 import { putKeyPolicy } from './put-key-policy.js';
 import { reEncrypt } from './re-encrypt.js';
+import { replicateKey } from './replicate-key.js';
 import { retireGrant } from './retire-grant.js';
 import { revokeGrant } from './revoke-grant.js';
 import { rotateKeyOnDemand } from './rotate-key-on-demand.js';
@@ -57,6 +58,7 @@ import { tagResource } from './tag-resource.js';
 import { untagResource } from './untag-resource.js';
 import { updateAlias } from './update-alias.js';
 import { updateKeyDescription } from './update-key-description.js';
+import { updatePrimaryRegion } from './update-primary-region.js';
 import { verify } from './verify.js';
 import { verifyMac } from './verify-mac.js';
 
@@ -84,6 +86,9 @@ export const kmsService: ServiceDefinition<KmsApp> = {
     scheduleKeyDeletion,
     cancelKeyDeletion,
     updateKeyDescription,
+    // Multi-Region keys
+    replicateKey,
+    updatePrimaryRegion,
     // Imported key material
     getParametersForImport,
     importKeyMaterial,

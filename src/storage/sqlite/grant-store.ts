@@ -49,29 +49,37 @@ export class SqliteGrants implements GrantRepository {
       `INSERT INTO grants (grant_id, key_id, account_id, region, name, grantee_principal, retiring_principal, doc)
        VALUES (@grantId, @keyId, @accountId, @region, @name, @granteePrincipal, @retiringPrincipal, @doc)`,
     );
-    this.keyExistsStmt = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM keys WHERE key_id = ?');
-    this.namedStmt = db.prepare<[string, string], GrantRow>('SELECT seq, doc FROM grants WHERE key_id = ? AND name = ? ORDER BY seq');
-    this.countStmt = db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM grants WHERE key_id = ?');
-    this.getStmt = db.prepare<[string], GrantRow>('SELECT seq, doc FROM grants WHERE grant_id = ?');
-    this.listStmt = db.prepare<[string, number, number], GrantRow>('SELECT seq, doc FROM grants WHERE key_id = ? AND seq > ? ORDER BY seq LIMIT ?');
-    this.listByIdStmt = db.prepare<[string, string, number, number], GrantRow>(
-      'SELECT seq, doc FROM grants WHERE key_id = ? AND grant_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+    // A key is its id, account and Region: related multi-Region keys share an id, not their grants.
+    this.keyExistsStmt = db.prepare<[string, string, string], { one: number }>('SELECT 1 AS one FROM keys WHERE key_id = ? AND account_id = ? AND region = ?');
+    this.namedStmt = db.prepare<[string, string, string, string], GrantRow>(
+      'SELECT seq, doc FROM grants WHERE key_id = ? AND account_id = ? AND region = ? AND name = ? ORDER BY seq',
     );
-    this.listByGranteeStmt = db.prepare<[string, string, number, number], GrantRow>(
-      'SELECT seq, doc FROM grants WHERE key_id = ? AND grantee_principal = ? AND seq > ? ORDER BY seq LIMIT ?',
+    this.countStmt = db.prepare<[string, string, string], { n: number }>('SELECT COUNT(*) AS n FROM grants WHERE key_id = ? AND account_id = ? AND region = ?');
+    this.getStmt = db.prepare<[string], GrantRow>('SELECT seq, doc FROM grants WHERE grant_id = ?');
+    this.listStmt = db.prepare<[string, string, string, number, number], GrantRow>(
+      'SELECT seq, doc FROM grants WHERE key_id = ? AND account_id = ? AND region = ? AND seq > ? ORDER BY seq LIMIT ?',
+    );
+    this.listByIdStmt = db.prepare<[string, string, string, string, number, number], GrantRow>(
+      'SELECT seq, doc FROM grants WHERE key_id = ? AND account_id = ? AND region = ? AND grant_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+    );
+    this.listByGranteeStmt = db.prepare<[string, string, string, string, number, number], GrantRow>(
+      'SELECT seq, doc FROM grants WHERE key_id = ? AND account_id = ? AND region = ? AND grantee_principal = ? AND seq > ? ORDER BY seq LIMIT ?',
     );
     this.retirableStmt = db.prepare<[string, string, string, number, number], GrantRow>(
       'SELECT seq, doc FROM grants WHERE account_id = ? AND region = ? AND retiring_principal = ? AND seq > ? ORDER BY seq LIMIT ?',
     );
-    this.granteeStmt = db.prepare<[string, string], GrantRow>('SELECT seq, doc FROM grants WHERE key_id = ? AND grantee_principal = ? ORDER BY seq');
+    this.granteeStmt = db.prepare<[string, string, string, string], GrantRow>(
+      'SELECT seq, doc FROM grants WHERE key_id = ? AND account_id = ? AND region = ? AND grantee_principal = ? ORDER BY seq',
+    );
     this.removeStmt = db.prepare('DELETE FROM grants WHERE grant_id = ?');
     this.insertTx = db.transaction((grant: GrantRecord, limit: number, same: (g: GrantRecord) => boolean): GrantInsert => {
-      if (!this.keyExistsStmt.get(grant.keyId)) return { outcome: 'noKey' };
+      const key = [grant.keyId, grant.accountId, grant.region] as const;
+      if (!this.keyExistsStmt.get(...key)) return { outcome: 'noKey' };
       if (grant.name !== undefined) {
-        const match = this.namedStmt.all(grant.keyId, grant.name).map(parse).find(same);
+        const match = this.namedStmt.all(...key, grant.name).map(parse).find(same);
         if (match) return { outcome: 'existing', grant: match };
       }
-      if (this.countStmt.get(grant.keyId)!.n >= limit) return { outcome: 'limit' };
+      if (this.countStmt.get(...key)!.n >= limit) return { outcome: 'limit' };
       this.insertStmt.run({
         grantId: grant.grantId,
         keyId: grant.keyId,
@@ -95,14 +103,15 @@ export class SqliteGrants implements GrantRepository {
     return row && parse(row);
   }
 
-  async listForKey(keyId: string, limit: number, after?: string, filter: GrantFilter = {}): Promise<Page<GrantRecord>> {
+  async listForKey(scope: Scope, keyId: string, limit: number, after?: string, filter: GrantFilter = {}): Promise<Page<GrantRecord>> {
     const from = cursor(after);
+    const key = [keyId, scope.accountId, scope.region] as const;
     const rows =
       filter.grantId !== undefined
-        ? this.listByIdStmt.all(keyId, filter.grantId, from, limit + 1)
+        ? this.listByIdStmt.all(...key, filter.grantId, from, limit + 1)
         : filter.granteePrincipal !== undefined
-          ? this.listByGranteeStmt.all(keyId, filter.granteePrincipal, from, limit + 1)
-          : this.listStmt.all(keyId, from, limit + 1);
+          ? this.listByGranteeStmt.all(...key, filter.granteePrincipal, from, limit + 1)
+          : this.listStmt.all(...key, from, limit + 1);
     // A grant id names one grant, so both filters at once keep the rows that match the second too.
     const kept = filter.grantId !== undefined && filter.granteePrincipal !== undefined ? rows.filter((r) => parse(r).granteePrincipal === filter.granteePrincipal) : rows;
     return page(kept, limit);
@@ -112,8 +121,8 @@ export class SqliteGrants implements GrantRepository {
     return page(this.retirableStmt.all(scope.accountId, scope.region, retiringPrincipal, cursor(after), limit + 1), limit);
   }
 
-  async forGrantee(keyId: string, granteePrincipal: string): Promise<GrantRecord[]> {
-    return this.granteeStmt.all(keyId, granteePrincipal).map(parse);
+  async forGrantee(scope: Scope, keyId: string, granteePrincipal: string): Promise<GrantRecord[]> {
+    return this.granteeStmt.all(keyId, scope.accountId, scope.region, granteePrincipal).map(parse);
   }
 
   async remove(grantId: string): Promise<boolean> {

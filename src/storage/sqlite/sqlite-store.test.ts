@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { KeyRecord } from '../../kms/key.js';
 import { kmsStoreContract } from '../contract.js';
 import { openDatabase } from './database.js';
 import { migrate } from './schema.js';
@@ -84,6 +85,26 @@ test('sqlite: a key imported into before materials were kept one by one keeps it
     // Written again by the store, the key is found by its material's ValidTo.
     await store.keys.update(scope, 'k1', (k) => ({ ...k, description: 'touched' }));
     assert.deepEqual((await store.keys.dueForMaterialExpiry(5_000)).map((k) => k.keyId), ['k1']);
+  } finally {
+    db.close();
+  }
+});
+
+test('sqlite: a data directory from before multi-Region keys keeps its keys and aliases, and takes one id in two Regions', async () => {
+  const db = openDatabase(':memory:');
+  try {
+    migrate(db, 'kms', KMS_MIGRATIONS.slice(0, 4));
+    const doc = { keyId: 'k1', accountId: '111122223333', region: 'us-east-1', state: 'PendingDeletion', deletionDate: 5, rotation: { enabled: false }, materials: [] };
+    db.prepare('INSERT INTO keys (key_id, account_id, region, deletion_at, doc) VALUES (?, ?, ?, ?, ?)').run('k1', doc.accountId, doc.region, 5, JSON.stringify(doc));
+    db.prepare("INSERT INTO aliases (account_id, region, alias_name, key_id, created_at, updated_at) VALUES (?, ?, 'alias/a', 'k1', 1, 1)").run(doc.accountId, doc.region);
+    const store = kmsStoreOn(db);
+    assert.equal((await store.keys.get(doc, 'k1'))?.state, 'PendingDeletion');
+    assert.deepEqual((await store.keys.dueForDeletion(5)).map((k) => k.keyId), ['k1']);
+    assert.equal((await store.aliases.get(doc, 'alias/a'))?.targetKeyId, 'k1');
+    await store.keys.insert({ ...(doc as unknown as KeyRecord), region: 'eu-west-1' });
+    assert.deepEqual((await store.keys.related(doc.accountId, 'k1')).map((k) => k.region), ['eu-west-1', 'us-east-1']);
+    const version = db.prepare<[], { version: number }>("SELECT version FROM schema_migrations WHERE part = 'kms'").get();
+    assert.equal(version?.version, KMS_MIGRATIONS.length);
   } finally {
     db.close();
   }

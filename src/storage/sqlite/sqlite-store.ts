@@ -1,6 +1,6 @@
 import type { KeyRecord, Scope } from '../../kms/key.js';
 import { nextMaterialExpiry } from '../../kms/key-materials.js';
-import type { AliasRecord, AliasRepository, KeyRepository, KmsStore, Page, SettingsRepository } from '../../kms/repository.js';
+import type { AliasRecord, AliasRepository, KeyRepository, KmsStore, Page, RelatedKeysChange, SettingsRepository } from '../../kms/repository.js';
 import { type Db, openDatabase } from './database.js';
 import { GRANTS_TABLE, SqliteGrants } from './grant-store.js';
 import { SqliteKeyUsage } from './key-usage-store.js';
@@ -45,6 +45,29 @@ export const KMS_MIGRATIONS = [
   `UPDATE keys SET doc = json_remove(json_set(doc, '$.materials[0].imported', json(json_extract(doc, '$.imported'))), '$.imported')
    WHERE json_type(doc, '$.imported') = 'object' AND json_array_length(doc, '$.materials') > 0;
    UPDATE keys SET doc = json_remove(doc, '$.imported') WHERE json_type(doc, '$.imported') IS NOT NULL;`,
+  // Multi-Region keys: related keys share their key id, one per Region, so a key is its id and its
+  // Region. SQLite cannot change a primary key in place: the table is copied into a new one.
+  `CREATE TABLE keys_by_region (
+     key_id TEXT NOT NULL,
+     region TEXT NOT NULL,
+     account_id TEXT NOT NULL,
+     deletion_at INTEGER,
+     rotation_at INTEGER,
+     custom_key_store_id TEXT,
+     material_expires_at INTEGER,
+     doc TEXT NOT NULL,
+     PRIMARY KEY (key_id, region)
+   );
+   INSERT INTO keys_by_region (key_id, region, account_id, deletion_at, rotation_at, custom_key_store_id, material_expires_at, doc)
+     SELECT key_id, region, account_id, deletion_at, rotation_at, custom_key_store_id, material_expires_at, doc FROM keys;
+   DROP TABLE keys;
+   ALTER TABLE keys_by_region RENAME TO keys;
+   CREATE INDEX keys_scope ON keys (account_id, region, key_id);
+   CREATE INDEX keys_related ON keys (account_id, key_id);
+   CREATE INDEX keys_deletion ON keys (deletion_at) WHERE deletion_at IS NOT NULL;
+   CREATE INDEX keys_rotation ON keys (rotation_at) WHERE rotation_at IS NOT NULL;
+   CREATE INDEX keys_custom_key_store ON keys (custom_key_store_id) WHERE custom_key_store_id IS NOT NULL;
+   CREATE INDEX keys_material_expiry ON keys (material_expires_at) WHERE material_expires_at IS NOT NULL;`,
 ];
 
 /** A KmsStore on its own database file (tests use ':memory:'). */
@@ -77,6 +100,7 @@ class SqliteKeys implements KeyRepository {
   private readonly insertStmt;
   private readonly getStmt;
   private readonly byIdStmt;
+  private readonly relatedStmt;
   private readonly writeStmt;
   private readonly removeStmt;
   private readonly removeAliasesStmt;
@@ -87,6 +111,8 @@ class SqliteKeys implements KeyRepository {
   private readonly dueExpiryStmt;
   private readonly inStoreStmt;
   private readonly updateTx;
+  private readonly relatedTx;
+  private readonly removeTx;
   /**
    * Every request that uses a key reads it, so parsed records are kept in memory. Only this
    * process writes this database, and every write goes through this class, so the cache is exact.
@@ -99,11 +125,14 @@ class SqliteKeys implements KeyRepository {
        VALUES (@keyId, @accountId, @region, @deletionAt, @rotationAt, @customKeyStoreId, @materialExpiresAt, @doc)`,
     );
     this.getStmt = db.prepare<[string, string, string], KeyRow>('SELECT doc FROM keys WHERE key_id = ? AND account_id = ? AND region = ?');
-    this.byIdStmt = db.prepare<[string], KeyRow>('SELECT doc FROM keys WHERE key_id = ?');
-    this.writeStmt = db.prepare('UPDATE keys SET deletion_at = @deletionAt, rotation_at = @rotationAt, material_expires_at = @materialExpiresAt, doc = @doc WHERE key_id = @keyId');
-    this.removeStmt = db.prepare('DELETE FROM keys WHERE key_id = ?');
-    this.removeAliasesStmt = db.prepare('DELETE FROM aliases WHERE key_id = ?');
-    this.removeGrantsStmt = db.prepare('DELETE FROM grants WHERE key_id = ?');
+    this.byIdStmt = db.prepare<[string, string], KeyRow>('SELECT doc FROM keys WHERE key_id = ? AND region = ?');
+    this.relatedStmt = db.prepare<[string, string], KeyRow>('SELECT doc FROM keys WHERE account_id = ? AND key_id = ? ORDER BY region');
+    this.writeStmt = db.prepare(
+      'UPDATE keys SET deletion_at = @deletionAt, rotation_at = @rotationAt, material_expires_at = @materialExpiresAt, doc = @doc WHERE key_id = @keyId AND region = @region',
+    );
+    this.removeStmt = db.prepare('DELETE FROM keys WHERE key_id = ? AND account_id = ? AND region = ?');
+    this.removeAliasesStmt = db.prepare('DELETE FROM aliases WHERE key_id = ? AND account_id = ? AND region = ?');
+    this.removeGrantsStmt = db.prepare('DELETE FROM grants WHERE key_id = ? AND account_id = ? AND region = ?');
     this.listStmt = db.prepare<[string, string, string, number], KeyRow>(
       'SELECT doc FROM keys WHERE account_id = ? AND region = ? AND key_id > ? ORDER BY key_id LIMIT ?',
     );
@@ -118,6 +147,23 @@ class SqliteKeys implements KeyRepository {
       this.writeStmt.run(columns(next));
       return next;
     });
+    this.removeTx = db.transaction((scope: Scope, keyId: string) => {
+      this.removeAliasesStmt.run(keyId, scope.accountId, scope.region);
+      this.removeGrantsStmt.run(keyId, scope.accountId, scope.region);
+      this.removeStmt.run(keyId, scope.accountId, scope.region);
+    });
+    this.relatedTx = db.transaction((accountId: string, keyId: string, change: (keys: readonly KeyRecord[]) => RelatedKeysChange) => {
+      const before = this.relatedStmt.all(accountId, keyId).map((r) => JSON.parse(r.doc) as KeyRecord);
+      const { put, remove = [] } = change(before);
+      const existing = new Set(before.map((k) => k.region));
+      for (const region of remove) if (existing.has(region)) this.removeTx({ accountId, region }, keyId);
+      for (const key of put) {
+        if (key.keyId !== keyId || key.accountId !== accountId) throw new Error(`updateRelated may only write keys ${keyId} of account ${accountId}`);
+        if (existing.has(key.region)) this.writeStmt.run(columns(key));
+        else this.insertStmt.run(columns(key));
+      }
+      return { put, remove };
+    });
   }
 
   async insert(key: KeyRecord): Promise<void> {
@@ -126,14 +172,14 @@ class SqliteKeys implements KeyRepository {
   }
 
   async get(scope: Scope, keyId: string): Promise<KeyRecord | undefined> {
-    const key = await this.findById(keyId);
-    return key && key.accountId === scope.accountId && key.region === scope.region ? key : undefined;
+    const key = await this.findById(keyId, scope.region);
+    return key && key.accountId === scope.accountId ? key : undefined;
   }
 
-  async findById(keyId: string): Promise<KeyRecord | undefined> {
-    const cached = this.cache.get(keyId);
+  async findById(keyId: string, region: string): Promise<KeyRecord | undefined> {
+    const cached = this.cache.get(region, keyId);
     if (cached) return cached;
-    const key = parse(this.byIdStmt.get(keyId));
+    const key = parse(this.byIdStmt.get(keyId, region));
     if (key) this.cache.set(key);
     return key;
   }
@@ -144,13 +190,20 @@ class SqliteKeys implements KeyRepository {
     return next;
   }
 
-  async remove(_scope: Scope, keyId: string): Promise<void> {
-    this.db.transaction(() => {
-      this.removeAliasesStmt.run(keyId);
-      this.removeGrantsStmt.run(keyId);
-      this.removeStmt.run(keyId);
-    })();
-    this.cache.delete(keyId);
+  async updateRelated(accountId: string, keyId: string, change: (keys: readonly KeyRecord[]) => RelatedKeysChange): Promise<KeyRecord[]> {
+    const { put, remove } = this.relatedTx.immediate(accountId, keyId, change);
+    for (const region of remove) this.cache.delete(region, keyId);
+    for (const key of put) this.cache.set(key);
+    return this.related(accountId, keyId);
+  }
+
+  async related(accountId: string, keyId: string): Promise<KeyRecord[]> {
+    return this.relatedStmt.all(accountId, keyId).map((r) => JSON.parse(r.doc) as KeyRecord);
+  }
+
+  async remove(scope: Scope, keyId: string): Promise<void> {
+    this.removeTx(scope, keyId);
+    this.cache.delete(scope.region, keyId);
   }
 
   async list(scope: Scope, limit: number, after = ''): Promise<Page<KeyRecord>> {
@@ -178,21 +231,22 @@ class SqliteKeys implements KeyRepository {
 
 const CACHE_LIMIT = 10_000;
 
-/** Parsed key records by key id, frozen so that no caller can change what others will read. */
+/** Parsed key records by Region and key id, frozen so that no caller can change what others will read. */
 class RecordCache {
   private readonly byId = new Map<string, KeyRecord>();
 
-  get(keyId: string): KeyRecord | undefined {
-    return this.byId.get(keyId);
+  get(region: string, keyId: string): KeyRecord | undefined {
+    return this.byId.get(`${region}/${keyId}`);
   }
 
   set(key: KeyRecord): void {
-    if (!this.byId.has(key.keyId) && this.byId.size >= CACHE_LIMIT) this.byId.delete(this.byId.keys().next().value!);
-    this.byId.set(key.keyId, deepFreeze(key));
+    const id = `${key.region}/${key.keyId}`;
+    if (!this.byId.has(id) && this.byId.size >= CACHE_LIMIT) this.byId.delete(this.byId.keys().next().value!);
+    this.byId.set(id, deepFreeze(key));
   }
 
-  delete(keyId: string): void {
-    this.byId.delete(keyId);
+  delete(region: string, keyId: string): void {
+    this.byId.delete(`${region}/${keyId}`);
   }
 }
 
@@ -210,12 +264,15 @@ function columns(key: KeyRecord) {
     accountId: key.accountId,
     region: key.region,
     deletionAt: key.state === 'PendingDeletion' ? (key.deletionDate ?? null) : null,
-    rotationAt: key.rotation.enabled ? (key.rotation.nextRotationAt ?? null) : null,
+    // A multi-Region key rotates as its primary does, which takes its replicas along.
+    rotationAt: key.rotation.enabled && isRotationSource(key) ? (key.rotation.nextRotationAt ?? null) : null,
     customKeyStoreId: key.customKeyStoreId ?? null,
     materialExpiresAt: nextMaterialExpiry(key) ?? null,
     doc: JSON.stringify(key),
   };
 }
+
+const isRotationSource = (key: KeyRecord): boolean => key.multiRegion === undefined || key.multiRegion.primaryRegion === key.region;
 
 const parse = (row: KeyRow | undefined): KeyRecord | undefined => (row ? (JSON.parse(row.doc) as KeyRecord) : undefined);
 
