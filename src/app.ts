@@ -43,6 +43,9 @@ import { faultStoreOn } from './storage/sqlite/fault-store.js';
 import { hsmStoreOn } from './storage/sqlite/hsm-store.js';
 import { keyStoreStoreOn } from './storage/sqlite/keystore-store.js';
 import { kmsStoreOn } from './storage/sqlite/sqlite-store.js';
+import { FailureLog } from './observability/failure-log.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { requestLog } from './observability/request-log.js';
 
 export interface KeywardenOptions {
   host: string;
@@ -76,7 +79,10 @@ export interface KeywardenOptions {
   tls?: TlsSetting;
   /** Where service events go (connection outcomes, DeleteKey at the end of a waiting period). */
   events?: ServiceEventSink;
+  /** Where start-up warnings go, as plain lines (standard error by default). */
   log?: (line: string) => void;
+  /** The log once started: a line per request, background failures (JSON on standard error at `info` by default). */
+  logger?: Logger;
 }
 
 export interface RunningKeywarden {
@@ -140,12 +146,14 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   const vault = new KeyVault(sealer, secureRandom);
   const grantTokens = new GrantTokens(grantTokenSecret(rootKey), secureRandom);
   rootKey.fill(0);
-  const reportError = (err: unknown) => log(`keywarden: background task failed: ${(err as Error)?.stack ?? err}`);
+  const logger = opts.logger ?? createLogger();
+  const failures = new FailureLog(logger);
+  const logRequest = requestLog(logger);
   const auditOn = opts.audit ?? true;
   // With the trail off nothing is written and no log or indexer thread runs; old records stay readable.
   const auditStore = auditStoreOn(db, {
     logDir: join(opts.dataDir, 'audit-log'),
-    durable: auditOn ? { file: dbFile, sync: opts.auditSync ?? 'os', onError: reportError } : undefined,
+    durable: auditOn ? { file: dbFile, sync: opts.auditSync ?? 'os', onError: (err) => failures.failed('audit trail', err) } : undefined,
   });
   opened.push(() => auditStore.close());
   const trail = auditOn
@@ -199,24 +207,27 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     random: secureRandom,
     events,
     connectDelayMs: opts.connectDelayMs ?? DEFAULT_CONNECT_DELAY_MS,
-    onError: reportError,
+    onError: (err) => failures.failed('custom key store connections', err),
   });
   const deps: KmsDeps = { store, clock, random: secureRandom, vault, events, customKeyStores: keyStores.port, grantTokens, importTokens: new ImportTokens(importSecret(rootKey), secureRandom) };
   const kms = createKmsServices(deps);
   const kmsApp: KmsApp = { ...kms, customKeyStores: keyStores.stores };
   await kms.usage.load();
 
+  // Each task by name, so that a failure that lasts is logged once, and its end too (FailureLog).
+  type NamedTask = [name: string, run: () => Promise<unknown>];
+  const tasks: NamedTask[] = [
+    ['key deletion', () => deleteDueKeys(deps, [keyStores.onKeyDeleted, deleteKeyEvents(events)])],
+    ['automatic key rotation', () => kms.rotation.rotateDue()],
+    ['imported key material expiry', () => kms.imports.expireDue()],
+    ...clusterMaintenanceTasks(cluster).map((run, i): NamedTask => [`cluster maintenance task ${i + 1}`, run]),
+    ...keyStoreMaintenanceTasks(keyStores).map((run, i): NamedTask => [`key store maintenance task ${i + 1}`, run]),
+    ...(trail ? [['audit trail retention', () => trail.purgeExpired()] satisfies NamedTask] : []),
+    ['key last-use records', () => kms.usage.flush()],
+  ];
   const maintenance = new Maintenance(
-    [
-      () => deleteDueKeys(deps, [keyStores.onKeyDeleted, deleteKeyEvents(events)]),
-      () => kms.rotation.rotateDue(),
-      () => kms.imports.expireDue(),
-      ...clusterMaintenanceTasks(cluster),
-      ...keyStoreMaintenanceTasks(keyStores),
-      ...(trail ? [() => trail.purgeExpired()] : []),
-      () => kms.usage.flush(),
-    ],
-    reportError,
+    tasks.map(([name, run]) => failures.watch(name, run)),
+    (err) => failures.failed('maintenance', err),
   );
   const admin: AdminApp = {
     clock,
@@ -242,7 +253,8 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     credentials,
     now: () => clock.now(),
     observer: trail,
-    onInternalError: (err, requestId) => log(`keywarden: request ${requestId} failed: ${(err as Error)?.stack ?? err}`),
+    onInternalError: (err, requestId) => logger.error({ requestId, err }, `request ${requestId} failed`),
+    onAnswered: logRequest,
   });
   const limit = connectionLimit(opts.maxConnections, openFileLimit());
   if (limit.warning) log(`keywarden: ${limit.warning}`);

@@ -18,6 +18,7 @@ Commands:
         [--hsm-sessions 1024] [--connect-delay-ms 1000]
         [--audit on|off] [--audit-sync os|disk] [--audit-retention-days 90]
         [--max-connections 1024] [--tls self-signed | --tls-cert FILE --tls-key FILE]
+        [--log-level info] [--log-format json|text]
                               run the service; --tls self-signed makes a certificate for
                               localhost in the data directory and prints the AWS_CA_BUNDLE to use
   clock show                  print the service's clock

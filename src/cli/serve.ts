@@ -1,6 +1,7 @@
 import { type KeywardenOptions, type RunningKeywarden, startKeywarden } from '../app.js';
 import type { TlsSetting } from '../protocol/tls.js';
 import { timingsOf } from '../cluster/transitions.js';
+import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../observability/logger.js';
 import { type Args, portOption, stringOption, UsageError } from './args.js';
 import { startFailureLine } from './start-failure.js';
 
@@ -28,6 +29,7 @@ export async function serve(args: Args): Promise<void> {
     connectDelayMs: connectDelay(args),
     maxConnections: maxConnections(args),
     tls: tlsSetting(args),
+    logger: createLogger({ level: logLevel(args), format: logFormat(args) }),
   };
   const out = process.stdout;
 
@@ -75,6 +77,22 @@ function shutDown(running: RunningKeywarden, signal: string): void {
       process.exit(1);
     },
   );
+}
+
+/** `--log-level LEVEL`: the least severe records logged (default info: a line per request). */
+function logLevel(args: Args): LogLevel | undefined {
+  const v = stringOption(args, 'log-level');
+  if (v === undefined) return undefined;
+  if (!(LOG_LEVELS as readonly string[]).includes(v)) throw new UsageError(`--log-level takes ${LOG_LEVELS.join(', ')}, not '${v}'.`);
+  return v as LogLevel;
+}
+
+/** `--log-format text|json`: JSON lines (the default unless standard error is a terminal) or text. */
+function logFormat(args: Args): LogFormat | undefined {
+  const v = stringOption(args, 'log-format');
+  if (v === undefined) return undefined;
+  if (!(LOG_FORMATS as readonly string[]).includes(v)) throw new UsageError(`--log-format takes 'text' or 'json', not '${v}'.`);
+  return v as LogFormat;
 }
 
 /** `--tls self-signed`, or `--tls-cert FILE --tls-key FILE`: serve HTTPS. */

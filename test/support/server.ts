@@ -16,6 +16,8 @@ export interface TestServer {
   readonly pid: number;
   /** Everything the server wrote to stdout and stderr so far. */
   output(): string;
+  /** Resolves with the output once it matches `pattern` (checked as output arrives); rejects after `timeoutMs`. */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** Stops the server (SIGTERM) and waits for it to exit; returns its exit code. */
   stop(): Promise<number | null>;
   /** Kills the server on the spot (SIGKILL): no shutdown, nothing flushed. */
@@ -43,6 +45,11 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
   let port = 0;
   let child: ChildProcess;
   let log = '';
+  const onOutput = new Set<() => void>();
+  const append = (c: Buffer) => {
+    log += c.toString();
+    for (const listener of onOutput) listener();
+  };
 
   const launch = async () => {
     const argv = [BIN, 'serve', '--port', String(port), '--data-dir', dataDir, ...extra];
@@ -59,7 +66,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
     const url = await new Promise<string>((resolveUrl, reject) => {
       const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${log}`)), 20_000);
       const onData = (chunk: Buffer) => {
-        log += chunk.toString();
+        append(chunk);
         const m = /listening on (https?:\/\/\S+)/.exec(log);
         if (m) {
           clearTimeout(timer);
@@ -67,7 +74,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
         }
       };
       child.stdout!.on('data', onData);
-      child.stderr!.on('data', (c: Buffer) => (log += c.toString()));
+      child.stderr!.on('data', append);
       child.once('exit', (code) => {
         clearTimeout(timer);
         reject(new Error(`server exited with ${code} before listening:\n${log}`));
@@ -97,6 +104,24 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
     },
     dataDir,
     output: () => log,
+    waitForOutput: (pattern, timeoutMs = 10_000) =>
+      new Promise<string>((resolveOutput, reject) => {
+        const check = () => {
+          if (!pattern.test(log)) return;
+          done();
+          resolveOutput(log);
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`the server's output did not match ${pattern} within ${timeoutMs} ms:\n${log}`));
+        }, timeoutMs);
+        const done = () => {
+          clearTimeout(timer);
+          onOutput.delete(check);
+        };
+        onOutput.add(check);
+        check();
+      }),
     stop,
     crash: () =>
       new Promise<void>((done) => {
