@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { AuditTrail } from './audit/trail.js';
 import type { AuditServices } from './audit/services.js';
 import { LATEST_SERVICE_TIME_MS, OffsetClock, usableOffset } from './core/clock.js';
@@ -43,9 +43,16 @@ import { faultStoreOn } from './storage/sqlite/fault-store.js';
 import { hsmStoreOn } from './storage/sqlite/hsm-store.js';
 import { keyStoreStoreOn } from './storage/sqlite/keystore-store.js';
 import { kmsStoreOn } from './storage/sqlite/sqlite-store.js';
+import { censusOn } from './storage/sqlite/census.js';
+import { databaseProblem } from './storage/sqlite/database-probe.js';
+import { keysByState, keyStoresByState } from './kms/key-census.js';
 import { FailureLog } from './observability/failure-log.js';
+import type { HealthSources } from './observability/health.js';
 import { createLogger, type Logger } from './observability/logger.js';
+import { ServiceMetrics } from './observability/metrics.js';
+import { packageVersion } from './observability/package-version.js';
 import { requestLog } from './observability/request-log.js';
+import { operabilityRoutes, type MetricsAccess } from './observability/routes.js';
 
 export interface KeywardenOptions {
   host: string;
@@ -83,6 +90,10 @@ export interface KeywardenOptions {
   log?: (line: string) => void;
   /** The log once started: a line per request, background failures (JSON on standard error at `info` by default). */
   logger?: Logger;
+  /** Who may read GET /metrics (loopback callers by default). */
+  metricsAccess?: MetricsAccess;
+  /** The version /health and /metrics report (package.json's by default). */
+  version?: string;
 }
 
 export interface RunningKeywarden {
@@ -120,6 +131,7 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
 
 async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Promise<RunningKeywarden> {
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const startedAt = Date.now();
   // Before anything in the directory is read or written: a second service must not touch it.
   const lock = lockDataDir(opts.dataDir);
   opened.push(() => lock.release());
@@ -147,7 +159,8 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   const grantTokens = new GrantTokens(grantTokenSecret(rootKey), secureRandom);
   rootKey.fill(0);
   const logger = opts.logger ?? createLogger();
-  const failures = new FailureLog(logger);
+  let metrics: ServiceMetrics | undefined;
+  const failures = new FailureLog(logger, (source) => metrics?.countFailure(source));
   const logRequest = requestLog(logger);
   const auditOn = opts.audit ?? true;
   // With the trail off nothing is written and no log or indexer thread runs; old records stay readable.
@@ -254,11 +267,34 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     now: () => clock.now(),
     observer: trail,
     onInternalError: (err, requestId) => logger.error({ requestId, err }, `request ${requestId} failed`),
-    onAnswered: logRequest,
+    onAnswered: (answer) => {
+      metrics?.countRequest(answer);
+      logRequest(answer);
+    },
   });
+  const version = opts.version ?? packageVersion();
+  const census = censusOn(db);
+  metrics = new ServiceMetrics({
+    version,
+    keysByState: async () => keysByState(await census.keyStateGroups()),
+    keyStoresByState: async () => keyStoresByState(await census.keyStoreStates()),
+    auditBacklogBytes: () => (auditOn ? auditStore.condition().backlogBytes : undefined),
+    failingSources: () => failures.sources(),
+  });
+  const health: HealthSources = {
+    version,
+    startedAt,
+    store: { kind: 'sqlite', location: resolve(dbFile) },
+    engine: 'software',
+    storeProblem: () => databaseProblem(db),
+    audit: () => (auditOn ? { state: 'on', ...auditStore.condition() } : { state: 'off' }),
+  };
+  const routes = operabilityRoutes({ health, metrics, metricsAccess: opts.metricsAccess });
   const limit = connectionLimit(opts.maxConnections, openFileLimit());
   if (limit.warning) log(`keywarden: ${limit.warning}`);
-  const server = createEndpoint({ maxConnections: limit.maxConnections, tls }, (req, res) => void handler(req, res));
+  const server = createEndpoint({ maxConnections: limit.maxConnections, tls }, (req, res) => {
+    if (!routes(req, res)) void handler(req, res);
+  });
   await listen(server, opts.host, opts.port);
   opened.push(() => new Promise((resolve) => server.close(resolve)));
   await maintenance.runOnce();

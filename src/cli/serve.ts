@@ -2,6 +2,7 @@ import { type KeywardenOptions, type RunningKeywarden, startKeywarden } from '..
 import type { TlsSetting } from '../protocol/tls.js';
 import { timingsOf } from '../cluster/transitions.js';
 import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../observability/logger.js';
+import { METRICS_ACCESS, type MetricsAccess } from '../observability/routes.js';
 import { type Args, portOption, stringOption, UsageError } from './args.js';
 import { startFailureLine } from './start-failure.js';
 
@@ -30,6 +31,7 @@ export async function serve(args: Args): Promise<void> {
     maxConnections: maxConnections(args),
     tls: tlsSetting(args),
     logger: createLogger({ level: logLevel(args), format: logFormat(args) }),
+    metricsAccess: metricsAccess(args),
   };
   const out = process.stdout;
 
@@ -93,6 +95,14 @@ function logFormat(args: Args): LogFormat | undefined {
   if (v === undefined) return undefined;
   if (!(LOG_FORMATS as readonly string[]).includes(v)) throw new UsageError(`--log-format takes 'text' or 'json', not '${v}'.`);
   return v as LogFormat;
+}
+
+/** `--metrics loopback|any|off`: who may read GET /metrics (default loopback callers only). */
+function metricsAccess(args: Args): MetricsAccess | undefined {
+  const v = stringOption(args, 'metrics');
+  if (v === undefined) return undefined;
+  if (!(METRICS_ACCESS as readonly string[]).includes(v)) throw new UsageError(`--metrics takes 'loopback', 'any' or 'off', not '${v}'.`);
+  return v as MetricsAccess;
 }
 
 /** `--tls self-signed`, or `--tls-cert FILE --tls-key FILE`: serve HTTPS. */

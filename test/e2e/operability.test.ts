@@ -1,11 +1,28 @@
-// The service as an operator runs it: a JSON log line for every request, and a background failure
-// logged once however often it recurs.
+// The service as an operator runs it: GET /health, /ready and /metrics beside the AWS API, a JSON
+// log line for every request, and a background failure logged once however often it recurs.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { serveExpectingFailure, startServer, type TestServer } from '../support/server.js';
+import { awsAsync } from '../support/aws-cli.js';
+import { parsePrometheusText, sampleValue } from '../support/prometheus-text.js';
+import { ROOT, serveExpectingFailure, startServer, type TestServer } from '../support/server.js';
 import { signedJson } from '../support/signed-call.js';
+
+const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+async function get(url: string, path: string, method = 'GET') {
+  const r = await fetch(url + path, { method, signal: AbortSignal.timeout(10_000) });
+  const text = await r.text();
+  return { status: r.status, type: r.headers.get('content-type') ?? '', text, json: () => JSON.parse(text) };
+}
+
+async function metrics(url: string) {
+  const r = await get(url, '/metrics');
+  assert.equal(r.status, 200, r.text);
+  assert.match(r.type, /^text\/plain; version=0\.0\.4/);
+  return parsePrometheusText(r.text);
+}
 
 /** The server's JSON log lines (stderr lines that are JSON objects). */
 function logLines(server: TestServer): Array<Record<string, any>> {
@@ -31,6 +48,75 @@ describe('a service on a data directory', () => {
   });
   after(async () => {
     await server?.dispose();
+  });
+
+  test('GET /health describes the running service; GET /ready says it can work', async () => {
+    const health = await get(server.url, '/health');
+    assert.equal(health.status, 200);
+    assert.equal(health.type, 'application/json');
+    const h = health.json();
+    assert.equal(h.status, 'ok');
+    assert.equal(h.version, VERSION);
+    assert.equal(typeof h.uptimeSeconds, 'number');
+    assert.ok(h.uptimeSeconds >= 0 && h.uptimeSeconds < 600, `uptime ${h.uptimeSeconds}`);
+    assert.deepEqual(h.store, { kind: 'sqlite', location: join(server.dataDir, 'keywarden.db') });
+    assert.equal(h.engine, 'software');
+    assert.equal(h.audit.state, 'recording');
+    assert.equal(typeof h.audit.backlogBytes, 'number');
+
+    const ready = await get(server.url, '/ready');
+    assert.equal(ready.status, 200);
+    assert.deepEqual(ready.json(), { ready: true, checks: { store: { ok: true }, auditLog: { ok: true } } });
+
+    const head = await get(server.url, '/health?verbose=1', 'HEAD');
+    assert.equal(head.status, 200);
+    assert.equal(head.text, '');
+  });
+
+  test('the AWS API keeps / and everything else: GET / and POST /health answer as before, the AWS CLI works', async () => {
+    const root = await get(server.url, '/');
+    assert.equal(root.status, 400);
+    assert.deepEqual(root.json(), { __type: 'UnknownOperationException', message: 'Missing X-Amz-Target header.' });
+    const postHealth = await get(server.url, '/health', 'POST');
+    assert.equal(postHealth.status, 400);
+    assert.equal(postHealth.json().__type, 'UnknownOperationException');
+    const other = await get(server.url, '/healthz');
+    assert.equal(other.status, 400);
+    const created = await awsAsync(server.url, ['kms', 'create-key']);
+    assert.equal(created.status, 0, created.stderr);
+  });
+
+  test('GET /metrics: request counters and latency move with calls, keys and key stores are counted by state', async () => {
+    const before = await metrics(server.url);
+    const created = await awsAsync(server.url, ['kms', 'create-key']);
+    assert.equal(created.status, 0, created.stderr);
+    const keyId = created.json.KeyMetadata.KeyId as string;
+    const disabled = await awsAsync(server.url, ['kms', 'disable-key', '--key-id', keyId]);
+    assert.equal(disabled.status, 0, disabled.stderr);
+    const missing = await awsAsync(server.url, ['kms', 'encrypt', '--key-id', 'alias/not-there', '--plaintext', 'aGk=']);
+    assert.notEqual(missing.status, 0);
+    const after = await metrics(server.url);
+
+    const moved = (name: string, labels: Record<string, string>) => sampleValue(after, name, labels) - sampleValue(before, name, labels);
+    const kms = { service: 'TrentService' };
+    assert.equal(moved('keywarden_requests_total', { ...kms, operation: 'CreateKey', status: '200' }), 1);
+    assert.equal(moved('keywarden_requests_total', { ...kms, operation: 'DisableKey', status: '200' }), 1);
+    assert.equal(moved('keywarden_requests_total', { ...kms, operation: 'Encrypt', status: '400', error_type: 'NotFoundException' }), 1);
+    assert.equal(moved('keywarden_request_duration_seconds_count', { ...kms, operation: 'CreateKey' }), 1);
+    assert.equal(moved('keywarden_request_duration_seconds_bucket', { ...kms, operation: 'CreateKey', le: '+Inf' }), 1);
+    assert.ok(sampleValue(after, 'keywarden_request_duration_seconds_sum', { ...kms, operation: 'CreateKey' }) > 0);
+
+    assert.equal(after.get('keywarden_keys')?.type, 'gauge');
+    assert.equal(moved('keywarden_keys', { state: 'Enabled' }), 0, 'one key made, one disabled');
+    assert.equal(moved('keywarden_keys', { state: 'Disabled' }), 1);
+    assert.deepEqual(
+      after.get('keywarden_custom_key_stores')!.samples.map((s) => s.labels.connection_state).sort(),
+      ['CONNECTED', 'CONNECTING', 'DISCONNECTED', 'DISCONNECTING', 'FAILED'],
+    );
+    assert.ok(sampleValue(after, 'keywarden_audit_backlog_bytes') >= 0);
+    assert.equal(after.get('keywarden_audit_backlog_bytes')?.type, 'gauge');
+    assert.equal(sampleValue(after, 'keywarden_build_info', { version: VERSION }), 1);
+    assert.ok(after.has('process_cpu_user_seconds_total'), 'the process metrics too');
   });
 
   test('every request is one JSON log line at info with its id, operation, principal, status and duration', async () => {
@@ -61,10 +147,12 @@ describe('a service on a data directory', () => {
     const unknown = await requestLine(server, invented.requestId);
     assert.equal(unknown.errorType, 'UnknownOperationException');
     assert.equal(unknown.operation, undefined);
+    const m = await metrics(server.url);
+    assert.ok(![...m.values()].some((f) => f.samples.some((s) => s.labels.operation === 'MadeUp')));
   });
 });
 
-test('a background task that keeps failing is logged once', async () => {
+test('a background task that keeps failing is logged once, with /ready at 503 and /health degraded while it lasts', async () => {
   const server = await startServer({ allowClockControl: true });
   try {
     // The audit log's directory removed under the running service: records written from now on
@@ -72,6 +160,17 @@ test('a background task that keeps failing is logged once', async () => {
     rmSync(join(server.dataDir, 'audit-log'), { recursive: true, force: true });
     const created = await signedJson(server.url, 'TrentService.CreateKey', 'kms', {});
     assert.equal(created.status, 200);
+
+    const ready = await get(server.url, '/ready');
+    assert.equal(ready.status, 503);
+    const r = ready.json();
+    assert.equal(r.ready, false);
+    assert.deepEqual(r.checks.store, { ok: true });
+    assert.equal(r.checks.auditLog.ok, false);
+    assert.match(r.checks.auditLog.problem, /audit log directory .* cannot be written|was removed while in use/);
+    const health = (await get(server.url, '/health')).json();
+    assert.equal(health.status, 'degraded');
+    assert.equal(health.audit.state, 'failing');
 
     // Each clock advance runs the maintenance tasks, retention of the audit trail among them, and
     // answers once they ran.
@@ -88,6 +187,10 @@ test('a background task that keeps failing is logged once', async () => {
     assert.equal(failures.length, 1, JSON.stringify(failures, null, 1));
     assert.equal(failures[0]!.level, 'error');
     assert.match(failures[0]!.err.message, /indexer/);
+
+    const m = await metrics(server.url);
+    assert.ok(sampleValue(m, 'keywarden_background_failures_total', { source: 'audit trail retention' }) >= 3);
+    assert.equal(sampleValue(m, 'keywarden_background_failing', { source: 'audit trail retention' }), 1);
   } finally {
     // The trail cannot be closed cleanly without its log: killed, not stopped.
     await server.crash();
@@ -95,10 +198,11 @@ test('a background task that keeps failing is logged once', async () => {
   }
 });
 
-test('serve refuses log options it does not know, with exit status 2', async () => {
+test('serve refuses log and metrics options it does not know, with exit status 2', async () => {
   const cases: Array<[string[], RegExp]> = [
     [['--log-level', 'loud'], /--log-level takes trace, debug, info, warn, error, fatal, silent, not 'loud'/],
     [['--log-format', 'yaml'], /--log-format takes 'text' or 'json', not 'yaml'/],
+    [['--metrics', 'public'], /--metrics takes 'loopback', 'any' or 'off', not 'public'/],
   ];
   const results = await Promise.all(cases.map(([args]) => serveExpectingFailure(['--port', '0', ...args])));
   results.forEach((r, i) => {
