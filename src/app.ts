@@ -88,6 +88,8 @@ export interface KeywardenOptions {
   events?: ServiceEventSink;
   /** Where start-up warnings go, as plain lines (standard error by default). */
   log?: (line: string) => void;
+  /** Keep nothing on disk: no data directory, database file, audit log or root key file (`serve --in-memory`). */
+  inMemory?: boolean;
   /** The log once started: a line per request, background failures (JSON on standard error at `info` by default). */
   logger?: Logger;
   /** Who may read GET /metrics (loopback callers by default). */
@@ -132,17 +134,21 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
 async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Promise<RunningKeywarden> {
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const startedAt = Date.now();
+  const inMemory = opts.inMemory === true;
+  if (inMemory && opts.tls && !('certFile' in opts.tls)) {
+    throw new Error('--tls self-signed keeps its certificate in the data directory, which --in-memory does without; pass --tls-cert FILE --tls-key FILE');
+  }
   // Before anything in the directory is read or written: a second service must not touch it.
-  const lock = lockDataDir(opts.dataDir);
-  opened.push(() => lock.release());
-  const exposure = dataDirExposure(opts.dataDir);
+  const lock = inMemory ? undefined : lockDataDir(opts.dataDir);
+  if (lock) opened.push(() => lock.release());
+  const exposure = inMemory ? undefined : dataDirExposure(opts.dataDir);
   if (exposure) log(`keywarden: warning: ${exposure}`);
   const credentials = opts.credentialsFile ? Credentials.fromFile(opts.credentialsFile) : new Credentials([DEV_PRINCIPAL]);
-  const rootKey = loadRootKey({ dataDir: opts.dataDir, file: opts.rootKeyFile, value: opts.rootKey });
+  const rootKey = loadRootKey({ dataDir: opts.dataDir, file: opts.rootKeyFile, value: opts.rootKey, inMemory });
   const sealer = new Sealer(rootKey, secureRandom);
   // Before the database opens: a certificate that cannot be served stops start-up with nothing to close.
   const tls = opts.tls ? await loadTls(opts.tls, opts.dataDir, Date.now()) : undefined;
-  const dbFile = join(opts.dataDir, 'keywarden.db');
+  const dbFile = inMemory ? ':memory:' : join(opts.dataDir, 'keywarden.db');
   const db = openDatabase(dbFile);
   opened.push(() => db.close());
   // A wrong root key stops the start before the database is written with it.
@@ -164,10 +170,16 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   const logRequest = requestLog(logger);
   const auditOn = opts.audit ?? true;
   // With the trail off nothing is written and no log or indexer thread runs; old records stay readable.
-  const auditStore = auditStoreOn(db, {
-    logDir: join(opts.dataDir, 'audit-log'),
-    durable: auditOn ? { file: dbFile, sync: opts.auditSync ?? 'os', onError: (err) => failures.failed('audit trail', err) } : undefined,
-  });
+  // In memory, records go straight to the tables: there is no file for the log or the indexer's connection.
+  const auditStore = auditStoreOn(
+    db,
+    inMemory
+      ? {}
+      : {
+          logDir: join(opts.dataDir, 'audit-log'),
+          durable: auditOn ? { file: dbFile, sync: opts.auditSync ?? 'os', onError: (err) => failures.failed('audit trail', err) } : undefined,
+        },
+  );
   opened.push(() => auditStore.close());
   const trail = auditOn
     ? new AuditTrail({
@@ -284,7 +296,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   const health: HealthSources = {
     version,
     startedAt,
-    store: { kind: 'sqlite', location: resolve(dbFile) },
+    store: { kind: 'sqlite', location: inMemory ? 'memory' : resolve(dbFile) },
     engine: 'software',
     storeProblem: () => databaseProblem(db),
     audit: () => (auditOn ? { state: 'on', ...auditStore.condition() } : { state: 'off' }),
@@ -319,7 +331,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
       await kms.usage.flush();
       await auditStore.close();
       db.close();
-      lock.release();
+      lock?.release();
     },
   };
 }

@@ -6,13 +6,14 @@ import { METRICS_ACCESS, type MetricsAccess } from '../observability/routes.js';
 import { type Args, portOption, stringOption, UsageError } from './args.js';
 import { startFailureLine } from './start-failure.js';
 
-export const SERVE_FLAGS = new Set(['allow-clock-control']);
+export const SERVE_FLAGS = new Set(['allow-clock-control', 'in-memory']);
 
 export async function serve(args: Args): Promise<void> {
   // Whatever the service creates (database, journals, audit log, root key) is its owner's only.
   process.umask(0o077);
   const host = stringOption(args, 'host') ?? '127.0.0.1';
   const port = portOption(args, 'port', 4599);
+  const inMemory = inMemorySwitch(args);
   const dataDir = stringOption(args, 'data-dir') ?? './.keywarden';
   const options: KeywardenOptions = {
     host,
@@ -30,6 +31,7 @@ export async function serve(args: Args): Promise<void> {
     connectDelayMs: connectDelay(args),
     maxConnections: maxConnections(args),
     tls: tlsSetting(args),
+    inMemory,
     logger: createLogger({ level: logLevel(args), format: logFormat(args) }),
     metricsAccess: metricsAccess(args),
   };
@@ -63,7 +65,7 @@ export async function serve(args: Args): Promise<void> {
       ? `TLS certificate (self-signed, for localhost, 127.0.0.1 and ::1): ${running.tls.certFile}\n`
       : `TLS certificate: ${running.tls.certFile}\n`;
   out.write(
-    `Keywarden is listening on ${running.url} (data in ${dataDir})\n` +
+    `Keywarden is listening on ${running.url} (${inMemory ? 'data in memory only: gone when it stops' : `data in ${dataDir}`})\n` +
       certificate +
       `Use it with the AWS CLI:\n` +
       `  ${caBundle}AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --region us-east-1 --endpoint-url ${running.url} kms create-key\n`,
@@ -79,6 +81,16 @@ function shutDown(running: RunningKeywarden, signal: string): void {
       process.exit(1);
     },
   );
+}
+
+/** `--in-memory`: keep everything in memory and write nothing to disk (tests, CI jobs). */
+function inMemorySwitch(args: Args): boolean {
+  if (args.options.get('in-memory') !== true) return false;
+  if (args.options.has('data-dir')) throw new UsageError('--in-memory keeps no data directory: leave out --data-dir.');
+  if (stringOption(args, 'tls') === 'self-signed') {
+    throw new UsageError('--tls self-signed keeps its certificate in the data directory, which --in-memory does without; pass --tls-cert FILE --tls-key FILE.');
+  }
+  return true;
 }
 
 /** `--log-level LEVEL`: the least severe records logged (default info: a line per request). */

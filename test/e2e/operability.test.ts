@@ -1,12 +1,14 @@
 // The service as an operator runs it: GET /health, /ready and /metrics beside the AWS API, a JSON
-// log line for every request, and a background failure logged once however often it recurs.
+// log line for every request, a background failure logged once however often it recurs, and
+// `serve --in-memory`, which writes nothing to disk.
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { awsAsync } from '../support/aws-cli.js';
+import { awsAsync, run } from '../support/aws-cli.js';
 import { parsePrometheusText, sampleValue } from '../support/prometheus-text.js';
-import { ROOT, serveExpectingFailure, startServer, type TestServer } from '../support/server.js';
+import { BIN, ROOT, serveExpectingFailure, startServer, type TestServer } from '../support/server.js';
 import { signedJson } from '../support/signed-call.js';
 
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -198,8 +200,72 @@ test('a background task that keeps failing is logged once, with /ready at 503 an
   }
 });
 
-test('serve refuses log and metrics options it does not know, with exit status 2', async () => {
+describe('serve --in-memory', () => {
+  let cwd: string;
+  let tmp: string;
+  let server: TestServer;
+  before(async () => {
+    cwd = mkdtempSync(join(tmpdir(), 'keywarden-e2e-cwd-'));
+    tmp = mkdtempSync(join(tmpdir(), 'keywarden-e2e-tmp-'));
+    server = await startServer({ inMemory: true, allowClockControl: true, cwd, env: { TMPDIR: tmp }, args: ['--log-format', 'text', '--metrics', 'off'] });
+  });
+  after(async () => {
+    await server?.stop();
+    for (const dir of [cwd, tmp]) if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('serves the AWS CLI, audit trail included, and writes nothing to disk, even when it stops', async () => {
+    const created = await awsAsync(server.url, ['kms', 'create-key', '--description', 'in memory']);
+    assert.equal(created.status, 0, created.stderr);
+    const keyId = created.json.KeyMetadata.KeyId as string;
+    const enc = await awsAsync(server.url, ['kms', 'encrypt', '--key-id', keyId, '--plaintext', 'hello']);
+    assert.equal(enc.status, 0, enc.stderr);
+    // The test's own file, outside the directories watched.
+    const files = mkdtempSync(join(tmpdir(), 'keywarden-e2e-files-'));
+    const blob = join(files, 'ciphertext.bin');
+    writeFileSync(blob, Buffer.from(enc.json.CiphertextBlob as string, 'base64'));
+    const dec = await awsAsync(server.url, ['kms', 'decrypt', '--ciphertext-blob', `fileb://${blob}`]);
+    rmSync(files, { recursive: true, force: true });
+    assert.equal(dec.status, 0, dec.stderr);
+    assert.equal(Buffer.from(dec.json.Plaintext as string, 'base64').toString(), 'hello');
+    const events = await awsAsync(server.url, ['cloudtrail', 'lookup-events', '--lookup-attributes', 'AttributeKey=EventName,AttributeValue=CreateKey']);
+    assert.equal(events.status, 0, events.stderr);
+    assert.equal(events.json.Events.length, 1);
+    const verify = await run(process.execPath, [BIN, 'audit', 'verify', '--json', '--endpoint', server.url], { cwd });
+    assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+    assert.equal(verify.json.Valid, true);
+
+    const h = (await get(server.url, '/health')).json();
+    assert.deepEqual(h.store, { kind: 'sqlite', location: 'memory' });
+    assert.equal(h.audit.state, 'recording');
+    assert.equal((await get(server.url, '/ready')).status, 200);
+    assert.match(server.output(), /listening on \S+ \(data in memory only: gone when it stops\)/);
+    assert.deepEqual(readdirSync(cwd), [], 'no data directory in the working directory');
+    assert.deepEqual(readdirSync(tmp), [], 'no temporary files');
+
+    // Once stopped, nothing is left; started again, nothing is there.
+    assert.equal(await server.stop(), 0, server.output());
+    assert.deepEqual(readdirSync(cwd), []);
+    assert.deepEqual(readdirSync(tmp), []);
+    await server.restart();
+    const listed = await awsAsync(server.url, ['kms', 'list-keys']);
+    assert.equal(listed.status, 0, listed.stderr);
+    assert.deepEqual(listed.json.Keys, []);
+  });
+
+  test('--log-format text writes a line per request for people; --metrics off leaves /metrics to the API', async () => {
+    const listed = await signedJson(server.url, 'TrentService.ListKeys', 'kms', {});
+    await server.waitForOutput(new RegExp(`INFO +request completed requestId=${listed.requestId} service=TrentService operation=ListKeys principal=\\S+ sourceIp=\\S+ status=200 durationMs=[\\d.]+\\n`));
+    const off = await get(server.url, '/metrics');
+    assert.equal(off.status, 400);
+    assert.equal(off.json().__type, 'UnknownOperationException');
+  });
+});
+
+test('serve refuses what --in-memory cannot do and log options it does not know, with exit status 2', async () => {
   const cases: Array<[string[], RegExp]> = [
+    [['--in-memory', '--data-dir', 'somewhere'], /--in-memory keeps no data directory/],
+    [['--in-memory', '--tls', 'self-signed'], /--tls self-signed keeps its certificate in the data directory/],
     [['--log-level', 'loud'], /--log-level takes trace, debug, info, warn, error, fatal, silent, not 'loud'/],
     [['--log-format', 'yaml'], /--log-format takes 'text' or 'json', not 'yaml'/],
     [['--metrics', 'public'], /--metrics takes 'loopback', 'any' or 'off', not 'public'/],

@@ -36,11 +36,15 @@ export interface ServerOptions {
   env?: NodeJS.ProcessEnv;
   /** Starts the server with this limit on open files (ulimit -n): descriptors run out sooner. */
   fileLimit?: number;
+  /** `serve --in-memory`: no data directory (dataDir is then ''). */
+  inMemory?: boolean;
+  /** The server's working directory (the repository root by default). */
+  cwd?: string;
 }
 
 /** Starts `keywarden serve` on a free loopback port with a fresh data directory. */
 export async function startServer(opts: ServerOptions = {}): Promise<TestServer> {
-  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'keywarden-test-'));
+  const dataDir = opts.inMemory ? '' : (opts.dataDir ?? mkdtempSync(join(tmpdir(), 'keywarden-test-')));
   const extra = [...(opts.args ?? []), ...(opts.allowClockControl ? ['--allow-clock-control'] : [])];
   let port = 0;
   let child: ChildProcess;
@@ -52,14 +56,14 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
   };
 
   const launch = async () => {
-    const argv = [BIN, 'serve', '--port', String(port), '--data-dir', dataDir, ...extra];
+    const argv = [BIN, 'serve', '--port', String(port), ...(opts.inMemory ? ['--in-memory'] : ['--data-dir', dataDir]), ...extra];
     // The shell lowers the limit and then becomes node (exec), so the pid is the server's.
     const [command, args] =
       opts.fileLimit === undefined
         ? [process.execPath, argv]
         : ['/bin/sh', ['-c', `ulimit -n ${opts.fileLimit} && exec "$0" "$@"`, process.execPath, ...argv]];
     child = spawn(command, args, {
-      cwd: ROOT,
+      cwd: opts.cwd ?? ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, KEYWARDEN_ROOT_KEY: '', ...opts.env },
     });
@@ -135,7 +139,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
     },
     async dispose() {
       await stop();
-      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (!opts.dataDir && dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
