@@ -5,7 +5,8 @@ import type { Db } from './database.js';
 
 // The counts behind the keys and key store gauges of /metrics: one grouped query each, over every
 // account. They read the stored documents (the key state has no column of its own), so a scrape
-// of a service with very many keys costs a table scan; Prometheus asks every 15 s or so.
+// costs a scan of the keys table on the thread that answers calls: about 8 ms per 1,000 keys on
+// the development VM (170 ms for 20,000), once per scrape (Prometheus asks every 15 s or so).
 
 interface GroupRow {
   state: KeyState;
