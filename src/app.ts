@@ -1,5 +1,6 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { AuditTrail } from './audit/trail.js';
 import type { AuditServices } from './audit/services.js';
 import { LATEST_SERVICE_TIME_MS, OffsetClock, usableOffset } from './core/clock.js';
@@ -44,6 +45,16 @@ import { faultStoreOn } from './storage/sqlite/fault-store.js';
 import { hsmStoreOn } from './storage/sqlite/hsm-store.js';
 import { keyStoreStoreOn } from './storage/sqlite/keystore-store.js';
 import { kmsStoreOn } from './storage/sqlite/sqlite-store.js';
+import { censusOn } from './storage/sqlite/census.js';
+import { databaseProblem } from './storage/sqlite/database-probe.js';
+import { keysByState, keyStoresByState } from './kms/key-census.js';
+import { FailureLog } from './observability/failure-log.js';
+import type { HealthSources } from './observability/health.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { ServiceMetrics } from './observability/metrics.js';
+import { packageVersion } from './observability/package-version.js';
+import { requestLog } from './observability/request-log.js';
+import { operabilityRoutes, type MetricsAccess } from './observability/routes.js';
 
 export interface KeywardenOptions {
   host: string;
@@ -79,7 +90,16 @@ export interface KeywardenOptions {
   events?: ServiceEventSink;
   /** Serve the web console at /console on the same port (off unless asked for). */
   console?: boolean;
+  /** Where start-up warnings go, as plain lines (standard error by default). */
   log?: (line: string) => void;
+  /** Keep nothing on disk: no data directory, database file, audit log or root key file (`serve --in-memory`). */
+  inMemory?: boolean;
+  /** The log once started: a line per request, background failures (JSON on standard error at `info` by default). */
+  logger?: Logger;
+  /** Who may read GET /metrics (loopback callers by default). */
+  metricsAccess?: MetricsAccess;
+  /** The version /health and /metrics report (package.json's by default). */
+  version?: string;
 }
 
 export interface RunningKeywarden {
@@ -119,17 +139,22 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
 
 async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Promise<RunningKeywarden> {
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const startedAt = Date.now();
+  const inMemory = opts.inMemory === true;
+  if (inMemory && opts.tls && !('certFile' in opts.tls)) {
+    throw new Error('--tls self-signed keeps its certificate in the data directory, which --in-memory does without; pass --tls-cert FILE --tls-key FILE');
+  }
   // Before anything in the directory is read or written: a second service must not touch it.
-  const lock = lockDataDir(opts.dataDir);
-  opened.push(() => lock.release());
-  const exposure = dataDirExposure(opts.dataDir);
+  const lock = inMemory ? undefined : lockDataDir(opts.dataDir);
+  if (lock) opened.push(() => lock.release());
+  const exposure = inMemory ? undefined : dataDirExposure(opts.dataDir);
   if (exposure) log(`keywarden: warning: ${exposure}`);
   const credentials = opts.credentialsFile ? Credentials.fromFile(opts.credentialsFile) : new Credentials([DEV_PRINCIPAL]);
-  const rootKey = loadRootKey({ dataDir: opts.dataDir, file: opts.rootKeyFile, value: opts.rootKey });
+  const rootKey = loadRootKey({ dataDir: opts.dataDir, file: opts.rootKeyFile, value: opts.rootKey, inMemory });
   const sealer = new Sealer(rootKey, secureRandom);
   // Before the database opens: a certificate that cannot be served stops start-up with nothing to close.
   const tls = opts.tls ? await loadTls(opts.tls, opts.dataDir, Date.now()) : undefined;
-  const dbFile = join(opts.dataDir, 'keywarden.db');
+  const dbFile = inMemory ? ':memory:' : join(opts.dataDir, 'keywarden.db');
   const db = openDatabase(dbFile);
   opened.push(() => db.close());
   // A wrong root key stops the start before the database is written with it.
@@ -145,13 +170,22 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   const vault = new KeyVault(sealer, secureRandom);
   const grantTokens = new GrantTokens(grantTokenSecret(rootKey), secureRandom);
   rootKey.fill(0);
-  const reportError = (err: unknown) => log(`keywarden: background task failed: ${(err as Error)?.stack ?? err}`);
+  const logger = opts.logger ?? createLogger();
+  let metrics: ServiceMetrics | undefined;
+  const failures = new FailureLog(logger, (source) => metrics?.countFailure(source));
+  const logRequest = requestLog(logger);
   const auditOn = opts.audit ?? true;
   // With the trail off nothing is written and no log or indexer thread runs; old records stay readable.
-  const auditStore = auditStoreOn(db, {
-    logDir: join(opts.dataDir, 'audit-log'),
-    durable: auditOn ? { file: dbFile, sync: opts.auditSync ?? 'os', onError: reportError } : undefined,
-  });
+  // In memory, records go straight to the tables: there is no file for the log or the indexer's connection.
+  const auditStore = auditStoreOn(
+    db,
+    inMemory
+      ? {}
+      : {
+          logDir: join(opts.dataDir, 'audit-log'),
+          durable: auditOn ? { file: dbFile, sync: opts.auditSync ?? 'os', onError: (err) => failures.failed('audit trail', err) } : undefined,
+        },
+  );
   opened.push(() => auditStore.close());
   const trail = auditOn
     ? new AuditTrail({
@@ -204,24 +238,27 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     random: secureRandom,
     events,
     connectDelayMs: opts.connectDelayMs ?? DEFAULT_CONNECT_DELAY_MS,
-    onError: reportError,
+    onError: (err) => failures.failed('custom key store connections', err),
   });
   const deps: KmsDeps = { store, clock, random: secureRandom, vault, events, customKeyStores: keyStores.port, grantTokens, importTokens: new ImportTokens(importSecret(rootKey), secureRandom) };
   const kms = createKmsServices(deps);
   const kmsApp: KmsApp = { ...kms, customKeyStores: keyStores.stores };
   await kms.usage.load();
 
+  // Each task by name, so that a failure that lasts is logged once, and its end too (FailureLog).
+  type NamedTask = [name: string, run: () => Promise<unknown>];
+  const tasks: NamedTask[] = [
+    ['key deletion', () => deleteDueKeys(deps, [keyStores.onKeyDeleted, deleteKeyEvents(events)])],
+    ['automatic key rotation', () => kms.rotation.rotateDue()],
+    ['imported key material expiry', () => kms.imports.expireDue()],
+    ...clusterMaintenanceTasks(cluster).map((run, i): NamedTask => [`cluster maintenance task ${i + 1}`, run]),
+    ...keyStoreMaintenanceTasks(keyStores).map((run, i): NamedTask => [`key store maintenance task ${i + 1}`, run]),
+    ...(trail ? [['audit trail retention', () => trail.purgeExpired()] satisfies NamedTask] : []),
+    ['key last-use records', () => kms.usage.flush()],
+  ];
   const maintenance = new Maintenance(
-    [
-      () => deleteDueKeys(deps, [keyStores.onKeyDeleted, deleteKeyEvents(events)]),
-      () => kms.rotation.rotateDue(),
-      () => kms.imports.expireDue(),
-      ...clusterMaintenanceTasks(cluster),
-      ...keyStoreMaintenanceTasks(keyStores),
-      ...(trail ? [() => trail.purgeExpired()] : []),
-      () => kms.usage.flush(),
-    ],
-    reportError,
+    tasks.map(([name, run]) => failures.watch(name, run)),
+    (err) => failures.failed('maintenance', err),
   );
   const admin: AdminApp = {
     clock,
@@ -247,11 +284,36 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     credentials,
     now: () => clock.now(),
     observer: trail,
-    onInternalError: (err, requestId) => log(`keywarden: request ${requestId} failed: ${(err as Error)?.stack ?? err}`),
+    onInternalError: (err, requestId) => logger.error({ requestId, err }, `request ${requestId} failed`),
+    onAnswered: (answer) => {
+      metrics?.countRequest(answer);
+      logRequest(answer);
+    },
   });
+  const version = opts.version ?? packageVersion();
+  const census = censusOn(db);
+  metrics = new ServiceMetrics({
+    version,
+    keysByState: async () => keysByState(await census.keyStateGroups()),
+    keyStoresByState: async () => keyStoresByState(await census.keyStoreStates()),
+    auditBacklogBytes: () => (auditOn ? auditStore.condition().backlogBytes : undefined),
+    failingSources: () => failures.sources(),
+  });
+  const health: HealthSources = {
+    version,
+    startedAt,
+    store: { kind: 'sqlite', location: inMemory ? 'memory' : resolve(dbFile) },
+    engine: 'software',
+    storeProblem: () => databaseProblem(db),
+    audit: () => (auditOn ? { state: 'on', ...auditStore.condition() } : { state: 'off' }),
+  };
+  const routes = operabilityRoutes({ health, metrics, metricsAccess: opts.metricsAccess });
   const limit = connectionLimit(opts.maxConnections, openFileLimit());
   if (limit.warning) log(`keywarden: ${limit.warning}`);
-  const server = createEndpoint({ maxConnections: limit.maxConnections, tls }, opts.console ? withConsole(handler) : (req, res) => void handler(req, res));
+  const api = (req: IncomingMessage, res: ServerResponse) => {
+    if (!routes(req, res)) void handler(req, res);
+  };
+  const server = createEndpoint({ maxConnections: limit.maxConnections, tls }, opts.console ? withConsole(api) : api);
   await listen(server, opts.host, opts.port);
   opened.push(() => new Promise((resolve) => server.close(resolve)));
   await maintenance.runOnce();
@@ -278,7 +340,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
       await kms.usage.flush();
       await auditStore.close();
       db.close();
-      lock.release();
+      lock?.release();
     },
   };
 }

@@ -20,6 +20,7 @@ const ALLOWED: Record<string, string[]> = {
   operations: ['core', 'protocol', 'kms', 'keystores', 'cluster', 'audit', 'authz'],
   storage: ['core', 'kms', 'keystores', 'cluster', 'audit'],
   console: ['core', 'protocol'],
+  observability: ['core', 'protocol'],
   authz: [],
 };
 

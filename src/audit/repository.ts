@@ -79,6 +79,14 @@ export interface ChainReader {
 
 export const CHAIN_PAGE_BYTES = 4 * 1024 * 1024;
 
+/** How the writing side of the store stands, read at once, without waiting on writes (health checks, metrics). */
+export interface AuditStoreCondition {
+  /** Why records cannot be written now (a write failed, the log's file or directory is gone), if so. */
+  problem?: string;
+  /** Bytes of records written and not yet indexed for reads (0 where records are indexed as they are written). */
+  backlogBytes: number;
+}
+
 export interface AuditStore extends ChainReader {
   /**
    * Appends a record (its canonical text: what the chain digest covers), to be given the next
@@ -104,6 +112,7 @@ export interface AuditStore extends ChainReader {
   verify(): Promise<VerifyReport>;
   /** Removes the oldest records, up to the first whose event time is at or after `cutoff`; returns how many. */
   purgeBefore(cutoff: number): Promise<number>;
+  condition(): AuditStoreCondition;
   /** Writes what is pending and releases the store. */
   close(): Promise<void>;
 }

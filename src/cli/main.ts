@@ -18,10 +18,13 @@ Commands:
         [--hsm-sessions 1024] [--connect-delay-ms 1000]
         [--audit on|off] [--audit-sync os|disk] [--audit-retention-days 90]
         [--max-connections 1024] [--tls self-signed | --tls-cert FILE --tls-key FILE]
-        [--console on|off]
+        [--console on|off] [--in-memory] [--log-level info] [--log-format json|text]
+        [--metrics loopback|any|off]
                               run the service; --tls self-signed makes a certificate for
                               localhost in the data directory and prints the AWS_CA_BUNDLE to use;
-                              the web console is at /console (on by default on loopback hosts)
+                              --in-memory writes nothing to disk (everything is gone when it stops);
+                              the web console is at /console (on by default on loopback hosts);
+                              GET /health, /ready and /metrics (loopback callers only by default)
   clock show                  print the service's clock
   clock advance DURATION      move the service's clock forward (30d, 12h, 90s); needs a service
                               started with --allow-clock-control

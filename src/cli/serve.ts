@@ -1,16 +1,19 @@
 import { type KeywardenOptions, type RunningKeywarden, startKeywarden } from '../app.js';
 import type { TlsSetting } from '../protocol/tls.js';
 import { timingsOf } from '../cluster/transitions.js';
+import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../observability/logger.js';
+import { METRICS_ACCESS, type MetricsAccess } from '../observability/routes.js';
 import { type Args, portOption, stringOption, UsageError } from './args.js';
 import { startFailureLine } from './start-failure.js';
 
-export const SERVE_FLAGS = new Set(['allow-clock-control']);
+export const SERVE_FLAGS = new Set(['allow-clock-control', 'in-memory']);
 
 export async function serve(args: Args): Promise<void> {
   // Whatever the service creates (database, journals, audit log, root key) is its owner's only.
   process.umask(0o077);
   const host = stringOption(args, 'host') ?? '127.0.0.1';
   const port = portOption(args, 'port', 4599);
+  const inMemory = inMemorySwitch(args);
   const dataDir = stringOption(args, 'data-dir') ?? './.keywarden';
   const options: KeywardenOptions = {
     host,
@@ -29,6 +32,9 @@ export async function serve(args: Args): Promise<void> {
     maxConnections: maxConnections(args),
     tls: tlsSetting(args),
     console: consoleSwitch(args, host),
+    inMemory,
+    logger: createLogger({ level: logLevel(args), format: logFormat(args) }),
+    metricsAccess: metricsAccess(args),
   };
   const out = process.stdout;
 
@@ -60,7 +66,7 @@ export async function serve(args: Args): Promise<void> {
       ? `TLS certificate (self-signed, for localhost, 127.0.0.1 and ::1): ${running.tls.certFile}\n`
       : `TLS certificate: ${running.tls.certFile}\n`;
   out.write(
-    `Keywarden is listening on ${running.url} (data in ${dataDir})\n` +
+    `Keywarden is listening on ${running.url} (${inMemory ? 'data in memory only: gone when it stops' : `data in ${dataDir}`})\n` +
       certificate +
       (running.consoleUrl ? `Web console: ${running.consoleUrl} (sign in with ${options.credentialsFile ? 'an access key of the credentials file' : 'test / test'})\n` : '') +
       `Use it with the AWS CLI:\n` +
@@ -77,6 +83,40 @@ function shutDown(running: RunningKeywarden, signal: string): void {
       process.exit(1);
     },
   );
+}
+
+/** `--in-memory`: keep everything in memory and write nothing to disk (tests, CI jobs). */
+function inMemorySwitch(args: Args): boolean {
+  if (args.options.get('in-memory') !== true) return false;
+  if (args.options.has('data-dir')) throw new UsageError('--in-memory keeps no data directory: leave out --data-dir.');
+  if (stringOption(args, 'tls') === 'self-signed') {
+    throw new UsageError('--tls self-signed keeps its certificate in the data directory, which --in-memory does without; pass --tls-cert FILE --tls-key FILE.');
+  }
+  return true;
+}
+
+/** `--log-level LEVEL`: the least severe records logged (default info: a line per request). */
+function logLevel(args: Args): LogLevel | undefined {
+  const v = stringOption(args, 'log-level');
+  if (v === undefined) return undefined;
+  if (!(LOG_LEVELS as readonly string[]).includes(v)) throw new UsageError(`--log-level takes ${LOG_LEVELS.join(', ')}, not '${v}'.`);
+  return v as LogLevel;
+}
+
+/** `--log-format text|json`: JSON lines (the default unless standard error is a terminal) or text. */
+function logFormat(args: Args): LogFormat | undefined {
+  const v = stringOption(args, 'log-format');
+  if (v === undefined) return undefined;
+  if (!(LOG_FORMATS as readonly string[]).includes(v)) throw new UsageError(`--log-format takes 'text' or 'json', not '${v}'.`);
+  return v as LogFormat;
+}
+
+/** `--metrics loopback|any|off`: who may read GET /metrics (default loopback callers only). */
+function metricsAccess(args: Args): MetricsAccess | undefined {
+  const v = stringOption(args, 'metrics');
+  if (v === undefined) return undefined;
+  if (!(METRICS_ACCESS as readonly string[]).includes(v)) throw new UsageError(`--metrics takes 'loopback', 'any' or 'off', not '${v}'.`);
+  return v as MetricsAccess;
 }
 
 /** `--tls self-signed`, or `--tls-cert FILE --tls-key FILE`: serve HTTPS. */

@@ -139,7 +139,10 @@ export function checkKeyState(operation: KeyStateOperation, state: KeyState, arn
  * the owner last asked for, Enabled or Disabled) returns when the cause is gone. A key pending
  * deletion shows PendingDeletion throughout, so its deletion can be cancelled while disconnected.
  */
-export function effectiveState(key: KeyRecord, store: CustomKeyStoreStatus | undefined): KeyState {
+export function effectiveState(
+  key: Pick<KeyRecord, 'state' | 'customKeyStoreId'> & { backingKey?: { missing?: boolean } },
+  store: CustomKeyStoreStatus | undefined,
+): KeyState {
   if (key.customKeyStoreId === undefined || key.state === 'PendingDeletion') return key.state;
   if (store?.connectionState !== 'CONNECTED' || key.backingKey?.missing) return 'Unavailable';
   return key.state;

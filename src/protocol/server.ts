@@ -40,6 +40,26 @@ export interface ApiOptions {
   observer?: ApiCallObserver;
   /** The service clock, for aws:CurrentTime in identity policies; the system clock by default. */
   now?: () => number;
+  /** Told of every request once it is answered, whatever the outcome (request logs, metrics). */
+  onAnswered?: (answer: AnsweredRequest) => void;
+}
+
+/** One request as it was answered. */
+export interface AnsweredRequest {
+  requestId: string;
+  /**
+   * The X-Amz-Target prefix and the operation, once they are known to be the service's: what a
+   * caller sends otherwise stays out, so that it cannot mint new metric series.
+   */
+  service?: string;
+  operation?: string;
+  /** The signer's principal ARN, once the signature was verified. */
+  principal?: string;
+  sourceIp: string;
+  status: number;
+  /** The AWS error name the request was answered with. */
+  errorType?: string;
+  durationMs: number;
 }
 
 const JSON_TYPE = 'application/x-amz-json-1.1';
@@ -54,6 +74,8 @@ export function createApiHandler(opts: ApiOptions) {
 
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
+    const started = performance.now();
+    const answer: AnsweredRequest = { requestId, sourceIp: req.socket.remoteAddress ?? '', status: 200, durationMs: 0 };
     let mounted: Mounted | undefined;
     // Set once the caller is known and the operation exists; from then on the call is observed.
     let call: ApiCall | undefined;
@@ -62,6 +84,10 @@ export function createApiHandler(opts: ApiOptions) {
       const dot = target.lastIndexOf('.');
       mounted = byPrefix.get(target.slice(0, dot));
       const name = target.slice(dot + 1);
+      if (mounted && (mounted.def.operations.has(name) || (mounted.def.model && Object.hasOwn(mounted.def.model.operations, name)))) {
+        answer.service = mounted.def.targetPrefix;
+        answer.operation = name;
+      }
       if (req.method !== 'POST' || !mounted || !name) {
         await readBody(req, maxBody).catch(() => {});
         throw new UnknownOperationException(target ? `Operation ${target} is not known.` : 'Missing X-Amz-Target header.');
@@ -80,6 +106,7 @@ export function createApiHandler(opts: ApiOptions) {
       const op = def.operations.get(name);
       if (!op && !modelOp) throw new UnknownOperationException(`Operation ${target} is not known.`);
       const principal = opts.credentials.get(identity.accessKeyId)!;
+      answer.principal = principal.principalArn;
       const ctx: CallContext = {
         requestId,
         accountId: principal.accountId,
@@ -115,6 +142,8 @@ export function createApiHandler(opts: ApiOptions) {
       send(res, 200, requestId, text);
     } catch (err) {
       const e = toAwsError(err, requestId, mounted?.def, opts.onInternalError);
+      answer.status = e.status;
+      answer.errorType = e.type;
       if (call && opts.observer) {
         try {
           const recorded = opts.observer.observe({ ...call, error: { type: e.type, message: e.message } });
@@ -125,8 +154,11 @@ export function createApiHandler(opts: ApiOptions) {
         }
       }
       // A body left unread (beyond the limit) is not read to its end to keep the connection.
-      if (!req.complete) return answerAndClose(req.socket, { status: e.status, requestId, type: e.type, body: errorBody(e, mounted?.def) });
-      sendError(res, requestId, e, mounted?.def, opts.onInternalError);
+      if (!req.complete) answerAndClose(req.socket, { status: e.status, requestId, type: e.type, body: errorBody(e, mounted?.def) });
+      else sendError(res, requestId, e, mounted?.def, opts.onInternalError);
+    } finally {
+      answer.durationMs = performance.now() - started;
+      opts.onAnswered?.(answer);
     }
   };
 }

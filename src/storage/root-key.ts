@@ -8,6 +8,8 @@ export interface RootKeySource {
   file?: string;
   /** The root key itself, hex or base64, usually from KEYWARDEN_ROOT_KEY. */
   value?: string;
+  /** Nothing is kept on disk (`serve --in-memory`): without a key given, one for this process only. */
+  inMemory?: boolean;
 }
 
 /**
@@ -19,6 +21,7 @@ export interface RootKeySource {
 export function loadRootKey(src: RootKeySource): Buffer {
   if (src.value) return decode(src.value, 'KEYWARDEN_ROOT_KEY');
   if (src.file) return decode(read(src.file), src.file);
+  if (src.inMemory) return randomBytes(32);
   const path = join(src.dataDir, 'root.key');
   if (existsSync(path)) return decode(read(path), path);
   if (existsSync(join(src.dataDir, 'keywarden.db'))) {

@@ -16,6 +16,8 @@ export interface TestServer {
   readonly pid: number;
   /** Everything the server wrote to stdout and stderr so far. */
   output(): string;
+  /** Resolves with the output once it matches `pattern` (checked as output arrives); rejects after `timeoutMs`. */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** Stops the server (SIGTERM) and waits for it to exit; returns its exit code. */
   stop(): Promise<number | null>;
   /** Kills the server on the spot (SIGKILL): no shutdown, nothing flushed. */
@@ -34,32 +36,41 @@ export interface ServerOptions {
   env?: NodeJS.ProcessEnv;
   /** Starts the server with this limit on open files (ulimit -n): descriptors run out sooner. */
   fileLimit?: number;
+  /** `serve --in-memory`: no data directory (dataDir is then ''). */
+  inMemory?: boolean;
+  /** The server's working directory (the repository root by default). */
+  cwd?: string;
 }
 
 /** Starts `keywarden serve` on a free loopback port with a fresh data directory. */
 export async function startServer(opts: ServerOptions = {}): Promise<TestServer> {
-  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'keywarden-test-'));
+  const dataDir = opts.inMemory ? '' : (opts.dataDir ?? mkdtempSync(join(tmpdir(), 'keywarden-test-')));
   const extra = [...(opts.args ?? []), ...(opts.allowClockControl ? ['--allow-clock-control'] : [])];
   let port = 0;
   let child: ChildProcess;
   let log = '';
+  const onOutput = new Set<() => void>();
+  const append = (c: Buffer) => {
+    log += c.toString();
+    for (const listener of onOutput) listener();
+  };
 
   const launch = async () => {
-    const argv = [BIN, 'serve', '--port', String(port), '--data-dir', dataDir, ...extra];
+    const argv = [BIN, 'serve', '--port', String(port), ...(opts.inMemory ? ['--in-memory'] : ['--data-dir', dataDir]), ...extra];
     // The shell lowers the limit and then becomes node (exec), so the pid is the server's.
     const [command, args] =
       opts.fileLimit === undefined
         ? [process.execPath, argv]
         : ['/bin/sh', ['-c', `ulimit -n ${opts.fileLimit} && exec "$0" "$@"`, process.execPath, ...argv]];
     child = spawn(command, args, {
-      cwd: ROOT,
+      cwd: opts.cwd ?? ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, KEYWARDEN_ROOT_KEY: '', ...opts.env },
     });
     const url = await new Promise<string>((resolveUrl, reject) => {
       const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${log}`)), 20_000);
       const onData = (chunk: Buffer) => {
-        log += chunk.toString();
+        append(chunk);
         const m = /listening on (https?:\/\/\S+)/.exec(log);
         if (m) {
           clearTimeout(timer);
@@ -67,7 +78,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
         }
       };
       child.stdout!.on('data', onData);
-      child.stderr!.on('data', (c: Buffer) => (log += c.toString()));
+      child.stderr!.on('data', append);
       child.once('exit', (code) => {
         clearTimeout(timer);
         reject(new Error(`server exited with ${code} before listening:\n${log}`));
@@ -97,6 +108,24 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
     },
     dataDir,
     output: () => log,
+    waitForOutput: (pattern, timeoutMs = 10_000) =>
+      new Promise<string>((resolveOutput, reject) => {
+        const check = () => {
+          if (!pattern.test(log)) return;
+          done();
+          resolveOutput(log);
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`the server's output did not match ${pattern} within ${timeoutMs} ms:\n${log}`));
+        }, timeoutMs);
+        const done = () => {
+          clearTimeout(timer);
+          onOutput.delete(check);
+        };
+        onOutput.add(check);
+        check();
+      }),
     stop,
     crash: () =>
       new Promise<void>((done) => {
@@ -110,7 +139,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
     },
     async dispose() {
       await stop();
-      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (!opts.dataDir && dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

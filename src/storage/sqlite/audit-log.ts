@@ -216,6 +216,11 @@ export class LogAppender {
     return { segment: this.n, end: this.offset };
   }
 
+  /** The write or sync that failed, after which the log takes nothing more. */
+  get failed(): Error | undefined {
+    return this.failure;
+  }
+
   /** `mustSync`: the record must be on disk before the promise settles, whatever the mode. */
   append(record: string, mustSync = false): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);

@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { chainDigest, type ChainPoint } from '../../audit/chain.js';
 import { indexOfText } from '../../audit/record.js';
-import type { AuditStore, ExportPage, FoundRecord, LogLoss, LookupAttributeKey, LookupFilter, StoredRecord } from '../../audit/repository.js';
+import type { AuditStore, AuditStoreCondition, ExportPage, FoundRecord, LogLoss, LookupAttributeKey, LookupFilter, StoredRecord } from '../../audit/repository.js';
 import { verifyTrail, type VerifyReport } from '../../audit/verify.js';
 import type { IndexerData, IndexerReply, IndexerRequest } from './audit-indexer-thread.js';
-import { LogAppender, removeStrayFiles, segments, sharedPosition, type SyncMode } from './audit-log.js';
+import { LogAppender, removeStrayFiles, SEGMENT_BYTES, segmentPath, segments, sharedPosition, type SyncMode } from './audit-log.js';
 import type { ReaderData, ReaderReply, ReaderRequest } from './audit-reader-thread.js';
 import { AuditReads } from './audit-reads.js';
 import { AUDIT_MIGRATIONS, AuditTables, chainSegment, clearLog, SEP, TAB } from './audit-sql.js';
@@ -39,7 +39,7 @@ export function auditStoreOn(db: Db, opts: AuditStoreOptions = {}): AuditStore {
   if (!opts.durable || !opts.logDir) return new SqliteAuditStore(db, tables, new InlineWriter(tables), onError);
   mkdirSync(opts.logDir, { recursive: true, mode: 0o700 });
   const start = tables.applied().segment;
-  return new SqliteAuditStore(db, tables, new LoggedWriter(opts.durable.file, opts.logDir, start, tables.head(), opts.durable.sync ?? 'os', onError), onError);
+  return new SqliteAuditStore(db, tables, new LoggedWriter(tables, opts.durable.file, opts.logDir, start, opts.durable.sync ?? 'os', onError), onError);
 }
 
 /**
@@ -94,6 +94,7 @@ interface Writer {
   /** Makes every record appended so far visible to reads. */
   catchUp(): Promise<void>;
   purgeBefore(cutoff: number): Promise<number>;
+  condition(): AuditStoreCondition;
   close(): Promise<void>;
 }
 
@@ -118,6 +119,10 @@ class InlineWriter implements Writer {
 
   async purgeBefore(cutoff: number): Promise<number> {
     return this.tables.purgeBefore(cutoff);
+  }
+
+  condition(): AuditStoreCondition {
+    return { backlogBytes: 0 };
   }
 
   async close(): Promise<void> {}
@@ -185,7 +190,15 @@ class LoggedWriter implements Writer {
   private last: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
 
-  constructor(file: string, logDir: string, segment: number, head: ChainPoint, sync: SyncMode, onError: (err: unknown) => void) {
+  constructor(
+    private readonly tables: AuditTables,
+    file: string,
+    private readonly logDir: string,
+    segment: number,
+    sync: SyncMode,
+    onError: (err: unknown) => void,
+  ) {
+    const head = tables.head();
     const written = new SharedArrayBuffer(8);
     const position = sharedPosition(written);
     this.log = new LogAppender(logDir, segment, { sync, onPosition: position.store, onError });
@@ -215,6 +228,29 @@ class LoggedWriter implements Writer {
 
   async purgeBefore(cutoff: number): Promise<number> {
     return ((await this.indexer.request({ type: 'purge', cutoff })) as { result?: number }).result ?? 0;
+  }
+
+  condition(): AuditStoreCondition {
+    const at = this.log.position;
+    const applied = this.tables.applied();
+    // Segments the writer left are nearly full: counting them whole is close enough for a gauge.
+    const backlogBytes = Math.max(0, (at.segment - applied.segment) * SEGMENT_BYTES + at.end - applied.end);
+    const problem = this.log.failed?.message ?? this.indexer.failure?.message ?? this.missingLog(at.segment);
+    return problem === undefined ? { backlogBytes } : { problem, backlogBytes };
+  }
+
+  /**
+   * Records written to a segment whose file was removed (by hand, by a clean-up job) are written
+   * nowhere a restart could find them, although every write succeeds: said before it matters.
+   */
+  private missingLog(segment: number): string | undefined {
+    try {
+      accessSync(this.logDir, constants.W_OK);
+    } catch (err) {
+      return `the audit log directory ${this.logDir} cannot be written: ${(err as Error).message}`;
+    }
+    const file = segmentPath(this.logDir, segment);
+    return existsSync(file) ? undefined : `the audit log file ${file} was removed while in use`;
   }
 
   close(): Promise<void> {
@@ -354,6 +390,10 @@ class SqliteAuditStore implements AuditStore {
 
   purgeBefore(cutoff: number): Promise<number> {
     return this.writer.purgeBefore(cutoff);
+  }
+
+  condition(): AuditStoreCondition {
+    return this.writer.condition();
   }
 
   async close(): Promise<void> {

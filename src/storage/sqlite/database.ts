@@ -16,6 +16,8 @@ export function openDatabase(file: string): Db {
     createPrivateFile(file);
   }
   const db = new Database(file);
+  // An in-memory service writes nothing to disk: not even SQLite's temporary files for large sorts.
+  if (file === ':memory:') db.pragma('temp_store = MEMORY');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');

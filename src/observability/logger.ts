@@ -1,0 +1,45 @@
+import { pino, type DestinationStream, type Logger } from 'pino';
+import { textDestination } from './text-log.js';
+
+// The service's log after start-up: one line per record, JSON for machines (the default when the
+// output is not a terminal) or text for people. The lines `keywarden serve` prints while starting
+// (where it listens, how to point the AWS CLI at it, start-up warnings) are not log records: they
+// stay plain text, so a terminal shows them as it always did.
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['json', 'text'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+export type { Logger };
+
+export interface LoggerOptions {
+  level?: LogLevel;
+  format?: LogFormat;
+  /** Where lines go; standard error by default (standard output carries the start-up lines). */
+  destination?: DestinationStream;
+}
+
+export function createLogger(opts: LoggerOptions = {}): Logger {
+  const format = opts.format ?? (process.stderr.isTTY ? 'text' : 'json');
+  const destination =
+    opts.destination === undefined
+      ? format === 'text'
+        ? textDestination(process.stderr)
+        : // Written off the thread that answers calls; what is left is written when the process
+          // exits. A reader that stops reading costs lines beyond 16 MiB, not the service's memory.
+          pino.destination({ dest: 2, sync: false, maxLength: 16 * 1024 * 1024 })
+      : format === 'text'
+        ? textDestination(opts.destination)
+        : opts.destination;
+  return pino(
+    {
+      level: opts.level ?? 'info',
+      // No pid or hostname on every line: one service per process, and the collector knows the host.
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+}
