@@ -102,7 +102,9 @@ export function createApiHandler(opts: ApiOptions) {
       if (identity.service !== def.signingName) {
         throw new InvalidSignatureException(`Credential should be scoped to correct service: '${def.signingName}'. `);
       }
-      const modelOp = def.model?.operations[name];
+      // Own properties only: an operation named after Object.prototype's members (constructor,
+      // toString, __proto__) is no operation at all.
+      const modelOp = def.model && Object.hasOwn(def.model.operations, name) ? def.model.operations[name] : undefined;
       const op = def.operations.get(name);
       if (!op && !modelOp) throw new UnknownOperationException(`Operation ${target} is not known.`);
       const principal = opts.credentials.get(identity.accessKeyId)!;

@@ -173,6 +173,9 @@ describe('dispatch and serialisation errors', () => {
     assertError(await call({ target: 'DynamoDB_20120810.ListTables' }), 'UnknownOperationException');
     assertError(await call({ target: 'NoDotAtAll' }), 'UnknownOperationException');
     assertError(await call({ target: 'TrentService.' }), 'UnknownOperationException');
+    for (const inherited of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      assertError(await call({ target: `TrentService.${inherited}` }), 'UnknownOperationException');
+    }
   });
 
   test('a missing X-Amz-Target is UnknownOperationException', async () => {
