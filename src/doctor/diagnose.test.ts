@@ -158,7 +158,16 @@ describe('a FAILED store: one cause and repair per ConnectionErrorCode, starting
     const subnets = [SUBNETS['us-east-1a'], SUBNETS['us-east-1b']].map((id, i) => ({ id, availabilityZone: `us-east-1${'ab'[i]}`, freeAddresses: 9 }));
     const f = common('SUBNET_NOT_FOUND', { network: readOk({ source: 'EC2 DescribeSubnets', subnets }) });
     assert.match(f.title, new RegExp(`subnet ${SUBNETS['us-east-1c']} of the cluster was deleted`));
-    assert.ok(f.fix.awsCli.some((c) => c.includes(`create-cluster --hsm-type hsm2m.medium --source-backup-id backup-new0000000 --subnet-ids ${SUBNETS['us-east-1a']} ${SUBNETS['us-east-1b']} `)));
+    // Against Keywarden (--deep) a backup is taken first, and the newest one used.
+    assert.deepEqual(f.fix.keywarden, [`keywarden cluster backup --cluster-id ${CLUSTER}`]);
+    const newest = `aws cloudhsmv2 describe-backups --filters clusterIds=${CLUSTER} --query 'sort_by(Backups,&CreateTimestamp)[-1].BackupId' --output text`;
+    assert.ok(f.fix.awsCli.some((c) => c.includes(`create-cluster --hsm-type hsm2m.medium --source-backup-id "$(${newest})" --subnet-ids ${SUBNETS['us-east-1a']} ${SUBNETS['us-east-1b']} `)));
+    // Against AWS the newest backup there is, and a word about keys made after it.
+    const aws = failed('SUBNET_NOT_FOUND', { network: readOk({ source: 'EC2 DescribeSubnets', subnets }), keys: readOk([key({ state: 'Unavailable', createdAt: T0 + 7_000_000 })]) });
+    const g = only(run({ ...aws, deep: false }), 'SUBNET_NOT_FOUND');
+    assert.equal(g.fix.keywarden, undefined);
+    assert.ok(g.fix.awsCli.some((c) => c.includes(`create-cluster --hsm-type hsm2m.medium --source-backup-id backup-new0000000 --subnet-ids ${SUBNETS['us-east-1a']} ${SUBNETS['us-east-1b']} `)));
+    assert.ok(g.fix.steps.some((st) => /1 of the store's keys were made after it/.test(st.say)));
     assert.deepEqual(codes(run(failed('SUBNET_NOT_FOUND', { network: readOk({ source: 'EC2 DescribeSubnets', subnets }) }))).filter((c) => c === 'SUBNET_DELETED'), []);
   });
 

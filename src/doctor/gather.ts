@@ -174,10 +174,11 @@ export async function gather(clients: Clients, target: Target, opts: GatherOptio
   const subnetIds = [...new Set(found.flatMap((c) => Object.values(c.subnetMapping)))];
   const groupIds = [...new Set(found.map((c) => c.securityGroup).filter((g): g is string => !!g))];
   const [ec2Subnets, groups] = await Promise.all([
-    subnetIds.length === 0 ? readOk([] as SubnetFacts[]) : attempt('EC2 DescribeSubnets', () => describeSubnets(clients, vpcs, subnetIds)),
+    subnetIds.length === 0 ? readFailed<SubnetFacts[]>('no cluster was found whose VPC doctor could read') : attempt('EC2 DescribeSubnets', () => describeSubnets(clients, vpcs, subnetIds)),
     groupIds.length === 0 ? readOk(new Map<string, SecurityGroupFacts>()) : attempt('EC2 DescribeSecurityGroups', () => describeSecurityGroups(clients, groupIds)),
   ]);
   let network: Readable<NetworkFacts> = ec2Subnets.ok ? readOk({ source: 'EC2 DescribeSubnets', subnets: ec2Subnets.value }) : readFailed(ec2Subnets.reason);
+  // With --deep, Keywarden's own list: also the subnets a cluster restored from a backup can use.
   if (!ec2Subnets.ok && opts.deep) {
     const deep = await attempt('KeywardenAdmin.ListSubnets', () => opts.deep!.listSubnets());
     if (deep.ok) network = readOk({ source: 'KeywardenAdmin.ListSubnets', subnets: deep.value });

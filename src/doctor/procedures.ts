@@ -21,6 +21,10 @@ export interface Restore {
   hsmType: string;
   /** The store is already disconnected (or FAILED, which the first step disconnects). */
   disconnectFirst: boolean;
+  /** A command that takes a backup now (Keywarden's; AWS takes them daily): then the newest is used. */
+  takeBackup?: string;
+  /** Keys of the store made after the chosen backup, whose material it does not hold. */
+  newerKeys?: number;
 }
 
 export class Procedures {
@@ -197,13 +201,21 @@ export class Procedures {
    * key material. "To avoid resetting the kmsuser password, use the most recent backup."
    */
   restoreCluster(r: Restore): FixStep[] {
-    const backupId = r.backup?.id ?? '<backup-id>';
+    const newest = this.cmd.aws('cloudhsmv2', 'describe-backups', '--filters', `clusterIds=${r.clusterId}`, query('sort_by(Backups,&CreateTimestamp)[-1].BackupId'), '--output text');
+    const backupId = r.takeBackup ? `"$(${newest})"` : r.backup?.id ?? '<backup-id>';
     const subnets = r.subnets.length >= 2 ? r.subnets : [{ availabilityZone: '<availability-zone-1>', subnetId: '<subnet-id-1>' }, { availabilityZone: '<availability-zone-2>', subnetId: '<subnet-id-2>' }];
-    const steps: FixStep[] = [
+    const newer = r.newerKeys
+      ? ` ${r.newerKeys} of the store's keys were made after it and their material is not in it: wait for the next daily backup if you need them.`
+      : '';
+    const steps: FixStep[] = [];
+    if (r.takeBackup) steps.push({ say: `Take a backup of ${r.clusterId} now, so that it holds every key (CloudHSM takes one every day).`, keywarden: [r.takeBackup] });
+    steps.push(
       {
-        say: r.backup
-          ? `Choose a backup of ${r.clusterId}: the newest (${backupId}) holds the kmsuser password KMS set last; an older one must have been taken while the keys you need existed.`
-          : `Find a backup of ${r.clusterId} (doctor found none it could read).`,
+        say: r.takeBackup
+          ? 'The newest backup is the one just taken; the next command uses it.'
+          : r.backup
+            ? `Choose a backup of ${r.clusterId}: the newest (${r.backup.id}) holds the kmsuser password KMS set last; an older one must have been taken while the keys you need existed.${newer}`
+            : `Find a backup of ${r.clusterId} (doctor found none it could read).`,
         awsCli: [this.cmd.aws('cloudhsmv2', 'describe-backups', '--filters', `clusterIds=${r.clusterId}`, query('sort_by(Backups,&CreateTimestamp)[].[BackupId,BackupState,CreateTimestamp]'), '--output text')],
       },
       {
@@ -217,7 +229,7 @@ export class Procedures {
         ],
       },
       this.addHsms(PLACEHOLDER.newClusterId, subnets.slice(0, 2).map((s) => s.availabilityZone)),
-    ];
+    );
     if (r.disconnectFirst) steps.push(this.disconnect(r.storeId));
     steps.push(this.updateCluster(r.storeId), this.connect(r.storeId));
     return steps;

@@ -11,10 +11,10 @@ import {
   isoTime,
   listed,
   plural,
+  restoreSteps,
   type RuleContext,
   storeEvents,
   storeEvidence,
-  subnetsForRestore,
   zonesForHsms,
 } from './context.js';
 
@@ -71,7 +71,6 @@ export function clusterRule(store: StoreFacts, ctx: RuleContext): void {
 
   const zones = Object.keys(c.subnetMapping);
   if (zones.length < 2) {
-    const backup = newestBackup(store.backups.ok ? store.backups.value : []);
     ctx.out.add({
       severity: connected ? 'warning' : 'error',
       code: 'SUBNETS_IN_ONE_ZONE',
@@ -79,7 +78,7 @@ export function clusterRule(store: StoreFacts, ctx: RuleContext): void {
       title: `cluster ${c.id} has private subnets in ${plural(zones.length, 'Availability Zone')}`,
       cause: `A custom key store needs a cluster with private subnets in at least two Availability Zones; connecting is refused (CloudHsmClusterInvalidConfigurationException) otherwise. A cluster's subnets cannot be changed: use a cluster created from its backup in subnets of two or more zones.`,
       evidence: { ...storeEvidence(store), 'DescribeClusters.SubnetMapping': zones.map((az) => `${az}=${c.subnetMapping[az]}`).join(', ') || 'none' },
-      fix: fixOf(ctx.proc.restoreCluster({ clusterId: c.id, storeId: store.id, backup, subnets: subnetsForRestore(store), hsmType: c.hsmType ?? 'hsm2m.medium', disconnectFirst: store.connectionState !== 'DISCONNECTED' })),
+      fix: fixOf(restoreSteps(store, ctx, { disconnectFirst: store.connectionState !== 'DISCONNECTED' })),
       guide: GUIDE.connection,
     });
   }
@@ -125,7 +124,6 @@ function deleted(store: StoreFacts, ctx: RuleContext): void {
   const connected = store.connectionState === 'CONNECTED';
   const backups = store.backups.ok ? store.backups.value : [];
   const backup = newestBackup(backups);
-  const c = clusterOf(store);
   ctx.out.add({
     severity: 'error',
     code: 'CLUSTER_DELETED',
@@ -138,7 +136,7 @@ function deleted(store: StoreFacts, ctx: RuleContext): void {
       ` Create a cluster from a backup related to it (a backup of it, or the one it was created from), and point the store at the new cluster.` +
       (backup ? ` The newest backup is ${backup.id} (${isoTime(backup.createdAt)}).` : ' Doctor found no READY backup of it.'),
     evidence: { ...storeEvidence(store), ...clusterEvidence(store), 'DescribeBackups.READY': backups.filter((b) => b.state === 'READY').length },
-    fix: fixOf(ctx.proc.restoreCluster({ clusterId: store.clusterId, storeId: store.id, backup, subnets: subnetsForRestore(store), hsmType: backup?.hsmType ?? c?.hsmType ?? 'hsm2m.medium', disconnectFirst: store.connectionState !== 'DISCONNECTED' })),
+    fix: fixOf(restoreSteps(store, ctx, { disconnectFirst: store.connectionState !== 'DISCONNECTED', ...(backup ? { backup } : {}) })),
     guide: connected ? GUIDE.failing : GUIDE.connection,
   });
 }

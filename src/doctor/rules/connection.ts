@@ -13,11 +13,11 @@ import {
   listed,
   newestNamed,
   plural,
+  restoreSteps,
   type RuleContext,
   storeEvents,
   storeEvidence,
   subnetsById,
-  subnetsForRestore,
   zonesForHsms,
 } from './context.js';
 
@@ -154,7 +154,7 @@ function failed(store: StoreFacts, ctx: RuleContext): void {
         [
           disconnect,
           { say: `Check the id: does cluster ${store.clusterId} exist? If the store names the wrong cluster, give it the right id with update-custom-key-store --cloud-hsm-cluster-id.`, awsCli: [ctx.cmd.aws('cloudhsmv2', 'describe-clusters', '--filters', `clusterIds=${store.clusterId}`)] },
-          ...ctx.proc.restoreCluster({ clusterId: store.clusterId, storeId: store.id, backup, subnets: subnetsForRestore(store), hsmType: backup?.hsmType ?? c?.hsmType ?? 'hsm2m.medium', disconnectFirst: false }),
+          ...restoreSteps(store, ctx, { disconnectFirst: false, ...(backup ? { backup } : {}) }),
         ],
         GUIDE.connection,
         { ...clusterEvidence(store), 'DescribeBackups.READY': backups.filter((b) => b.state === 'READY').length, ...(backup ? { 'DescribeBackups.newest': `${backup.id} ${isoTime(backup.createdAt)}` } : {}) },
@@ -245,12 +245,10 @@ function failed(store: StoreFacts, ctx: RuleContext): void {
       if (c) extra['DescribeClusters.SubnetMapping'] = Object.entries(c.subnetMapping).map(([az, id]) => `${az}=${id}`).join(', ');
       if (known && store.network.ok) extra[`${store.network.value.source}.missing`] = missing.length > 0 ? missing.join(', ') : 'none';
       if (backup) extra['DescribeBackups.newest'] = `${backup.id} ${isoTime(backup.createdAt)}`;
-      const takeBackup: FixStep[] =
-        ctx.facts.deep && c ? [{ say: `Take a backup of ${store.clusterId} now (CloudHSM takes one every day).`, keywarden: [ctx.cmd.keywarden('cluster', 'backup', '--cluster-id', store.clusterId)] }] : [];
       return finding(
         missing.length > 0 ? `subnet ${listed(missing)} of the cluster was deleted` : `a subnet of cluster ${store.clusterId} was deleted`,
         `At least one subnet in the configuration of cluster ${store.clusterId}${missing.length > 0 ? ` (${listed(missing)})` : ''} was deleted, and KMS cannot connect unless it finds all of them. A cluster's subnets cannot be changed: create a cluster from a recent backup of this one in subnets that exist, check that it meets the key store's requirements (ACTIVE, HSMs in two Availability Zones), and point the store at it. The most recent backup avoids resetting the kmsuser password.`,
-        [disconnect, ...takeBackup, ...ctx.proc.restoreCluster({ clusterId: store.clusterId, storeId: store.id, backup, subnets: subnetsForRestore(store), hsmType: backup?.hsmType ?? c?.hsmType ?? 'hsm2m.medium', disconnectFirst: false })],
+        [disconnect, ...restoreSteps(store, ctx, { disconnectFirst: false })],
         GUIDE.connection,
         extra,
       );

@@ -1,7 +1,8 @@
 import { CommandLine } from '../commands.js';
-import type { ClusterFacts, DoctorFacts, KeyFacts, KeywardenFault, StoreFacts, SubnetFacts, TrailEvent } from '../facts.js';
+import type { BackupFacts, ClusterFacts, DoctorFacts, KeyFacts, KeywardenFault, StoreFacts, SubnetFacts, TrailEvent } from '../facts.js';
 import type { EvidenceValue, Findings } from '../finding.js';
-import { Procedures } from '../procedures.js';
+import { newestBackup, Procedures } from '../procedures.js';
+import type { FixStep } from '../finding.js';
 import { concernsStore, newestFirst } from '../trail.js';
 
 /** What every rule gets: the facts, the command builders, and where to put what it finds. */
@@ -111,4 +112,27 @@ export const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n 
 export function listed(items: string[]): string {
   if (items.length <= 1) return items.join('');
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/**
+ * The guide's repair with a cluster made from a backup of the store's cluster: the newest backup
+ * (or `backup`), subnets that exist, and, against Keywarden with --deep while the cluster still
+ * exists, a backup taken first so that it holds every key.
+ */
+export function restoreSteps(store: StoreFacts, ctx: RuleContext, opts: { disconnectFirst: boolean; backup?: BackupFacts; freshBackup?: boolean }): FixStep[] {
+  const backups = store.backups.ok ? store.backups.value : [];
+  const backup = opts.backup ?? newestBackup(backups);
+  const c = clusterOf(store);
+  const fresh = (opts.freshBackup ?? true) && ctx.facts.deep && c !== undefined && !clusterGone(store);
+  const newerKeys = backup?.createdAt === undefined ? 0 : keysOf(store).filter((k) => (k.createdAt ?? 0) > backup.createdAt!).length;
+  return ctx.proc.restoreCluster({
+    clusterId: store.clusterId,
+    storeId: store.id,
+    backup,
+    subnets: subnetsForRestore(store),
+    hsmType: backup?.hsmType ?? c?.hsmType ?? 'hsm2m.medium',
+    disconnectFirst: opts.disconnectFirst,
+    ...(fresh ? { takeBackup: ctx.cmd.keywarden('cluster', 'backup', '--cluster-id', store.clusterId) } : {}),
+    ...(!fresh && newerKeys > 0 ? { newerKeys } : {}),
+  });
 }

@@ -2,7 +2,7 @@ import { newestBackup } from '../procedures.js';
 import type { KeyFacts, StoreFacts, TrailEvent } from '../facts.js';
 import { type EvidenceValue, fixOf, GUIDE } from '../finding.js';
 import { keyIdOf, newestFirst } from '../trail.js';
-import { clusterOf, describeEvent, isoTime, keysOf, listed, plural, type RuleContext, storeEvidence, subnetsForRestore } from './context.js';
+import { describeEvent, isoTime, keysOf, listed, plural, restoreSteps, type RuleContext, storeEvidence } from './context.js';
 
 // The keys of a store. While the store is CONNECTED a key shows Unavailable only when its key
 // material (its backing key) is gone from the cluster: "How to recover deleted key material".
@@ -51,7 +51,6 @@ function materialMissing(store: StoreFacts, key: KeyFacts, ctx: RuleContext): vo
   };
   if (lastSuccess) evidence['CloudTrail.last successful use'] = describeEvent(lastSuccess);
   evidence['DescribeBackups.candidate'] = backup ? `${backup.id} ${isoTime(backup.createdAt)}` : 'none';
-  const c = clusterOf(store);
   ctx.out.add({
     severity: 'error',
     code: 'KEY_MATERIAL_MISSING',
@@ -67,7 +66,8 @@ function materialMissing(store: StoreFacts, key: KeyFacts, ctx: RuleContext): vo
     evidence,
     fix: fixOf(
       ctx.proc.lookForMaterial(store.clusterId, key.arn, backingKeyIds.length > 0 ? backingKeyIds : ['<backing-key-id>']),
-      ctx.proc.restoreCluster({ clusterId: store.clusterId, storeId: store.id, backup, subnets: subnetsForRestore(store), hsmType: backup?.hsmType ?? c?.hsmType ?? 'hsm2m.medium', disconnectFirst: true }),
+      // A backup taken now would not hold the material: only one from before the deletion does.
+      restoreSteps(store, ctx, { disconnectFirst: true, freshBackup: false, ...(backup ? { backup } : {}) }),
       {
         say: 'Check that the key is back in its state.',
         awsCli: [ctx.cmd.aws('kms', 'describe-key', '--key-id', key.id, `--query 'KeyMetadata.[KeyState,CloudHsmClusterId]'`, '--output text')],

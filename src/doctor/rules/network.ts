@@ -1,7 +1,6 @@
-import { newestBackup } from '../procedures.js';
 import type { ClusterFacts, PermissionFacts, StoreFacts } from '../facts.js';
 import { type EvidenceValue, fixOf, type FixStep, GUIDE } from '../finding.js';
-import { clusterOf, failedWith, listed, type RuleContext, storeEvidence, subnetsById, subnetsForRestore } from './context.js';
+import { clusterOf, failedWith, listed, restoreSteps, type RuleContext, storeEvidence, subnetsById } from './context.js';
 
 // The cluster's network as EC2 shows it (or Keywarden's own list with --deep): every subnet of the
 // cluster must exist and have a free address for KMS's network interface (two are preferable),
@@ -34,15 +33,7 @@ function subnets(store: StoreFacts, c: ClusterFacts, ctx: RuleContext): void {
   const connected = store.connectionState === 'CONNECTED';
   const evidence: Record<string, EvidenceValue> = { ...storeEvidence(store) };
   for (const [az, id] of Object.entries(c.subnetMapping)) evidence[`${source}.${id} (${az})`] = known.has(id) ? `${known.get(id)!.freeAddresses} free addresses` : 'not found';
-  const restore = () =>
-    ctx.proc.restoreCluster({
-      clusterId: c.id,
-      storeId: store.id,
-      backup: newestBackup(store.backups.ok ? store.backups.value : []),
-      subnets: subnetsForRestore(store),
-      hsmType: c.hsmType ?? 'hsm2m.medium',
-      disconnectFirst: store.connectionState !== 'DISCONNECTED',
-    });
+  const restore = () => restoreSteps(store, ctx, { disconnectFirst: store.connectionState !== 'DISCONNECTED' });
 
   const missing = ids.filter((id) => !known.has(id));
   if (missing.length > 0 && !failedWith(store, 'SUBNET_NOT_FOUND')) {
