@@ -25,6 +25,11 @@ export const DOCTOR_USAGE = `  doctor [--custom-key-store-id ID | --key-id ID] [
  * KEYWARDEN_ENDPOINT on top, so the same command checks a Keywarden or an AWS account.
  */
 export async function doctor(argv: string[]): Promise<number> {
+  // Before parsing, so that an unknown flag is named as such rather than taken to need a value.
+  for (const word of argv) {
+    const name = /^--([^=]+)/.exec(word)?.[1];
+    if (name !== undefined && !OPTIONS.has(name)) throw new UsageError(`doctor has no option --${name}. Run 'keywarden help' for its options.`);
+  }
   const args = parseArgs(argv, DOCTOR_FLAGS);
   check(args);
   const json = args.options.get('json') === true;
@@ -63,7 +68,6 @@ export async function doctor(argv: string[]): Promise<number> {
 
 function check(args: Args): void {
   if (args.positional.length > 0) throw new UsageError(`doctor takes options only; unexpected '${args.positional.join(' ')}'. Run 'keywarden help' for them.`);
-  for (const name of args.options.keys()) if (!OPTIONS.has(name)) throw new UsageError(`doctor has no option --${name}. Run 'keywarden help' for its options.`);
   if (args.options.has('key-id') && args.options.has('custom-key-store-id')) {
     throw new UsageError('give doctor --key-id or --custom-key-store-id, not both: a key names its store.');
   }

@@ -45,10 +45,15 @@ describe('resolveSettings', () => {
   });
 
   test('printed aws commands carry what the AWS CLI would not find itself; the tools are Keywarden\u2019s when the endpoint is not AWS', () => {
-    let s = resolveSettings({ profile: 'kw', region: 'eu-west-1', endpoint: 'http://127.0.0.1:4599' }, {}, files({ kw: {} }));
-    assert.deepEqual(s.awsCliOptions, ['--profile', 'kw', '--region', 'eu-west-1', '--endpoint-url', 'http://127.0.0.1:4599']);
-    assert.deepEqual(s.keywardenOptions, ['--endpoint', 'http://127.0.0.1:4599', '--region', 'eu-west-1']);
-    assert.equal(s.tools.cloudhsmCli, 'keywarden cloudhsm-cli --cluster-id {cluster} --endpoint http://127.0.0.1:4599 --region eu-west-1');
+    let s = resolveSettings({ profile: 'kw', region: 'eu-west-1', endpoint: 'http://127.0.0.1:4600' }, {}, files({ kw: {} }));
+    assert.deepEqual(s.awsCliOptions, ['--profile', 'kw', '--region', 'eu-west-1', '--endpoint-url', 'http://127.0.0.1:4600']);
+    assert.deepEqual(s.keywardenOptions, ['--endpoint', 'http://127.0.0.1:4600', '--region', 'eu-west-1']);
+    assert.equal(s.tools.cloudhsmCli, 'keywarden cloudhsm-cli --cluster-id {cluster} --endpoint http://127.0.0.1:4600 --region eu-west-1');
+    // What `keywarden` finds by itself (KEYWARDEN_ENDPOINT, or its default, and AWS_REGION) it is not told.
+    s = resolveSettings({ endpoint: 'http://127.0.0.1:4599/' }, { AWS_REGION: 'us-east-1' }, files());
+    assert.deepEqual(s.keywardenOptions, []);
+    s = resolveSettings({}, { AWS_DEFAULT_REGION: 'eu-west-1', AWS_ENDPOINT_URL: 'http://127.0.0.1:4600', KEYWARDEN_ENDPOINT: 'http://127.0.0.1:4600' }, files());
+    assert.deepEqual(s.keywardenOptions, []);
     s = resolveSettings({}, { AWS_DEFAULT_REGION: 'us-east-1', AWS_ENDPOINT_URL: 'http://127.0.0.1:4599', KEYWARDEN_ENDPOINT: 'http://127.0.0.1:4599' }, files());
     assert.deepEqual(s.awsCliOptions, []);
     s = resolveSettings({}, { AWS_REGION: 'us-east-1', KEYWARDEN_ENDPOINT: 'http://127.0.0.1:4599' }, files());

@@ -100,12 +100,14 @@ export function resolveSettings(
   // flags given here, nor KEYWARDEN_ENDPOINT, nor (in v1) AWS_REGION.
   const awsCliOptions: string[] = [];
   if (opts.profile !== undefined) awsCliOptions.push('--profile', opts.profile);
-  if (regionSource === 'flag' || regionSource === 'AWS_REGION') awsCliOptions.push('--region', region);
+  if ((regionSource === 'flag' || regionSource === 'AWS_REGION') && region !== (env.AWS_DEFAULT_REGION ?? section.region)) awsCliOptions.push('--region', region);
   if (endpointSource === 'flag' || endpointSource === 'keywarden') awsCliOptions.push('--endpoint-url', endpoints.kms!);
-  // `keywarden` commands read KEYWARDEN_ENDPOINT and AWS_REGION / AWS_DEFAULT_REGION only.
+  // `keywarden` commands read KEYWARDEN_ENDPOINT (default http://127.0.0.1:4599) and AWS_REGION /
+  // AWS_DEFAULT_REGION (default us-east-1) only.
   const keywardenOptions: string[] = [];
-  if (endpoints.kms !== undefined && endpointSource !== 'keywarden') keywardenOptions.push('--endpoint', endpoints.kms);
-  if (regionSource === 'flag' || regionSource === 'profile') keywardenOptions.push('--region', region);
+  const origin = (url: string) => new URL(url).origin;
+  if (endpoints.kms !== undefined && origin(endpoints.kms) !== origin(env.KEYWARDEN_ENDPOINT || 'http://127.0.0.1:4599')) keywardenOptions.push('--endpoint', endpoints.kms);
+  if (region !== (env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1')) keywardenOptions.push('--region', region);
 
   const kms = endpoints.kms;
   const keywarden = kms !== undefined && !/\.amazonaws\.com(\.cn)?(:\d+)?(\/|$)/.test(new URL(kms).host + '/');

@@ -89,7 +89,7 @@ describe('keywarden doctor', { concurrency: true }, () => {
       assert.match(String(f.evidence['CloudTrail.Decrypt']), /KMSInvalidStateException: KMS cannot communicate/);
       assert.equal(f.evidence['KeywardenAdmin.ListFaults'], `NETWORK_CUT on ${C}`);
       assert.ok(f.fix.awsCli.some((c) => c.startsWith('aws ec2 describe-security-groups --group-ids sg-')));
-      assert.deepEqual(f.fix.keywarden, [`keywarden fault restore-network --cluster-id ${C} --endpoint ${server.url}`]);
+      assert.deepEqual(f.fix.keywarden, [`keywarden fault restore-network --cluster-id ${C}`]);
       assert.equal(r.exitCode, 1);
       assert.deepEqual(await w.runFix(f, values), ['skipped', 'skipped', 'keywarden']);
       assert.equal(await w.decrypt(key.blob), 'ok');
@@ -106,7 +106,7 @@ describe('keywarden doctor', { concurrency: true }, () => {
       assert.equal(f.severity, 'warning');
       assert.match(f.cause, /Back off and retry the request/);
       assert.ok(f.fix.cloudhsmCli.includes('aws-cloudhsm > logout'));
-      assert.deepEqual(f.fix.keywarden, [`keywarden fault clear --cluster-id ${C} --fault SESSION_LIMIT --endpoint ${server.url}`]);
+      assert.deepEqual(f.fix.keywarden, [`keywarden fault clear --cluster-id ${C} --fault SESSION_LIMIT`]);
       assert.deepEqual(await w.runFix(f, values), ['skipped', 'cloudhsmCli', 'keywarden']);
       assert.equal(await w.decrypt(key.blob), 'ok');
       assert.deepEqual(codes(await w.report()), []);

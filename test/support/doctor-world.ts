@@ -57,14 +57,16 @@ export class DoctorWorld {
     readonly url: string,
     readonly region: string,
     name: string,
+    readonly credentials = { accessKeyId: 'test', secretAccessKey: 'test' },
   ) {
-    const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
     this.kms = new KMSClient({ endpoint: url, region, credentials, maxAttempts: 1 });
     this.cloudhsm = new CloudHSMV2Client({ endpoint: url, region, credentials, maxAttempts: 1 });
-    this.cfg = { endpoint: new URL(url), accessKeyId: 'test', secretAccessKey: 'test', region };
+    this.cfg = { endpoint: new URL(url), ...credentials, region };
     this.dir = mkdtempSync(join(tmpdir(), `keywarden-doctor-${name}-`));
     this.env = {
       ...TEST_ENV,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
       AWS_DEFAULT_REGION: region,
       AWS_ENDPOINT_URL: url,
       KEYWARDEN_ENDPOINT: url,
@@ -176,7 +178,7 @@ export class DoctorWorld {
   /** Doctor in this process, through the same gatherer and rules as the command, with the reader's environment. */
   async report(opts: { deep?: boolean; customKeyStoreId?: string; keyId?: string } = {}): Promise<Report> {
     const settings = resolveSettings({}, this.env, { configFile: {}, credentialsFile: {} });
-    const target = { ...settings, credentials: async () => ({ accessKeyId: 'test', secretAccessKey: 'test' }) };
+    const target = { ...settings, credentials: async () => this.credentials };
     const clients = makeClients(target);
     try {
       const deep = opts.deep ?? true;
