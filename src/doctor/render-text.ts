@@ -114,6 +114,7 @@ export function renderText(report: Report, opts: { color?: boolean } = {}): stri
     lines.push('', 'Not checked through the API:');
     for (const u of general) lines.push(...renderNotChecked(u, s));
   }
+  while (lines[lines.length - 1] === '') lines.pop();
   const count = (sev: Severity) => report.findings.filter((f) => f.severity === sev).length;
   const summary = [`${count('error')} error${count('error') === 1 ? '' : 's'}`, `${count('warning')} warning${count('warning') === 1 ? '' : 's'}`];
   if (count('info') > 0) summary.push(`${count('info')} note${count('info') === 1 ? '' : 's'}`);

@@ -234,6 +234,12 @@ test('could not check: exit status 2 with the reason; usage errors', async () =>
   assert.equal(unknown.exitCode, 2);
   assert.match(unknown.problem!, /CustomKeyStoreNotFoundException/);
 
+  const plainKey = (await w.kms.send(new CreateKeyCommand({ Description: 'not in a key store' }))).KeyMetadata!.KeyId!;
+  const notInStore = asReport(await doctor(['--profile', 'prod-readonly', '--json', '--key-id', plainKey]));
+  assert.equal(notInStore.exitCode, 2);
+  assert.equal(notInStore.keyId, plainKey);
+  assert.equal(notInStore.problem, `key ${plainKey} is not in a custom key store (origin AWS_KMS); doctor checks keys in AWS CloudHSM key stores.`);
+
   const noRegion = await doctor(['--json'], { AWS_ACCESS_KEY_ID: READER.accessKeyId, AWS_SECRET_ACCESS_KEY: READER.secretAccessKey });
   assert.equal(noRegion.status, 2);
   assert.match(asReport(noRegion).problem!, /^no Region: pass --region/);
