@@ -43,7 +43,12 @@ Commands:
                               record per line, or CloudTrail's delivery file {"Records": [...]}
   audit verify                check the audit trail's digest chain; exits 1 naming the first
                               record that was altered or removed
-${FAULT_USAGE}${POLICY_USAGE}  cloudhsm-cli --cluster-id ID
+${FAULT_USAGE}${POLICY_USAGE}  doctor [--custom-key-store-id ID | --key-id ID] [--deep] [--json] [--profile NAME]
+         [--region REGION] [--endpoint URL]
+                              walk AWS's troubleshooting guide for custom key stores through the
+                              public APIs (Keywarden or AWS): each finding with its cause, evidence
+                              and fix commands; exit 0 healthy, 1 findings, 2 could not check
+  cloudhsm-cli --cluster-id ID
                               the CloudHSM CLI (cluster activate, login, user …, key list/delete)
   cloudhsm_mgmt_util --cluster-id ID
                               the older CloudHSM Management Utility (loginHSM, changePswd, listUsers)
@@ -81,6 +86,9 @@ async function main(argv: string[]): Promise<number> {
       return cloudhsmMgmtUtilCommand(parseArgs(rest, CLIENT_FLAGS));
     case 'key_mgmt_util':
       return keyMgmtUtilCommand(parseArgs(rest, CLIENT_FLAGS));
+    case 'doctor':
+      // Loaded only when asked for: it brings the AWS SDK's clients.
+      return (await import('./doctor.js')).doctor(rest);
     case undefined:
     case 'help':
     case '--help':

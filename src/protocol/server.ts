@@ -69,7 +69,7 @@ class InternalFailure extends AwsServerError {}
 
 /** The AWS JSON 1.1 endpoint: dispatch on X-Amz-Target, SigV4, model validation, error envelope. */
 export function createApiHandler(opts: ApiOptions) {
-  const byPrefix = new Map(opts.services.map((m) => [m.def.targetPrefix, m]));
+  const byPrefix = new Map(opts.services.flatMap((m) => [m.def.targetPrefix, ...(m.def.targetAliases ?? [])].map((prefix) => [prefix, m] as const)));
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
 
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

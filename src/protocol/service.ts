@@ -81,6 +81,11 @@ export interface RegisteredOperation<App> {
 export interface ServiceDefinition<App> {
   /** `TrentService`, `BaldrApiService`, ... */
   targetPrefix: string;
+  /**
+   * Other prefixes clients send for the same service: SDKs generated from Smithy models name the
+   * service shape alone (`CloudTrail_20131101`) where botocore's metadata has a longer prefix.
+   */
+  targetAliases?: readonly string[];
   /** The SigV4 credential-scope service name clients sign with. */
   signingName: string;
   /** Model whose input shapes validate every operation; absent for services defined here. */

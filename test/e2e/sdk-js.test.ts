@@ -488,3 +488,20 @@ describe('key states as modelled errors', () => {
     await expectError(() => kms.send(new EncryptCommand({ KeyId: 'alias/does-not-exist', Plaintext: text('x') })), NotFoundException);
   });
 });
+
+describe('CloudTrail through @aws-sdk/client-cloudtrail', () => {
+  // The client names its target by the Smithy service shape (CloudTrail_20131101.LookupEvents),
+  // not botocore's longer prefix; AWS answers both.
+  test('LookupEvents answers the JavaScript SDK and finds the CreateKey just made', async () => {
+    const { CloudTrailClient, LookupEventsCommand } = await import('@aws-sdk/client-cloudtrail');
+    const trail = new CloudTrailClient({ endpoint: server.url, region: REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    try {
+      const key = await createKey('looked up through the SDK');
+      const out = await trail.send(new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: 'ResourceName', AttributeValue: key.Arn! }] }));
+      assert.deepEqual(out.Events?.map((e) => e.EventName), ['CreateKey']);
+      assert.equal(JSON.parse(out.Events![0]!.CloudTrailEvent!).responseElements.keyMetadata.keyId, key.KeyId);
+    } finally {
+      trail.destroy();
+    }
+  });
+});

@@ -20,6 +20,8 @@ import { lookupEvents } from './lookup-events.js';
  */
 export const cloudTrailService: ServiceDefinition<AuditServices> = {
   targetPrefix: 'com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101',
+  // What the AWS SDK for JavaScript v3 sends (the Smithy service shape's name); AWS takes both.
+  targetAliases: ['CloudTrail_20131101'],
   signingName: 'cloudtrail',
   model: cloudtrailModel as ServiceModel,
   messageMember: 'message',
