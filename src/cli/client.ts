@@ -4,8 +4,6 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { type Args, stringOption } from './args.js';
 
-export const CLIENT_FLAGS = new Set(['json']);
-
 /** Where and as whom the CLI calls a running service. */
 export interface ClientConfig {
   endpoint: URL;

@@ -1,8 +1,6 @@
 import { type Args, UsageError } from './args.js';
 import { call, clientConfig, print } from './client.js';
 
-export { CLIENT_FLAGS } from './client.js';
-
 interface ClockView {
   Now: number;
   OffsetSeconds: number;

@@ -1,90 +1,80 @@
-import { parseArgs, UsageError } from './args.js';
-import { CLIENT_FLAGS } from './client.js';
-import { FAULT_FLAGS, FAULT_USAGE } from './fault.js';
-import { POLICY_USAGE } from './policy.js';
+import { nearestOption, OptionError, parseOptions, UsageError } from './args.js';
+import { type Command, commandName, COMMANDS, GROUPS } from './commands.js';
+import { commandHelp, groupHelp, mainHelp, usageLines } from './help.js';
+import { keywardenVersion } from './version.js';
 
-// Each command's module is loaded only when that command runs: `serve` pulls in the whole service
-// (SQLite, the curve and post-quantum libraries, x509), which costs a client command most of a
-// second of start-up for nothing.
-
-const USAGE = `Usage: keywarden <command> [options]
-
-Commands:
-  serve [--host 127.0.0.1] [--port 4599] [--data-dir ./.keywarden] [--credentials FILE]
-        [--root-key-file FILE] [--allow-clock-control] [--cluster-delay-ms 2000]
-        [--hsm-sessions 1024] [--connect-delay-ms 1000]
-        [--audit on|off] [--audit-sync os|disk] [--audit-retention-days 90]
-        [--max-connections 1024] [--tls self-signed | --tls-cert FILE --tls-key FILE]
-                              run the service; --tls self-signed makes a certificate for
-                              localhost in the data directory and prints the AWS_CA_BUNDLE to use
-  clock show                  print the service's clock
-  clock advance DURATION      move the service's clock forward (30d, 12h, 90s); needs a service
-                              started with --allow-clock-control
-  network list                the subnets of the account's VPC (one per Availability Zone at first)
-  network create-subnet --availability-zone AZ [--free-addresses N]
-  network delete-subnet --subnet-id ID
-  network set-free-addresses --subnet-id ID --count N
-  cluster quickstart [--trust-anchor-file customerCA.crt] [--hsm-type hsm2m.medium]
-                              an ACTIVE cluster with two HSMs and kmsuser, ready for a custom
-                              key store; prints the passwords and the create-custom-key-store command
-  cluster backup --cluster-id ID
-                              take a CloudHSM cluster backup now
-  audit export [--since TIME|DURATION] [--until TIME|DURATION] [--format jsonl|cloudtrail]
-               [--output FILE]
-                              the caller's account's audit records, oldest first: one CloudTrail
-                              record per line, or CloudTrail's delivery file {"Records": [...]}
-  audit verify                check the audit trail's digest chain; exits 1 naming the first
-                              record that was altered or removed
-${FAULT_USAGE}${POLICY_USAGE}  cloudhsm-cli --cluster-id ID
-                              the CloudHSM CLI (cluster activate, login, user …, key list/delete)
-  cloudhsm_mgmt_util --cluster-id ID
-                              the older CloudHSM Management Utility (loginHSM, changePswd, listUsers)
-  key_mgmt_util --cluster-id ID
-                              the older Key Management Utility (loginHSM, findKey, deleteKey)
-                              These three read commands from a terminal or one per line from
-                              standard input; a login lasts until 'logout', even after the tool exits.
-
-Commands that talk to a running service take --endpoint URL (or KEYWARDEN_ENDPOINT, default
-http://127.0.0.1:4599; an https:// endpoint is checked against AWS_CA_BUNDLE when it is set), sign
-with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (default test / test), and print JSON with --json.
-`;
+/** The command being run, whose usage a mistake in its options prints. */
+let current: Command | undefined;
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'serve': {
-      const { serve, SERVE_FLAGS } = await import('./serve.js');
-      await serve(parseArgs(rest, SERVE_FLAGS));
-      return -1;
+  const [first, second] = argv;
+  if (first === undefined || first === '--help' || first === '-h') return out(mainHelp());
+  if (first === '--version') return out(`keywarden ${keywardenVersion()}\n`);
+  if (first === 'help') return help(argv.slice(1));
+
+  const group = GROUPS.find((g) => g.name === first);
+  let command: Command | undefined;
+  if (group) {
+    const members = COMMANDS.filter((c) => c.path[0] === group.name);
+    if (second === undefined || second.startsWith('-')) {
+      if (wantsHelp(argv.slice(1))) return out(groupHelp(group));
+      throw new UsageError(`${group.name} needs a subcommand: ${list(members.map((c) => c.path[1]!))}. Run 'keywarden ${group.name} --help' for what each does.`);
     }
-    case 'clock':
-      return (await import('./clock.js')).clock(parseArgs(rest, CLIENT_FLAGS));
-    case 'network':
-      return (await import('./network.js')).network(parseArgs(rest, CLIENT_FLAGS));
-    case 'cluster':
-      return (await import('./cluster.js')).cluster(parseArgs(rest, CLIENT_FLAGS));
-    case 'audit':
-      return (await import('./audit.js')).audit(parseArgs(rest, CLIENT_FLAGS));
-    case 'fault':
-      return (await import('./fault.js')).fault(parseArgs(rest, FAULT_FLAGS));
-    case 'policy':
-      return (await import('./policy.js')).policy(parseArgs(rest, CLIENT_FLAGS));
-    case 'cloudhsm-cli':
-      return (await import('./cloudhsm-cli.js')).cloudhsmCliCommand(parseArgs(rest, CLIENT_FLAGS));
-    case 'cloudhsm_mgmt_util':
-      return (await import('./cloudhsm-mgmt-util.js')).cloudhsmMgmtUtilCommand(parseArgs(rest, CLIENT_FLAGS));
-    case 'key_mgmt_util':
-      return (await import('./key-mgmt-util.js')).keyMgmtUtilCommand(parseArgs(rest, CLIENT_FLAGS));
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(USAGE);
-      return 0;
-    default:
-      throw new UsageError(`unknown command '${command}'. Run 'keywarden help' to list the commands.`);
+    command = members.find((c) => c.path[1] === second);
+    if (!command) {
+      const near = nearestOption(second, members.map((c) => c.path[1]!));
+      throw new UsageError(`'${group.name} ${second}' is not a ${group.name} command${near ? ` (did you mean '${group.name} ${near}'?)` : ''}; run 'keywarden ${group.name} --help' to list them.`);
+    }
+  } else {
+    command = COMMANDS.find((c) => c.path.length === 1 && c.path[0] === first);
+    if (!command) {
+      const near = nearestOption(first, [...new Set(COMMANDS.map((c) => c.path[0]!))]);
+      throw new UsageError(`unknown command '${first}'${near ? ` (did you mean '${near}'?)` : ''}. Run 'keywarden --help' to list the commands.`);
+    }
   }
+
+  current = command;
+  const rest = argv.slice(command.path.length);
+  if (wantsHelp(rest)) return out(commandHelp(command));
+  const args = parseOptions(rest, command.options);
+  const operands = command.operands ?? [];
+  const needed = operands.filter((o) => !o.optional);
+  if (args.positional.length < needed.length) {
+    const missing = needed[args.positional.length]!;
+    throw new UsageError(`${commandName(command)} needs ${missing.name}, for example: ${command.examples[0]}`);
+  }
+  if (args.positional.length > operands.length) {
+    throw new OptionError(`unexpected argument '${args.positional[operands.length]}'`);
+  }
+  for (const [i, word] of args.positional.entries()) {
+    const allowed = operands[i]!.values;
+    if (allowed && !allowed.includes(word)) throw new OptionError(`${operands[i]!.name} must be ${list(allowed)}, not '${word}'`);
+  }
+  return command.run({ positional: [...command.path.slice(1), ...args.positional], options: args.options });
 }
+
+/** `keywarden help [COMMAND [SUBCOMMAND]]`. */
+function help(words: string[]): number {
+  if (words.length === 0) return out(mainHelp());
+  const command = COMMANDS.find((c) => c.path.join(' ') === words.join(' '));
+  if (command) return out(commandHelp(command));
+  const group = words.length === 1 ? GROUPS.find((g) => g.name === words[0]) : undefined;
+  if (group) return out(groupHelp(group));
+  throw new UsageError(`there is no command '${words.join(' ')}'. Run 'keywarden --help' to list the commands.`);
+}
+
+/** --help or -h among a command's words (before any `--`). */
+function wantsHelp(words: string[]): boolean {
+  const end = words.indexOf('--');
+  return (end === -1 ? words : words.slice(0, end)).some((w) => w === '--help' || w === '-h');
+}
+
+function out(text: string): number {
+  process.stdout.write(text);
+  return 0;
+}
+
+const list = (words: string[]) => (words.length <= 1 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`);
 
 main(process.argv.slice(2)).then(
   (code) => {
@@ -92,7 +82,11 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`keywarden: ${message}\n`);
+    let text = `keywarden: ${message}\n`;
+    if (err instanceof OptionError && current) {
+      text += `${usageLines(current).join('\n')}\nRun 'keywarden ${commandName(current)} --help' for the options and examples.\n`;
+    }
+    process.stderr.write(text);
     process.exitCode = err instanceof UsageError ? 2 : 1;
   },
 );

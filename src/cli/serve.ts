@@ -4,8 +4,6 @@ import { timingsOf } from '../cluster/transitions.js';
 import { type Args, portOption, stringOption, UsageError } from './args.js';
 import { startFailureLine } from './start-failure.js';
 
-export const SERVE_FLAGS = new Set(['allow-clock-control']);
-
 export async function serve(args: Args): Promise<void> {
   // Whatever the service creates (database, journals, audit log, root key) is its owner's only.
   process.umask(0o077);

@@ -19,7 +19,7 @@ import {
   KMSServiceException,
 } from '@aws-sdk/client-kms';
 import { call, clientConfig } from '../../src/cli/client.js';
-import { parseArgs } from '../../src/cli/args.js';
+import { parseOptions } from '../../src/cli/args.js';
 import { awsAsync, run } from '../support/aws-cli.js';
 import { b64, keyArn, kmsCli } from '../support/kms-cli.js';
 import { BIN, ROOT, startServer, type TestServer } from '../support/server.js';
@@ -87,7 +87,7 @@ async function asAdmin(q: Quickstart, clusterId: string, lines: string[]): Promi
   return out.slice(1, -1);
 }
 
-const admin = (op: string, input: unknown) => call(clientConfig(parseArgs(['--endpoint', server.url], new Set())), `KeywardenAdmin.${op}`, 'keywarden', input);
+const admin = (op: string, input: unknown) => call(clientConfig(parseOptions(['--endpoint', server.url], { endpoint: { type: 'string', help: '' } })), `KeywardenAdmin.${op}`, 'keywarden', input);
 const hsm = async (...args: string[]) => {
   const r = await awsAsync(server.url, ['cloudhsmv2', ...args]);
   assert.equal(r.status, 0, `aws cloudhsmv2 ${args.join(' ')}: ${r.stderr}`);
