@@ -70,15 +70,18 @@ export function describeError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** A password from the command line, or typed at a prompt (twice when `confirm`). */
+/** A password from the command line, or typed at a prompt (twice on a terminal when `confirm`). */
 export async function readPassword(term: Terminal, given: string | undefined, confirm: boolean): Promise<string> {
   if (given !== undefined) return given;
-  const first = await term.readSecret('Enter password:');
-  if (first === undefined) throw new Error('no password was given (end of input)');
-  if (!confirm) return first;
-  const second = await term.readSecret('Confirm password:');
-  if (second !== first) throw new PasswordMismatch('Passwords do not match');
-  return first;
+  if (!confirm) {
+    const password = await term.readSecret('Enter password:');
+    if (password === undefined) throw new Error('no password was given (end of input)');
+    return password;
+  }
+  const typed = await term.readNewSecret('Enter password:', 'Confirm password:');
+  if (typed === undefined) throw new Error('no password was given (end of input)');
+  if (typed[0] !== typed[1]) throw new PasswordMismatch('Passwords do not match');
+  return typed[0];
 }
 
 export class PasswordMismatch extends Error {}
