@@ -10,7 +10,7 @@ interface ClockView {
 /** `keywarden clock show` and `keywarden clock advance DURATION`. */
 export async function clock(args: Args): Promise<number> {
   const [sub, duration] = args.positional;
-  const cfg = clientConfig(args);
+  const cfg = await clientConfig(args);
   let view: ClockView;
   if (sub === 'show') view = await call(cfg, 'KeywardenAdmin.GetClock', 'keywarden', {});
   else if (sub === 'advance') {

@@ -15,7 +15,7 @@ interface WireSubnet {
   FreeAddresses: number;
 }
 
-const admin = (args: Args, op: string, input: unknown) => call(clientConfig(args), `KeywardenAdmin.${op}`, 'keywarden', input);
+const admin = async (args: Args, op: string, input: unknown) => call(await clientConfig(args), `KeywardenAdmin.${op}`, 'keywarden', input);
 
 /**
  * `keywarden fault …`: the causes the troubleshooting guide names that no ordinary call

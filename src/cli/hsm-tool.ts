@@ -27,7 +27,7 @@ export async function runHsmTool(dialect: Dialect, args: Args): Promise<number> 
   if (!clusterId) throw new UsageError(`--cluster-id is required, for example: keywarden ${dialect.tool} --cluster-id cluster-igklspoyj5v`);
   const extra = args.positional.filter((w) => w !== 'interactive');
   if (extra.length > 0) throw new UsageError(`${dialect.tool} reads its commands from standard input; unexpected '${extra.join(' ')}'.`);
-  const { connection: conn, resumed, notResumed } = await HsmConnection.open(clientConfig(args), clusterId, dialect.tool);
+  const { connection: conn, resumed, notResumed } = await HsmConnection.open(await clientConfig(args), clusterId, dialect.tool);
   const term = openTerminal();
   if (resumed && conn.session) {
     term.note(`Resuming the session of ${conn.session.username} (${conn.session.role}) that an earlier run left open; 'logout' ends it.`);

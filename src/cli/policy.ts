@@ -17,7 +17,7 @@ export async function policy(args: Args): Promise<number> {
     ...contextOption(stringOption(args, 'context')),
     ...(stringOption(args, 'source-ip') !== undefined ? { SourceIp: stringOption(args, 'source-ip') } : {}),
   };
-  const result: ExplainAuthorizationResponse = await call(clientConfig(args), 'KeywardenAdmin.ExplainAuthorization', 'keywarden', input);
+  const result: ExplainAuthorizationResponse = await call(await clientConfig(args), 'KeywardenAdmin.ExplainAuthorization', 'keywarden', input);
   print(args, result, () => result.Lines.join('\n'));
   return result.Allowed ? 0 : 1;
 }
