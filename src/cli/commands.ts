@@ -80,10 +80,12 @@ export const COMMANDS: Command[] = [
     summary: 'run the service',
     description:
       'One HTTP endpoint answers the AWS KMS, CloudHSM v2 and CloudTrail APIs and Keywarden\u2019s own, until ' +
-      'SIGINT or SIGTERM. Once it answers, the endpoint is printed.',
+      'SIGINT or SIGTERM. The port is taken first: a port in use ends the start at once with one line and exit ' +
+      'status 1. Once the service answers, it prints the endpoint (with --json: one JSON object, the ready line) ' +
+      'and writes --ready-file.',
     options: {
       host: { type: 'string', value: 'HOST', help: 'the address to listen on (default 127.0.0.1)' },
-      port: { type: 'string', value: 'PORT', help: 'the port to listen on (default 4599; 0 picks a free port)' },
+      port: { type: 'string', value: 'PORT', help: 'the port to listen on (default 4599; 0 picks a free port, which the ready line names)' },
       'data-dir': { type: 'string', value: 'DIR', help: 'where the database, the audit log and the root key are kept (default ./.keywarden)' },
       credentials: { type: 'string', value: 'FILE', help: 'a JSON file of access keys, accounts and identity policies (default: the dev credential test / test)' },
       'root-key-file': { type: 'string', value: 'FILE', help: 'the root key that wraps all key material at rest (default: KEYWARDEN_ROOT_KEY, or DIR/root.key, made on first start)' },
@@ -98,10 +100,14 @@ export const COMMANDS: Command[] = [
       tls: { type: 'string', value: 'self-signed', help: 'serve HTTPS with a certificate for localhost kept in the data directory; prints the AWS_CA_BUNDLE to use' },
       'tls-cert': { type: 'string', value: 'FILE', help: 'serve HTTPS with this PEM certificate (with --tls-key)' },
       'tls-key': { type: 'string', value: 'FILE', help: 'the PEM private key of --tls-cert' },
+      'ready-file': { type: 'string', value: 'FILE', help: 'once the service answers, write the ready line (JSON: url, port, pid, …) to FILE; removed at shutdown' },
+      json: { type: 'boolean', help: 'print the ready line (and the shutdown) as JSON objects instead of text' },
       ...HELP,
     },
     examples: [
       'keywarden serve',
+      'keywarden serve --port 0 --data-dir /tmp/keywarden --json',
+      'keywarden serve --port 0 --ready-file /tmp/keywarden.ready',
       'keywarden serve --tls self-signed',
       'keywarden serve --allow-clock-control --cluster-delay-ms 0 --connect-delay-ms 0',
     ],

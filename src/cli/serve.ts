@@ -2,6 +2,7 @@ import { type KeywardenOptions, type RunningKeywarden, startKeywarden } from '..
 import type { TlsSetting } from '../protocol/tls.js';
 import { timingsOf } from '../cluster/transitions.js';
 import { type Args, portOption, stringOption, UsageError } from './args.js';
+import { readyLine, removeReadyFile, writeReadyFile } from './ready.js';
 import { startFailureLine } from './start-failure.js';
 
 export async function serve(args: Args): Promise<void> {
@@ -28,6 +29,9 @@ export async function serve(args: Args): Promise<void> {
     tls: tlsSetting(args),
   };
   const out = process.stdout;
+  const json = args.options.get('json') === true;
+  const readyFile = stringOption(args, 'ready-file');
+  const say = (text: string, record: Record<string, unknown>) => out.write(json ? JSON.stringify(record) + '\n' : text);
 
   // Signals are taken before start-up opens anything: one that arrives while the data directory
   // is being opened lets start-up finish, then shuts down cleanly, instead of killing it half-way.
@@ -36,19 +40,35 @@ export async function serve(args: Args): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = signal;
-    if (running) shutDown(running, signal);
-    else out.write(`Keywarden received ${signal} while starting; it shuts down once started.\n`);
+    if (running) shutDown(running, signal, say, readyFile);
+    else say(`Keywarden received ${signal} while starting; it shuts down once started.\n`, { event: 'stopping', signal, starting: true });
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 
+  try {
+    removeReadyFile(readyFile);
+  } catch (err) {
+    throw new UsageError(`cannot remove the old --ready-file ${readyFile}: ${(err as Error).message}`);
+  }
   running = await startKeywarden(options).catch((err: unknown) => {
     // A failed start has closed what it opened; exiting here as well means that nothing it missed
     // (a thread, a timer) can keep a service that never listened alive.
     process.stderr.write(startFailureLine(err, host, port) + '\n');
     return process.exit(1);
   });
-  if (stopping) return shutDown(running, stopping);
+  if (stopping) return shutDown(running, stopping, say, readyFile);
+  const ready = readyLine(running, dataDir);
+  if (readyFile) {
+    try {
+      writeReadyFile(readyFile, ready);
+    } catch (err) {
+      process.stderr.write(`keywarden: cannot write --ready-file ${readyFile}: ${(err as Error).message}\n`);
+      await running.close().catch(() => undefined);
+      return process.exit(1);
+    }
+  }
+  if (json) return void out.write(JSON.stringify(ready) + '\n');
   // One write, so that whoever reads the first line has the rest too.
   const caBundle = running.tls?.selfSigned ? `AWS_CA_BUNDLE=${running.tls.certFile} ` : '';
   const certificate = !running.tls
@@ -64,8 +84,9 @@ export async function serve(args: Args): Promise<void> {
   );
 }
 
-function shutDown(running: RunningKeywarden, signal: string): void {
-  process.stdout.write(`Keywarden received ${signal}; shutting down.\n`);
+function shutDown(running: RunningKeywarden, signal: string, say: (text: string, record: Record<string, unknown>) => void, readyFile: string | undefined): void {
+  say(`Keywarden received ${signal}; shutting down.\n`, { event: 'stopping', signal });
+  removeReadyFile(readyFile);
   running.close().then(
     () => process.exit(0),
     (err) => {
