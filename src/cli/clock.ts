@@ -7,7 +7,7 @@ interface ClockView {
   ClockControl: boolean;
 }
 
-/** `keywarden clock show` and `keywarden clock advance DURATION`. */
+/** `keywarden clock show`, `keywarden clock advance DURATION` and `keywarden clock reset`. */
 export async function clock(args: Args): Promise<number> {
   const [sub, duration] = args.positional;
   const cfg = await clientConfig(args);
@@ -16,7 +16,8 @@ export async function clock(args: Args): Promise<number> {
   else if (sub === 'advance') {
     if (!duration) throw new UsageError('clock advance needs a duration, for example: keywarden clock advance 30d');
     view = await call(cfg, 'KeywardenAdmin.AdvanceClock', 'keywarden', { Duration: duration });
-  } else throw new UsageError("clock takes 'show' or 'advance DURATION'.");
+  } else if (sub === 'reset') view = await call(cfg, 'KeywardenAdmin.ResetClock', 'keywarden', {});
+  else throw new UsageError("clock takes 'show', 'advance DURATION' or 'reset'.");
   print(args, view, () => `service time ${new Date(view.Now * 1000).toISOString()} (ahead of real time by ${formatOffset(view.OffsetSeconds)})`);
   return 0;
 }

@@ -54,7 +54,7 @@ const client = (own: OptionSpecs = {}): OptionSpecs => ({ ...own, ...CONNECTION,
 const CLOCK_CONTROL_NOTE = 'The service must have been started with --allow-clock-control.';
 
 export const GROUPS: Group[] = [
-  { name: 'clock', summary: 'read or move forward the service\u2019s clock' },
+  { name: 'clock', summary: 'read, move forward or reset the service\u2019s clock' },
   { name: 'network', summary: 'the subnets of the account\u2019s VPC, where clusters place their HSMs' },
   { name: 'cluster', summary: 'CloudHSM clusters ready for a custom key store, and backups on demand' },
   { name: 'audit', summary: 'export and verify the audit trail' },
@@ -89,7 +89,7 @@ export const COMMANDS: Command[] = [
       'data-dir': { type: 'string', value: 'DIR', help: 'where the database, the audit log and the root key are kept (default ./.keywarden)' },
       credentials: { type: 'string', value: 'FILE', help: 'a JSON file of access keys, accounts and identity policies (default: the dev credential test / test)' },
       'root-key-file': { type: 'string', value: 'FILE', help: 'the root key that wraps all key material at rest (default: KEYWARDEN_ROOT_KEY, or DIR/root.key, made on first start)' },
-      'allow-clock-control': { type: 'boolean', help: 'let `keywarden clock advance` move the service\u2019s clock' },
+      'allow-clock-control': { type: 'boolean', help: 'let `keywarden clock advance` and `clock reset` move the service\u2019s clock' },
       'cluster-delay-ms': { type: 'string', value: 'MS', help: 'how long CloudHSM\u2019s asynchronous transitions take (default 2000; 0 in tests)' },
       'connect-delay-ms': { type: 'string', value: 'MS', help: 'how long a custom key store\u2019s connection attempt takes (default 1000; 0 in tests)' },
       'hsm-sessions': { type: 'string', value: 'N', help: 'sessions each HSM holds at once (default 1024)' },
@@ -117,6 +117,21 @@ export const COMMANDS: Command[] = [
     }),
   },
   {
+    path: ['reset'],
+    summary: 'delete the keys, clusters and audit trail of a stopped service',
+    description:
+      'Deletes what `keywarden serve` keeps in DIR: the database, the audit log and the root key (the TLS certificate ' +
+      'it made stays). The service must be stopped. Asks first, unless --yes.',
+    options: {
+      'data-dir': { type: 'string', value: 'DIR', help: 'the data directory to reset (default ./.keywarden)' },
+      yes: { type: 'boolean', short: 'y', help: 'do not ask' },
+      ...JSON_OUTPUT,
+      ...HELP,
+    },
+    examples: ['keywarden reset --data-dir ./.keywarden', 'keywarden reset --data-dir /tmp/keywarden --yes'],
+    run: load(() => import('./reset.js'), (m, args) => m.reset(args)),
+  },
+  {
     path: ['clock', 'show'],
     summary: 'print the service\u2019s clock',
     options: client(),
@@ -130,6 +145,14 @@ export const COMMANDS: Command[] = [
     description: `Due deletions, rotations and expiries happen at once. ${CLOCK_CONTROL_NOTE}`,
     options: client(),
     examples: ['keywarden clock advance 30d', 'keywarden clock advance 12h --json'],
+    run: load(clockModule, (m, args) => m.clock(args)),
+  },
+  {
+    path: ['clock', 'reset'],
+    summary: 'move the service\u2019s clock back to the system time',
+    description: `What happened while the clock was ahead stays done, with the times it was given. ${CLOCK_CONTROL_NOTE}`,
+    options: client(),
+    examples: ['keywarden clock reset', 'keywarden clock reset --json'],
     run: load(clockModule, (m, args) => m.clock(args)),
   },
   {

@@ -127,7 +127,7 @@ test('a misspelt option, a missing value, a value for a switch and an extra word
   }
   assert.match(command.stderr, /^keywarden: unknown command 'serv' \(did you mean 'serve'\?\)\. Run 'keywarden --help' to list the commands\.$/m);
   assert.match(sub.stderr, /^keywarden: 'clock advence' is not a clock command \(did you mean 'clock advance'\?\)/);
-  assert.match(none.stderr, /^keywarden: clock needs a subcommand: show or advance/);
+  assert.match(none.stderr, /^keywarden: clock needs a subcommand: show, advance or reset\. Run 'keywarden clock --help' for what each does\.\n$/);
 });
 
 test('keywarden --version prints the version of its package.json', async () => {
