@@ -100,6 +100,7 @@ export const COMMANDS: Command[] = [
       tls: { type: 'string', value: 'self-signed', help: 'serve HTTPS with a certificate for localhost kept in the data directory; prints the AWS_CA_BUNDLE to use' },
       'tls-cert': { type: 'string', value: 'FILE', help: 'serve HTTPS with this PEM certificate (with --tls-key)' },
       'tls-key': { type: 'string', value: 'FILE', help: 'the PEM private key of --tls-cert' },
+      console: { type: 'string', value: 'on|off', help: 'serve the web console at /console on the same port (default on when the host is a loopback address)' },
       'ready-file': { type: 'string', value: 'FILE', help: 'once the service answers, write the ready line (JSON: url, port, pid, …) to FILE; removed at shutdown' },
       json: { type: 'boolean', help: 'print the ready line (and the shutdown) as JSON objects instead of text' },
       ...HELP,
