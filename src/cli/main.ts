@@ -47,8 +47,8 @@ async function main(argv: string[]): Promise<number> {
     throw new OptionError(`unexpected argument '${args.positional[operands.length]}'`);
   }
   for (const [i, word] of args.positional.entries()) {
-    const allowed = operands[i]!.values;
-    if (allowed && !allowed.includes(word)) throw new OptionError(`${operands[i]!.name} must be ${list(allowed)}, not '${word}'`);
+    const { name, values, optional } = operands[i]!;
+    if (values && !values.includes(word)) throw new OptionError(optional ? `unexpected argument '${word}'` : `${name} must be ${list(values)}, not '${word}'`);
   }
   return command.run({ positional: [...command.path.slice(1), ...args.positional], options: args.options });
 }

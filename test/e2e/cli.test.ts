@@ -100,13 +100,14 @@ test('an unknown option on any command: its usage on stderr and exit status 2, a
 });
 
 test('a misspelt option, a missing value, a value for a switch and an extra word: the usage and exit 2; serve does not start', async () => {
-  const [misspelt, noValue, ambiguous, switchValue, extra, short] = await Promise.all([
+  const [misspelt, noValue, ambiguous, switchValue, extra, short, toolWord] = await Promise.all([
     keywarden('serve', '--prot', '4603'),
     keywarden('serve', '--port'),
     keywarden('fault', 'cut-network', '--cluster-id', '--json'),
     keywarden('clock', 'show', '--json=yes'),
     keywarden('fault', 'list', 'now'),
     keywarden('serve', '-p', '4603'),
+    keywarden('cloudhsm-cli', '--cluster-id', 'cluster-x', 'listUsers'),
   ]);
   oneUsageError(misspelt, 'serve', /^keywarden: unknown option '--prot' \(did you mean --port\?\)$/);
   oneUsageError(noValue, 'serve', /^keywarden: --port needs a value$/);
@@ -114,6 +115,7 @@ test('a misspelt option, a missing value, a value for a switch and an extra word
   oneUsageError(switchValue, 'clock show', /^keywarden: --json takes no value$/);
   oneUsageError(extra, 'fault list', /^keywarden: unexpected argument 'now'$/);
   oneUsageError(short, 'serve', /^keywarden: unknown option '-p'$/);
+  oneUsageError(toolWord, 'cloudhsm-cli', /^keywarden: unexpected argument 'listUsers'$/);
   // The usage names every option, the required ones first.
   assert.match(noValue.stderr, /\[--port PORT\]/);
   assert.match(ambiguous.stderr, /^Usage: keywarden fault cut-network --cluster-id ID \[--endpoint URL\]/m);
