@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { AuditTrail } from './audit/trail.js';
@@ -144,6 +146,17 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   if (inMemory && opts.tls && !('certFile' in opts.tls)) {
     throw new Error('--tls self-signed keeps its certificate in the data directory, which --in-memory does without; pass --tls-cert FILE --tls-key FILE');
   }
+  // The port before anything else: a port in use ends the start at once, before the data directory
+  // is opened (or made). Calls that arrive while the rest starts wait for it.
+  const limit = connectionLimit(opts.maxConnections, openFileLimit());
+  if (limit.warning) log(`keywarden: ${limit.warning}`);
+  let answer: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const early: Array<[IncomingMessage, ServerResponse]> = [];
+  const server = createEndpoint({ maxConnections: limit.maxConnections, tls: opts.tls ? 'later' : undefined }, (req, res) =>
+    answer ? answer(req, res) : early.push([req, res]),
+  );
+  await listenFirst(server, opts);
+  opened.push(() => new Promise((resolve) => server.close(resolve)));
   // Before anything in the directory is read or written: a second service must not touch it.
   const lock = inMemory ? undefined : lockDataDir(opts.dataDir);
   if (lock) opened.push(() => lock.release());
@@ -308,14 +321,12 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     audit: () => (auditOn ? { state: 'on', ...auditStore.condition() } : { state: 'off' }),
   };
   const routes = operabilityRoutes({ health, metrics, metricsAccess: opts.metricsAccess });
-  const limit = connectionLimit(opts.maxConnections, openFileLimit());
-  if (limit.warning) log(`keywarden: ${limit.warning}`);
   const api = (req: IncomingMessage, res: ServerResponse) => {
     if (!routes(req, res)) void handler(req, res);
   };
-  const server = createEndpoint({ maxConnections: limit.maxConnections, tls }, opts.console ? withConsole(api) : api);
-  await listen(server, opts.host, opts.port);
-  opened.push(() => new Promise((resolve) => server.close(resolve)));
+  if (tls) (server as HttpsServer).setSecureContext({ cert: tls.cert, key: tls.key });
+  answer = opts.console ? withConsole(api) : api;
+  for (const [req, res] of early.splice(0)) answer(req, res);
   await maintenance.runOnce();
   maintenance.start(opts.maintenanceIntervalMs ?? 5_000);
 
@@ -343,6 +354,19 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
       lock?.release();
     },
   };
+}
+
+/**
+ * Listens on the port. Two services on one data directory usually share its port too: when the
+ * port is in use and the directory is held by another Keywarden, that is the cause to report.
+ */
+async function listenFirst(server: Endpoint, opts: KeywardenOptions): Promise<void> {
+  try {
+    await listen(server, opts.host, opts.port);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' && !opts.inMemory && existsSync(join(opts.dataDir, 'keywarden.lock'))) lockDataDir(opts.dataDir).release();
+    throw err;
+  }
 }
 
 function listen(server: Endpoint, host: string, port: number): Promise<void> {

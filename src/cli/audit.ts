@@ -20,7 +20,7 @@ interface VerifyResult {
 /** `keywarden audit export …` and `keywarden audit verify`, against a running service. */
 export async function audit(args: Args): Promise<number> {
   const [sub] = args.positional;
-  const cfg = clientConfig(args);
+  const cfg = await clientConfig(args);
   if (sub === 'export') return exportTrail(args, cfg);
   if (sub === 'verify') return verify(args, cfg);
   throw new UsageError("audit takes 'export' or 'verify'.");

@@ -2,33 +2,10 @@ import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { type Args, stringOption } from './args.js';
+import type { Args } from './args.js';
+import type { ClientConfig } from './client-config.js';
 
-export const CLIENT_FLAGS = new Set(['json']);
-
-/** Where and as whom the CLI calls a running service. */
-export interface ClientConfig {
-  endpoint: URL;
-  accessKeyId: string;
-  secretAccessKey: string;
-  region: string;
-}
-
-export function clientConfig(args: Args): ClientConfig {
-  const raw = stringOption(args, 'endpoint') ?? process.env.KEYWARDEN_ENDPOINT ?? 'http://127.0.0.1:4599';
-  let endpoint: URL;
-  try {
-    endpoint = new URL(raw);
-  } catch {
-    throw new Error(`'${raw}' is not a URL. Pass --endpoint http://127.0.0.1:4599 or set KEYWARDEN_ENDPOINT.`);
-  }
-  return {
-    endpoint,
-    accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'test',
-    secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'test',
-    region: stringOption(args, 'region') ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
-  };
-}
+export { clientConfig, type ClientConfig } from './client-config.js';
 
 /** An error the service answered with: its AWS error name and message. */
 export class ServiceCallError extends Error {
@@ -48,9 +25,10 @@ export async function call(cfg: ClientConfig, target: string, signingName: strin
     host: cfg.endpoint.host,
     'x-amz-date': amzDate(new Date()),
     'x-amz-target': target,
+    ...(cfg.sessionToken ? { 'x-amz-security-token': cfg.sessionToken } : {}),
   };
   headers.authorization = authorization(cfg, signingName, headers, body);
-  const { status, text } = await send(cfg.endpoint, headers, body);
+  const { status, text } = await send(cfg, headers, body);
   let doc: any;
   try {
     doc = text ? JSON.parse(text) : {};
@@ -61,7 +39,8 @@ export async function call(cfg: ClientConfig, target: string, signingName: strin
   return doc;
 }
 
-function send(endpoint: URL, headers: Record<string, string>, body: Buffer): Promise<{ status: number; text: string }> {
+function send(cfg: ClientConfig, headers: Record<string, string>, body: Buffer): Promise<{ status: number; text: string }> {
+  const { endpoint } = cfg;
   return new Promise((resolve, reject) => {
     const options = { method: 'POST', headers: { ...headers, 'content-length': String(body.length) } };
     const onResponse = (res: IncomingMessage) => {
@@ -74,8 +53,10 @@ function send(endpoint: URL, headers: Record<string, string>, body: Buffer): Pro
       endpoint.protocol === 'https:'
         ? httpsRequest(endpoint, { ...options, ...trustedCertificates() }, onResponse)
         : httpRequest(endpoint, options, onResponse);
+    // Which setting chose the endpoint is half the answer when it is the wrong one.
+    const chosenBy = cfg.endpointSource ? `, the endpoint ${cfg.endpointSource === 'the default endpoint' ? 'used when none is set' : `from ${cfg.endpointSource}`}` : '';
     req.on('error', (err) =>
-      reject(new Error(`cannot reach Keywarden at ${endpoint.origin} (${(err as Error).message}). Is 'keywarden serve' running there?`)),
+      reject(new Error(`cannot reach Keywarden at ${endpoint.origin}${chosenBy} (${(err as Error).message}). Is 'keywarden serve' running there?`)),
     );
     req.end(body);
   });

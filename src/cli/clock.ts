@@ -1,24 +1,23 @@
 import { type Args, UsageError } from './args.js';
 import { call, clientConfig, print } from './client.js';
 
-export { CLIENT_FLAGS } from './client.js';
-
 interface ClockView {
   Now: number;
   OffsetSeconds: number;
   ClockControl: boolean;
 }
 
-/** `keywarden clock show` and `keywarden clock advance DURATION`. */
+/** `keywarden clock show`, `keywarden clock advance DURATION` and `keywarden clock reset`. */
 export async function clock(args: Args): Promise<number> {
   const [sub, duration] = args.positional;
-  const cfg = clientConfig(args);
+  const cfg = await clientConfig(args);
   let view: ClockView;
   if (sub === 'show') view = await call(cfg, 'KeywardenAdmin.GetClock', 'keywarden', {});
   else if (sub === 'advance') {
     if (!duration) throw new UsageError('clock advance needs a duration, for example: keywarden clock advance 30d');
     view = await call(cfg, 'KeywardenAdmin.AdvanceClock', 'keywarden', { Duration: duration });
-  } else throw new UsageError("clock takes 'show' or 'advance DURATION'.");
+  } else if (sub === 'reset') view = await call(cfg, 'KeywardenAdmin.ResetClock', 'keywarden', {});
+  else throw new UsageError("clock takes 'show', 'advance DURATION' or 'reset'.");
   print(args, view, () => `service time ${new Date(view.Now * 1000).toISOString()} (ahead of real time by ${formatOffset(view.OffsetSeconds)})`);
   return 0;
 }

@@ -194,13 +194,12 @@ function roleOf(type: string): string {
   return role;
 }
 
-/** `-hpswd` hides the password: it is then typed (twice) at a prompt. */
+/** `-hpswd` hides the password: it is then typed at a prompt (twice on a terminal). */
 async function passwordArg(ctx: ToolContext, given: string): Promise<string> {
   if (given !== '-hpswd') return given;
-  const first = await ctx.term.readSecret('Enter password:');
-  const second = await ctx.term.readSecret('Re-enter password:');
-  if (first === undefined || first !== second) throw new Error('Passwords do not match');
-  return first;
+  const typed = await ctx.term.readNewSecret('Enter password:', 'Re-enter password:');
+  if (typed === undefined || typed[0] !== typed[1]) throw new Error('Passwords do not match');
+  return typed[0];
 }
 
 /** `Do you want to continue(y/n)?`, asked again until the answer is y or n. */

@@ -10,7 +10,7 @@ export async function cluster(args: Args): Promise<number> {
   const clusterId = stringOption(args, 'cluster-id');
   if (!clusterId) throw new UsageError('--cluster-id is required, for example: keywarden cluster backup --cluster-id cluster-igklspoyj5v');
   const out: { Backup: { BackupId: string; BackupState: string; ClusterId: string } } = await call(
-    clientConfig(args),
+    await clientConfig(args),
     'KeywardenAdmin.BackupCluster',
     'keywarden',
     { ClusterId: clusterId },

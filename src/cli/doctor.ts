@@ -1,4 +1,4 @@
-import { type Args, parseArgs, stringOption, UsageError } from './args.js';
+import { type Args, stringOption, UsageError } from './args.js';
 import { call, type ClientConfig } from './client.js';
 import { resolveTarget, type Target, TargetError } from '../doctor/aws-config.js';
 import { couldNotCheck, diagnose, type Report } from '../doctor/diagnose.js';
@@ -6,31 +6,12 @@ import type { HsmUserFacts, KeywardenFault, SubnetFacts } from '../doctor/facts.
 import { CouldNotCheck, destroyClients, gather, type KeywardenReader, makeClients } from '../doctor/gather.js';
 import { renderText } from '../doctor/render-text.js';
 
-export const DOCTOR_FLAGS: ReadonlySet<string> = new Set(['json', 'deep']);
-const OPTIONS = new Set(['json', 'deep', 'custom-key-store-id', 'key-id', 'profile', 'region', 'endpoint']);
-
-export const DOCTOR_USAGE = `  doctor [--custom-key-store-id ID | --key-id ID] [--deep] [--json]
-         [--profile NAME] [--region REGION] [--endpoint URL]
-                              walk AWS's guide "Troubleshooting a custom key store" for every AWS
-                              CloudHSM key store (or one store, or one key) through the public APIs,
-                              against Keywarden or AWS itself: each finding with its cause, the
-                              values read and the commands that fix it. Exit status 0 healthy,
-                              1 findings, 2 could not check. --deep also reads Keywarden's own API
-                              (kmsuser's lockout and logins, its network, faults in force)
-`;
-
 /**
  * `keywarden doctor`: the troubleshooting guide, run by the machine. The endpoint and credentials
  * come from the AWS chain (profiles, AWS_ENDPOINT_URL…, --profile, --region) with --endpoint and
  * KEYWARDEN_ENDPOINT on top, so the same command checks a Keywarden or an AWS account.
  */
-export async function doctor(argv: string[]): Promise<number> {
-  // Before parsing, so that an unknown flag is named as such rather than taken to need a value.
-  for (const word of argv) {
-    const name = /^--([^=]+)/.exec(word)?.[1];
-    if (name !== undefined && !OPTIONS.has(name)) throw new UsageError(`doctor has no option --${name}. Run 'keywarden help' for its options.`);
-  }
-  const args = parseArgs(argv, DOCTOR_FLAGS);
+export async function doctor(args: Args): Promise<number> {
   check(args);
   const json = args.options.get('json') === true;
   const deep = args.options.get('deep') === true;

@@ -12,6 +12,11 @@ export interface Terminal {
   readLine(prompt: string): Promise<string | undefined>;
   /** A line typed without echo (a password); from a pipe, simply the next line. */
   readSecret(prompt: string): Promise<string | undefined>;
+  /**
+   * A new password and its confirmation: typed twice without echo on a terminal; from a pipe, the
+   * next line, which answers both prompts (a script has no typing mistake to catch).
+   */
+  readNewSecret(prompt: string, again: string): Promise<[string, string] | undefined>;
   /** Writes text and a newline to standard output. */
   print(text: string): void;
   /** Writes to standard error (notes that are not a command's reply). */
@@ -44,6 +49,11 @@ class PipeTerminal implements Terminal {
 
   readSecret(): Promise<string | undefined> {
     return this.readLine();
+  }
+
+  async readNewSecret(): Promise<[string, string] | undefined> {
+    const line = await this.readLine();
+    return line === undefined ? undefined : [line, line];
   }
 
   print(text: string): void {
@@ -121,6 +131,12 @@ class TtyTerminal implements Terminal {
       this.out.muted = false;
       this.output.write('\n');
     }
+  }
+
+  async readNewSecret(prompt: string, again: string): Promise<[string, string] | undefined> {
+    const first = await this.readSecret(prompt);
+    if (first === undefined) return undefined;
+    return [first, (await this.readSecret(again)) ?? ''];
   }
 
   print(text: string): void {

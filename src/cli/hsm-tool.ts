@@ -27,7 +27,7 @@ export async function runHsmTool(dialect: Dialect, args: Args): Promise<number> 
   if (!clusterId) throw new UsageError(`--cluster-id is required, for example: keywarden ${dialect.tool} --cluster-id cluster-igklspoyj5v`);
   const extra = args.positional.filter((w) => w !== 'interactive');
   if (extra.length > 0) throw new UsageError(`${dialect.tool} reads its commands from standard input; unexpected '${extra.join(' ')}'.`);
-  const { connection: conn, resumed, notResumed } = await HsmConnection.open(clientConfig(args), clusterId, dialect.tool);
+  const { connection: conn, resumed, notResumed } = await HsmConnection.open(await clientConfig(args), clusterId, dialect.tool);
   const term = openTerminal();
   if (resumed && conn.session) {
     term.note(`Resuming the session of ${conn.session.username} (${conn.session.role}) that an earlier run left open; 'logout' ends it.`);
@@ -70,15 +70,18 @@ export function describeError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** A password from the command line, or typed at a prompt (twice when `confirm`). */
+/** A password from the command line, or typed at a prompt (twice on a terminal when `confirm`). */
 export async function readPassword(term: Terminal, given: string | undefined, confirm: boolean): Promise<string> {
   if (given !== undefined) return given;
-  const first = await term.readSecret('Enter password:');
-  if (first === undefined) throw new Error('no password was given (end of input)');
-  if (!confirm) return first;
-  const second = await term.readSecret('Confirm password:');
-  if (second !== first) throw new PasswordMismatch('Passwords do not match');
-  return first;
+  if (!confirm) {
+    const password = await term.readSecret('Enter password:');
+    if (password === undefined) throw new Error('no password was given (end of input)');
+    return password;
+  }
+  const typed = await term.readNewSecret('Enter password:', 'Confirm password:');
+  if (typed === undefined) throw new Error('no password was given (end of input)');
+  if (typed[0] !== typed[1]) throw new PasswordMismatch('Passwords do not match');
+  return typed[0];
 }
 
 export class PasswordMismatch extends Error {}

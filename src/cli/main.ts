@@ -1,104 +1,80 @@
-import { parseArgs, UsageError } from './args.js';
-import { clock, CLIENT_FLAGS } from './clock.js';
-import { cloudhsmCliCommand } from './cloudhsm-cli.js';
-import { cloudhsmMgmtUtilCommand } from './cloudhsm-mgmt-util.js';
-import { keyMgmtUtilCommand } from './key-mgmt-util.js';
-import { audit } from './audit.js';
-import { cluster } from './cluster.js';
-import { fault, FAULT_FLAGS, FAULT_USAGE } from './fault.js';
-import { network } from './network.js';
-import { policy, POLICY_USAGE } from './policy.js';
-import { serve, SERVE_FLAGS } from './serve.js';
+import { nearestOption, OptionError, parseOptions, UsageError } from './args.js';
+import { type Command, commandName, COMMANDS, GROUPS } from './commands.js';
+import { commandHelp, groupHelp, mainHelp, usageLines } from './help.js';
+import { packageVersion as keywardenVersion } from '../observability/package-version.js';
 
-const USAGE = `Usage: keywarden <command> [options]
-
-Commands:
-  serve [--host 127.0.0.1] [--port 4599] [--data-dir ./.keywarden] [--credentials FILE]
-        [--root-key-file FILE] [--allow-clock-control] [--cluster-delay-ms 2000]
-        [--hsm-sessions 1024] [--connect-delay-ms 1000]
-        [--audit on|off] [--audit-sync os|disk] [--audit-retention-days 90]
-        [--max-connections 1024] [--tls self-signed | --tls-cert FILE --tls-key FILE]
-        [--console on|off] [--in-memory] [--log-level info] [--log-format json|text]
-        [--metrics loopback|any|off]
-                              run the service; --tls self-signed makes a certificate for
-                              localhost in the data directory and prints the AWS_CA_BUNDLE to use;
-                              --in-memory writes nothing to disk (everything is gone when it stops);
-                              the web console is at /console (on by default on loopback hosts);
-                              GET /health, /ready and /metrics (loopback callers only by default)
-  clock show                  print the service's clock
-  clock advance DURATION      move the service's clock forward (30d, 12h, 90s); needs a service
-                              started with --allow-clock-control
-  network list                the subnets of the account's VPC (one per Availability Zone at first)
-  network create-subnet --availability-zone AZ [--free-addresses N]
-  network delete-subnet --subnet-id ID
-  network set-free-addresses --subnet-id ID --count N
-  cluster quickstart [--trust-anchor-file customerCA.crt] [--hsm-type hsm2m.medium]
-                              an ACTIVE cluster with two HSMs and kmsuser, ready for a custom
-                              key store; prints the passwords and the create-custom-key-store command
-  cluster backup --cluster-id ID
-                              take a CloudHSM cluster backup now
-  audit export [--since TIME|DURATION] [--until TIME|DURATION] [--format jsonl|cloudtrail]
-               [--output FILE]
-                              the caller's account's audit records, oldest first: one CloudTrail
-                              record per line, or CloudTrail's delivery file {"Records": [...]}
-  audit verify                check the audit trail's digest chain; exits 1 naming the first
-                              record that was altered or removed
-${FAULT_USAGE}${POLICY_USAGE}  doctor [--custom-key-store-id ID | --key-id ID] [--deep] [--json] [--profile NAME]
-         [--region REGION] [--endpoint URL]
-                              walk AWS's troubleshooting guide for custom key stores through the
-                              public APIs (Keywarden or AWS): each finding with its cause, evidence
-                              and fix commands; exit 0 healthy, 1 findings, 2 could not check
-  cloudhsm-cli --cluster-id ID
-                              the CloudHSM CLI (cluster activate, login, user …, key list/delete)
-  cloudhsm_mgmt_util --cluster-id ID
-                              the older CloudHSM Management Utility (loginHSM, changePswd, listUsers)
-  key_mgmt_util --cluster-id ID
-                              the older Key Management Utility (loginHSM, findKey, deleteKey)
-                              These three read commands from a terminal or one per line from
-                              standard input; a login lasts until 'logout', even after the tool exits.
-
-Commands that talk to a running service take --endpoint URL (or KEYWARDEN_ENDPOINT, default
-http://127.0.0.1:4599; an https:// endpoint is checked against AWS_CA_BUNDLE when it is set), sign
-with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (default test / test), and print JSON with --json.
-`;
+/** The command being run, whose usage a mistake in its options prints. */
+let current: Command | undefined;
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'serve':
-      await serve(parseArgs(rest, SERVE_FLAGS));
-      return -1;
-    case 'clock':
-      return clock(parseArgs(rest, CLIENT_FLAGS));
-    case 'network':
-      return network(parseArgs(rest, CLIENT_FLAGS));
-    case 'cluster':
-      return cluster(parseArgs(rest, CLIENT_FLAGS));
-    case 'audit':
-      return audit(parseArgs(rest, CLIENT_FLAGS));
-    case 'fault':
-      return fault(parseArgs(rest, FAULT_FLAGS));
-    case 'policy':
-      return policy(parseArgs(rest, CLIENT_FLAGS));
-    case 'cloudhsm-cli':
-      return cloudhsmCliCommand(parseArgs(rest, CLIENT_FLAGS));
-    case 'cloudhsm_mgmt_util':
-      return cloudhsmMgmtUtilCommand(parseArgs(rest, CLIENT_FLAGS));
-    case 'key_mgmt_util':
-      return keyMgmtUtilCommand(parseArgs(rest, CLIENT_FLAGS));
-    case 'doctor':
-      // Loaded only when asked for: it brings the AWS SDK's clients.
-      return (await import('./doctor.js')).doctor(rest);
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(USAGE);
-      return 0;
-    default:
-      throw new UsageError(`unknown command '${command}'. Run 'keywarden help' to list the commands.`);
+  const [first, second] = argv;
+  if (first === undefined || first === '--help' || first === '-h') return out(mainHelp());
+  if (first === '--version') return out(`keywarden ${keywardenVersion()}\n`);
+  if (first === 'help') return help(argv.slice(1));
+
+  const group = GROUPS.find((g) => g.name === first);
+  let command: Command | undefined;
+  if (group) {
+    const members = COMMANDS.filter((c) => c.path[0] === group.name);
+    if (second === undefined || second.startsWith('-')) {
+      if (wantsHelp(argv.slice(1))) return out(groupHelp(group));
+      throw new UsageError(`${group.name} needs a subcommand: ${list(members.map((c) => c.path[1]!))}. Run 'keywarden ${group.name} --help' for what each does.`);
+    }
+    command = members.find((c) => c.path[1] === second);
+    if (!command) {
+      const near = nearestOption(second, members.map((c) => c.path[1]!));
+      throw new UsageError(`'${group.name} ${second}' is not a ${group.name} command${near ? ` (did you mean '${group.name} ${near}'?)` : ''}; run 'keywarden ${group.name} --help' to list them.`);
+    }
+  } else {
+    command = COMMANDS.find((c) => c.path.length === 1 && c.path[0] === first);
+    if (!command) {
+      const near = nearestOption(first, [...new Set(COMMANDS.map((c) => c.path[0]!))]);
+      throw new UsageError(`unknown command '${first}'${near ? ` (did you mean '${near}'?)` : ''}. Run 'keywarden --help' to list the commands.`);
+    }
   }
+
+  current = command;
+  const rest = argv.slice(command.path.length);
+  if (wantsHelp(rest)) return out(commandHelp(command));
+  const args = parseOptions(rest, command.options);
+  const operands = command.operands ?? [];
+  const needed = operands.filter((o) => !o.optional);
+  if (args.positional.length < needed.length) {
+    const missing = needed[args.positional.length]!;
+    throw new UsageError(`${commandName(command)} needs ${missing.name}, for example: ${command.examples[0]}`);
+  }
+  if (args.positional.length > operands.length) {
+    throw new OptionError(`unexpected argument '${args.positional[operands.length]}'`);
+  }
+  for (const [i, word] of args.positional.entries()) {
+    const { name, values, optional } = operands[i]!;
+    if (values && !values.includes(word)) throw new OptionError(optional ? `unexpected argument '${word}'` : `${name} must be ${list(values)}, not '${word}'`);
+  }
+  return command.run({ positional: [...command.path.slice(1), ...args.positional], options: args.options });
 }
+
+/** `keywarden help [COMMAND [SUBCOMMAND]]`. */
+function help(words: string[]): number {
+  if (words.length === 0) return out(mainHelp());
+  const command = COMMANDS.find((c) => c.path.join(' ') === words.join(' '));
+  if (command) return out(commandHelp(command));
+  const group = words.length === 1 ? GROUPS.find((g) => g.name === words[0]) : undefined;
+  if (group) return out(groupHelp(group));
+  throw new UsageError(`there is no command '${words.join(' ')}'. Run 'keywarden --help' to list the commands.`);
+}
+
+/** --help or -h among a command's words (before any `--`). */
+function wantsHelp(words: string[]): boolean {
+  const end = words.indexOf('--');
+  return (end === -1 ? words : words.slice(0, end)).some((w) => w === '--help' || w === '-h');
+}
+
+function out(text: string): number {
+  process.stdout.write(text);
+  return 0;
+}
+
+const list = (words: string[]) => (words.length <= 1 ? words.join('') : `${words.slice(0, -1).join(', ')} or ${words.at(-1)}`);
 
 main(process.argv.slice(2)).then(
   (code) => {
@@ -106,7 +82,11 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`keywarden: ${message}\n`);
+    let text = `keywarden: ${message}\n`;
+    if (err instanceof OptionError && current) {
+      text += `${usageLines(current).join('\n')}\nRun 'keywarden ${commandName(current)} --help' for the options and examples.\n`;
+    }
+    process.stderr.write(text);
     process.exitCode = err instanceof UsageError ? 2 : 1;
   },
 );

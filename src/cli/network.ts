@@ -9,7 +9,7 @@ interface WireSubnet {
   FreeAddresses: number;
 }
 
-const admin = (args: Args, op: string, input: unknown) => call(clientConfig(args), `KeywardenAdmin.${op}`, 'keywarden', input);
+const admin = async (args: Args, op: string, input: unknown) => call(await clientConfig(args), `KeywardenAdmin.${op}`, 'keywarden', input);
 
 /**
  * `keywarden network list | create-subnet | delete-subnet | set-free-addresses`: the subnets of

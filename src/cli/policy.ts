@@ -2,12 +2,6 @@ import { type Args, stringOption, UsageError } from './args.js';
 import { call, clientConfig, print } from './client.js';
 import type { ExplainAuthorizationRequest, ExplainAuthorizationResponse } from '../operations/admin/model.types.js';
 
-export const POLICY_USAGE = `  policy explain --principal ARN --action kms:ACTION --key-id ID [--context k=v,k2=v2]
-                 [--source-ip IP]
-                              whether the principal may perform the action on the key, and the
-                              policy statements or grant that decide it; exits 1 when denied
-`;
-
 /** `keywarden policy explain …`: the answer to "why was I denied?", from the running service. */
 export async function policy(args: Args): Promise<number> {
   const [sub] = args.positional;
@@ -23,7 +17,7 @@ export async function policy(args: Args): Promise<number> {
     ...contextOption(stringOption(args, 'context')),
     ...(stringOption(args, 'source-ip') !== undefined ? { SourceIp: stringOption(args, 'source-ip') } : {}),
   };
-  const result: ExplainAuthorizationResponse = await call(clientConfig(args), 'KeywardenAdmin.ExplainAuthorization', 'keywarden', input);
+  const result: ExplainAuthorizationResponse = await call(await clientConfig(args), 'KeywardenAdmin.ExplainAuthorization', 'keywarden', input);
   print(args, result, () => result.Lines.join('\n'));
   return result.Allowed ? 0 : 1;
 }

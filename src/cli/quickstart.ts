@@ -21,7 +21,7 @@ const WAIT_MS = 120_000;
  * `kmsuser` crypto user.
  */
 export async function quickstart(args: Args): Promise<number> {
-  const cfg = clientConfig(args);
+  const cfg = await clientConfig(args);
   const caFile = resolve(stringOption(args, 'trust-anchor-file') ?? 'customerCA.crt');
   // hsm1.medium gives a cluster that can rehearse the migration to hsm2m.medium (ModifyCluster).
   const hsmType = stringOption(args, 'hsm-type') ?? 'hsm2m.medium';

@@ -4,9 +4,8 @@ import { timingsOf } from '../cluster/transitions.js';
 import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../observability/logger.js';
 import { METRICS_ACCESS, type MetricsAccess } from '../observability/routes.js';
 import { type Args, portOption, stringOption, UsageError } from './args.js';
+import { readyLine, removeReadyFile, writeReadyFile } from './ready.js';
 import { startFailureLine } from './start-failure.js';
-
-export const SERVE_FLAGS = new Set(['allow-clock-control', 'in-memory']);
 
 export async function serve(args: Args): Promise<void> {
   // Whatever the service creates (database, journals, audit log, root key) is its owner's only.
@@ -37,6 +36,9 @@ export async function serve(args: Args): Promise<void> {
     metricsAccess: metricsAccess(args),
   };
   const out = process.stdout;
+  const json = args.options.get('json') === true;
+  const readyFile = stringOption(args, 'ready-file');
+  const say = (text: string, record: Record<string, unknown>) => out.write(json ? JSON.stringify(record) + '\n' : text);
 
   // Signals are taken before start-up opens anything: one that arrives while the data directory
   // is being opened lets start-up finish, then shuts down cleanly, instead of killing it half-way.
@@ -45,19 +47,35 @@ export async function serve(args: Args): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = signal;
-    if (running) shutDown(running, signal);
-    else out.write(`Keywarden received ${signal} while starting; it shuts down once started.\n`);
+    if (running) shutDown(running, signal, say, readyFile);
+    else say(`Keywarden received ${signal} while starting; it shuts down once started.\n`, { event: 'stopping', signal, starting: true });
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 
+  try {
+    removeReadyFile(readyFile);
+  } catch (err) {
+    throw new UsageError(`cannot remove the old --ready-file ${readyFile}: ${(err as Error).message}`);
+  }
   running = await startKeywarden(options).catch((err: unknown) => {
     // A failed start has closed what it opened; exiting here as well means that nothing it missed
     // (a thread, a timer) can keep a service that never listened alive.
     process.stderr.write(startFailureLine(err, host, port) + '\n');
     return process.exit(1);
   });
-  if (stopping) return shutDown(running, stopping);
+  if (stopping) return shutDown(running, stopping, say, readyFile);
+  const ready = readyLine(running, dataDir);
+  if (readyFile) {
+    try {
+      writeReadyFile(readyFile, ready);
+    } catch (err) {
+      process.stderr.write(`keywarden: cannot write --ready-file ${readyFile}: ${(err as Error).message}\n`);
+      await running.close().catch(() => undefined);
+      return process.exit(1);
+    }
+  }
+  if (json) return void out.write(JSON.stringify(ready) + '\n');
   // One write, so that whoever reads the first line has the rest too.
   const caBundle = running.tls?.selfSigned ? `AWS_CA_BUNDLE=${running.tls.certFile} ` : '';
   const certificate = !running.tls
@@ -74,8 +92,9 @@ export async function serve(args: Args): Promise<void> {
   );
 }
 
-function shutDown(running: RunningKeywarden, signal: string): void {
-  process.stdout.write(`Keywarden received ${signal}; shutting down.\n`);
+function shutDown(running: RunningKeywarden, signal: string, say: (text: string, record: Record<string, unknown>) => void, readyFile: string | undefined): void {
+  say(`Keywarden received ${signal}; shutting down.\n`, { event: 'stopping', signal });
+  removeReadyFile(readyFile);
   running.close().then(
     () => process.exit(0),
     (err) => {

@@ -12,13 +12,16 @@ export type Endpoint = HttpServer | HttpsServer;
 
 export interface EndpointOptions {
   maxConnections: number;
-  /** PEM certificate (chain) and private key: the endpoint speaks HTTPS. */
-  tls?: { cert: string | Buffer; key: string | Buffer };
+  /**
+   * PEM certificate (chain) and private key: the endpoint speaks HTTPS. `'later'` binds an HTTPS
+   * endpoint before its certificate is loaded; setSecureContext gives it the certificate then.
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer } | 'later';
 }
 
 export function createEndpoint(opts: EndpointOptions, handler: (req: IncomingMessage, res: ServerResponse) => void): Endpoint {
   const server: Endpoint = opts.tls
-    ? createHttpsServer({ ...timeoutOptions(), cert: opts.tls.cert, key: opts.tls.key }, handler)
+    ? createHttpsServer({ ...timeoutOptions(), ...(opts.tls === 'later' ? {} : { cert: opts.tls.cert, key: opts.tls.key }) }, handler)
     : createHttpServer(timeoutOptions(), handler);
   server.maxConnections = opts.maxConnections;
   server.on('clientError', answerClientError);

@@ -14,6 +14,7 @@ export const adminInputModel: ModelSpec = {
   operations: {
     GetClock: { input: 'Empty' },
     AdvanceClock: { input: 'AdvanceClockInput' },
+    ResetClock: { input: 'Empty' },
     ListSubnets: { input: 'Empty' },
     CreateSubnet: { input: 'CreateSubnetInput' },
     DeleteSubnet: { input: 'SubnetInput' },

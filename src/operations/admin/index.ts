@@ -49,10 +49,10 @@ export interface AdminApp {
 
 const getClock = adminOperation('GetClock', (_input, _ctx, app) => clockView(app));
 
+const clockControlOff = () => new AccessDeniedException('Clock control is off. Start the service with --allow-clock-control to move its clock.');
+
 const advanceClock = adminOperation('AdvanceClock', async (input, _ctx, app) => {
-  if (!app.allowClockControl) {
-    throw new AccessDeniedException('Clock control is off. Start the service with --allow-clock-control to move its clock.');
-  }
+  if (!app.allowClockControl) throw clockControlOff();
   const ms = parseDuration(input.Duration);
   if (ms === undefined) throw new ValidationException(`Duration '${input.Duration}' is not valid; use forms like 30d, 12h, 15m or 90s.`);
   if (ms > app.clock.room) {
@@ -64,6 +64,14 @@ const advanceClock = adminOperation('AdvanceClock', async (input, _ctx, app) => 
   app.clock.advance(ms);
   await app.saveClockOffset(app.clock.offset);
   await app.maintenance.runOnce();
+  return clockView(app);
+});
+
+/** Back to the system time. What the service did while its clock was ahead stays done, with the times it had. */
+const resetClock = adminOperation('ResetClock', async (_input, _ctx, app) => {
+  if (!app.allowClockControl) throw clockControlOff();
+  app.clock.reset();
+  await app.saveClockOffset(app.clock.offset);
   return clockView(app);
 });
 
@@ -80,6 +88,6 @@ export const adminService: ServiceDefinition<AdminApp> = {
   messageMember: 'message',
   // Keywarden's own actions, for identity policies: keywarden:AdvanceClock, keywarden:SetFault, ...
   iam: { prefix: 'keywarden', decidesAlone: () => true },
-  operations: operationMap<AdminApp, AdminOperations>([getClock, advanceClock, listSubnets, createSubnet, deleteSubnet, setFreeAddresses, backupCluster, setFault, clearFault, listFaults, deleteBackingKey, exportAuditEvents, verifyAuditTrail, explainAuthorization]),
+  operations: operationMap<AdminApp, AdminOperations>([getClock, advanceClock, resetClock, listSubnets, createSubnet, deleteSubnet, setFreeAddresses, backupCluster, setFault, clearFault, listFaults, deleteBackingKey, exportAuditEvents, verifyAuditTrail, explainAuthorization]),
   notImplemented: (op) => new UnknownOperationException(`Operation ${op} is not known.`),
 };

@@ -18,6 +18,7 @@ export type AdminOperations = {
   GetClock: { input: GetClockRequest; output: ClockView };
   ListFaults: { input: ListFaultsRequest; output: ListFaultsResponse };
   ListSubnets: { input: ListSubnetsRequest; output: ListSubnetsResponse };
+  ResetClock: { input: ResetClockRequest; output: ClockView };
   SetFault: { input: SetFaultRequest; output: SetFaultResponse };
   SetFreeAddresses: { input: SetFreeAddressesRequest; output: SubnetResponse };
   VerifyAuditTrail: { input: VerifyAuditTrailRequest; output: VerifyAuditTrailResponse };
@@ -155,6 +156,8 @@ export interface ListSubnetsResponse {
   VpcId: string;
   Subnets: readonly Subnet[];
 }
+
+export type ResetClockRequest = Record<string, never>;
 
 export interface SetFaultRequest {
   Fault: string;
