@@ -113,7 +113,9 @@ test('DiagnoseCustomKeyStore: a cut network gives the doctor command\'s NETWORK_
     assert.match(JSON.stringify(limited), /CloudHSM v2 DescribeClusters was refused: AccessDeniedException/);
     assert.ok(limited.Findings.some((f: any) => f.Code === 'NETWORK_ERRORS'), 'the store\'s own state is still read');
     const trail = await w.admin('ExportAuditEvents', {});
-    const reads = trail.Records.map((r: string) => JSON.parse(r)).filter((e: any) => e.userIdentity?.accessKeyId === READER.accessKeyId).map((e: any) => e.eventName);
+    const records = trail.Records.map((r: string) => JSON.parse(r)).filter((e: any) => e.userIdentity?.accessKeyId === READER.accessKeyId);
+    const reads = records.map((e: any) => e.eventName);
+    assert.equal(records.find((e: any) => e.eventName === 'DiagnoseCustomKeyStore')?.readOnly, true);
     assert.ok(reads.includes('DiagnoseCustomKeyStore') && reads.includes('DescribeCustomKeyStores') && reads.includes('DescribeClusters'), JSON.stringify(reads));
   } finally {
     reader.close();
