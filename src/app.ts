@@ -57,6 +57,7 @@ import { ServiceMetrics } from './observability/metrics.js';
 import { packageVersion } from './observability/package-version.js';
 import { requestLog } from './observability/request-log.js';
 import { operabilityRoutes, type MetricsAccess } from './observability/routes.js';
+import { selfUrlOf, type SelfEndpoint, storeDoctor } from './operations/admin/store-doctor.js';
 
 export interface KeywardenOptions {
   host: string;
@@ -284,7 +285,10 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     audit,
     kms: kmsApp,
     identityOf: (arn) => credentials.identityOf(arn),
+    storeDoctor: storeDoctor({ endpoint: () => self, principalOf: (accessKeyId) => credentials.get(accessKeyId) }),
   };
+  // Known once the server listens; the console's DiagnoseCustomKeyStore calls the service there.
+  let self: SelfEndpoint | undefined;
 
   const handler = createApiHandler({
     services: [
@@ -331,6 +335,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   maintenance.start(opts.maintenanceIntervalMs ?? 5_000);
 
   const { port } = server.address() as AddressInfo;
+  self = { url: selfUrlOf(opts.host, port, tls !== undefined), ...(tls ? { ca: tls.cert } : {}) };
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const url = `${tls ? 'https' : 'http'}://${host}:${port}`;
   return {

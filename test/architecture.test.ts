@@ -19,7 +19,8 @@ const ALLOWED: Record<string, string[]> = {
   engines: ['core'],
   audit: ['core'],
   protocol: ['core', 'authz'],
-  operations: ['core', 'protocol', 'kms', 'keystores', 'cluster', 'audit', 'authz'],
+  // And doctor: DiagnoseCustomKeyStore runs it for the console, as a client of this same endpoint.
+  operations: ['core', 'protocol', 'kms', 'keystores', 'cluster', 'audit', 'authz', 'doctor'],
   storage: ['core', 'kms', 'keystores', 'cluster', 'audit'],
   console: ['core', 'protocol'],
   observability: ['core', 'protocol'],

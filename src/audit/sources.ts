@@ -51,7 +51,8 @@ export const AUDITED_SERVICES: Readonly<Record<string, AuditedService>> = {
   // so its records carry an event source of Keywarden's own.
   KeywardenAdmin: {
     eventSource: 'keywarden.amazonaws.com',
-    readOnly: (op) => READS.test(op),
+    // DiagnoseCustomKeyStore only reads, through the public API (whose reads have records of their own).
+    readOnly: (op) => READS.test(op) || op === 'DiagnoseCustomKeyStore',
     unrecorded: new Set(['ExportAuditEvents', 'VerifyAuditTrail']),
   },
 };

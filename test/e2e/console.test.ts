@@ -20,6 +20,7 @@ import { signedCall } from '../support/signed-call.js';
 
 const ACCOUNT = '111122223333';
 const OPERATOR = { accessKeyId: 'AKIAOPERATOR00000001', secretAccessKey: 'operatorSecret0001' };
+const REGION = 'us-east-1';
 const AUDITOR = { accessKeyId: 'AKIAAUDITOR000000001', secretAccessKey: 'auditorSecret00001' };
 const READ_ONLY = {
   Version: '2012-10-17',
@@ -151,7 +152,9 @@ test('the console: sign in, create and connect a key store, cut the network, see
   const storeId = decodeURIComponent(new URL(page.url()).hash.replace('#/key-stores/', ''));
   assert.match(storeId, /^cks-[0-9a-f]{17}$/);
   await page.locator('[data-connection-state="DISCONNECTED"]').waitFor();
-  await page.locator('.findings article[data-code="DISCONNECTED"]').waitFor();
+  // Doctor's finding for a new store: DISCONNECTED, from the service's run of keywarden doctor.
+  await page.locator('.findings article[data-code="STORE_DISCONNECTED"]').waitFor();
+  assert.equal(await page.locator('[data-findings-source]').getAttribute('data-findings-source'), 'doctor');
 
   // Connect, and follow the store through CONNECTING to CONNECTED.
   await page.getByRole('group', { name: 'Key store actions' }).getByRole('button', { name: 'Connect', exact: true }).click();
@@ -188,10 +191,15 @@ test('the console: sign in, create and connect a key store, cut the network, see
   await page.locator('ol.state-log li[data-state="FAILED"]').waitFor({ timeout: 30_000 });
   // DisconnectCustomKeyStore answers once the store is DISCONNECTED, so the page never sees DISCONNECTING.
   assert.deepEqual(await statesSeen(), ['DISCONNECTED', 'CONNECTING', 'CONNECTED', 'DISCONNECTED', 'CONNECTING', 'FAILED']);
+  // The findings are keywarden doctor's, run by the service as the signed-in operator: its cause,
+  // and its fix commands per tool, the ids and this endpoint filled in.
   const finding = page.locator('.findings article[data-code="NETWORK_ERRORS"]');
   await finding.waitFor();
-  assert.match(await finding.innerText(), /could not reach the cluster's HSMs over the network/);
-  assert.match(await finding.innerText(), /Disconnect the key store, wait a few minutes and connect again/);
+  assert.equal(await page.locator('[data-findings-source]').getAttribute('data-findings-source'), 'doctor');
+  assert.match(await finding.locator('.cause').innerText(), new RegExp(`Network errors kept KMS from connecting to cluster ${clusterId}\\. This usually passes: disconnect, wait a few minutes, and connect again\\.`));
+  const awsCli = await finding.locator('pre[data-tool="the AWS CLI"]').innerText();
+  assert.ok(awsCli.split('\n').includes(`aws --region ${REGION} --endpoint-url ${server.url} kms disconnect-custom-key-store --custom-key-store-id ${storeId}`), awsCli);
+  assert.ok(awsCli.split('\n').includes(`aws --region ${REGION} --endpoint-url ${server.url} kms connect-custom-key-store --custom-key-store-id ${storeId}`), awsCli);
   assert.equal(await page.locator('[data-connection-error]').innerText(), 'NETWORK_ERRORS');
   await page.getByRole('table', { name: `KMS keys in ${storeId}` }).getByRole('link', { name: hsmKey.KeyId }).waitFor();
   await shot('key-store-failed');
@@ -282,7 +290,9 @@ test('the console: sign in, create and connect a key store, cut the network, see
   await page.locator('[data-connection-state="DISCONNECTED"]').waitFor();
   await again.getByRole('button', { name: 'Connect', exact: true }).click();
   await page.locator('ol.state-log li[data-state="CONNECTED"]').waitFor({ timeout: 30_000 });
-  await page.getByText('No findings: the key store is CONNECTED.').waitFor();
+  // The connection failure is gone from doctor's findings once the store is CONNECTED again.
+  await page.locator('.findings article[data-code="CRYPTO_CANNOT_COMMUNICATE"], .findings .finding-none').first().waitFor();
+  assert.equal(await page.locator('.findings article[data-code="NETWORK_ERRORS"]').count(), 0);
 
   await nav('Custom key stores').click();
   await page.getByRole('table', { name: 'Custom key stores' }).getByText('CONNECTED').waitFor();

@@ -27,6 +27,7 @@ export const adminInputModel: ModelSpec = {
     ExportAuditEvents: { input: 'ExportAuditEventsInput' },
     VerifyAuditTrail: { input: 'Empty' },
     ExplainAuthorization: { input: 'ExplainInput' },
+    DiagnoseCustomKeyStore: { input: 'StoreInput' },
   },
   shapes: {
     String: { type: 'string' },
@@ -54,6 +55,7 @@ export const adminInputModel: ModelSpec = {
       members: { Fault: { shape: 'FaultKind' }, ClusterId: cluster, CustomKeyStoreId: store, SessionsPerHsm: int },
     },
     FaultInput: { type: 'structure', required: ['Fault'], members: { Fault: { shape: 'FaultKind' }, ClusterId: cluster, CustomKeyStoreId: store } },
+    StoreInput: { type: 'structure', required: ['CustomKeyStoreId'], members: { CustomKeyStoreId: store } },
     KeyInput: { type: 'structure', required: ['KeyId'], members: { KeyId: { shape: 'KeyId' } } },
     PrincipalArn: { type: 'string', example: 'arn:aws:iam::111122223333:user/fuzz' },
     Action: { type: 'string', example: 'kms:Decrypt' },

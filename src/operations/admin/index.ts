@@ -23,6 +23,8 @@ import { setFault } from './set-fault.js';
 import { setFreeAddresses } from './set-free-addresses.js';
 import { verifyAuditTrail } from './verify-audit-trail.js';
 import { explainAuthorization } from './explain-authorization.js';
+import { diagnoseCustomKeyStore } from './diagnose-custom-key-store.js';
+import type { StoreDoctor } from './store-doctor.js';
 import type { CallerIdentity } from '../../authz/index.js';
 import type { KmsServices } from '../../kms/services.js';
 import type { AdminOperations, ClockView } from './model.types.js';
@@ -45,6 +47,8 @@ export interface AdminApp {
   /** The KMS domain and the credentials file's principals, for `keywarden policy explain`. */
   kms: KmsServices;
   identityOf(principalArn: string): CallerIdentity | undefined;
+  /** `keywarden doctor` for one store, read through this service as the caller, for the console. */
+  storeDoctor: StoreDoctor;
 }
 
 const getClock = adminOperation('GetClock', (_input, _ctx, app) => clockView(app));
@@ -88,6 +92,6 @@ export const adminService: ServiceDefinition<AdminApp> = {
   messageMember: 'message',
   // Keywarden's own actions, for identity policies: keywarden:AdvanceClock, keywarden:SetFault, ...
   iam: { prefix: 'keywarden', decidesAlone: () => true },
-  operations: operationMap<AdminApp, AdminOperations>([getClock, advanceClock, resetClock, listSubnets, createSubnet, deleteSubnet, setFreeAddresses, backupCluster, setFault, clearFault, listFaults, deleteBackingKey, exportAuditEvents, verifyAuditTrail, explainAuthorization]),
+  operations: operationMap<AdminApp, AdminOperations>([getClock, advanceClock, resetClock, listSubnets, createSubnet, deleteSubnet, setFreeAddresses, backupCluster, setFault, clearFault, listFaults, deleteBackingKey, exportAuditEvents, verifyAuditTrail, explainAuthorization, diagnoseCustomKeyStore]),
   notImplemented: (op) => new UnknownOperationException(`Operation ${op} is not known.`),
 };

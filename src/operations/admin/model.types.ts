@@ -13,6 +13,7 @@ export type AdminOperations = {
   CreateSubnet: { input: CreateSubnetRequest; output: SubnetResponse };
   DeleteBackingKey: { input: DeleteBackingKeyRequest; output: DeleteBackingKeyResponse };
   DeleteSubnet: { input: DeleteSubnetRequest; output: SubnetResponse };
+  DiagnoseCustomKeyStore: { input: DiagnoseCustomKeyStoreRequest; output: DiagnoseCustomKeyStoreResponse };
   ExplainAuthorization: { input: ExplainAuthorizationRequest; output: ExplainAuthorizationResponse };
   ExportAuditEvents: { input: ExportAuditEventsRequest; output: ExportAuditEventsResponse };
   GetClock: { input: GetClockRequest; output: ClockView };
@@ -108,6 +109,53 @@ export interface DeleteSubnetRequest {
   SubnetId: string;
 }
 
+export interface DiagnoseCustomKeyStoreRequest {
+  CustomKeyStoreId: string;
+}
+
+export interface DiagnoseCustomKeyStoreResponse {
+  Status: DiagnosisStatus;
+  Findings: readonly DoctorFinding[];
+  NotChecked: readonly DoctorNotChecked[];
+  Problem?: string;
+}
+
+export type DiagnosisStatus = 'healthy' | 'findings' | 'could-not-check';
+
+export interface DoctorCommands {
+  AwsCli: readonly string[];
+  CloudHsmCli: readonly string[];
+  LegacyTools: readonly string[];
+}
+
+export interface DoctorFinding {
+  Severity: FindingSeverity;
+  Code: string;
+  CustomKeyStoreId?: string;
+  KeyId?: string;
+  Title: string;
+  Cause: string;
+  Evidence: Readonly<Record<string, string>>;
+  Fix: DoctorFix;
+  Guide: string;
+}
+
+export interface DoctorFix {
+  Steps: readonly FixStep[];
+  AwsCli: readonly string[];
+  CloudHsmCli: readonly string[];
+  LegacyTools: readonly string[];
+  Keywarden?: readonly string[];
+}
+
+export interface DoctorNotChecked {
+  Check: string;
+  CustomKeyStoreId?: string;
+  Reason: string;
+  Commands: DoctorCommands;
+  Essential: boolean;
+}
+
 export interface ExplainAuthorizationRequest {
   PrincipalArn: string;
   Action: string;
@@ -140,6 +188,16 @@ export interface Fault {
   ClusterId?: string;
   SessionsPerHsm?: number;
   CreatedAt: EpochSeconds;
+}
+
+export type FindingSeverity = 'error' | 'warning' | 'info';
+
+export interface FixStep {
+  Say: string;
+  AwsCli?: readonly string[];
+  CloudHsmCli?: readonly string[];
+  LegacyTools?: readonly string[];
+  Keywarden?: readonly string[];
 }
 
 export type GetClockRequest = Record<string, never>;
