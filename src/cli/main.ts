@@ -3,6 +3,11 @@ import { type Command, commandName, COMMANDS, GROUPS } from './commands.js';
 import { commandHelp, groupHelp, mainHelp, usageLines } from './help.js';
 import { packageVersion as keywardenVersion } from '../observability/package-version.js';
 
+// The AWS SDK clients that doctor and the CloudHSM tools load warn on every run that their releases
+// after January 2027 need Node 22. The lockfile pins this release, which runs on the Node versions
+// package.json names, so the warning would only be noise on a user's terminal.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /** The command being run, whose usage a mistake in its options prints. */
 let current: Command | undefined;
 
