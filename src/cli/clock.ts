@@ -7,6 +7,7 @@ interface ClockView {
   Now: number;
   OffsetSeconds: number;
   ClockControl: boolean;
+  Clock: 'real' | 'manual';
 }
 
 /** `keywarden clock show` and `keywarden clock advance DURATION`. */
@@ -19,7 +20,11 @@ export async function clock(args: Args): Promise<number> {
     if (!duration) throw new UsageError('clock advance needs a duration, for example: keywarden clock advance 30d');
     view = await call(cfg, 'KeywardenAdmin.AdvanceClock', 'keywarden', { Duration: duration });
   } else throw new UsageError("clock takes 'show' or 'advance DURATION'.");
-  print(args, view, () => `service time ${new Date(view.Now * 1000).toISOString()} (ahead of real time by ${formatOffset(view.OffsetSeconds)})`);
+  print(args, view, () =>
+    view.Clock === 'manual'
+      ? `service time ${new Date(view.Now * 1000).toISOString()} (manual clock, advanced by ${formatOffset(view.OffsetSeconds)} in all; only 'clock advance' moves it)`
+      : `service time ${new Date(view.Now * 1000).toISOString()} (ahead of real time by ${formatOffset(view.OffsetSeconds)})`,
+  );
   return 0;
 }
 
