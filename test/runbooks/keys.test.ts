@@ -27,7 +27,8 @@ const movedTo = (lane: Lane) => lane.set('cluster-id', lane.get('new-cluster-id'
 
 describe('runbooks: unavailable and failing keys', { concurrency: true }, () => {
   test('one store: unavailable keys, a disconnected store, a cut network path, exhausted sessions', async (t) => {
-    const lane = await ready('keys-a', 'us-east-1');
+    // This file proves "Before you start": one lane runs its blocks as written.
+    const lane = await ready('keys-a', 'us-east-1', { byTheGuide: true });
     await t.test('unavailable keys after a disconnect, each back to its previous state after reconnecting', async () => {
       for (const step of ['prepare', 'symptom', 'manage', 'repair']) await lane.run(`unavailable-keys/${step}`);
     });
