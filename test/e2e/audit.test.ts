@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import { run, type CliResult } from '../support/aws-cli.js';
 import { AWS } from '../support/tools.js';
 import { BIN, ROOT, startServer, type TestServer } from '../support/server.js';
-import { b64in, kmsApi } from '../support/kms-api.js';
+import { b64in, kmsApi } from '../support/wire-api.js';
 import { connectedStore, kmsSdk, readyCluster } from '../support/sdk-setup.js';
 import { CreateKeyCommand, DisconnectCustomKeyStoreCommand, EncryptCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { awsAsync, run } from '../support/aws-cli.js';
 import { BIN, ROOT, startServer, type TestServer } from '../support/server.js';
-import { kmsApi } from '../support/kms-api.js';
+import { kmsApi } from '../support/wire-api.js';
 import { keywardenCall } from '../support/sdk-setup.js';
 import { signedJson, LOOKUP_EVENTS } from '../support/signed-call.js';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { run, type CliResult } from '../support/aws-cli.js';
 import { BIN, ROOT, startServer, type TestServer } from '../support/server.js';
 import { keyArn, aliasArn, b64, nowSeconds, assertNear } from '../support/kms-cli.js';
-import { b64in, kmsApi } from '../support/kms-api.js';
+import { b64in, kmsApi } from '../support/wire-api.js';
 
 const DAY = 86_400;
 

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, type TestServer } from '../support/server.js';
 import { b64 } from '../support/kms-cli.js';
-import { b64in, kmsApi } from '../support/kms-api.js';
+import { b64in, kmsApi } from '../support/wire-api.js';
 
 let server: TestServer;
 const { kms, kmsFails } = kmsApi(() => server.url);
