@@ -5,10 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { AuditTrail } from './audit/trail.js';
 import type { AuditServices } from './audit/services.js';
-import { LATEST_SERVICE_TIME_MS, OffsetClock, usableOffset } from './core/clock.js';
+import { LATEST_SERVICE_TIME_MS, OffsetClock, standingClock, systemClock, usableOffset } from './core/clock.js';
 import { discardEvents, type ServiceEventSink } from './core/events.js';
 import { Maintenance } from './core/maintenance.js';
 import { secureRandom } from './core/random.js';
+import { ManualScheduler, TimerScheduler } from './core/scheduler.js';
 import { Sealer } from './core/sealer.js';
 import { FaultRegistry } from './cluster/faults.js';
 import type { ClusterStore } from './cluster/repository.js';
@@ -67,6 +68,12 @@ export interface KeywardenOptions {
   allowClockControl?: boolean;
   rootKeyFile?: string;
   rootKey?: string;
+  /**
+   * `real` (the default): the service clock is the system's, moved forward by `clock advance`.
+   * `manual`: it stands still from start-up and moves only with `clock advance`; delayed work
+   * (cluster changes, connection attempts, maintenance runs) happens when an advance reaches it.
+   */
+  clock?: 'real' | 'manual';
   /** How often background work (deletions, rotations) runs. */
   maintenanceIntervalMs?: number;
   /** How long CloudHSM's asynchronous transitions take (cluster creation, HSMs, backups). */
@@ -180,7 +187,9 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   // A clock past the dates the service can write would fail every call: better the real time.
   const usable = usableOffset(offsetMs);
   if (!usable) log(`keywarden: warning: ignoring the stored clock offset '${storedOffset}' ms, which would put the service clock past ${new Date(LATEST_SERVICE_TIME_MS).toISOString()} or behind the system time; the clock starts at the system time`);
-  const clock = new OffsetClock(usable ? offsetMs : 0);
+  const manualClock = opts.clock === 'manual';
+  const clock = new OffsetClock(usable ? offsetMs : 0, manualClock ? standingClock(Date.now()) : systemClock);
+  const scheduler = manualClock ? new ManualScheduler(clock) : new TimerScheduler(clock);
   const vault = new KeyVault(sealer, secureRandom);
   const grantTokens = new GrantTokens(grantTokenSecret(rootKey), secureRandom);
   rootKey.fill(0);
@@ -252,6 +261,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     random: secureRandom,
     events,
     connectDelayMs: opts.connectDelayMs ?? DEFAULT_CONNECT_DELAY_MS,
+    scheduler,
     onError: (err) => failures.failed('custom key store connections', err),
   });
   const deps: KmsDeps = { store, clock, random: secureRandom, vault, events, customKeyStores: keyStores.port, grantTokens, importTokens: new ImportTokens(importSecret(rootKey), secureRandom) };
@@ -276,6 +286,8 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   );
   const admin: AdminApp = {
     clock,
+    clockMode: manualClock ? 'manual' : 'real',
+    scheduler,
     allowClockControl: opts.allowClockControl ?? false,
     saveClockOffset: (ms) => store.settings.set(CLOCK_OFFSET, String(ms)),
     maintenance,
@@ -332,7 +344,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   answer = opts.console ? withConsole(api) : api;
   for (const [req, res] of early.splice(0)) answer(req, res);
   await maintenance.runOnce();
-  maintenance.start(opts.maintenanceIntervalMs ?? 5_000);
+  maintenance.start(scheduler, opts.maintenanceIntervalMs ?? 5_000);
 
   const { port } = server.address() as AddressInfo;
   self = { url: selfUrlOf(opts.host, port, tls !== undefined), ...(tls ? { ca: tls.cert } : {}) };
@@ -345,6 +357,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     port,
     host: opts.host,
     async close() {
+      scheduler.stop();
       await maintenance.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -5,6 +5,7 @@ interface ClockView {
   Now: number;
   OffsetSeconds: number;
   ClockControl: boolean;
+  Clock: 'real' | 'manual';
 }
 
 /** `keywarden clock show`, `keywarden clock advance DURATION` and `keywarden clock reset`. */
@@ -18,7 +19,11 @@ export async function clock(args: Args): Promise<number> {
     view = await call(cfg, 'KeywardenAdmin.AdvanceClock', 'keywarden', { Duration: duration });
   } else if (sub === 'reset') view = await call(cfg, 'KeywardenAdmin.ResetClock', 'keywarden', {});
   else throw new UsageError("clock takes 'show', 'advance DURATION' or 'reset'.");
-  print(args, view, () => `service time ${new Date(view.Now * 1000).toISOString()} (ahead of real time by ${formatOffset(view.OffsetSeconds)})`);
+  print(args, view, () =>
+    view.Clock === 'manual'
+      ? `service time ${new Date(view.Now * 1000).toISOString()} (manual clock, advanced by ${formatOffset(view.OffsetSeconds)} in all; only 'clock advance' moves it)`
+      : `service time ${new Date(view.Now * 1000).toISOString()} (ahead of real time by ${formatOffset(view.OffsetSeconds)})`,
+  );
   return 0;
 }
 

@@ -90,6 +90,7 @@ export const COMMANDS: Command[] = [
       credentials: { type: 'string', value: 'FILE', help: 'a JSON file of access keys, accounts and identity policies (default: the dev credential test / test)' },
       'root-key-file': { type: 'string', value: 'FILE', help: 'the root key that wraps all key material at rest (default: KEYWARDEN_ROOT_KEY, or DIR/root.key, made on first start)' },
       'allow-clock-control': { type: 'boolean', help: 'let `keywarden clock advance` and `clock reset` move the service\u2019s clock' },
+      clock: { type: 'string', value: 'real|manual', help: 'the service clock follows the system\u2019s (default), or, with --allow-clock-control, stands still and moves only with `clock advance`' },
       'cluster-delay-ms': { type: 'string', value: 'MS', help: 'how long CloudHSM\u2019s asynchronous transitions take (default 2000; 0 in tests)' },
       'connect-delay-ms': { type: 'string', value: 'MS', help: 'how long a custom key store\u2019s connection attempt takes (default 1000; 0 in tests)' },
       'hsm-sessions': { type: 'string', value: 'N', help: 'sessions each HSM holds at once (default 1024)' },

@@ -8,11 +8,14 @@ import { call, type ClientConfig, clientConfig, print } from './client.js';
 interface WireCluster {
   ClusterId: string;
   State: string;
+  CreateTimestamp: number;
   Hsms?: Array<{ HsmId: string; State: string; AvailabilityZone: string }>;
   Certificates?: { ClusterCsr?: string };
 }
 
 const WAIT_MS = 120_000;
+/** How far quickstart moves a manual service clock while it waits, per look at the cluster. */
+const MANUAL_STEP_MS = 1_000;
 
 /**
  * `keywarden cluster quickstart`: everything the CloudHSM guide has an owner do before a cluster
@@ -42,18 +45,22 @@ export async function quickstart(args: Args): Promise<number> {
 
   const created: { Cluster: WireCluster } = await hsmv2('CreateCluster', { HsmType: hsmType, SubnetIds: [...byAz.values()] });
   const clusterId = created.Cluster.ClusterId;
+  // Valid from the cluster's creation on the service clock, which may stand behind real time
+  // (`serve --clock manual`).
+  const issuedAt = Math.min(Date.now(), created.Cluster.CreateTimestamp * 1000);
+  const waitFor = clusterWaiter(cfg, clusterId, say);
   say(`created ${clusterId}; waiting for it to be UNINITIALIZED`);
-  await waitFor(cfg, clusterId, (c) => c.State === 'UNINITIALIZED');
+  await waitFor((c) => c.State === 'UNINITIALIZED');
   for (const zone of zones) await hsmv2('CreateHsm', { ClusterId: clusterId, AvailabilityZone: zone });
   say(`added HSMs in ${zones.join(' and ')}; waiting for them to be ACTIVE`);
-  const ready = await waitFor(cfg, clusterId, (c) => (c.Hsms ?? []).filter((h) => h.State === 'ACTIVE').length >= 2 && !!c.Certificates?.ClusterCsr);
+  const ready = await waitFor((c) => (c.Hsms ?? []).filter((h) => h.State === 'ACTIVE').length >= 2 && !!c.Certificates?.ClusterCsr);
 
-  const ca = await createCertificateAuthority();
-  const signed = await signClusterCsr(ca, ready.Certificates!.ClusterCsr!);
+  const ca = await createCertificateAuthority(undefined, { now: issuedAt });
+  const signed = await signClusterCsr(ca, ready.Certificates!.ClusterCsr!, undefined, { now: issuedAt });
   await hsmv2('InitializeCluster', { ClusterId: clusterId, SignedCert: signed, TrustAnchor: ca.certificatePem });
   writeFileSync(caFile, ca.certificatePem, { mode: 0o644 });
   say(`initialised with a new CA (certificate in ${caFile}); waiting for INITIALIZED`);
-  await waitFor(cfg, clusterId, (c) => c.State === 'INITIALIZED');
+  await waitFor((c) => c.State === 'INITIALIZED');
 
   const adminPassword = password();
   const kmsuserPassword = password();
@@ -64,7 +71,7 @@ export async function quickstart(args: Args): Promise<number> {
   } finally {
     await hsm('Logout', { ClusterId: clusterId, SessionToken });
   }
-  await waitFor(cfg, clusterId, (c) => c.State === 'ACTIVE');
+  await waitFor((c) => c.State === 'ACTIVE');
 
   const endpoint = cfg.endpoint.origin;
   const command =
@@ -91,14 +98,30 @@ function password(): string {
   return [...randomBytes(24)].map((b) => alphabet[b % alphabet.length]).join('');
 }
 
-async function waitFor(cfg: ClientConfig, clusterId: string, done: (c: WireCluster) => boolean): Promise<WireCluster> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const out: { Clusters: WireCluster[] } = await call(cfg, 'BaldrApiService.DescribeClusters', 'cloudhsm', { Filters: { clusterIds: [clusterId] } });
-    const cluster = out.Clusters[0];
-    if (!cluster) throw new Error(`cluster ${clusterId} disappeared while quickstart was setting it up.`);
-    if (done(cluster)) return cluster;
-    if (Date.now() > deadline) throw new Error(`cluster ${clusterId} is still ${cluster.State} after ${WAIT_MS / 1000} s; check 'aws cloudhsmv2 describe-clusters'.`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+/**
+ * Waits for the cluster to satisfy `done`: in real time, or, when the service's clock is manual
+ * (it stands still until advanced), by moving that clock forward a second at a time.
+ */
+function clusterWaiter(cfg: ClientConfig, clusterId: string, say: (line: string) => void) {
+  let manual: boolean | undefined;
+  return async (done: (c: WireCluster) => boolean): Promise<WireCluster> => {
+    const deadline = Date.now() + WAIT_MS;
+    let moved = 0;
+    for (;;) {
+      const out: { Clusters: WireCluster[] } = await call(cfg, 'BaldrApiService.DescribeClusters', 'cloudhsm', { Filters: { clusterIds: [clusterId] } });
+      const cluster = out.Clusters[0];
+      if (!cluster) throw new Error(`cluster ${clusterId} disappeared while quickstart was setting it up.`);
+      if (done(cluster)) return cluster;
+      if (Date.now() > deadline || moved >= WAIT_MS) throw new Error(`cluster ${clusterId} is still ${cluster.State} after ${WAIT_MS / 1000} s; check 'aws cloudhsmv2 describe-clusters'.`);
+      if (manual === undefined) {
+        const view: { Clock?: string } = await call(cfg, 'KeywardenAdmin.GetClock', 'keywarden', {});
+        manual = view.Clock === 'manual';
+        if (manual) say('the service clock is manual: moving it forward while the cluster changes');
+      }
+      if (manual) {
+        await call(cfg, 'KeywardenAdmin.AdvanceClock', 'keywarden', { Duration: `${MANUAL_STEP_MS / 1000}s` });
+        moved += MANUAL_STEP_MS;
+      } else await new Promise((r) => setTimeout(r, 250));
+    }
+  };
 }

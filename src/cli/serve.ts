@@ -20,6 +20,7 @@ export async function serve(args: Args): Promise<void> {
     dataDir,
     credentialsFile: stringOption(args, 'credentials'),
     allowClockControl: args.options.get('allow-clock-control') === true,
+    clock: clockMode(args),
     rootKeyFile: stringOption(args, 'root-key-file'),
     rootKey: process.env.KEYWARDEN_ROOT_KEY,
     clusterTimings: clusterDelay(args),
@@ -136,6 +137,20 @@ function metricsAccess(args: Args): MetricsAccess | undefined {
   if (v === undefined) return undefined;
   if (!(METRICS_ACCESS as readonly string[]).includes(v)) throw new UsageError(`--metrics takes 'loopback', 'any' or 'off', not '${v}'.`);
   return v as MetricsAccess;
+}
+
+/**
+ * `--clock real|manual`: the service clock follows the system's (default), or stands still and
+ * moves only with `keywarden clock advance`, which then runs whatever fell due (for tests that
+ * move time instead of waiting).
+ */
+function clockMode(args: Args): 'real' | 'manual' {
+  const v = stringOption(args, 'clock') ?? 'real';
+  if (v !== 'real' && v !== 'manual') throw new UsageError(`--clock takes 'real' or 'manual', not '${v}'.`);
+  if (v === 'manual' && args.options.get('allow-clock-control') !== true) {
+    throw new UsageError('--clock manual needs --allow-clock-control: only `keywarden clock advance` moves a manual clock.');
+  }
+  return v;
 }
 
 /** `--tls self-signed`, or `--tls-cert FILE --tls-key FILE`: serve HTTPS. */

@@ -111,6 +111,14 @@ async function issue(p: IssueParams): Promise<X509.X509Certificate> {
 }
 
 /**
+ * The manufacturer's and the service's root keys. Like AWS's, they are the same for every HSM
+ * (here: for the life of the process, as nothing outside it sees them), so they are made once:
+ * an RSA key pair is the dearest thing a new cluster costs.
+ */
+let roots: Promise<[CryptoKeyPair, CryptoKeyPair]> | undefined;
+const rootKeys = () => (roots ??= Promise.all([generateRsaKeyPair(), generateRsaKeyPair()]));
+
+/**
  * The HSM's own certificates, as CloudHSM returns them beside the CSR. Two roots (the manufacturer's
  * and the service's, stand-ins for AWS's) each certify the same hardware key; that hardware key
  * signs the HSM certificate. Like AWS, the roots themselves are not returned.
@@ -126,9 +134,8 @@ export async function hsmCertificates(
 ): Promise<HsmCertificateSet> {
   const now = options.now ?? Date.now();
   const csr = options.clusterCsrPem === undefined ? undefined : parseCsr(options.clusterCsrPem);
-  const [manufacturerRoot, serviceRoot, hardware, ownKey] = await Promise.all([
-    generateRsaKeyPair(),
-    generateRsaKeyPair(),
+  const [[manufacturerRoot, serviceRoot], hardware, ownKey] = await Promise.all([
+    rootKeys(),
     generateRsaKeyPair(),
     csr ? undefined : generateRsaKeyPair(),
   ]);

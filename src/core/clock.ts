@@ -6,6 +6,9 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
+/** The base of a manual service clock (`serve --clock manual`): it stands at `startMs`; only an advance moves the service clock. */
+export const standingClock = (startMs: number): Clock => ({ now: () => startMs });
+
 /**
  * The latest time the service clock may show: the end of 9979 (UTC). Every date the service writes
  * must stay within the year 9999, the last that ISO 8601 timestamps and AWS's date formats hold

@@ -1,9 +1,11 @@
+import type { Scheduler } from './scheduler.js';
+
 /**
  * Background work that runs on a fixed interval (deletion at the end of a waiting period,
  * automatic rotation) and on demand after the clock moves. Runs never overlap.
  */
 export class Maintenance {
-  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
   private running: Promise<void> | undefined;
 
   constructor(
@@ -11,9 +13,9 @@ export class Maintenance {
     private readonly onError: (err: unknown) => void,
   ) {}
 
-  start(intervalMs: number): void {
-    this.timer = setInterval(() => void this.runOnce(), intervalMs);
-    this.timer.unref();
+  /** Runs every `intervalMs` of service time: on timers, or with each advance of a manual clock. */
+  start(scheduler: Scheduler, intervalMs: number): void {
+    scheduler.every(intervalMs, () => (this.stopped ? undefined : this.runOnce()));
   }
 
   /** Runs every task once; a call made while a run is in progress waits for a fresh run. */
@@ -36,7 +38,7 @@ export class Maintenance {
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
+    this.stopped = true;
     while (this.running) await this.running;
   }
 }

@@ -37,8 +37,8 @@ export function loginFailureCode(reason: HsmFailure): ConnectionErrorCode {
 }
 
 /**
- * The background half of ConnectCustomKeyStore. An attempt is due `connectDelayMs` after the call;
- * it is started by a timer right away and, after a restart or on another node's schedule, by the
+ * The background half of ConnectCustomKeyStore. An attempt is due `connectDelayMs` after the call
+ * (on the service clock); the scheduler starts it then and, after a restart or on another node's schedule, by the
  * maintenance task. It finds the cluster, checks the network (subnets, free addresses, the path
  * to the HSMs) and the HSMs, logs in as kmsuser with the password the service believes, rotates
  * that password to a random one only the service knows, and stays logged in: CONNECTED. Any step
@@ -52,10 +52,9 @@ export class ConnectWorker {
     private readonly health: BackingKeyHealth,
   ) {}
 
-  /** Runs the due attempts after `delayMs`. */
-  kick(delayMs: number): void {
-    const schedule = this.deps.schedule ?? ((work, ms) => setTimeout(work, ms).unref());
-    schedule(() => void this.runDue().catch((err) => this.deps.onError?.(err)), delayMs);
+  /** Runs the due attempts once the service clock shows `dueMs`. */
+  kick(dueMs: number): void {
+    this.deps.scheduler.at(dueMs, () => this.runDue().catch((err) => this.deps.onError?.(err)));
   }
 
   /** Every CONNECTING store whose attempt is due; a maintenance task. */
@@ -66,7 +65,7 @@ export class ConnectWorker {
     await Promise.all(due.map((s) => this.run(s)));
     // A timer that fired a little early leaves its attempt for the next one, not for the schedule.
     const next = Math.min(...connecting.filter((s) => (s.connectAt ?? 0) > now).map((s) => s.connectAt!));
-    if (Number.isFinite(next)) this.kick(next - now);
+    if (Number.isFinite(next)) this.kick(next);
     return due.length;
   }
 

@@ -5,6 +5,7 @@ import type { Subnet } from '../cluster/model.js';
 import type { Clock } from '../core/clock.js';
 import type { ServiceEventSink } from '../core/events.js';
 import type { Random } from '../core/random.js';
+import type { Scheduler } from '../core/scheduler.js';
 import type { Sealer } from '../core/sealer.js';
 import type { KeyRepository } from '../kms/repository.js';
 import type { CustomKeyStoreRecord, Scope } from './model.js';
@@ -27,8 +28,8 @@ export interface KeyStoreDeps {
   events: ServiceEventSink;
   /** How long a connection attempt takes (AWS: up to 20 minutes; here 1 s unless configured). */
   connectDelayMs: number;
-  /** Runs `work` after `delayMs`; a timer unless a test takes over. */
-  schedule?: (work: () => void, delayMs: number) => void;
+  /** Runs the connect worker when an attempt is due. */
+  scheduler: Scheduler;
   /** Where failures of background work are reported. */
   onError?: (err: unknown) => void;
 }

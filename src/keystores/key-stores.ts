@@ -142,8 +142,7 @@ export class CustomKeyStoreService {
       requireActive(cluster);
       requireSubnetZones(cluster);
     }
-    const delay = this.deps.connectDelayMs;
-    const connectAt = this.deps.clock.now() + delay;
+    const connectAt = this.deps.clock.now() + this.deps.connectDelayMs;
     const updated = await this.change(caller, customKeyStoreId, (s) => {
       const next = nextConnectionState(s.connectionState, 'connect');
       if (next === undefined) throw invalidState(customKeyStoreId, s.connectionState, 'connect');
@@ -151,7 +150,7 @@ export class CustomKeyStoreService {
       const { connectionErrorCode: _code, ...rest } = s;
       return { ...rest, connectionState: next, attempt: s.attempt + 1, connectAt };
     });
-    if (updated.connectionState === 'CONNECTING') this.worker.kick(delay);
+    if (updated.connectionState === 'CONNECTING') this.worker.kick(connectAt);
     return updated;
   }
 

@@ -6,18 +6,21 @@ import assert from 'node:assert/strict';
 import { readdirSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { awsAsync, run } from '../support/aws-cli.js';
+import { run } from '../support/aws-cli.js';
 import { BIN, ROOT, startServer, type TestServer } from '../support/server.js';
+import { LOOKUP_EVENTS, signedJson } from '../support/signed-call.js';
+
+// The calls and lookups are made from this process; `keywarden audit verify` is under test.
 
 async function createKey(server: TestServer): Promise<string> {
-  const r = await awsAsync(server.url, ['kms', 'create-key']);
-  assert.equal(r.status, 0, r.stderr);
+  const r = await signedJson(server.url, 'TrentService.CreateKey', 'kms', {});
+  assert.equal(r.status, 200, r.text);
   return r.json.KeyMetadata.KeyId;
 }
 
 async function createKeyEvents(server: TestServer): Promise<number> {
-  const r = await awsAsync(server.url, ['cloudtrail', 'lookup-events', '--lookup-attributes', 'AttributeKey=EventName,AttributeValue=CreateKey']);
-  assert.equal(r.status, 0, r.stderr);
+  const r = await signedJson(server.url, LOOKUP_EVENTS, 'cloudtrail', { LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'CreateKey' }] });
+  assert.equal(r.status, 200, r.text);
   return r.json.Events.length;
 }
 

@@ -13,6 +13,9 @@ import Database from 'better-sqlite3';
 import { run, type CliResult } from '../support/aws-cli.js';
 import { AWS } from '../support/tools.js';
 import { BIN, ROOT, startServer, type TestServer } from '../support/server.js';
+import { b64in, kmsApi } from '../support/wire-api.js';
+import { connectedStore, kmsSdk, readyCluster } from '../support/sdk-setup.js';
+import { CreateKeyCommand, DisconnectCustomKeyStoreCommand, EncryptCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
 
 const ACCOUNT = '111122223333';
 const REGION = 'us-east-1';
@@ -35,6 +38,12 @@ after(async () => {
 
 // ---------------------------------------------------------------------------------------------
 // Clients
+
+/**
+ * KMS calls whose records the tests read, made from this process: the AWS CLI makes the CreateKey
+ * whose record is checked member by member (its user agent too), and reads the trail.
+ */
+const { kms: api, kmsFails: apiFails } = kmsApi(() => server.url);
 
 async function aws(...args: string[]): Promise<any> {
   const r = await run(AWS, ['--endpoint-url', server.url, '--output', 'json', ...args]);
@@ -84,9 +93,9 @@ function fileb(bytes: Buffer | string): string {
 }
 
 /** One signed AWS JSON 1.1 request, answered with its status, headers and raw body. */
-function signedCall(target: string, service: string, input: unknown, region = REGION): Promise<{ status: number; requestId: string; body: any }> {
+function signedCall(target: string, service: string, input: unknown, region = REGION, endpoint = server.url): Promise<{ status: number; requestId: string; body: any }> {
   const body = Buffer.from(JSON.stringify(input));
-  const host = new URL(server.url).host;
+  const host = new URL(endpoint).host;
   const amzDate = new Date().toISOString().slice(0, 19).replace(/[-:]/g, '') + 'Z';
   const day = amzDate.slice(0, 8);
   const scope = `${day}/${region}/${service}/aws4_request`;
@@ -105,7 +114,7 @@ function signedCall(target: string, service: string, input: unknown, region = RE
     authorization: `AWS4-HMAC-SHA256 Credential=test/${scope}, SignedHeaders=${signed}, Signature=${signature}`,
   };
   return new Promise((resolve, reject) => {
-    const req = request(server.url, { method: 'POST', headers, agent: false }, (res) => {
+    const req = request(endpoint, { method: 'POST', headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>
@@ -134,13 +143,13 @@ describe('LookupEvents over every KMS call', () => {
   before(async () => {
     keyId = (await aws('kms', 'create-key', '--description', 'audited key')).KeyMetadata.KeyId;
     keyArn = ARN_PREFIX + keyId;
-    ciphertext = (await aws('kms', 'encrypt', '--key-id', keyId, '--plaintext', fileb(PLAINTEXT), '--encryption-context', 'Department=Engineering')).CiphertextBlob;
+    ciphertext = (await api('Encrypt', { KeyId: keyId, Plaintext: b64in(PLAINTEXT), EncryptionContext: { Department: 'Engineering' } })).CiphertextBlob;
     [dataKey, missingKeyMessage] = await Promise.all([
-      aws('kms', 'generate-data-key', '--key-id', keyId, '--key-spec', 'AES_256'),
-      awsFails('DescribeKey', 'NotFoundException', 'kms', 'describe-key', '--key-id', missingKey),
-      aws('kms', 'decrypt', '--ciphertext-blob', fileb(Buffer.from(ciphertext, 'base64')), '--encryption-context', 'Department=Engineering'),
-      awsFails('UpdateCustomKeyStore', 'CustomKeyStoreNotFoundException', 'kms', 'update-custom-key-store', '--custom-key-store-id', 'cks-1234567890abcdef0', '--key-store-password', KEY_STORE_PASSWORD),
-      awsFails('Encrypt', 'ValidationException', 'kms', 'encrypt', '--key-id', keyId, '--plaintext', fileb(Buffer.alloc(4097, 1))),
+      api('GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256' }),
+      apiFails('DescribeKey', 'NotFoundException', { KeyId: missingKey }),
+      api('Decrypt', { CiphertextBlob: ciphertext, EncryptionContext: { Department: 'Engineering' } }),
+      apiFails('UpdateCustomKeyStore', 'CustomKeyStoreNotFoundException', { CustomKeyStoreId: 'cks-1234567890abcdef0', KeyStorePassword: KEY_STORE_PASSWORD }),
+      apiFails('Encrypt', 'ValidationException', { KeyId: keyId, Plaintext: b64in(Buffer.alloc(4097, 1)) }),
     ]);
   });
 
@@ -459,14 +468,14 @@ describe('--audit-sync disk', () => {
   test('answers once the record is on disk, and the trail reads the same', async () => {
     const disk = await startServer({ args: ['--audit-sync', 'disk'] });
     try {
-      const key = await run(AWS, ['--endpoint-url', disk.url, '--output', 'json', 'kms', 'create-key', '--description', 'synced']);
-      assert.equal(key.status, 0, key.stderr);
-      const keyId = (key.json as { KeyMetadata: { KeyId: string } }).KeyMetadata.KeyId;
+      const key = await signedCall('TrentService.CreateKey', 'kms', { Description: 'synced' }, REGION, disk.url);
+      assert.equal(key.status, 200, JSON.stringify(key.body));
+      const keyId = (key.body as { KeyMetadata: { KeyId: string } }).KeyMetadata.KeyId;
       await disk.crash();
       await disk.restart();
-      const found = await run(AWS, ['--endpoint-url', disk.url, '--output', 'json', 'cloudtrail', 'lookup-events', '--lookup-attributes', 'AttributeKey=EventName,AttributeValue=CreateKey']);
-      assert.equal(found.status, 0, found.stderr);
-      const events = (found.json as { Events: Array<{ CloudTrailEvent: string }> }).Events;
+      const found = await signedCall(`${CLOUDTRAIL}.LookupEvents`, 'cloudtrail', { LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'CreateKey' }] }, REGION, disk.url);
+      assert.equal(found.status, 200, JSON.stringify(found.body));
+      const events = (found.body as { Events: Array<{ CloudTrailEvent: string }> }).Events;
       assert.deepEqual(
         events.map((e) => JSON.parse(e.CloudTrailEvent).responseElements.keyMetadata.keyId),
         [keyId],
@@ -485,8 +494,8 @@ describe('--audit-sync disk', () => {
 
 describe("the service's own actions", () => {
   test('RotateKey follows RotateKeyOnDemand, as a service event', async () => {
-    const id = (await aws('kms', 'create-key')).KeyMetadata.KeyId;
-    await aws('kms', 'rotate-key-on-demand', '--key-id', id);
+    const id = (await api('CreateKey')).KeyMetadata.KeyId;
+    await api('RotateKeyOnDemand', { KeyId: id });
     const events = await lookup('ResourceName', ARN_PREFIX + id);
     assert.deepEqual(events.map((e) => e.EventName).slice(0, 2).sort(), ['RotateKey', 'RotateKeyOnDemand']);
     const rotate = recordOf(events.find((e) => e.EventName === 'RotateKey')!);
@@ -500,10 +509,10 @@ describe("the service's own actions", () => {
   });
 
   test('DeleteKey at the end of the waiting period, one per key; automatic rotation; retention', async () => {
-    const [doomed, rotating] = await Promise.all([aws('kms', 'create-key'), aws('kms', 'create-key')]).then((r) => r.map((x) => x.KeyMetadata.KeyId as string));
+    const [doomed, rotating] = await Promise.all([api('CreateKey'), api('CreateKey')]).then((r) => r.map((x) => x.KeyMetadata.KeyId as string));
     await Promise.all([
-      aws('kms', 'schedule-key-deletion', '--key-id', doomed!, '--pending-window-in-days', '7'),
-      aws('kms', 'enable-key-rotation', '--key-id', rotating!, '--rotation-period-in-days', '90'),
+      api('ScheduleKeyDeletion', { KeyId: doomed!, PendingWindowInDays: 7 }),
+      api('EnableKeyRotation', { KeyId: rotating!, RotationPeriodInDays: 90 }),
     ]);
     const advanced = await keywarden('clock', 'advance', '8d');
     assert.equal(advanced.status, 0, advanced.stderr);
@@ -574,41 +583,17 @@ describe('keys in a custom key store (the seeds’ orphaned key material procedu
   };
   const kw = (...args: string[]) => run(process.execPath, [BIN, ...args, '--endpoint', cks.url], { cwd: dir, env: { KEYWARDEN_STATE_DIR: join(dir, 'state') } });
 
-  async function connected(storeId: string): Promise<void> {
-    await on('kms', 'connect-custom-key-store', '--custom-key-store-id', storeId);
-    for (let i = 0; i < 100; i++) {
-      const state = (await on('kms', 'describe-custom-key-stores', '--custom-key-store-id', storeId)).CustomKeyStores[0].ConnectionState;
-      if (state === 'CONNECTED') return;
-      assert.ok(state === 'CONNECTING', `the store is ${state}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.fail('the store never connected');
-  }
-
   test('lookup-events EventName=DeleteKey returns the DeleteKey of a key in a custom key store, with its backing key and deletion status', async () => {
-    const qs = await kw('cluster', 'quickstart', '--json');
-    assert.equal(qs.status, 0, qs.stderr);
-    const { ClusterId, TrustAnchorCertificateFile, KmsuserPassword } = qs.json as Record<string, string>;
-    const storeId = (
-      await on(
-        'kms',
-        'create-custom-key-store',
-        '--custom-key-store-name',
-        'ExampleKeyStore',
-        '--cloud-hsm-cluster-id',
-        ClusterId!,
-        '--trust-anchor-certificate',
-        `file://${TrustAnchorCertificateFile}`,
-        '--key-store-password',
-        KmsuserPassword!,
-      )
-    ).CustomKeyStoreId as string;
-    await connected(storeId);
+    // The store and its keys are made from this process; the trail is read with the AWS CLI.
+    const sdk = kmsSdk(cks.url);
+    const cluster = await readyCluster(cks.url);
+    const ClusterId = cluster.clusterId;
+    const storeId = await connectedStore(sdk, 'ExampleKeyStore', cluster);
     const [kept, dropped] = await Promise.all([
-      on('kms', 'create-key', '--origin', 'AWS_CLOUDHSM', '--custom-key-store-id', storeId),
-      on('kms', 'create-key', '--origin', 'AWS_CLOUDHSM', '--custom-key-store-id', storeId),
-    ]).then((r) => r.map((x) => x.KeyMetadata.KeyId as string));
-    await on('kms', 'encrypt', '--key-id', kept!, '--plaintext', 'aGVsbG8=');
+      sdk.send(new CreateKeyCommand({ Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: storeId })),
+      sdk.send(new CreateKeyCommand({ Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: storeId })),
+    ]).then((r) => r.map((x) => x.KeyMetadata!.KeyId!));
+    await sdk.send(new EncryptCommand({ KeyId: kept!, Plaintext: Buffer.from('hello') }));
 
     const encrypt = JSON.parse((await on('cloudtrail', 'lookup-events', '--lookup-attributes', 'AttributeKey=EventName,AttributeValue=Encrypt')).Events[0].CloudTrailEvent);
     assert.equal(encrypt.additionalEventData.customKeyStoreId, storeId);
@@ -616,10 +601,11 @@ describe('keys in a custom key store (the seeds’ orphaned key material procedu
     assert.match(backingKeyId, /^[0-9a-f]+$/);
 
     // One key deleted while the store is connected, one while it is disconnected (the seed's FAILURE).
-    await on('kms', 'schedule-key-deletion', '--key-id', kept!, '--pending-window-in-days', '7');
+    await sdk.send(new ScheduleKeyDeletionCommand({ KeyId: kept!, PendingWindowInDays: 7 }));
     assert.equal((await kw('clock', 'advance', '8d')).status, 0);
-    await on('kms', 'schedule-key-deletion', '--key-id', dropped!, '--pending-window-in-days', '7');
-    await on('kms', 'disconnect-custom-key-store', '--custom-key-store-id', storeId);
+    await sdk.send(new ScheduleKeyDeletionCommand({ KeyId: dropped!, PendingWindowInDays: 7 }));
+    await sdk.send(new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: storeId }));
+    sdk.destroy();
     assert.equal((await kw('clock', 'advance', '8d')).status, 0);
 
     const deletes = (await on('cloudtrail', 'lookup-events', '--lookup-attributes', 'AttributeKey=EventName,AttributeValue=DeleteKey')).Events as LookedUp[];

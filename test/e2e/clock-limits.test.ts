@@ -7,6 +7,9 @@ import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { awsAsync, run } from '../support/aws-cli.js';
 import { BIN, ROOT, startServer, type TestServer } from '../support/server.js';
+import { kmsApi } from '../support/wire-api.js';
+import { keywardenCall } from '../support/sdk-setup.js';
+import { signedJson, LOOKUP_EVENTS } from '../support/signed-call.js';
 
 const DAY = 86_400;
 /** The latest time the service clock may show, in seconds: the end of 9979 (UTC). */
@@ -30,18 +33,31 @@ async function aws(...args: string[]): Promise<any> {
   return r.json;
 }
 
+/** The service clock (GetClock, read from this process: `keywarden clock advance` is what is under test). */
 async function clockShow(): Promise<{ Now: number; OffsetSeconds: number }> {
-  const r = await keywarden('clock', 'show', '--json');
-  assert.equal(r.status, 0, r.stderr);
-  return r.json;
+  return keywardenCall(server.url, 'KeywardenAdmin.GetClock', {});
 }
 
-/** Calls that write dates on the service clock and read them back through the audit trail all work. */
-async function datesStillWork(): Promise<void> {
-  const key = (await aws('kms', 'create-key')).KeyMetadata.KeyId as string;
-  await aws('kms', 'describe-key', '--key-id', key);
-  const events = (await aws('cloudtrail', 'lookup-events', '--lookup-attributes', 'AttributeKey=EventName,AttributeValue=CreateKey')).Events;
-  assert.ok(events.some((e: { CloudTrailEvent: string }) => JSON.parse(e.CloudTrailEvent).responseElements.keyMetadata.keyId === key));
+const { kms } = kmsApi(() => server.url);
+
+/**
+ * Calls that write dates on the service clock and read them back through the audit trail all
+ * work: through the AWS CLI near the last day the clock can show (botocore parses every date it
+ * gets, and stops at the year 9999), through the API where the clock was put back.
+ */
+async function datesStillWork(via: 'cli' | 'api'): Promise<void> {
+  if (via === 'cli') {
+    const key = (await aws('kms', 'create-key')).KeyMetadata.KeyId as string;
+    await aws('kms', 'describe-key', '--key-id', key);
+    const events = (await aws('cloudtrail', 'lookup-events', '--lookup-attributes', 'AttributeKey=EventName,AttributeValue=CreateKey')).Events;
+    assert.ok(events.some((e: { CloudTrailEvent: string }) => JSON.parse(e.CloudTrailEvent).responseElements.keyMetadata.keyId === key));
+    return;
+  }
+  const key = (await kms('CreateKey')).KeyMetadata.KeyId as string;
+  await kms('DescribeKey', { KeyId: key });
+  const found = await signedJson(server.url, LOOKUP_EVENTS, 'cloudtrail', { LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'CreateKey' }] });
+  assert.equal(found.status, 200, found.text);
+  assert.ok(found.json.Events.some((e: { CloudTrailEvent: string }) => JSON.parse(e.CloudTrailEvent).responseElements.keyMetadata.keyId === key));
 }
 
 async function refused(duration: string): Promise<string> {
@@ -64,7 +80,7 @@ test('`clock advance 100000000d` is refused with a ValidationException that says
     ),
   );
   assert.equal((await clockShow()).OffsetSeconds, 0);
-  await datesStillWork();
+  await datesStillWork('api');
 });
 
 test('up to the last day it can show, every date the service sets is valid, and the clock goes no further', async () => {
@@ -74,7 +90,7 @@ test('up to the last day it can show, every date the service sets is valid, and 
   const now = (await clockShow()).Now;
   assert.ok(LATEST - now > 0 && LATEST - now <= 2 * DAY, `the clock is within two days of its limit: ${new Date(now * 1000).toISOString()}`);
 
-  await datesStillWork();
+  await datesStillWork('cli');
   const [deleted, rotating] = [(await aws('kms', 'create-key')).KeyMetadata.KeyId, (await aws('kms', 'create-key')).KeyMetadata.KeyId];
   const scheduled = await aws('kms', 'schedule-key-deletion', '--key-id', deleted, '--pending-window-in-days', '30');
   assert.ok(Math.abs(scheduled.DeletionDate - (now + 30 * DAY)) < 120);
@@ -82,7 +98,7 @@ test('up to the last day it can show, every date the service sets is valid, and 
   const status = await aws('kms', 'get-key-rotation-status', '--key-id', rotating);
   assert.ok(Math.abs(status.NextRotationDate - (now + 2560 * DAY)) < 120);
   // A cluster's certificates are issued on the service clock, valid for years ahead of it.
-  const subnets = (await keywarden('network', 'list', '--json')).json.Subnets.slice(0, 2).map((s: { SubnetId: string }) => s.SubnetId);
+  const subnets = (await keywardenCall(server.url, 'KeywardenAdmin.ListSubnets', {})).Subnets.slice(0, 2).map((s: { SubnetId: string }) => s.SubnetId);
   const cluster = (await aws('cloudhsmv2', 'create-cluster', '--hsm-type', 'hsm2m.medium', '--subnet-ids', ...subnets)).Cluster.ClusterId;
   await aws('cloudhsmv2', 'create-hsm', '--cluster-id', cluster, '--availability-zone', 'us-east-1a');
   const described = (await aws('cloudhsmv2', 'describe-clusters', '--filters', `clusterIds=${cluster}`)).Clusters[0];
@@ -93,7 +109,7 @@ test('up to the last day it can show, every date the service sets is valid, and 
 
   await server.restart();
   assert.equal((await clockShow()).OffsetSeconds, days * DAY, 'the offset survives a restart');
-  await datesStillWork();
+  await datesStillWork('cli');
 });
 
 test('a stored clock offset the clock cannot take does not keep the service from starting: it warns and starts on the system clock', async () => {
@@ -114,7 +130,7 @@ test('a stored clock offset the clock cannot take does not keep the service from
       `keywarden: warning: ignoring the stored clock offset '${bad}' ms, which would put the service clock past 9979-12-31T23:59:59.000Z or behind the system time; the clock starts at the system time`,
     ]);
     assert.equal((await clockShow()).OffsetSeconds, 0);
-    await datesStillWork();
+    await datesStillWork('api');
   }
   // Moving the clock again replaces the offset.
   const moved = await keywarden('clock', 'advance', '1d');

@@ -2,12 +2,10 @@
 // happens, and a service started without --allow-clock-control refuses to move its clock.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { run, type CliResult } from '../support/aws-cli.js';
 import { BIN, ROOT, startServer, type TestServer } from '../support/server.js';
-import { keyArn, aliasArn, b64, nowSeconds, assertNear, kmsCli } from '../support/kms-cli.js';
+import { keyArn, aliasArn, b64, nowSeconds, assertNear } from '../support/kms-cli.js';
+import { b64in, kmsApi } from '../support/wire-api.js';
 
 const DAY = 86_400;
 
@@ -15,17 +13,15 @@ const DAY = 86_400;
 let server: TestServer;
 /** A second service started without it: the flag's absence is what is under test there. */
 let plain: TestServer;
-let work: string;
-const { kms, kmsFails, fileb } = kmsCli(() => server.url, () => work);
+// The keys are made and read through the API from this process: `keywarden clock` is under test.
+const { kms, kmsFails } = kmsApi(() => server.url);
 
 before(async () => {
   [server, plain] = await Promise.all([startServer({ allowClockControl: true }), startServer()]);
-  work = mkdtempSync(join(tmpdir(), 'keywarden-e2e-clock-'));
 });
 
 after(async () => {
   await Promise.all([server?.dispose(), plain?.dispose()]);
-  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 /** `node bin/keywarden <args>`, as a user runs it. */
@@ -66,18 +62,18 @@ test('after `keywarden clock advance 8d` a key scheduled for deletion in 7 days 
   assertNear(start.Now, nowSeconds(), 60, 'Now before advancing');
 
   [doomed, keeper] = await Promise.all([
-    kms('create-key', '--description', 'deleted in 7 days').then((o) => o.KeyMetadata.KeyId),
-    kms('create-key', '--description', 'deleted in 30 days').then((o) => o.KeyMetadata.KeyId),
+    kms('CreateKey', { Description: 'deleted in 7 days' }).then((o) => o.KeyMetadata.KeyId),
+    kms('CreateKey', { Description: 'deleted in 30 days' }).then((o) => o.KeyMetadata.KeyId),
   ]);
   // Aliases first: a key pending deletion takes no new aliases.
   await Promise.all([
-    kms('create-alias', '--alias-name', 'alias/doomed-a', '--target-key-id', doomed),
-    kms('create-alias', '--alias-name', 'alias/doomed-b', '--target-key-id', doomed),
-    kms('create-alias', '--alias-name', 'alias/keeper', '--target-key-id', keeper),
+    kms('CreateAlias', { AliasName: 'alias/doomed-a', TargetKeyId: doomed }),
+    kms('CreateAlias', { AliasName: 'alias/doomed-b', TargetKeyId: doomed }),
+    kms('CreateAlias', { AliasName: 'alias/keeper', TargetKeyId: keeper }),
   ]);
   const [scheduled, keeperSchedule] = await Promise.all([
-    kms('schedule-key-deletion', '--key-id', doomed, '--pending-window-in-days', '7'),
-    kms('schedule-key-deletion', '--key-id', keeper, '--pending-window-in-days', '30'),
+    kms('ScheduleKeyDeletion', { KeyId: doomed, PendingWindowInDays: 7 }),
+    kms('ScheduleKeyDeletion', { KeyId: keeper, PendingWindowInDays: 30 }),
   ]);
   assertNear(scheduled.DeletionDate, nowSeconds() + 7 * DAY, 300, 'DeletionDate');
 
@@ -85,12 +81,12 @@ test('after `keywarden clock advance 8d` a key scheduled for deletion in 7 days 
   assert.match(human.trim(), /^service time \S+ \(ahead of real time by 8d 0h 0m 0s\)$/);
 
   const [missingKey, missingA, missingB, aliases, keys, kept, shown] = await Promise.all([
-    kmsFails('DescribeKey', 'NotFoundException', 'describe-key', '--key-id', doomed),
-    kmsFails('DescribeKey', 'NotFoundException', 'describe-key', '--key-id', 'alias/doomed-a'),
-    kmsFails('Encrypt', 'NotFoundException', 'encrypt', '--key-id', 'alias/doomed-b', '--plaintext', fileb('x')),
-    kms('list-aliases'),
-    kms('list-keys'),
-    kms('describe-key', '--key-id', 'alias/keeper'),
+    kmsFails('DescribeKey', 'NotFoundException', { KeyId: doomed }),
+    kmsFails('DescribeKey', 'NotFoundException', { KeyId: 'alias/doomed-a' }),
+    kmsFails('Encrypt', 'NotFoundException', { KeyId: 'alias/doomed-b', Plaintext: b64in('x') }),
+    kms('ListAliases'),
+    kms('ListKeys'),
+    kms('DescribeKey', { KeyId: 'alias/keeper' }),
     clockShow(server),
   ]);
   assert.equal(missingKey, `Key '${keyArn(doomed)}' does not exist`);
@@ -106,34 +102,34 @@ test('after `keywarden clock advance 8d` a key scheduled for deletion in 7 days 
   assertNear(shown.Now, nowSeconds() + 8 * DAY, 60, 'Now after advancing 8d');
 
   // Times the service hands out now follow its clock.
-  const later = (await kms('create-key')).KeyMetadata;
+  const later = (await kms('CreateKey')).KeyMetadata;
   assertNear(later.CreationDate, nowSeconds() + 8 * DAY, 60, 'CreationDate on the advanced clock');
-  const laterSchedule = await kms('schedule-key-deletion', '--key-id', later.KeyId, '--pending-window-in-days', '7');
+  const laterSchedule = await kms('ScheduleKeyDeletion', { KeyId: later.KeyId, PendingWindowInDays: 7 });
   assertNear(laterSchedule.DeletionDate, nowSeconds() + 15 * DAY, 60, 'DeletionDate on the advanced clock');
 });
 
 test('automatic rotation: a 90-day period rotates the key once the clock passes 91 days', async () => {
-  const key = (await kms('create-key', '--description', 'rotates by itself')).KeyMetadata;
+  const key = (await kms('CreateKey', { Description: 'rotates by itself' })).KeyMetadata;
   const [ct] = await Promise.all([
-    kms('encrypt', '--key-id', key.KeyId, '--plaintext', fileb('sealed before the rotation'), '--encryption-context', 'when=before'),
-    kms('enable-key-rotation', '--key-id', key.KeyId, '--rotation-period-in-days', '90'),
+    kms('Encrypt', { KeyId: key.KeyId, Plaintext: b64in('sealed before the rotation'), EncryptionContext: { when: 'before' } }),
+    kms('EnableKeyRotation', { KeyId: key.KeyId, RotationPeriodInDays: 90 }),
   ]);
-  const status = await kms('get-key-rotation-status', '--key-id', key.KeyId);
+  const status = await kms('GetKeyRotationStatus', { KeyId: key.KeyId });
   assert.equal(status.KeyRotationEnabled, true);
   assert.equal(status.RotationPeriodInDays, 90);
   const serverNow = (await clockShow(server)).Now;
   assertNear(status.NextRotationDate, serverNow + 90 * DAY, 120, 'NextRotationDate');
-  assert.deepEqual((await kms('list-key-rotations', '--no-paginate', '--key-id', key.KeyId)).Rotations, []);
+  assert.deepEqual((await kms('ListKeyRotations', { KeyId: key.KeyId })).Rotations, []);
 
   await advance('91d');
 
   const [rotations, after, old, next, keeperGone] = await Promise.all([
-    kms('list-key-rotations', '--no-paginate', '--key-id', key.KeyId),
-    kms('describe-key', '--key-id', key.KeyId),
-    kms('decrypt', '--ciphertext-blob', fileb(b64(ct.CiphertextBlob)), '--encryption-context', 'when=before'),
-    kms('get-key-rotation-status', '--key-id', key.KeyId),
+    kms('ListKeyRotations', { KeyId: key.KeyId }),
+    kms('DescribeKey', { KeyId: key.KeyId }),
+    kms('Decrypt', { CiphertextBlob: ct.CiphertextBlob, EncryptionContext: { when: 'before' } }),
+    kms('GetKeyRotationStatus', { KeyId: key.KeyId }),
     // 8 + 91 days is past the 30-day window of the key kept by the first test.
-    kmsFails('DescribeKey', 'NotFoundException', 'describe-key', '--key-id', keeper),
+    kmsFails('DescribeKey', 'NotFoundException', { KeyId: keeper }),
   ]);
   assert.equal(rotations.Rotations.length, 1, JSON.stringify(rotations));
   const r = rotations.Rotations[0];

@@ -1,13 +1,15 @@
 // The CloudHSM command-line tools of the seed pages, driven through `./bin/keywarden` against a
 // real server: CloudHSM CLI (seed 000), cloudhsm_mgmt_util and key_mgmt_util (seeds 003/004).
-// Clusters are made the way a reader makes them: `aws cloudhsmv2` create, HSMs, CSR, initialize.
+// Clusters are made the way a reader makes them (create, HSMs, CSR, initialize), through the SDK.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { awsOk, describeCluster, initializedCluster, keywarden, type ToolRun, until } from '../support/hsm-cluster.js';
+import { CreateClusterCommand, CreateHsmCommand, DeleteHsmCommand } from '@aws-sdk/client-cloudhsm-v2';
+import { describeCluster, initializedCluster, keywarden, type ToolRun, until } from '../support/hsm-cluster.js';
+import { hsmSdk } from '../support/sdk-setup.js';
 import { BIN, ROOT, startServer, type TestServer } from '../support/server.js';
 import { call, type ServiceCallError } from '../../src/cli/client.js';
 
@@ -249,7 +251,7 @@ test('a login left open by a tool lasts after it exits and blocks a reset of the
 
 test('cloudhsm_mgmt_util: loginHSM, changePswd with its CAUTION banner, listUsers, getAttribute, one line per HSM (seed 004)', async () => {
   const id = await activeCluster(2);
-  const ips: string[] = (await describeCluster(server.url, id)).Hsms.map((h: { EniIp: string }) => h.EniIp);
+  const ips: string[] = (await describeCluster(server.url, id)).Hsms!.map((h) => h.EniIp!);
   const state = stateDir();
   const r = await tool(
     'cloudhsm_mgmt_util',
@@ -372,14 +374,16 @@ test('sessions per HSM are finite (--hsm-sessions): a login beyond them fails un
 
 test('a cluster whose HSMs are all deleted keeps its users but serves nothing until an HSM is added', async () => {
   const id = await activeCluster(1);
-  const hsmId = (await describeCluster(server.url, id)).Hsms[0].HsmId;
-  await awsOk(server.url, ['cloudhsmv2', 'delete-hsm', '--cluster-id', id, '--hsm-id', hsmId]);
-  await until('the HSM to go', async () => ((await describeCluster(server.url, id)).Hsms.length === 0 ? true : undefined));
+  const hsmId = (await describeCluster(server.url, id)).Hsms![0]!.HsmId;
+  const hsm = hsmSdk(server.url);
+  await hsm.send(new DeleteHsmCommand({ ClusterId: id, HsmId: hsmId }));
+  await until('the HSM to go', async () => ((await describeCluster(server.url, id)).Hsms!.length === 0 ? true : undefined));
   const none = await tool('cloudhsm-cli', id, ['user list'], stateDir());
   assert.match(envelopes(none.stdout)[0]!.data, new RegExp(`Cluster ${id} has no active HSM, so it serves nothing`));
   assert.equal(none.status, 1);
-  await awsOk(server.url, ['cloudhsmv2', 'create-hsm', '--cluster-id', id, '--availability-zone', 'us-east-1b']);
-  await until('a new ACTIVE HSM', async () => ((await describeCluster(server.url, id)).Hsms.some((h: { State: string }) => h.State === 'ACTIVE') ? true : undefined));
+  await hsm.send(new CreateHsmCommand({ ClusterId: id, AvailabilityZone: 'us-east-1b' }));
+  hsm.destroy();
+  await until('a new ACTIVE HSM', async () => ((await describeCluster(server.url, id)).Hsms!.some((h) => h.State === 'ACTIVE') ? true : undefined));
   const back = await tool('cloudhsm-cli', id, ['user list'], stateDir());
   assert.deepEqual(envelopes(back.stdout)[0]!.data.users.map((u: any) => u.username), ['admin', 'app_user', 'kmsuser']);
 });
@@ -431,7 +435,10 @@ test('the HSM client API (KeywardenHsm) checks its input and answers with its ow
   await fails('ListKeys', { ClusterId: 'cluster-nosuchclust', SessionToken: 't', MaxItems: 'ten' }, 'HsmInvalidRequest', /MaxItems must be a whole number/);
   await fails('Logout', { ClusterId: 'cluster-nosuchclust', SessionToken: 'nope' }, 'HsmNotFound', /does not exist/);
   await fails('Teleport', {}, 'UnknownOperationException', /KeywardenHsm.Teleport/);
-  const uninitialized = (await awsOk(server.url, ['cloudhsmv2', 'create-cluster', '--hsm-type', 'hsm2m.medium', '--subnet-ids', ...JSON.parse((await keywarden(server.url, ['network', 'list', '--json'])).stdout).Subnets.map((s: { SubnetId: string }) => s.SubnetId)])).Cluster.ClusterId;
+  const subnets: Array<{ SubnetId: string }> = JSON.parse((await keywarden(server.url, ['network', 'list', '--json'])).stdout).Subnets;
+  const hsm = hsmSdk(server.url);
+  const uninitialized = (await hsm.send(new CreateClusterCommand({ HsmType: 'hsm2m.medium', SubnetIds: subnets.map((s) => s.SubnetId) }))).Cluster!.ClusterId!;
+  hsm.destroy();
   await fails('ListUsers', { ClusterId: uninitialized }, 'HsmUnavailable', /is (CREATE_IN_PROGRESS|UNINITIALIZED); its HSMs serve users once the cluster is initialized/);
   await assert.rejects(call(cfg, 'KeywardenHsm.ListUsers', 'kms', { ClusterId: uninitialized }), (err: ServiceCallError) => err.type === 'InvalidSignatureException');
 });

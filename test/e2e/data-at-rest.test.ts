@@ -8,7 +8,9 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
-import { awsAsync, run } from '../support/aws-cli.js';
+import { run } from '../support/aws-cli.js';
+import { readyCluster } from '../support/sdk-setup.js';
+import { LOOKUP_EVENTS, signedJson } from '../support/signed-call.js';
 import { BIN, serveExpectingFailure, startServer, type FailedStart, type TestServer } from '../support/server.js';
 
 let work: string;
@@ -21,9 +23,10 @@ after(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-async function aws(server: TestServer, ...args: string[]): Promise<any> {
-  const r = await awsAsync(server.url, args);
-  assert.equal(r.status, 0, `aws ${args.join(' ')}:\n${r.stderr}`);
+/** A call from this process (the files the service writes are under test, not a client). */
+async function call(server: TestServer, target: string, input: Record<string, unknown> = {}): Promise<any> {
+  const r = await signedJson(server.url, target, target.startsWith('TrentService.') ? 'kms' : 'cloudtrail', input);
+  assert.equal(r.status, 200, `${target}: ${r.text}`);
   return r.json;
 }
 
@@ -54,8 +57,8 @@ test('in a data directory that already exists, every file the service creates is
   chmodSync(dir, 0o755);
   const server = await startServer({ dataDir: dir });
   try {
-    await aws(server, 'kms', 'create-key');
-    await aws(server, 'cloudtrail', 'lookup-events', '--max-results', '1');
+    await call(server, 'TrentService.CreateKey');
+    await call(server, LOOKUP_EVENTS, { MaxResults: 1 });
     const seen = modes(dir);
     for (const name of ['keywarden.db', 'keywarden.db-wal', 'keywarden.db-shm', 'root.key', 'keywarden.lock', 'keywarden.pid']) {
       assert.ok(seen.includes(`${name} 0600`), `${name} 0600 in:\n${seen.join('\n')}`);
@@ -94,9 +97,7 @@ test('the session token of a login left open is not in the database files in cle
   const keywarden = (args: string[], input?: string) =>
     run(process.execPath, [BIN, ...args, '--endpoint', server.url], { cwd: work, input, env: { KEYWARDEN_STATE_DIR: state } });
   try {
-    const quick = await keywarden(['cluster', 'quickstart', '--json']);
-    assert.equal(quick.status, 0, quick.stderr);
-    const { ClusterId, AdminPassword } = quick.json;
+    const { clusterId: ClusterId, adminPassword: AdminPassword } = await readyCluster(server.url);
     const login = await keywarden(['cloudhsm-cli', '--cluster-id', ClusterId], `login --username admin --role admin --password ${AdminPassword}\n`);
     assert.equal(login.status, 0, login.stdout + login.stderr);
     const tokens = [...readFileSync(join(state, 'hsm-sessions.json'), 'utf8').matchAll(/"token":\s*"([^"]+)"/g)].map((m) => m[1]!);
@@ -124,9 +125,9 @@ test('a different root key, or none at all, is refused with one line saying what
   writeFileSync(plain, 'kept under the root key');
   let ciphertext: string;
   try {
-    const key = (await aws(server, 'kms', 'create-key')).KeyMetadata.KeyId;
+    const key = (await call(server, 'TrentService.CreateKey')).KeyMetadata.KeyId;
     ciphertext = join(work, 'ciphertext.bin');
-    const blob = (await aws(server, 'kms', 'encrypt', '--key-id', key, '--plaintext', `fileb://${plain}`)).CiphertextBlob;
+    const blob = (await call(server, 'TrentService.Encrypt', { KeyId: key, Plaintext: readFileSync(plain).toString('base64') })).CiphertextBlob;
     writeFileSync(ciphertext, Buffer.from(blob, 'base64'));
   } finally {
     await server.stop();
@@ -170,7 +171,7 @@ test('a different root key, or none at all, is refused with one line saying what
 
   // The right key, from the environment or restored, opens everything again.
   const decrypts = async (s: TestServer) => {
-    const out = await aws(s, 'kms', 'decrypt', '--ciphertext-blob', `fileb://${ciphertext}`);
+    const out = await call(s, 'TrentService.Decrypt', { CiphertextBlob: readFileSync(ciphertext).toString('base64') });
     assert.equal(Buffer.from(out.Plaintext, 'base64').toString(), 'kept under the root key');
   };
   const fromEnv = await startServer({ dataDir: dir, env: { KEYWARDEN_ROOT_KEY: rootKey } });

@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { awsOk, keywarden as keywardenAt, type ToolRun, until } from '../support/hsm-cluster.js';
+import { ConnectCustomKeyStoreCommand, CreateKeyCommand, DescribeCustomKeyStoresCommand, DisconnectCustomKeyStoreCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { keywarden as keywardenAt, type ToolRun, until } from '../support/hsm-cluster.js';
+import { connectedStore, kmsSdk, readyCluster } from '../support/sdk-setup.js';
 import { startServer, type TestServer } from '../support/server.js';
 
 let server: TestServer;
@@ -14,6 +16,7 @@ let work: string;
 let clusterId: string;
 let storeId: string;
 let keyId: string;
+let kms: KMSClient;
 
 const keywarden = (...args: string[]) => keywardenAt(server.url, args, '', { KEYWARDEN_STATE_DIR: join(work, 'state') });
 const json = (r: ToolRun) => {
@@ -31,7 +34,7 @@ const fails = (r: ToolRun, status: number, message: RegExp) => {
 const faults = async () => json(await keywarden('fault', 'list', '--json')).Faults.map((f: Record<string, unknown>) => [f.Fault, f.ClusterId ?? f.CustomKeyStoreId, f.SessionsPerHsm]);
 const state = async () => {
   const entry = await until('the attempt to end', async () => {
-    const e = (await awsOk(server.url, ['kms', 'describe-custom-key-stores', '--custom-key-store-id', storeId])).CustomKeyStores[0];
+    const e = (await kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId: storeId }))).CustomKeyStores![0]!;
     return e.ConnectionState === 'CONNECTING' ? undefined : e;
   });
   return [entry.ConnectionState, entry.ConnectionErrorCode].filter(Boolean).join(' ');
@@ -40,20 +43,16 @@ const state = async () => {
 before(async () => {
   server = await startServer({ args: ['--cluster-delay-ms', '0', '--connect-delay-ms', '0'] });
   work = mkdtempSync(join(tmpdir(), 'keywarden-fault-cli-'));
-  const qs = json(await keywarden('cluster', 'quickstart', '--json', '--trust-anchor-file', join(work, 'customerCA.crt')));
-  clusterId = qs.ClusterId;
-  storeId = (
-    await awsOk(server.url, [
-      'kms', 'create-custom-key-store', '--custom-key-store-name', 'FaultKeyStore', '--cloud-hsm-cluster-id', clusterId,
-      '--key-store-password', qs.KmsuserPassword, '--trust-anchor-certificate', `file://${join(work, 'customerCA.crt')}`,
-    ])
-  ).CustomKeyStoreId;
-  await awsOk(server.url, ['kms', 'connect-custom-key-store', '--custom-key-store-id', storeId]);
-  assert.equal(await state(), 'CONNECTED');
-  keyId = (await awsOk(server.url, ['kms', 'create-key', '--origin', 'AWS_CLOUDHSM', '--custom-key-store-id', storeId])).KeyMetadata.KeyId;
+  // The faults' subject is set up in this process (quickstart and the AWS CLI have tests of their own).
+  kms = kmsSdk(server.url);
+  const cluster = await readyCluster(server.url);
+  clusterId = cluster.clusterId;
+  storeId = await connectedStore(kms, 'FaultKeyStore', cluster);
+  keyId = (await kms.send(new CreateKeyCommand({ Origin: 'AWS_CLOUDHSM', CustomKeyStoreId: storeId }))).KeyMetadata!.KeyId!;
 });
 
 after(async () => {
+  kms?.destroy();
   await server?.dispose();
   if (work) rmSync(work, { recursive: true, force: true });
 });
@@ -66,7 +65,7 @@ test('faults are set, listed and cleared, and survive a restart', async () => {
   assert.equal(cut.stdout, `NETWORK_CUT on ${clusterId}: the service's network path to the cluster is cut; undo with: keywarden fault restore-network --cluster-id ${clusterId}\n`);
   const limited = json(await keywarden('fault', 'limit-sessions', '--cluster-id', clusterId, '--per-hsm', '4', '--json')).Fault;
   assert.deepEqual([limited.Fault, limited.ClusterId, limited.SessionsPerHsm, typeof limited.CreatedAt], ['SESSION_LIMIT', clusterId, 4, 'number']);
-  await awsOk(server.url, ['kms', 'disconnect-custom-key-store', '--custom-key-store-id', storeId]);
+  await kms.send(new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: storeId }));
   const next = await keywarden('fault', 'fail-next-connect', '--custom-key-store-id', storeId);
   assert.equal(next.stdout, `CONNECT_INTERNAL_ERROR on ${storeId}: its next connection attempt fails with INTERNAL_ERROR\n`);
 
@@ -85,11 +84,11 @@ test('faults are set, listed and cleared, and survive a restart', async () => {
   await server.restart();
   assert.deepEqual(await faults(), expected, 'the faults are kept in the database');
   // Still in force after the restart: the one-shot fault ends this attempt, and is used up by it.
-  await awsOk(server.url, ['kms', 'connect-custom-key-store', '--custom-key-store-id', storeId]);
+  await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: storeId }));
   assert.equal(await state(), 'FAILED INTERNAL_ERROR');
   assert.deepEqual(await faults(), expected.slice(0, 2));
-  await awsOk(server.url, ['kms', 'disconnect-custom-key-store', '--custom-key-store-id', storeId]);
-  await awsOk(server.url, ['kms', 'connect-custom-key-store', '--custom-key-store-id', storeId]);
+  await kms.send(new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: storeId }));
+  await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: storeId }));
   assert.equal(await state(), 'FAILED NETWORK_ERRORS');
 
   assert.equal((await keywarden('fault', 'restore-network', '--cluster-id', clusterId)).stdout, `network path to ${clusterId} restored\n`);
@@ -106,8 +105,8 @@ test('faults are set, listed and cleared, and survive a restart', async () => {
     `cleared NETWORK_CUT on ${clusterId}: the service's network path to the cluster is cut\ncleared CONNECT_INTERNAL_ERROR on ${storeId}: its next connection attempt fails with INTERNAL_ERROR\n`,
   );
   assert.equal((await keywarden('fault', 'clear', '--all')).stdout, 'no fault matched; nothing was cleared\n');
-  await awsOk(server.url, ['kms', 'disconnect-custom-key-store', '--custom-key-store-id', storeId]);
-  await awsOk(server.url, ['kms', 'connect-custom-key-store', '--custom-key-store-id', storeId]);
+  await kms.send(new DisconnectCustomKeyStoreCommand({ CustomKeyStoreId: storeId }));
+  await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId: storeId }));
   assert.equal(await state(), 'CONNECTED');
 });
 
@@ -126,7 +125,7 @@ test('subnets and backing keys: delete-subnet, exhaust-addresses, delete-backing
   assert.match(removed.BackingKeyId, /^[0-9a-f]{16}$/);
   assert.equal(typeof removed.KeyHandle, 'number');
   fails(await keywarden('fault', 'delete-backing-key', '--key-id', keyId), 1, new RegExp(`^keywarden: HsmNotFound: .* holds no key object with id 0x${removed.BackingKeyId} .*already deleted\\.$`));
-  const plain = (await awsOk(server.url, ['kms', 'create-key'])).KeyMetadata.KeyId;
+  const plain = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
   fails(await keywarden('fault', 'delete-backing-key', '--key-id', plain), 1, /^keywarden: ValidationException: .* is not in an AWS CloudHSM key store/);
   fails(await keywarden('fault', 'delete-backing-key', '--key-id', 'alias/nothing'), 1, /^keywarden: ValidationException: Give the key id or key ARN/);
   fails(await keywarden('fault', 'delete-backing-key', '--key-id', '00000000-0000-0000-0000-000000000000'), 1, /^keywarden: NotFoundException: Key '.*' does not exist$/);

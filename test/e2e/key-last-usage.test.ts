@@ -8,13 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertOutputShape } from '../support/botocore-shape.js';
 import { kmsCli, keyArn } from '../support/kms-cli.js';
+import { b64in, kmsApi } from '../support/wire-api.js';
 import { LOOKUP_EVENTS, signedJson } from '../support/signed-call.js';
 import { run } from '../support/aws-cli.js';
 import { BIN, ROOT, startServer, type TestServer } from '../support/server.js';
 
 let server: TestServer;
 let work: string;
-const { kms, kmsFails, fileb } = kmsCli(() => server.url, () => work);
+const { kms, kmsFails } = kmsCli(() => server.url, () => work);
+// The calls whose uses are counted are made from this process; `aws kms get-key-last-usage` reads them.
+const { kms: api, kmsFails: apiFails } = kmsApi(() => server.url);
 
 before(async () => {
   server = await startServer();
@@ -48,8 +51,8 @@ let keyId: string;
 let reported: any;
 
 test('a new key has no last usage; tracking starts at its creation', async () => {
-  keyId = (await kms('create-key', '--description', 'last usage')).KeyMetadata.KeyId;
-  const metadata = (await kms('describe-key', '--key-id', keyId)).KeyMetadata;
+  keyId = (await api('CreateKey', { Description: 'last usage' })).KeyMetadata.KeyId;
+  const metadata = (await api('DescribeKey', { KeyId: keyId })).KeyMetadata;
   const answer = await lastUsage(keyId);
   assert.equal(answer.KeyId, keyId);
   assert.equal(answer.KeyLastUsage, undefined);
@@ -58,7 +61,7 @@ test('a new key has no last usage; tracking starts at its creation', async () =>
 });
 
 test('after Encrypt, the operation, time, event id and request id are those of its LookupEvents record', async () => {
-  await kms('encrypt', '--key-id', keyId, '--plaintext', fileb('counted'));
+  await api('Encrypt', { KeyId: keyId, Plaintext: b64in('counted') });
   reported = (await lastUsage(keyArn(keyId))).KeyLastUsage;
   assert.equal(reported.Operation, 'Encrypt');
   const record = await recordWithId(reported.CloudTrailEventId);
@@ -69,19 +72,19 @@ test('after Encrypt, the operation, time, event id and request id are those of i
 });
 
 test('failed calls and calls that are not cryptographic do not count', async () => {
-  await kmsFails('Encrypt', 'DryRunOperationException', 'encrypt', '--key-id', keyId, '--plaintext', fileb('dry'), '--dry-run');
-  await kms('describe-key', '--key-id', keyId);
-  await kms('disable-key', '--key-id', keyId);
-  await kmsFails('Encrypt', 'DisabledException', 'encrypt', '--key-id', keyId, '--plaintext', fileb('refused'));
+  await apiFails('Encrypt', 'DryRunOperationException', { KeyId: keyId, Plaintext: b64in('dry'), DryRun: true });
+  await api('DescribeKey', { KeyId: keyId });
+  await api('DisableKey', { KeyId: keyId });
+  await apiFails('Encrypt', 'DisabledException', { KeyId: keyId, Plaintext: b64in('refused') });
   // Keys in any state answer, as DescribeKey does.
   assert.deepEqual((await lastUsage(keyId)).KeyLastUsage, reported);
-  await kms('enable-key', '--key-id', keyId);
+  await api('EnableKey', { KeyId: keyId });
 });
 
 test('ReEncrypt counts for its source and its destination key', async () => {
-  const source = (await kms('create-key')).KeyMetadata.KeyId;
-  const ciphertext = (await kms('encrypt', '--key-id', source, '--plaintext', fileb('moved'))).CiphertextBlob;
-  await kms('re-encrypt', '--ciphertext-blob', fileb(Buffer.from(ciphertext, 'base64')), '--destination-key-id', keyId);
+  const source = (await api('CreateKey')).KeyMetadata.KeyId;
+  const ciphertext = (await api('Encrypt', { KeyId: source, Plaintext: b64in('moved') })).CiphertextBlob;
+  await api('ReEncrypt', { CiphertextBlob: ciphertext, DestinationKeyId: keyId });
   const [from, to] = [(await lastUsage(source)).KeyLastUsage, (await lastUsage(keyId)).KeyLastUsage];
   assert.equal(from.Operation, 'ReEncrypt');
   assert.equal(to.Operation, 'ReEncrypt');
@@ -112,8 +115,8 @@ test('a crash keeps the uses written by the last maintenance run', async () => {
     const noted = (await call('GetKeyLastUsage', { KeyId: id })).json.KeyLastUsage;
     assert.equal(noted.Operation, 'Encrypt');
     // Moving the clock runs the maintenance tasks at once, the write of the last uses among them.
-    const advanced = run(process.execPath, [BIN, 'clock', 'advance', '1s', '--endpoint', crashing.url], { cwd: ROOT });
-    assert.equal((await advanced).status, 0);
+    const advanced = await signedJson(crashing.url, 'KeywardenAdmin.AdvanceClock', 'keywarden', { Duration: '1s' });
+    assert.equal(advanced.status, 200, advanced.text);
     await crashing.crash();
     await crashing.restart();
     assert.deepEqual((await call('GetKeyLastUsage', { KeyId: id })).json.KeyLastUsage, noted);

@@ -1,45 +1,35 @@
-// Keywarden keeps its state across a restart, and shuts down cleanly on SIGTERM.
+// Keywarden keeps its state across a restart, and shuts down cleanly on SIGTERM. The keys are
+// made and read through the API from this process: what is under test is the service's memory.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { awsAsync, type CliResult } from '../support/aws-cli.js';
 import { startServer, type TestServer } from '../support/server.js';
-import { b64, kmsCli } from '../support/kms-cli.js';
+import { b64 } from '../support/kms-cli.js';
+import { b64in, kmsApi } from '../support/wire-api.js';
 
 let server: TestServer;
-let work: string;
-const { kms, fileb } = kmsCli(() => server.url, () => work);
-const awsCli = (args: string[]) => awsAsync(server.url, args);
+const { kms, kmsFails } = kmsApi(() => server.url);
 
 before(async () => {
   server = await startServer();
-  work = mkdtempSync(join(tmpdir(), 'keywarden-e2e-restart-'));
 });
 
 after(async () => {
   await server?.dispose();
-  if (work) rmSync(work, { recursive: true, force: true });
 });
-
-
-
-
 
 /** What a user can read about the keys through the API: every key's metadata, and the parts each one exercises. */
 async function readAll() {
   const [survivor, disabled, scheduled, rotated, tags, policy, aliases, rotation, rotations, keys] = await Promise.all([
-    kms('describe-key', '--key-id', ids.survivor!),
-    kms('describe-key', '--key-id', ids.disabled!),
-    kms('describe-key', '--key-id', ids.scheduled!),
-    kms('describe-key', '--key-id', ids.rotated!),
-    kms('list-resource-tags', '--no-paginate', '--key-id', ids.survivor!),
-    kms('get-key-policy', '--key-id', ids.survivor!, '--policy-name', 'default'),
-    kms('list-aliases', '--no-paginate', '--key-id', ids.survivor!),
-    kms('get-key-rotation-status', '--key-id', ids.rotated!),
-    kms('list-key-rotations', '--no-paginate', '--key-id', ids.rotated!),
-    kms('list-keys'),
+    kms('DescribeKey', { KeyId: ids.survivor! }),
+    kms('DescribeKey', { KeyId: ids.disabled! }),
+    kms('DescribeKey', { KeyId: ids.scheduled! }),
+    kms('DescribeKey', { KeyId: ids.rotated! }),
+    kms('ListResourceTags', { KeyId: ids.survivor! }),
+    kms('GetKeyPolicy', { KeyId: ids.survivor!, PolicyName: 'default' }),
+    kms('ListAliases', { KeyId: ids.survivor! }),
+    kms('GetKeyRotationStatus', { KeyId: ids.rotated! }),
+    kms('ListKeyRotations', { KeyId: ids.rotated! }),
+    kms('ListKeys'),
   ]);
   return {
     metadata: {
@@ -66,32 +56,30 @@ test('keys, aliases, tags, policies, states, schedules and rotations survive a r
     Version: '2012-10-17',
     Statement: [{ Sid: 'Root', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' }],
   });
-  const policyFile = join(work, 'policy.json');
-  writeFileSync(policyFile, policy);
 
-  const create = async (description: string, ...extra: string[]) =>
-    (await kms('create-key', '--description', description, ...extra)).KeyMetadata.KeyId as string;
+  const create = async (description: string, extra: Record<string, unknown> = {}) =>
+    (await kms('CreateKey', { Description: description, ...extra })).KeyMetadata.KeyId as string;
   [ids.survivor, ids.disabled, ids.scheduled, ids.rotated] = await Promise.all([
-    create('survivor', '--tags', 'TagKey=team,TagValue=storage'),
+    create('survivor', { Tags: [{ TagKey: 'team', TagValue: 'storage' }] }),
     create('disabled before restart'),
     create('scheduled before restart'),
     create('rotated before restart'),
   ]);
   const [, , , , , , rotatedCt] = await Promise.all([
-    kms('create-alias', '--alias-name', 'alias/restart-survivor', '--target-key-id', ids.survivor!),
-    kms('create-alias', '--alias-name', 'alias/restart-second-name', '--target-key-id', ids.survivor!),
-    kms('put-key-policy', '--key-id', ids.survivor!, '--policy-name', 'default', '--policy', `file://${policyFile}`),
-    kms('disable-key', '--key-id', ids.disabled!),
-    kms('schedule-key-deletion', '--key-id', ids.scheduled!, '--pending-window-in-days', '7'),
-    kms('enable-key-rotation', '--key-id', ids.rotated!, '--rotation-period-in-days', '100'),
-    kms('encrypt', '--key-id', ids.rotated!, '--plaintext', fileb('sealed by version one')),
+    kms('CreateAlias', { AliasName: 'alias/restart-survivor', TargetKeyId: ids.survivor! }),
+    kms('CreateAlias', { AliasName: 'alias/restart-second-name', TargetKeyId: ids.survivor! }),
+    kms('PutKeyPolicy', { KeyId: ids.survivor!, PolicyName: 'default', Policy: policy }),
+    kms('DisableKey', { KeyId: ids.disabled! }),
+    kms('ScheduleKeyDeletion', { KeyId: ids.scheduled!, PendingWindowInDays: 7 }),
+    kms('EnableKeyRotation', { KeyId: ids.rotated!, RotationPeriodInDays: 100 }),
+    kms('Encrypt', { KeyId: ids.rotated!, Plaintext: b64in('sealed by version one') }),
   ]);
-  preRotationCiphertext = fileb(b64(rotatedCt.CiphertextBlob));
+  preRotationCiphertext = rotatedCt.CiphertextBlob;
   const [survivorCt] = await Promise.all([
-    kms('encrypt', '--key-id', 'alias/restart-survivor', '--plaintext', fileb('kept across restarts'), '--encryption-context', 'db=orders'),
-    kms('rotate-key-on-demand', '--key-id', ids.rotated!),
+    kms('Encrypt', { KeyId: 'alias/restart-survivor', Plaintext: b64in('kept across restarts'), EncryptionContext: { db: 'orders' } }),
+    kms('RotateKeyOnDemand', { KeyId: ids.rotated! }),
   ]);
-  ciphertext = fileb(b64(survivorCt.CiphertextBlob));
+  ciphertext = survivorCt.CiphertextBlob;
 
   const seen = await readAll();
   assert.equal(seen.metadata.disabled.KeyState, 'Disabled');
@@ -111,22 +99,19 @@ test('keys, aliases, tags, policies, states, schedules and rotations survive a r
 
   const [dec, old, fresh, disabled, cancelled] = await Promise.all([
     // Cryptography picks up where it left off.
-    kms('decrypt', '--ciphertext-blob', ciphertext, '--encryption-context', 'db=orders'),
-    kms('decrypt', '--ciphertext-blob', preRotationCiphertext),
-    kms('encrypt', '--key-id', 'alias/restart-second-name', '--plaintext', fileb('after restart')),
+    kms('Decrypt', { CiphertextBlob: ciphertext, EncryptionContext: { db: 'orders' } }),
+    kms('Decrypt', { CiphertextBlob: preRotationCiphertext }),
+    kms('Encrypt', { KeyId: 'alias/restart-second-name', Plaintext: b64in('after restart') }),
     // States still govern what the keys may do.
-    awsCli(['kms', 'encrypt', '--key-id', ids.disabled!, '--plaintext', fileb('x')]),
-    kms('cancel-key-deletion', '--key-id', ids.scheduled!),
+    kmsFails('Encrypt', 'DisabledException', { KeyId: ids.disabled!, Plaintext: b64in('x') }),
+    kms('CancelKeyDeletion', { KeyId: ids.scheduled! }),
   ]);
   assert.equal(b64(dec.Plaintext).toString(), 'kept across restarts');
   assert.equal(dec.KeyId, seen.metadata.survivor.Arn);
   assert.equal(b64(old.Plaintext).toString(), 'sealed by version one');
   assert.notEqual(old.KeyMaterialId, seen.rotations[0].KeyMaterialId, 'the old ciphertext names the original material');
-  assert.equal(b64((await kms('decrypt', '--ciphertext-blob', fileb(b64(fresh.CiphertextBlob)))).Plaintext).toString(), 'after restart');
-  assert.match(
-    disabled.stderr,
-    new RegExp(`An error occurred \\(DisabledException\\) when calling the Encrypt operation.*: ${seen.metadata.disabled.Arn} is disabled\\.`),
-  );
+  assert.equal(b64((await kms('Decrypt', { CiphertextBlob: fresh.CiphertextBlob })).Plaintext).toString(), 'after restart');
+  assert.equal(disabled, `${seen.metadata.disabled.Arn} is disabled.`);
   assert.equal(cancelled.KeyId, seen.metadata.scheduled.Arn);
 });
 
@@ -138,8 +123,8 @@ test('SIGTERM shuts the service down cleanly with exit status 0, and the data is
 
   await server.restart();
   const [survivor, scheduled] = await Promise.all([
-    kms('describe-key', '--key-id', 'alias/restart-survivor'),
-    kms('describe-key', '--key-id', ids.scheduled!),
+    kms('DescribeKey', { KeyId: 'alias/restart-survivor' }),
+    kms('DescribeKey', { KeyId: ids.scheduled! }),
   ]);
   assert.equal(survivor.KeyMetadata.KeyId, ids.survivor);
   assert.equal(scheduled.KeyMetadata.KeyState, 'Disabled', 'the cancellation made before SIGTERM was kept');

@@ -7,7 +7,8 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
-import { awsAsync, run } from '../support/aws-cli.js';
+import { run } from '../support/aws-cli.js';
+import { LOOKUP_EVENTS, signedJson } from '../support/signed-call.js';
 import { BIN, ROOT, serveExpectingFailure, startServer, type FailedStart, type TestServer } from '../support/server.js';
 
 let server: TestServer;
@@ -23,19 +24,29 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
+// Keys are made and the trail read from this process: what is under test is the data directory's lock.
 async function createKeys(n: number): Promise<string[]> {
-  const made = await Promise.all(Array.from({ length: n }, () => awsAsync(server.url, ['kms', 'create-key'])));
+  const made = await Promise.all(Array.from({ length: n }, () => signedJson(server.url, 'TrentService.CreateKey', 'kms', {})));
   return made.map((r) => {
-    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.status, 200, r.text);
     return r.json.KeyMetadata.KeyId as string;
   });
 }
 
-/** The key ids of every CreateKey record LookupEvents returns (the AWS CLI follows NextToken). */
+/** The key ids of every CreateKey record LookupEvents returns, on every page. */
 async function createKeyRecords(): Promise<string[]> {
-  const r = await awsAsync(server.url, ['cloudtrail', 'lookup-events', '--lookup-attributes', 'AttributeKey=EventName,AttributeValue=CreateKey']);
-  assert.equal(r.status, 0, r.stderr);
-  return (r.json.Events as Array<{ CloudTrailEvent: string }>).map((e) => JSON.parse(e.CloudTrailEvent).responseElements.keyMetadata.keyId as string).sort();
+  const ids: string[] = [];
+  let token: string | undefined;
+  do {
+    const r = await signedJson(server.url, LOOKUP_EVENTS, 'cloudtrail', {
+      LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'CreateKey' }],
+      ...(token ? { NextToken: token } : {}),
+    });
+    assert.equal(r.status, 200, r.text);
+    for (const e of r.json.Events as Array<{ CloudTrailEvent: string }>) ids.push(JSON.parse(e.CloudTrailEvent).responseElements.keyMetadata.keyId as string);
+    token = r.json.NextToken;
+  } while (token);
+  return ids.sort();
 }
 
 async function verify(): Promise<{ Valid: boolean; Checked: number; Problem?: { Message: string } }> {

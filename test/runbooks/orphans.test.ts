@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { runbook } from '../support/runbook.js';
+import { setUpAsTheGuideDoes } from '../support/runbook-setup.js';
 import type { TestServer } from '../support/server.js';
 
 const book = runbook(['orphaned-material']);
@@ -23,7 +24,7 @@ after(async () => {
 
 test('orphaned key material: found through the audit trail, deleted with key delete and with deleteKey, the store reconnected', async (t) => {
   const lane = book.lane('orphans', server.url);
-  for (const id of ['setup/env', 'setup/cluster', 'setup/key-store', 'setup/key']) await lane.run(id);
+  await setUpAsTheGuideDoes(lane, server.url);
   await t.test('the waiting periods end while the store is disconnected', async () => {
     await lane.run('orphaned-material/produce');
   });

@@ -2,6 +2,7 @@ import adminModel from './model.json' with { type: 'json' };
 import { AccessDeniedException, ValidationException } from '../../core/common-errors.js';
 import { DAY_MS, LATEST_SERVICE_TIME_MS, type OffsetClock } from '../../core/clock.js';
 import type { Maintenance } from '../../core/maintenance.js';
+import type { Scheduler } from '../../core/scheduler.js';
 import { UnknownOperationException } from '../../protocol/errors.js';
 import type { ServiceModel } from '../../protocol/model.js';
 import { operationMap, type ServiceDefinition } from '../../protocol/service.js';
@@ -33,6 +34,10 @@ import { adminOperation } from './operation.js';
 /** Keywarden's own control plane, on the same endpoint, for the `keywarden` CLI. */
 export interface AdminApp {
   clock: OffsetClock;
+  /** Whether the clock follows the system's or moves only when advanced (`serve --clock manual`). */
+  clockMode: 'real' | 'manual';
+  /** Delayed work, told when the clock jumps forward. */
+  scheduler: Scheduler;
   allowClockControl: boolean;
   saveClockOffset(offsetMs: number): Promise<void>;
   maintenance: Maintenance;
@@ -67,6 +72,7 @@ const advanceClock = adminOperation('AdvanceClock', async (input, _ctx, app) => 
   }
   app.clock.advance(ms);
   await app.saveClockOffset(app.clock.offset);
+  await app.scheduler.clockMoved();
   await app.maintenance.runOnce();
   return clockView(app);
 });
@@ -80,7 +86,7 @@ const resetClock = adminOperation('ResetClock', async (_input, _ctx, app) => {
 });
 
 function clockView(app: AdminApp): ClockView {
-  return { Now: epochSeconds(app.clock.now()), OffsetSeconds: app.clock.offset / 1000, ClockControl: app.allowClockControl };
+  return { Now: epochSeconds(app.clock.now()), OffsetSeconds: app.clock.offset / 1000, ClockControl: app.allowClockControl, Clock: app.clockMode };
 }
 
 export const adminService: ServiceDefinition<AdminApp> = {

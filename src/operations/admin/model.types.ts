@@ -80,10 +80,13 @@ export interface ClearFaultResponse {
   Cleared: boolean;
 }
 
+export type ClockMode = 'real' | 'manual';
+
 export interface ClockView {
   Now: EpochSeconds;
   OffsetSeconds: number;
   ClockControl: boolean;
+  Clock: ClockMode;
 }
 
 export type ClusterMode = 'FIPS' | 'NON_FIPS';

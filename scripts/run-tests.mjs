@@ -1,0 +1,13 @@
+// Runs test files in the order given, `concurrency` at a time, each in a process of its own, as
+// `node --test` does (that command sorts the files by name first, which is why this exists).
+// Reports like it too: spec on a terminal, TAP otherwise. Exits 1 if any test failed.
+import { resolve } from 'node:path';
+import { run } from 'node:test';
+import { spec, tap } from 'node:test/reporters';
+
+const [concurrency, ...files] = process.argv.slice(2);
+const stream = run({ files: files.map((f) => resolve(f)), concurrency: Number(concurrency) });
+stream.on('test:fail', () => {
+  process.exitCode = 1;
+});
+stream.compose(process.stdout.isTTY ? new spec() : tap).pipe(process.stdout);
