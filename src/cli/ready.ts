@@ -13,21 +13,23 @@ export interface ReadyLine {
   host: string;
   port: number;
   pid: number;
-  dataDir: string;
+  /** Absent under --in-memory, which keeps no data directory. */
+  dataDir?: string;
+  inMemory?: true;
   version: string;
   /** The certificate an HTTPS endpoint serves: what AWS_CA_BUNDLE names when it is self-signed. */
   tlsCertificate?: string;
   selfSigned?: boolean;
 }
 
-export function readyLine(running: RunningKeywarden, dataDir: string): ReadyLine {
+export function readyLine(running: RunningKeywarden, dataDir: string | undefined): ReadyLine {
   return {
     event: 'ready',
     url: running.url,
     host: running.host,
     port: running.port,
     pid: process.pid,
-    dataDir: resolve(dataDir),
+    ...(dataDir === undefined ? { inMemory: true as const } : { dataDir: resolve(dataDir) }),
     version: keywardenVersion(),
     ...(running.tls ? { tlsCertificate: running.tls.certFile, selfSigned: running.tls.selfSigned } : {}),
   };

@@ -66,7 +66,7 @@ export async function serve(args: Args): Promise<void> {
     return process.exit(1);
   });
   if (stopping) return shutDown(running, stopping, say, readyFile);
-  const ready = readyLine(running, dataDir);
+  const ready = readyLine(running, inMemory ? undefined : dataDir);
   if (readyFile) {
     try {
       writeReadyFile(readyFile, ready);

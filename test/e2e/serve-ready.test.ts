@@ -111,6 +111,17 @@ test('--port 0 --json: one JSON ready line with the port it picked; the service 
   assert.deepEqual(JSON.parse(s.stdout().split('\n')[1]!), { event: 'stopping', signal: 'SIGTERM' });
 });
 
+test('--in-memory --json: the ready line names no data directory, since none is kept', async () => {
+  const s = serve(['--port', '0', '--in-memory', '--json']);
+  try {
+    const ready = JSON.parse(await s.line(/^\{/));
+    assert.equal(ready.inMemory, true);
+    assert.equal('dataDir' in ready, false, JSON.stringify(ready));
+  } finally {
+    assert.equal(await s.stop(), 0, s.stderr());
+  }
+});
+
 test('--ready-file: a stale file is removed at the start, the ready line is written once the service answers, and removed at shutdown', async () => {
   const file = join(work, 'keywarden.ready');
   writeFileSync(file, 'left by an earlier run\n');
