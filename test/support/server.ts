@@ -69,7 +69,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
     });
     const url = await new Promise<string>((resolveUrl, reject) => {
       // Generous: the server answers in well under a second, but a loaded machine can stall a start.
-      const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${log}`)), 60_000);
+      // A server given up on is killed: left running, it would keep the test file's process alive
+      // (its pipes are open handles) after the hook failed, and the suite would never end.
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`server did not start in 60 s:\n${log}`));
+      }, 60_000);
       const onData = (chunk: Buffer) => {
         append(chunk);
         const m = /listening on (https?:\/\/\S+)/.exec(log);
