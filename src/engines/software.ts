@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
 import type { Random } from '../core/random.js';
 import type { Sealer } from '../core/sealer.js';
-import { EngineAuthError, type GeneratedKey, type HsmEngine, type MaterialRef } from './engine.js';
+import { EngineAuthError, type GeneratedKey, type HsmEngine, type MaterialRef } from '../cluster/hsm-engine.js';
 
 const CACHE_LIMIT = 10_000;
 const SIZES = new Set([16, 24, 32]);
