@@ -11,6 +11,7 @@ import { Maintenance } from './core/maintenance.js';
 import { secureRandom } from './core/random.js';
 import { ManualScheduler, TimerScheduler } from './core/scheduler.js';
 import { Sealer } from './core/sealer.js';
+import { UnsealedKeys } from './core/unsealed-keys.js';
 import { FaultRegistry } from './cluster/faults.js';
 import type { ClusterStore } from './cluster/repository.js';
 import { clusterMaintenanceTasks, createClusterServices } from './cluster/services.js';
@@ -190,7 +191,9 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   const manualClock = opts.clock === 'manual';
   const clock = new OffsetClock(usable ? offsetMs : 0, manualClock ? standingClock(Date.now()) : systemClock);
   const scheduler = manualClock ? new ManualScheduler(clock) : new TimerScheduler(clock);
-  const vault = new KeyVault(sealer, secureRandom);
+  // One cache of opened key material for KMS's own keys and the software engine's key objects.
+  const unsealed = new UnsealedKeys(sealer);
+  const vault = new KeyVault(sealer, secureRandom, unsealed);
   const grantTokens = new GrantTokens(grantTokenSecret(rootKey), secureRandom);
   rootKey.fill(0);
   const logger = opts.logger ?? createLogger();
@@ -242,7 +245,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   const hsm = createHsmServices({
     ...clusterStore,
     clusters: cluster.clusters,
-    engine: new SoftwareEngine(sealer, secureRandom),
+    engine: new SoftwareEngine(sealer, secureRandom, unsealed),
     clock,
     random: secureRandom,
     activate: (scope, clusterId) => cluster.clusters.activate(scope, clusterId),

@@ -1,26 +1,24 @@
 import { createCipheriv, createDecipheriv, type KeyObject, createSecretKey } from 'node:crypto';
 import type { Random } from '../core/random.js';
 import type { Sealer } from '../core/sealer.js';
+import { UnsealedKeys } from '../core/unsealed-keys.js';
 import { InvalidCiphertextException } from './errors.js';
 import { canonicalContext, encodeHeader, IV_LENGTH, parseCiphertext, TAG_LENGTH } from './ciphertext.js';
 import type { KeyMaterial } from './key.js';
 import { generateKeyPair } from './asymmetric-material.js';
 import type { KeySpecEntry } from './key-specs.js';
 
-const CACHE_LIMIT = 10_000;
-
 /**
  * Holds the root key, wraps and unwraps key material under it, and performs the symmetric
- * cryptography with a key's material. Unwrapped material stays in a bounded in-memory cache so
+ * cryptography with a key's material. Unwrapped material stays in the service's one cache of
+ * unsealed keys (core/unsealed-keys.ts) so
  * the hot path (Encrypt, Decrypt, Sign) does one operation with the key, not two.
  */
 export class KeyVault {
-  /** Unwrapped material in the form its users need (an AES or HMAC KeyObject, a private key). */
-  private readonly cache = new Map<string, unknown>();
-
   constructor(
     private readonly sealer: Sealer,
     private readonly random: Random,
+    private readonly unsealed = new UnsealedKeys(sealer),
   ) {}
 
   /** New random AES-256 material for a key, wrapped for storage. */
@@ -50,7 +48,7 @@ export class KeyVault {
 
   /** Drops a key's unwrapped material from the cache once the material is deleted. */
   forget(keyId: string, materials: readonly KeyMaterial[]): void {
-    for (const m of materials) this.cache.delete(`${keyId}/${m.version}`);
+    for (const m of materials) this.unsealed.forget(`${keyId}/${m.version}`);
   }
 
   /** Seals `secret` (and then zeroes it) as the material of one key version. */
@@ -63,24 +61,12 @@ export class KeyVault {
   }
 
   /**
-   * A key version's secret material, unwrapped once and then served from the cache in the form
+   * A key version's secret material, unwrapped once and then served from memory in the form
    * `decode` makes of it (which may keep no reference to the bytes it is given: they are zeroed).
    * A key's material is always decoded the same way, so one cache serves every kind.
    */
   secret<T>(keyId: string, material: KeyMaterial, decode: (raw: Buffer) => T): T {
-    const id = `${keyId}/${material.version}`;
-    const cached = this.cache.get(id);
-    if (cached !== undefined) return cached as T;
-    const raw = this.sealer.open(Buffer.from(material.wrapped, 'base64'), id);
-    let value: T;
-    try {
-      value = decode(raw);
-    } finally {
-      raw.fill(0);
-    }
-    if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(id, value);
-    return value;
+    return this.unsealed.open(`${keyId}/${material.version}`, material.wrapped, decode);
   }
 
   encrypt(keyId: string, material: KeyMaterial, plaintext: Buffer, context?: Record<string, string>): Buffer {

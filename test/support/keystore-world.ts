@@ -6,6 +6,7 @@ import type { ClusterRecord } from '../../src/cluster/model.js';
 import type { ServiceEvent } from '../../src/core/events.js';
 import { secureRandom } from '../../src/core/random.js';
 import { Sealer } from '../../src/core/sealer.js';
+import { UnsealedKeys } from '../../src/core/unsealed-keys.js';
 import { SoftwareEngine } from '../../src/engines/software.js';
 import type { CustomKeyStoreRepository } from '../../src/keystores/repository.js';
 import { createKeyStoreServices, type KeyStoreServices } from '../../src/keystores/services.js';
@@ -76,11 +77,12 @@ export async function readyWorld(): Promise<{ w: KeyStoreWorld; cluster: Cluster
 export async function keyStoreWorld(db?: Db): Promise<KeyStoreWorld> {
   const w = clusterWorld(undefined, db);
   const sealer = new Sealer(Buffer.alloc(32, 7), secureRandom);
+  const unsealed = new UnsealedKeys(sealer);
   const faults = await new FaultRegistry(faultStoreOn(w.db), w.clock).load();
   const hsm = createHsmServices({
     ...w.store,
     clusters: w.s.clusters,
-    engine: new SoftwareEngine(sealer, secureRandom),
+    engine: new SoftwareEngine(sealer, secureRandom, unsealed),
     clock: w.clock,
     random: secureRandom,
     activate: (scope, clusterId) => w.s.clusters.activate(scope, clusterId),
@@ -144,7 +146,7 @@ export async function keyStoreWorld(db?: Db): Promise<KeyStoreWorld> {
       throw err;
     },
   });
-  const deps: KmsDeps = { store: kmsStore, clock: w.clock, random: secureRandom, vault: new KeyVault(sealer, secureRandom), customKeyStores: world.ks.port };
+  const deps: KmsDeps = { store: kmsStore, clock: w.clock, random: secureRandom, vault: new KeyVault(sealer, secureRandom, unsealed), customKeyStores: world.ks.port };
   world.kms = createKmsServices(deps);
   return world;
 }
