@@ -24,7 +24,8 @@ import { deleteDueKeys } from './kms/deletion.js';
 import { deleteKeyEvents } from './kms/deletion-events.js';
 import { GrantTokens, grantTokenSecret } from './kms/grant-tokens.js';
 import { ImportTokens, importSecret } from './kms/import-tokens.js';
-import { KeyVault } from './kms/key-vault.js';
+import { KeyBackends } from './kms/key-backends.js';
+import { ServiceKeyBackend } from './kms/service-key-backend.js';
 import { createKmsServices } from './kms/services.js';
 import { adminService, type AdminApp } from './operations/admin/index.js';
 import { cloudHsmService } from './operations/cloudhsmv2/index.js';
@@ -193,7 +194,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   const scheduler = manualClock ? new ManualScheduler(clock) : new TimerScheduler(clock);
   // One cache of opened key material for KMS's own keys and the software engine's key objects.
   const unsealed = new UnsealedKeys(sealer);
-  const vault = new KeyVault(sealer, secureRandom, unsealed);
+  const serviceKeys = new ServiceKeyBackend(sealer, secureRandom, unsealed);
   const grantTokens = new GrantTokens(grantTokenSecret(rootKey), secureRandom);
   rootKey.fill(0);
   const logger = opts.logger ?? createLogger();
@@ -267,7 +268,8 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     scheduler,
     onError: (err) => failures.failed('custom key store connections', err),
   });
-  const deps: KmsDeps = { store, clock, random: secureRandom, vault, events, customKeyStores: keyStores.port, grantTokens, importTokens: new ImportTokens(importSecret(rootKey), secureRandom) };
+  const backends = new KeyBackends(serviceKeys, keyStores.backend);
+  const deps: KmsDeps = { store, clock, random: secureRandom, backends, events, customKeyStores: keyStores.port, grantTokens, importTokens: new ImportTokens(importSecret(rootKey), secureRandom) };
   const kms = createKmsServices(deps);
   const kmsApp: KmsApp = { ...kms, customKeyStores: keyStores.stores };
   await kms.usage.load();
