@@ -78,3 +78,21 @@ test('engines read nothing of the cluster domain but the HsmEngine port they imp
   }
   assert.deepEqual(violations, []);
 });
+
+/**
+ * The modules that use key material: each asks the key's backend (kms/key-backend.ts) and never
+ * which kind of key it has, so a new backend needs no branch here. Choosing the backend is
+ * kms/key-backends.ts's alone.
+ */
+const MATERIAL_PATH = ['crypto.ts', 'data-key-pairs.ts', 'imported-material.ts', 'key-agreement.ts', 'mac.ts', 'rotation.ts', 'signing.ts'];
+
+test('the key-material path branches on no custom key store: it asks the key backend', () => {
+  const branches: string[] = [];
+  for (const name of MATERIAL_PATH) {
+    const text = readFileSync(join(SRC, 'kms', name), 'utf8');
+    for (const [i, line] of text.split('\n').entries()) {
+      if (/\.customKeyStoreId\b|\bBackingKeyNotFound\b|\bCLUSTER_MATERIAL_VERSION\b/.test(line)) branches.push(`src/kms/${name}:${i + 1}: ${line.trim()}`);
+    }
+  }
+  assert.deepEqual(branches, []);
+});
