@@ -11,6 +11,7 @@ import { Maintenance } from './core/maintenance.js';
 import { secureRandom } from './core/random.js';
 import { ManualScheduler, TimerScheduler } from './core/scheduler.js';
 import { Sealer } from './core/sealer.js';
+import { UnsealedKeys } from './core/unsealed-keys.js';
 import { FaultRegistry } from './cluster/faults.js';
 import type { ClusterStore } from './cluster/repository.js';
 import { clusterMaintenanceTasks, createClusterServices } from './cluster/services.js';
@@ -23,7 +24,8 @@ import { deleteDueKeys } from './kms/deletion.js';
 import { deleteKeyEvents } from './kms/deletion-events.js';
 import { GrantTokens, grantTokenSecret } from './kms/grant-tokens.js';
 import { ImportTokens, importSecret } from './kms/import-tokens.js';
-import { KeyVault } from './kms/key-vault.js';
+import { KeyBackends } from './kms/key-backends.js';
+import { ServiceKeyBackend } from './kms/service-key-backend.js';
 import { createKmsServices } from './kms/services.js';
 import { adminService, type AdminApp } from './operations/admin/index.js';
 import { cloudHsmService } from './operations/cloudhsmv2/index.js';
@@ -190,7 +192,9 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   const manualClock = opts.clock === 'manual';
   const clock = new OffsetClock(usable ? offsetMs : 0, manualClock ? standingClock(Date.now()) : systemClock);
   const scheduler = manualClock ? new ManualScheduler(clock) : new TimerScheduler(clock);
-  const vault = new KeyVault(sealer, secureRandom);
+  // One cache of opened key material for KMS's own keys and the software engine's key objects.
+  const unsealed = new UnsealedKeys(sealer);
+  const serviceKeys = new ServiceKeyBackend(sealer, secureRandom, unsealed);
   const grantTokens = new GrantTokens(grantTokenSecret(rootKey), secureRandom);
   rootKey.fill(0);
   const logger = opts.logger ?? createLogger();
@@ -242,7 +246,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   const hsm = createHsmServices({
     ...clusterStore,
     clusters: cluster.clusters,
-    engine: new SoftwareEngine(sealer, secureRandom),
+    engine: new SoftwareEngine(sealer, secureRandom, unsealed),
     clock,
     random: secureRandom,
     activate: (scope, clusterId) => cluster.clusters.activate(scope, clusterId),
@@ -264,7 +268,8 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     scheduler,
     onError: (err) => failures.failed('custom key store connections', err),
   });
-  const deps: KmsDeps = { store, clock, random: secureRandom, vault, events, customKeyStores: keyStores.port, grantTokens, importTokens: new ImportTokens(importSecret(rootKey), secureRandom) };
+  const backends = new KeyBackends(serviceKeys, keyStores.backend);
+  const deps: KmsDeps = { store, clock, random: secureRandom, backends, events, customKeyStores: keyStores.port, grantTokens, importTokens: new ImportTokens(importSecret(rootKey), secureRandom) };
   const kms = createKmsServices(deps);
   const kmsApp: KmsApp = { ...kms, customKeyStores: keyStores.stores };
   await kms.usage.load();

@@ -1,5 +1,5 @@
 import type { Random } from '../core/random.js';
-import { EngineAuthError, type HsmEngine } from '../engines/engine.js';
+import { EngineAuthError, type HsmEngine } from './hsm-engine.js';
 import type { ClusterContents } from './content.js';
 import { HsmAccessDenied, HsmInvalidRequest, HsmNotFound, HsmUnavailable } from './hsm-errors.js';
 import { canUse } from './key-objects.js';

@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
-import type { HsmEngine } from '../engines/engine.js';
+import type { HsmEngine } from './hsm-engine.js';
 import { type ClusterReader, ClusterContents } from './content.js';
 import { ClusterCrypto } from './crypto.js';
 import { ClusterKeys } from './key-objects.js';

@@ -1,5 +1,5 @@
 import type { Random } from '../core/random.js';
-import type { HsmEngine } from '../engines/engine.js';
+import type { HsmEngine } from './hsm-engine.js';
 import type { ClusterContents, Served } from './content.js';
 import { HsmAccessDenied, HsmInvalidRequest, HsmNotFound } from './hsm-errors.js';
 import type { HsmUser, KeyObject, Scope } from './model.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { secureRandom } from '../core/random.js';
 import { Sealer } from '../core/sealer.js';
-import { hsmEngineContract } from './contract.js';
+import { hsmEngineContract } from '../cluster/hsm-engine-contract.js';
 import { checkValue, SoftwareEngine } from './software.js';
 
 const ROOT = Buffer.alloc(32, 3);

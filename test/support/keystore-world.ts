@@ -2,15 +2,18 @@ import Database from 'better-sqlite3';
 import { createCertificateAuthority, signClusterCsr, type CertificateAuthority } from '../../src/cluster/ca.js';
 import { FaultRegistry } from '../../src/cluster/faults.js';
 import { createHsmServices, type HsmServices } from '../../src/cluster/hsm-services.js';
+import type { HsmEngine } from '../../src/cluster/hsm-engine.js';
 import type { ClusterRecord } from '../../src/cluster/model.js';
 import type { ServiceEvent } from '../../src/core/events.js';
 import { secureRandom } from '../../src/core/random.js';
 import { Sealer } from '../../src/core/sealer.js';
+import { UnsealedKeys } from '../../src/core/unsealed-keys.js';
 import { SoftwareEngine } from '../../src/engines/software.js';
 import type { CustomKeyStoreRepository } from '../../src/keystores/repository.js';
 import { createKeyStoreServices, type KeyStoreServices } from '../../src/keystores/services.js';
 import type { Caller, KmsDeps } from '../../src/kms/context.js';
-import { KeyVault } from '../../src/kms/key-vault.js';
+import { KeyBackends } from '../../src/kms/key-backends.js';
+import { ServiceKeyBackend } from '../../src/kms/service-key-backend.js';
 import type { KmsStore } from '../../src/kms/repository.js';
 import { createKmsServices, type KmsServices } from '../../src/kms/services.js';
 import { faultStoreOn } from '../../src/storage/sqlite/fault-store.js';
@@ -60,7 +63,7 @@ let prepared: Promise<{ image: Buffer; clusterId: string }> | undefined;
  * cluster takes RSA keys and password hashes, so it is made once per test process and each world
  * starts from a copy of that database.
  */
-export async function readyWorld(): Promise<{ w: KeyStoreWorld; cluster: ClusterRecord }> {
+export async function readyWorld(opts: WorldOptions = {}): Promise<{ w: KeyStoreWorld; cluster: ClusterRecord }> {
   prepared ??= (async () => {
     const w = await keyStoreWorld();
     const { clusterId } = await w.activeCluster();
@@ -69,18 +72,25 @@ export async function readyWorld(): Promise<{ w: KeyStoreWorld; cluster: Cluster
     return { image, clusterId };
   })();
   const { image, clusterId } = await prepared;
-  const w = await keyStoreWorld(new Database(image));
+  const w = await keyStoreWorld(new Database(image), opts);
   return { w, cluster: await w.cluster.s.clusters.get(SCOPE, clusterId) };
 }
 
-export async function keyStoreWorld(db?: Db): Promise<KeyStoreWorld> {
-  const w = clusterWorld(undefined, db);
+export interface WorldOptions {
+  /** The engine of the clusters' HSMs (the software engine over the world's root key by default). */
+  engine?: (sealer: Sealer, unsealed: UnsealedKeys) => HsmEngine;
+}
+
+export async function keyStoreWorld(db?: Db, opts: WorldOptions = {}): Promise<KeyStoreWorld> {
+  // One root key for the whole world, as the service has: a second world over the same database opens what the first sealed.
   const sealer = new Sealer(Buffer.alloc(32, 7), secureRandom);
+  const w = clusterWorld(undefined, db, sealer);
+  const unsealed = new UnsealedKeys(sealer);
   const faults = await new FaultRegistry(faultStoreOn(w.db), w.clock).load();
   const hsm = createHsmServices({
     ...w.store,
     clusters: w.s.clusters,
-    engine: new SoftwareEngine(sealer, secureRandom),
+    engine: opts.engine ? opts.engine(sealer, unsealed) : new SoftwareEngine(sealer, secureRandom, unsealed),
     clock: w.clock,
     random: secureRandom,
     activate: (scope, clusterId) => w.s.clusters.activate(scope, clusterId),
@@ -144,7 +154,7 @@ export async function keyStoreWorld(db?: Db): Promise<KeyStoreWorld> {
       throw err;
     },
   });
-  const deps: KmsDeps = { store: kmsStore, clock: w.clock, random: secureRandom, vault: new KeyVault(sealer, secureRandom), customKeyStores: world.ks.port };
+  const deps: KmsDeps = { store: kmsStore, clock: w.clock, random: secureRandom, backends: new KeyBackends(new ServiceKeyBackend(sealer, secureRandom, unsealed), world.ks.backend), customKeyStores: world.ks.port };
   world.kms = createKmsServices(deps);
   return world;
 }

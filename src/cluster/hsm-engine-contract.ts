@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { EngineAuthError, type HsmEngine, type MaterialRef } from './engine.js';
+import { EngineAuthError, type HsmEngine, type MaterialRef } from './hsm-engine.js';
 
 /**
  * The contract every HsmEngine keeps. `open` returns an engine over the same backing store each

@@ -1,3 +1,7 @@
+// The cluster domain's port to its HSMs' key storage: the cluster defines it, engines/ implement
+// it (software.ts; a PKCS#11 engine), and app.ts picks one. hsm-engine-contract.ts is the suite
+// every implementation runs.
+
 /**
  * Where the material of a cluster's key objects lives and where cryptography with it runs. The
  * cluster model keeps, per key object, only the opaque `material` reference an engine returns.
