@@ -24,6 +24,10 @@ export class TokenRootKey implements SealingKey {
     private readonly key: Handle,
   ) {}
 
+  get tokenLabel(): string {
+    return this.token.label;
+  }
+
   /** The token's root key; made if it has none and `create` allows (a data directory with nothing sealed yet). */
   static open(token: Token, create: boolean): TokenRootKey {
     const lib = pkcs11js();
