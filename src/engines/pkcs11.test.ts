@@ -49,6 +49,16 @@ describe('pkcs11 engine on SoftHSM2', () => {
     for (const token of holders) assert.deepEqual(copiesOf(token, '0a0b0c0d0e0f1011'), []);
   });
 
+  test('a token that refuses a call is an EngineUnavailableError naming its return value', async () => {
+    const engine = backend({ tokens: [t4, t5] }).engine();
+    const { material } = await engine.generateAesKey('0a0b0c0d0e0f1012', 32, { ...AT, label: 'k' });
+    const [prefix, wrapped] = [material.slice(0, material.lastIndexOf(':') + 1), Buffer.from(material.slice(material.lastIndexOf(':') + 1), 'base64')];
+    wrapped[3]! ^= 1;
+    // The copy this HSM makes from the damaged material does not unwrap.
+    const ref = { objectId: '0a0b0c0d0e0f1013', material: prefix + wrapped.toString('base64') };
+    await assert.rejects(engine.encrypt(ref, Buffer.from('x'), Buffer.alloc(12), Buffer.alloc(0), AT), (err) => err instanceof EngineUnavailableError && /^the PKCS#11 token refused the call \(CKR_\w+\)$/.test(err.message));
+  });
+
   test('a token that runs out of sessions refuses the call at once with EngineBusyError, and serves again once one is free', async () => {
     // Two sessions: the one that holds the login, and one for kmsuser's session.
     const engine = backend({ tokens: [t6], maxSessions: 2 }).engine();

@@ -53,6 +53,14 @@ export class Pkcs11Engine implements HsmEngine {
   async generateAesKey(objectId: string, sizeBytes: number, at?: KeyPlacement): Promise<GeneratedKey> {
     if (!SIZES.has(sizeBytes)) throw new RangeError(`AES keys are 16, 24 or 32 bytes, not ${sizeBytes}`);
     const tokens = await this.tokensOf(at);
+    try {
+      return this.generateIn(tokens, objectId, sizeBytes, at!.label);
+    } catch (err) {
+      throw refused(err);
+    }
+  }
+
+  private generateIn(tokens: Token[], objectId: string, sizeBytes: number, label: string): GeneratedKey {
     const lib = pkcs11js();
     const first = tokens[0]!;
     // Made as a session object that may be wrapped once, and destroyed as soon as it is: each
@@ -76,7 +84,7 @@ export class Pkcs11Engine implements HsmEngine {
     } finally {
       first.destroyObject(fresh);
     }
-    const ref = { objectId, material, label: at!.label };
+    const ref = { objectId, material, label };
     for (const token of tokens) {
       this.removeCopies(token, objectId);
       this.copyOn(token, ref);
@@ -86,11 +94,15 @@ export class Pkcs11Engine implements HsmEngine {
 
   async encrypt(ref: MaterialRef, plaintext: Buffer, iv: Buffer, aad: Buffer, at?: Placement): Promise<{ ciphertext: Buffer; tag: Buffer }> {
     const token = await this.pick(at);
-    const out = await this.inSession(token, ref, at, (api, session, key) => {
-      api.C_EncryptInit(session, aesGcm(iv, aad), key);
-      return api.C_EncryptAsync(session, plaintext, Buffer.alloc(plaintext.length + GCM_TAG_BYTES));
-    });
-    return splitTag(out);
+    try {
+      const out = await this.inSession(token, ref, at, (api, session, key) => {
+        api.C_EncryptInit(session, aesGcm(iv, aad), key);
+        return api.C_EncryptAsync(session, plaintext, Buffer.alloc(plaintext.length + GCM_TAG_BYTES));
+      });
+      return splitTag(out);
+    } catch (err) {
+      throw refused(err);
+    }
   }
 
   async decrypt(ref: MaterialRef, ciphertext: Buffer, iv: Buffer, aad: Buffer, tag: Buffer, at?: Placement): Promise<Buffer> {
@@ -106,20 +118,28 @@ export class Pkcs11Engine implements HsmEngine {
       );
     } catch (err) {
       if (TAG_MISMATCH.has(ckr(err) ?? '')) throw new EngineAuthError('the ciphertext, its tag or its associated data do not verify under this key');
-      throw err;
+      throw refused(err);
     }
   }
 
   async destroy(ref: MaterialRef, at?: Placement): Promise<void> {
     for (const hsmId of at?.hsms ?? []) {
       const token = this.hsmTokens.assigned(hsmId);
-      if (token) this.removeCopies(token, ref.objectId);
+      try {
+        if (token) this.removeCopies(token, ref.objectId);
+      } catch (err) {
+        throw refused(err);
+      }
     }
   }
 
   async random(n: number, at?: Placement): Promise<Buffer> {
     const token = at?.hsms.length ? await this.pick(at) : this.opts.tokens[0]!;
-    return token.api.C_GenerateRandom(token.anchor, Buffer.alloc(n));
+    try {
+      return token.api.C_GenerateRandom(token.anchor, Buffer.alloc(n));
+    } catch (err) {
+      throw refused(err);
+    }
   }
 
   release(session: string): void {
@@ -223,6 +243,12 @@ export class Pkcs11Engine implements HsmEngine {
     token.api.C_EncryptInit(token.anchor, { mechanism: lib.CKM_AES_ECB }, key);
     return token.api.C_Encrypt(token.anchor, Buffer.alloc(16), Buffer.alloc(16)).subarray(0, 3).toString('hex');
   }
+}
+
+/** A PKCS#11 failure of a token as the engine reports it: the HSM refused (a token gone, a device error…). */
+function refused(err: unknown): unknown {
+  const code = ckr(err);
+  return code ? new EngineUnavailableError(`the PKCS#11 token refused the call (${code})`) : err;
 }
 
 function copyTemplate(objectId: string): Pkcs11js.Template {
