@@ -45,8 +45,12 @@ export async function benchCustomKeyStores(setup: CustomKeyStoreSetup, plaintext
     const engine = ['--hsm-engine', 'pkcs11', '--pkcs11-module', tokens.module, '--pkcs11-config', tokens.configFile()];
     const softhsm = await measured(setup, `Encrypt ${kib}, custom key store (PKCS#11, SoftHSM2)`, engine, plaintext);
     setup.progress(`SoftHSM2 AES-256-GCM ${kib} through pkcs11js, in-process ...`);
-    const ceiling = setup.inProcess(softHsmGcm(tokens, softhsm.name, plaintextBytes));
-    return { software, softhsm, ceiling };
+    const direct = softHsmGcm(tokens, softhsm.name, plaintextBytes);
+    try {
+      return { software, softhsm, ceiling: setup.inProcess(direct.op) };
+    } finally {
+      direct.close();
+    }
   } finally {
     tokens.dispose();
   }
@@ -78,7 +82,7 @@ async function keyInStore(setup: CustomKeyStoreSetup, args: string[], plaintext:
 }
 
 /** AES-256-GCM of `bytes` under a non-extractable key in a SoftHSM2 token, one C_EncryptInit and C_Encrypt per call. */
-function softHsmGcm(tokens: SoftHsmTokens, scenario: string, bytes: number): InProcessOperation {
+function softHsmGcm(tokens: SoftHsmTokens, scenario: string, bytes: number): { op: InProcessOperation; close(): void } {
   const lib = createRequire(import.meta.url)('pkcs11js') as typeof Pkcs11js;
   const api = new lib.PKCS11();
   api.load(tokens.module);
@@ -100,13 +104,19 @@ function softHsmGcm(tokens: SoftHsmTokens, scenario: string, bytes: number): InP
   const out = Buffer.alloc(bytes + 16);
   let calls = 0;
   return {
-    scenario,
-    primitive: 'SoftHSM2 AES-256-GCM through pkcs11js',
-    run: () => {
-      const iv = Buffer.alloc(12);
-      iv.writeUInt32BE(++calls, 8);
-      api.C_EncryptInit(session, { mechanism: lib.CKM_AES_GCM, parameter: { type: lib.CK_PARAMS_AES_GCM_v240, iv, aad, ivBits: 96, tagBits: 128 } as Pkcs11js.AesGCM }, key);
-      api.C_Encrypt(session, message, out);
+    op: {
+      scenario,
+      primitive: 'SoftHSM2 AES-256-GCM through pkcs11js',
+      run: () => {
+        const iv = Buffer.alloc(12);
+        iv.writeUInt32BE(++calls, 8);
+        api.C_EncryptInit(session, { mechanism: lib.CKM_AES_GCM, parameter: { type: lib.CK_PARAMS_AES_GCM_v240, iv, aad, ivBits: 96, tagBits: 128 } as Pkcs11js.AesGCM }, key);
+        api.C_Encrypt(session, message, out);
+      },
+    },
+    close: () => {
+      api.C_Finalize();
+      api.close();
     },
   };
 }
