@@ -70,7 +70,7 @@ export interface KeywardenOptions {
   allowClockControl?: boolean;
   rootKeyFile?: string;
   rootKey?: string;
-  /** `pkcs11`: the root key is a non-extractable key in a PKCS#11 token (`pkcs11`), not a file or KEYWARDEN_ROOT_KEY. */
+  /** `pkcs11`: the root key is a non-extractable key in a PKCS#11 token, not a file or KEYWARDEN_ROOT_KEY (`file`, the default). */
   rootKeyIn?: 'file' | 'pkcs11';
   /** Where the key objects of clusters live: sealed in the service (`software`, the default), or in PKCS#11 tokens, one per HSM. */
   hsmEngine?: 'software' | 'pkcs11';
