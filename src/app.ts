@@ -16,7 +16,9 @@ import { FaultRegistry } from './cluster/faults.js';
 import type { ClusterStore } from './cluster/repository.js';
 import { clusterMaintenanceTasks, createClusterServices } from './cluster/services.js';
 import { createHsmServices } from './cluster/hsm-services.js';
+import type { HsmEngine } from './cluster/hsm-engine.js';
 import { SoftwareEngine } from './engines/software.js';
+import { Pkcs11Backend, type Pkcs11Setup } from './engines/pkcs11-setup.js';
 import { hsmService } from './operations/hsm/index.js';
 import { DEFAULT_TIMINGS, type ClusterTimings } from './cluster/transitions.js';
 import type { KmsDeps } from './kms/context.js';
@@ -42,7 +44,7 @@ import { lockDataDir } from './storage/data-dir-lock.js';
 import { dataDirExposure } from './storage/data-dir-modes.js';
 import { loadTls, type TlsSetting } from './protocol/tls.js';
 import { loadRootKey } from './storage/root-key.js';
-import { checkRootKey, recordRootKeyCheck } from './storage/root-key-check.js';
+import { checkRootKey, recordRootKeyCheck, RootKeyMismatch } from './storage/root-key-check.js';
 import { auditStoreOn } from './storage/sqlite/audit-store.js';
 import { clusterRepositoriesOn } from './storage/sqlite/cluster-store.js';
 import { openDatabase } from './storage/sqlite/database.js';
@@ -70,6 +72,12 @@ export interface KeywardenOptions {
   allowClockControl?: boolean;
   rootKeyFile?: string;
   rootKey?: string;
+  /** `pkcs11`: the root key is a non-extractable key in a PKCS#11 token, not a file or KEYWARDEN_ROOT_KEY (`file`, the default). */
+  rootKeyIn?: 'file' | 'pkcs11';
+  /** Where the key objects of clusters live: sealed in the service (`software`, the default), or in PKCS#11 tokens, one per HSM. */
+  hsmEngine?: 'software' | 'pkcs11';
+  /** The PKCS#11 library and its tokens, for `hsmEngine: 'pkcs11'` and `rootKeyIn: 'pkcs11'`. */
+  pkcs11?: Pkcs11Setup;
   /**
    * `real` (the default): the service clock is the system's, moved forward by `clock advance`.
    * `manual`: it stands still from start-up and moves only with `clock advance`; delayed work
@@ -173,15 +181,25 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   const exposure = inMemory ? undefined : dataDirExposure(opts.dataDir);
   if (exposure) log(`keywarden: warning: ${exposure}`);
   const credentials = opts.credentialsFile ? Credentials.fromFile(opts.credentialsFile) : new Credentials([DEV_PRINCIPAL]);
-  const rootKey = loadRootKey({ dataDir: opts.dataDir, file: opts.rootKeyFile, value: opts.rootKey, inMemory });
-  const sealer = new Sealer(rootKey, secureRandom);
+  // The tokens before the root key, which may be one of them: a wrong library, token or PIN ends the start here.
+  const pkcs11 = opts.hsmEngine === 'pkcs11' || opts.rootKeyIn === 'pkcs11' ? Pkcs11Backend.open(opts.pkcs11!) : undefined;
+  if (pkcs11) opened.push(() => pkcs11.close());
+  const tokenRootKey = opts.rootKeyIn === 'pkcs11' ? pkcs11!.rootKey(inMemory || !existsSync(join(opts.dataDir, 'keywarden.db'))) : undefined;
+  // With the root key in a token, the service's HMAC secrets come from a secret the token derives from it.
+  const rootKey = tokenRootKey ? tokenRootKey.derive('root key') : loadRootKey({ dataDir: opts.dataDir, file: opts.rootKeyFile, value: opts.rootKey, inMemory });
+  const sealer = new Sealer(tokenRootKey ?? rootKey, secureRandom);
   // Before the database opens: a certificate that cannot be served stops start-up with nothing to close.
   const tls = opts.tls ? await loadTls(opts.tls, opts.dataDir, Date.now()) : undefined;
   const dbFile = inMemory ? ':memory:' : join(opts.dataDir, 'keywarden.db');
   const db = openDatabase(dbFile);
   opened.push(() => db.close());
   // A wrong root key stops the start before the database is written with it.
-  checkRootKey(db, rootKey, opts.dataDir);
+  try {
+    checkRootKey(db, rootKey, opts.dataDir);
+  } catch (err) {
+    if (!tokenRootKey || !(err instanceof RootKeyMismatch)) throw err;
+    throw new Error(`the root key in PKCS#11 token '${tokenRootKey.tokenLabel}' is not the one the data directory ${resolve(opts.dataDir)} was created with; start with the root key it was created with`);
+  }
   const store = kmsStoreOn(db);
   recordRootKeyCheck(db, rootKey);
   const storedOffset = await store.settings.get(CLOCK_OFFSET);
@@ -243,10 +261,12 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     sealer,
     timings: opts.clusterTimings ?? DEFAULT_TIMINGS,
   });
+  const engine: HsmEngine = pkcs11 && opts.hsmEngine === 'pkcs11' ? pkcs11.engine(async () => liveHsms(await clusterStore.clusters.all())) : new SoftwareEngine(sealer, secureRandom, unsealed);
+  opened.push(() => engine.close?.());
   const hsm = createHsmServices({
     ...clusterStore,
     clusters: cluster.clusters,
-    engine: new SoftwareEngine(sealer, secureRandom, unsealed),
+    engine,
     clock,
     random: secureRandom,
     activate: (scope, clusterId) => cluster.clusters.activate(scope, clusterId),
@@ -337,7 +357,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     version,
     startedAt,
     store: { kind: 'sqlite', location: inMemory ? 'memory' : resolve(dbFile) },
-    engine: 'software',
+    engine: engine.name,
     storeProblem: () => databaseProblem(db),
     audit: () => (auditOn ? { state: 'on', ...auditStore.condition() } : { state: 'off' }),
   };
@@ -374,10 +394,16 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
       await kms.usage.flush();
       await auditStore.close();
       db.close();
+      await engine.close?.();
+      pkcs11?.close();
       lock?.release();
     },
   };
 }
+
+/** The HSMs that exist, in every cluster: a PKCS#11 token serving any other can serve a new one. */
+const liveHsms = (clusters: Array<{ state: string; hsms: Array<{ hsmId: string }> }>) =>
+  new Set(clusters.flatMap((c) => (c.state === 'DELETED' ? [] : c.hsms.map((h) => h.hsmId))));
 
 /**
  * Listens on the port. Two services on one data directory usually share its port too: when the

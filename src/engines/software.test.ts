@@ -26,8 +26,3 @@ test('software: the check value is AES-ECB of a zero block, first 3 bytes', () =
   const key = Buffer.from('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f', 'hex');
   assert.equal(checkValue(key), 'f29000');
 });
-
-test('software: rejects key sizes AES does not have', async () => {
-  const engine = new SoftwareEngine(new Sealer(ROOT, secureRandom), secureRandom);
-  await assert.rejects(engine.generateAesKey('00', 20), RangeError);
-});

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type SoftHsmTokens, softHsmTokens } from './softhsm.js';
 
 /** The repository root, found from this compiled file (dist/test/support). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -24,8 +25,10 @@ export interface TestServer {
   crash(): Promise<void>;
   /** Stops and starts the server again on the same data directory and port. */
   restart(): Promise<void>;
-  /** Stops the server and removes its data directory. */
+  /** Stops the server and removes its data directory (and the SoftHSM2 tokens it was given, if it made them). */
   dispose(): Promise<void>;
+  /** The SoftHSM2 tokens that serve as its HSMs, with --hsm-engine pkcs11. */
+  softhsm?: SoftHsmTokens;
 }
 
 export interface ServerOptions {
@@ -40,12 +43,26 @@ export interface ServerOptions {
   inMemory?: boolean;
   /** The server's working directory (the repository root by default). */
   cwd?: string;
+  /**
+   * `serve --hsm-engine pkcs11` on SoftHSM2 tokens: these, or (`true`) tokens made for this
+   * server and removed by `dispose`. By default, when KEYWARDEN_TEST_HSM_ENGINE=pkcs11 and the
+   * arguments choose no engine, so that the black-box suites run a second time on tokens.
+   */
+  pkcs11?: SoftHsmTokens | true;
 }
+
+/** Tokens for a server under KEYWARDEN_TEST_HSM_ENGINE=pkcs11: a file's clusters take one per HSM that holds keys. */
+const TOKENS_PER_SERVER = 24;
+
+const pkcs11ByDefault = (args: string[]) => process.env.KEYWARDEN_TEST_HSM_ENGINE === 'pkcs11' && !args.includes('--hsm-engine');
 
 /** Starts `keywarden serve` on a free loopback port with a fresh data directory. */
 export async function startServer(opts: ServerOptions = {}): Promise<TestServer> {
   const dataDir = opts.inMemory ? '' : (opts.dataDir ?? mkdtempSync(join(tmpdir(), 'keywarden-test-')));
   const extra = [...(opts.args ?? []), ...(opts.allowClockControl ? ['--allow-clock-control'] : [])];
+  const wantsTokens = opts.pkcs11 ?? (pkcs11ByDefault(extra) || undefined);
+  const softhsm = wantsTokens === true ? softHsmTokens(TOKENS_PER_SERVER) : wantsTokens;
+  if (softhsm) extra.push('--hsm-engine', 'pkcs11', '--pkcs11-module', softhsm.module, '--pkcs11-config', softhsm.configFile());
   let port = 0;
   let child: ChildProcess;
   let log = '';
@@ -65,7 +82,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
     child = spawn(command, args, {
       cwd: opts.cwd ?? ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, KEYWARDEN_ROOT_KEY: '', ...opts.env },
+      env: { ...process.env, KEYWARDEN_ROOT_KEY: '', ...softhsm?.env, ...opts.env },
     });
     const url = await new Promise<string>((resolveUrl, reject) => {
       // Generous: the server answers in well under a second, but a loaded machine can stall a start.
@@ -94,7 +111,13 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
     return url;
   };
 
-  let url = await launch();
+  let url: string;
+  try {
+    url = await launch();
+  } catch (err) {
+    if (wantsTokens === true) softhsm?.dispose();
+    throw err;
+  }
   const stop = () =>
     new Promise<number | null>((done) => {
       if (child.exitCode !== null || child.signalCode !== null) return done(child.exitCode);
@@ -113,6 +136,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
       return child.pid!;
     },
     dataDir,
+    softhsm,
     output: () => log,
     waitForOutput: (pattern, timeoutMs = 10_000) =>
       new Promise<string>((resolveOutput, reject) => {
@@ -146,6 +170,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
     async dispose() {
       await stop();
       if (!opts.dataDir && dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (wantsTokens === true) softhsm?.dispose();
     },
   };
 }
