@@ -48,6 +48,7 @@ import { faultStoreOn } from './storage/sqlite/fault-store.js';
 import { hsmStoreOn } from './storage/sqlite/hsm-store.js';
 import { keyStoreStoreOn } from './storage/sqlite/keystore-store.js';
 import { kmsStoreOn } from './storage/sqlite/sqlite-store.js';
+import { withKeyCache } from './storage/key-cache.js';
 import { censusOn } from './storage/sqlite/census.js';
 import { databaseProblem } from './storage/sqlite/database-probe.js';
 import { keysByState, keyStoresByState } from './kms/key-census.js';
@@ -104,6 +105,12 @@ export interface KeywardenOptions {
   log?: (line: string) => void;
   /** Keep nothing on disk: no data directory, database file, audit log or root key file (`serve --in-memory`). */
   inMemory?: boolean;
+  /**
+   * Share the data directory with other Keywarden processes started the same way (`serve
+   * --shared-store`): they serve one set of keys, one audit trail and one clock, and each piece of
+   * background work runs on one of them (docs/nodes.md).
+   */
+  sharedStore?: boolean;
   /** The log once started: a line per request, background failures (JSON on standard error at `info` by default). */
   logger?: Logger;
   /** Who may read GET /metrics (loopback callers by default). */
@@ -180,7 +187,8 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   opened.push(() => db.close());
   // A wrong root key stops the start before the database is written with it.
   checkRootKey(db, rootKey, opts.dataDir);
-  const store = kmsStoreOn(db);
+  // Other nodes write the same file with --shared-store: cached keys are then checked against their row versions.
+  const store = withKeyCache(kmsStoreOn(db), { sharedWriters: opts.sharedStore === true });
   recordRootKeyCheck(db, rootKey);
   const storedOffset = await store.settings.get(CLOCK_OFFSET);
   const offsetMs = Number(storedOffset ?? 0);

@@ -152,7 +152,7 @@ export function kmsStoreContract(name: string, open: () => Promise<KmsStore>): v
     assert.deepEqual((await s.keys.dueForMaterialExpiry(10_000)).map((k) => k.keyId), ['later']);
   });
 
-  withStore('aliases: unique per scope, retarget, list by key, removed with their key', async (s) => {
+  withStore('aliases: unique per scope, retarget, list by key, removed with their key (once, if the check allows)', async (s) => {
     await s.keys.insert(key(A, 'k1'));
     await s.keys.insert(key(A, 'k2'));
     const alias = { ...A, aliasName: 'alias/x', targetKeyId: 'k1', createdAt: 1, updatedAt: 1 };
@@ -163,7 +163,10 @@ export function kmsStoreContract(name: string, open: () => Promise<KmsStore>): v
     assert.equal(await s.aliases.retarget(A, 'alias/x', 'k2', 7), true);
     assert.equal((await s.aliases.get(A, 'alias/x'))?.updatedAt, 7);
     assert.deepEqual((await s.aliases.list(A, 10, undefined, 'k2')).items.map((a) => a.aliasName), ['alias/x', 'alias/y']);
-    await s.keys.remove(A, 'k2');
+    assert.equal(await s.keys.remove(A, 'k2', (k) => k.state === 'PendingDeletion'), undefined, 'the check refused');
+    assert.equal((await s.aliases.list(A, 10, undefined, 'k2')).items.length, 2);
+    assert.equal((await s.keys.remove(A, 'k2'))?.keyId, 'k2');
+    assert.equal(await s.keys.remove(A, 'k2'), undefined);
     assert.equal(await s.keys.get(A, 'k2'), undefined);
     assert.deepEqual((await s.aliases.list(A, 10)).items, []);
     assert.equal((await s.aliases.list(B, 10)).items.length, 1);
