@@ -7,7 +7,8 @@ import { AuditTrail } from './audit/trail.js';
 import type { AuditServices } from './audit/services.js';
 import { LATEST_SERVICE_TIME_MS, OffsetClock, standingClock, systemClock, usableOffset } from './core/clock.js';
 import { discardEvents, type ServiceEventSink } from './core/events.js';
-import { Maintenance } from './core/maintenance.js';
+import { DEFAULT_LEASE_TTL_MS, LeasedJobs } from './core/leases.js';
+import { Maintenance, type MaintenanceTask } from './core/maintenance.js';
 import { secureRandom } from './core/random.js';
 import { ManualScheduler, TimerScheduler } from './core/scheduler.js';
 import { Sealer } from './core/sealer.js';
@@ -48,6 +49,7 @@ import { faultStoreOn } from './storage/sqlite/fault-store.js';
 import { hsmStoreOn } from './storage/sqlite/hsm-store.js';
 import { keyStoreStoreOn } from './storage/sqlite/keystore-store.js';
 import { kmsStoreOn } from './storage/sqlite/sqlite-store.js';
+import { leaseStoreOn } from './storage/sqlite/lease-store.js';
 import { withKeyCache } from './storage/key-cache.js';
 import { censusOn } from './storage/sqlite/census.js';
 import { databaseProblem } from './storage/sqlite/database-probe.js';
@@ -111,6 +113,8 @@ export interface KeywardenOptions {
    * background work runs on one of them (docs/nodes.md).
    */
   sharedStore?: boolean;
+  /** How long a node's claim on a background job lasts without renewal (15 s): how soon another node takes over from a dead one. */
+  leaseTtlMs?: number;
   /** The log once started: a line per request, background failures (JSON on standard error at `info` by default). */
   logger?: Logger;
   /** Who may read GET /metrics (loopback callers by default). */
@@ -157,6 +161,8 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
 async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Promise<RunningKeywarden> {
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const startedAt = Date.now();
+  // This process among the nodes of a shared store: it names the leases it holds and its audit log.
+  const nodeId = `node-${process.pid}-${secureRandom.bytes(4).toString('hex')}`;
   const inMemory = opts.inMemory === true;
   if (inMemory && opts.tls && !('certFile' in opts.tls)) {
     throw new Error('--tls self-signed keeps its certificate in the data directory, which --in-memory does without; pass --tls-cert FILE --tls-key FILE');
@@ -257,6 +263,11 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     sessionsPerHsm: opts.hsmSessionsPerHsm,
     sessionLimit: (clusterId) => faults.sessionLimit(clusterId),
   });
+  // Background work runs once across the nodes of a shared store: each job is claimed first.
+  const leases = leaseStoreOn(db);
+  // Alone on the directory, whoever held a lease is gone: its jobs are free at once, not at the expiry.
+  if (!opts.sharedStore) leases.clear();
+  const jobs = new LeasedJobs(leases, { holder: nodeId, ttlMs: opts.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS, onError: (err) => failures.failed('job leases', err) });
   const keyStores = createKeyStoreServices({
     stores: keyStoreStoreOn(db),
     keys: store.keys,
@@ -270,6 +281,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     events,
     connectDelayMs: opts.connectDelayMs ?? DEFAULT_CONNECT_DELAY_MS,
     scheduler,
+    jobs,
     onError: (err) => failures.failed('custom key store connections', err),
   });
   const deps: KmsDeps = { store, clock, random: secureRandom, vault, events, customKeyStores: keyStores.port, grantTokens, importTokens: new ImportTokens(importSecret(rootKey), secureRandom) };
@@ -278,14 +290,21 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   await kms.usage.load();
 
   // Each task by name, so that a failure that lasts is logged once, and its end too (FailureLog).
-  type NamedTask = [name: string, run: () => Promise<unknown>];
+  // A task that changes shared state is a job, claimed by one node at a time (core/leases.ts); after
+  // a clock move, the node that moved it waits for a job another node holds, then runs it too.
+  type NamedTask = [name: string, run: MaintenanceTask];
+  const job =
+    (name: string, work: () => Promise<unknown>): MaintenanceTask =>
+    (run) =>
+      jobs.run(name, work, { waitForOthers: run.afterClockMove });
   const tasks: NamedTask[] = [
-    ['key deletion', () => deleteDueKeys(deps, [keyStores.onKeyDeleted, deleteKeyEvents(events)])],
-    ['automatic key rotation', () => kms.rotation.rotateDue()],
-    ['imported key material expiry', () => kms.imports.expireDue()],
-    ...clusterMaintenanceTasks(cluster).map((run, i): NamedTask => [`cluster maintenance task ${i + 1}`, run]),
-    ...keyStoreMaintenanceTasks(keyStores).map((run, i): NamedTask => [`key store maintenance task ${i + 1}`, run]),
-    ...(trail ? [['audit trail retention', () => trail.purgeExpired()] satisfies NamedTask] : []),
+    ['key deletion', job('kms/key-deletion', () => deleteDueKeys(deps, [keyStores.onKeyDeleted, deleteKeyEvents(events)]))],
+    ['automatic key rotation', job('kms/rotation', () => kms.rotation.rotateDue())],
+    ['imported key material expiry', job('kms/material-expiry', () => kms.imports.expireDue())],
+    ...clusterMaintenanceTasks(cluster).map((run, i): NamedTask => [`cluster maintenance task ${i + 1}`, job(`cluster/maintenance-${i + 1}`, run)]),
+    ...keyStoreMaintenanceTasks(keyStores, jobs),
+    ...(trail ? [['audit trail retention', job('audit/retention', () => trail.purgeExpired())] satisfies NamedTask] : []),
+    // Each node's own: the uses it noted since its last run.
     ['key last-use records', () => kms.usage.flush()],
   ];
   const maintenance = new Maintenance(

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { soleJobs } from '../../src/core/leases.js';
 import { createCertificateAuthority, signClusterCsr, type CertificateAuthority } from '../../src/cluster/ca.js';
 import { FaultRegistry } from '../../src/cluster/faults.js';
 import { createHsmServices, type HsmServices } from '../../src/cluster/hsm-services.js';
@@ -7,6 +8,7 @@ import type { ServiceEvent } from '../../src/core/events.js';
 import { secureRandom } from '../../src/core/random.js';
 import { Sealer } from '../../src/core/sealer.js';
 import { SoftwareEngine } from '../../src/engines/software.js';
+import type { KeyStoreDeps } from '../../src/keystores/context.js';
 import type { CustomKeyStoreRepository } from '../../src/keystores/repository.js';
 import { createKeyStoreServices, type KeyStoreServices } from '../../src/keystores/services.js';
 import type { Caller, KmsDeps } from '../../src/kms/context.js';
@@ -35,6 +37,8 @@ export interface KeyStoreWorld {
   kmsStore: KmsStore;
   kms: KmsServices;
   ks: KeyStoreServices;
+  /** What `ks` was built from: another node's services are built from it with jobs of their own. */
+  ksDeps: KeyStoreDeps;
   /** The stores' repository, for tests that set up what the API would take long to make. */
   repo: CustomKeyStoreRepository;
   events: ServiceEvent[];
@@ -96,6 +100,7 @@ export async function keyStoreWorld(db?: Db): Promise<KeyStoreWorld> {
     kmsStore,
     kms: undefined as unknown as KmsServices,
     ks: undefined as unknown as KeyStoreServices,
+    ksDeps: undefined as unknown as KeyStoreDeps,
     repo,
     events,
     scheduled: 0,
@@ -126,7 +131,7 @@ export async function keyStoreWorld(db?: Db): Promise<KeyStoreWorld> {
     },
     close: () => w.close(),
   };
-  world.ks = createKeyStoreServices({
+  world.ksDeps = {
     stores: repo,
     keys: kmsStore.keys,
     clusters: w.s.clusters,
@@ -138,12 +143,14 @@ export async function keyStoreWorld(db?: Db): Promise<KeyStoreWorld> {
     random: secureRandom,
     events: { emit: async (e) => void events.push(e) },
     connectDelayMs: 0,
+    jobs: soleJobs,
     // Counted, not run: the tests run due attempts themselves (settle).
     scheduler: { at: () => void world.scheduled++, every: () => {}, clockMoved: async () => {}, stop: () => {} },
     onError: (err) => {
       throw err;
     },
-  });
+  };
+  world.ks = createKeyStoreServices(world.ksDeps);
   const deps: KmsDeps = { store: kmsStore, clock: w.clock, random: secureRandom, vault: new KeyVault(sealer, secureRandom), customKeyStores: world.ks.port };
   world.kms = createKmsServices(deps);
   return world;

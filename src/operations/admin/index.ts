@@ -73,7 +73,7 @@ const advanceClock = adminOperation('AdvanceClock', async (input, _ctx, app) => 
   app.clock.advance(ms);
   await app.saveClockOffset(app.clock.offset);
   await app.scheduler.clockMoved();
-  await app.maintenance.runOnce();
+  await app.maintenance.runOnce({ afterClockMove: true });
   return clockView(app);
 });
 
