@@ -221,6 +221,8 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
       : {
           logDir: join(opts.dataDir, 'audit-log'),
           durable: auditOn ? { file: dbFile, sync: opts.auditSync ?? 'os', onError: (err) => failures.failed('audit trail', err) } : undefined,
+          // One of several nodes: a log of its own, and reads that apply the others' first.
+          ...(opts.sharedStore ? { node: nodeId } : {}),
         },
   );
   opened.push(() => auditStore.close());
@@ -304,6 +306,8 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     ...clusterMaintenanceTasks(cluster).map((run, i): NamedTask => [`cluster maintenance task ${i + 1}`, job(`cluster/maintenance-${i + 1}`, run)]),
     ...keyStoreMaintenanceTasks(keyStores, jobs),
     ...(trail ? [['audit trail retention', job('audit/retention', () => trail.purgeExpired())] satisfies NamedTask] : []),
+    // What nodes that died (or a service that ran alone here before) left in their logs reaches the trail.
+    ['audit log adoption', job('audit/adopt-logs', () => auditStore.adoptOrphanLogs())],
     // Each node's own: the uses it noted since its last run.
     ['key last-use records', () => kms.usage.flush()],
   ];
