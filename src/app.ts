@@ -6,6 +6,8 @@ import { join, resolve } from 'node:path';
 import { AuditTrail } from './audit/trail.js';
 import type { AuditServices } from './audit/services.js';
 import { LATEST_SERVICE_TIME_MS, OffsetClock, standingClock, systemClock, usableOffset } from './core/clock.js';
+import { SharedClock } from './core/clock-setting.js';
+import { CLOCK_COUNTER, FAULTS_COUNTER, SharedState } from './core/shared-state.js';
 import { discardEvents, type ServiceEventSink } from './core/events.js';
 import { DEFAULT_LEASE_TTL_MS, LeasedJobs } from './core/leases.js';
 import { Maintenance, type MaintenanceTask } from './core/maintenance.js';
@@ -37,7 +39,7 @@ import { Credentials, DEV_PRINCIPAL } from './protocol/credentials.js';
 import { createEndpoint, type Endpoint } from './protocol/endpoint.js';
 import { connectionLimit, openFileLimit } from './protocol/limits.js';
 import { createApiHandler, mount } from './protocol/server.js';
-import { lockDataDir } from './storage/data-dir-lock.js';
+import { lockDataDir, lockDataDirShared } from './storage/data-dir-lock.js';
 import { dataDirExposure } from './storage/data-dir-modes.js';
 import { loadTls, type TlsSetting } from './protocol/tls.js';
 import { loadRootKey } from './storage/root-key.js';
@@ -50,6 +52,8 @@ import { hsmStoreOn } from './storage/sqlite/hsm-store.js';
 import { keyStoreStoreOn } from './storage/sqlite/keystore-store.js';
 import { kmsStoreOn } from './storage/sqlite/sqlite-store.js';
 import { leaseStoreOn } from './storage/sqlite/lease-store.js';
+import { changeCountersOn } from './storage/sqlite/change-counters.js';
+import { clockSettingStoreOn } from './storage/sqlite/clock-setting-store.js';
 import { withKeyCache } from './storage/key-cache.js';
 import { censusOn } from './storage/sqlite/census.js';
 import { databaseProblem } from './storage/sqlite/database-probe.js';
@@ -179,7 +183,9 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   await listenFirst(server, opts);
   opened.push(() => new Promise((resolve) => server.close(resolve)));
   // Before anything in the directory is read or written: a second service must not touch it.
-  const lock = inMemory ? undefined : lockDataDir(opts.dataDir);
+  if (inMemory && opts.sharedStore) throw new Error('--shared-store shares a data directory, which --in-memory does without; give the nodes one --data-dir');
+  // Nodes of a shared store hold it together, and keep out a service that wants it alone.
+  const lock = inMemory ? undefined : opts.sharedStore ? lockDataDirShared(opts.dataDir) : lockDataDir(opts.dataDir);
   if (lock) opened.push(() => lock.release());
   const exposure = inMemory ? undefined : dataDirExposure(opts.dataDir);
   if (exposure) log(`keywarden: warning: ${exposure}`);
@@ -202,7 +208,16 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   const usable = usableOffset(offsetMs);
   if (!usable) log(`keywarden: warning: ignoring the stored clock offset '${storedOffset}' ms, which would put the service clock past ${new Date(LATEST_SERVICE_TIME_MS).toISOString()} or behind the system time; the clock starts at the system time`);
   const manualClock = opts.clock === 'manual';
-  const clock = new OffsetClock(usable ? offsetMs : 0, manualClock ? standingClock(Date.now()) : systemClock);
+  const clockSettings = clockSettingStoreOn(db);
+  const standing = manualClock ? standingClock(Date.now()) : undefined;
+  if (standing && opts.sharedStore) {
+    // One manual clock for all nodes: it stands where the first node of the deployment started it.
+    const at = lock && 'alone' in lock && lock.alone ? undefined : await clockSettings.standingAt();
+    if (at === undefined) await clockSettings.setStandingAt(standing.now());
+    else standing.standAt(at);
+  }
+  const clock = new OffsetClock(usable ? offsetMs : 0, standing ?? systemClock);
+  const sharedClock = new SharedClock(clock, clockSettings, standing);
   const scheduler = manualClock ? new ManualScheduler(clock) : new TimerScheduler(clock);
   const vault = new KeyVault(sealer, secureRandom);
   const grantTokens = new GrantTokens(grantTokenSecret(rootKey), secureRandom);
@@ -247,6 +262,11 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   const audit: AuditServices = { store: auditStore, clock, trail };
   const events = opts.events ?? trail ?? discardEvents;
   const faults = await new FaultRegistry(faultStoreOn(db), clock).load();
+  // Other nodes change the clock and the faults too: each request first checks one row of counters.
+  const shared = opts.sharedStore
+    ? new SharedState(changeCountersOn(db), { [CLOCK_COUNTER]: () => sharedClock.follow(), [FAULTS_COUNTER]: () => faults.load() })
+    : undefined;
+  await shared?.refresh();
   const clusterStore: ClusterStore = { ...clusterRepositoriesOn(db), ...hsmStoreOn(db, sealer) };
   const cluster = createClusterServices({
     store: clusterStore,
@@ -300,6 +320,8 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     (run) =>
       jobs.run(name, work, { waitForOthers: run.afterClockMove });
   const tasks: NamedTask[] = [
+    // The clock and the faults as the other nodes left them, before anything is decided on them.
+    ...(shared ? [['shared clock and faults', () => shared.refresh()] satisfies NamedTask] : []),
     ['key deletion', job('kms/key-deletion', () => deleteDueKeys(deps, [keyStores.onKeyDeleted, deleteKeyEvents(events)]))],
     ['automatic key rotation', job('kms/rotation', () => kms.rotation.rotateDue())],
     ['imported key material expiry', job('kms/material-expiry', () => kms.imports.expireDue())],
@@ -320,7 +342,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     clockMode: manualClock ? 'manual' : 'real',
     scheduler,
     allowClockControl: opts.allowClockControl ?? false,
-    saveClockOffset: (ms) => store.settings.set(CLOCK_OFFSET, String(ms)),
+    moveClock: (change) => sharedClock.move(change),
     maintenance,
     cluster,
     faults,
@@ -369,7 +391,16 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   };
   const routes = operabilityRoutes({ health, metrics, metricsAccess: opts.metricsAccess });
   const api = (req: IncomingMessage, res: ServerResponse) => {
-    if (!routes(req, res)) void handler(req, res);
+    if (routes(req, res)) return;
+    if (!shared) return void handler(req, res);
+    // A call answered after another node moved the clock or set a fault sees it (one read of a few rows).
+    void shared.refresh().then(
+      () => handler(req, res),
+      (err: unknown) => {
+        failures.failed('shared clock and faults', err);
+        return handler(req, res);
+      },
+    );
   };
   if (tls) (server as HttpsServer).setSecureContext({ cert: tls.cert, key: tls.key });
   answer = opts.console ? withConsole(api) : api;

@@ -33,6 +33,7 @@ export async function serve(args: Args): Promise<void> {
     tls: tlsSetting(args),
     console: consoleSwitch(args, host),
     inMemory,
+    sharedStore: sharedStoreSwitch(args),
     logger: createLogger({ level: logLevel(args), format: logFormat(args) }),
     metricsAccess: metricsAccess(args),
   };
@@ -112,6 +113,13 @@ function inMemorySwitch(args: Args): boolean {
   if (stringOption(args, 'tls') === 'self-signed') {
     throw new UsageError('--tls self-signed keeps its certificate in the data directory, which --in-memory does without; pass --tls-cert FILE --tls-key FILE.');
   }
+  return true;
+}
+
+/** `--shared-store`: one node of several on the data directory. */
+function sharedStoreSwitch(args: Args): boolean {
+  if (args.options.get('shared-store') !== true) return false;
+  if (args.options.get('in-memory') === true) throw new UsageError('--shared-store shares a data directory, which --in-memory does without: leave out one of them.');
   return true;
 }
 

@@ -260,13 +260,17 @@ export function kmsStoreContract(name: string, open: () => Promise<KmsStore>): v
     assert.equal(await s.settings.get('clock.offsetMs'), '6');
   });
 
-  withStore('last key uses: one per key, the last saved replacing the one before', async (s) => {
+  withStore('last key uses: one per key, a later one replacing the one before, never an earlier one', async (s) => {
     assert.deepEqual(await s.keyUsage.all(), []);
     const arn = (id: string) => `arn:aws:kms:us-east-1:111122223333:key/${id}`;
     const use = (id: string, eventId: string, timestamp: number) => ({ keyArn: arn(id), operation: 'Encrypt' as const, timestamp, eventId, requestId: `r-${eventId}` });
     await s.keyUsage.save([use('k1', 'e1', 1_000), use('k2', 'e2', 2_000)]);
     await s.keyUsage.save([{ ...use('k1', 'e3', 3_000), operation: 'Sign' }]);
+    // Another node saves later what it noted earlier.
+    await s.keyUsage.save([use('k1', 'e0', 2_500)]);
     const byKey = (await s.keyUsage.all()).sort((a, b) => a.keyArn.localeCompare(b.keyArn));
     assert.deepEqual(byKey, [{ ...use('k1', 'e3', 3_000), operation: 'Sign' }, use('k2', 'e2', 2_000)]);
+    assert.deepEqual(await s.keyUsage.get(arn('k2')), use('k2', 'e2', 2_000));
+    assert.equal(await s.keyUsage.get(arn('k3')), undefined);
   });
 }
