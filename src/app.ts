@@ -9,7 +9,7 @@ import { LATEST_SERVICE_TIME_MS, OffsetClock, standingClock, systemClock, usable
 import { SharedClock } from './core/clock-setting.js';
 import { CLOCK_COUNTER, FAULTS_COUNTER, SharedState } from './core/shared-state.js';
 import { discardEvents, type ServiceEventSink } from './core/events.js';
-import { DEFAULT_LEASE_TTL_MS, LeasedJobs } from './core/leases.js';
+import { DEFAULT_LEASE_TTL_MS, type Jobs, LeasedJobs, soleJobs } from './core/leases.js';
 import { Maintenance, type MaintenanceTask } from './core/maintenance.js';
 import { secureRandom } from './core/random.js';
 import { ManualScheduler, TimerScheduler } from './core/scheduler.js';
@@ -264,7 +264,14 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   const faults = await new FaultRegistry(faultStoreOn(db), clock).load();
   // Other nodes change the clock and the faults too: each request first checks one row of counters.
   const shared = opts.sharedStore
-    ? new SharedState(changeCountersOn(db), { [CLOCK_COUNTER]: () => sharedClock.follow(), [FAULTS_COUNTER]: () => faults.load() })
+    ? new SharedState(changeCountersOn(db), {
+        // Moved forward by another node: what this node's own schedule holds (its maintenance, on a
+        // manual clock) runs too, without holding up the call that noticed.
+        [CLOCK_COUNTER]: async () => {
+          if (await sharedClock.follow()) void scheduler.clockMoved();
+        },
+        [FAULTS_COUNTER]: () => faults.load(),
+      })
     : undefined;
   await shared?.refresh();
   const clusterStore: ClusterStore = { ...clusterRepositoriesOn(db), ...hsmStoreOn(db, sealer) };
@@ -285,11 +292,14 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     sessionsPerHsm: opts.hsmSessionsPerHsm,
     sessionLimit: (clusterId) => faults.sessionLimit(clusterId),
   });
-  // Background work runs once across the nodes of a shared store: each job is claimed first.
+  // Background work runs once across the nodes of a shared store: each job is claimed first. A
+  // service alone on its directory has every job to itself, and claims nothing (no write per job
+  // and run); leases nodes left behind are gone with it.
   const leases = leaseStoreOn(db);
-  // Alone on the directory, whoever held a lease is gone: its jobs are free at once, not at the expiry.
   if (!opts.sharedStore) leases.clear();
-  const jobs = new LeasedJobs(leases, { holder: nodeId, ttlMs: opts.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS, onError: (err) => failures.failed('job leases', err) });
+  const jobs: Jobs = opts.sharedStore
+    ? new LeasedJobs(leases, { holder: nodeId, ttlMs: opts.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS, onError: (err) => failures.failed('job leases', err) })
+    : soleJobs;
   const keyStores = createKeyStoreServices({
     stores: keyStoreStoreOn(db),
     keys: store.keys,

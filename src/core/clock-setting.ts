@@ -41,12 +41,17 @@ export class SharedClock {
     this.clock.follow(next);
   }
 
-  /** Takes what the store holds now (another node moved the clock, or started the manual clock). */
-  async follow(): Promise<void> {
+  /**
+   * Takes what the store holds now (another node moved the clock, or started the manual clock);
+   * true when that moved this node's clock forward.
+   */
+  async follow(): Promise<boolean> {
+    const before = this.clock.now();
     if (this.standing) {
       const at = await this.repo.standingAt();
       if (at !== undefined) this.standing.standAt(at);
     }
     this.clock.follow(await this.repo.offset());
+    return this.clock.now() > before;
   }
 }
