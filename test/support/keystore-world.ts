@@ -131,7 +131,7 @@ export async function keyStoreWorld(db?: Db): Promise<KeyStoreWorld> {
     },
     close: () => w.close(),
   };
-  world.ksDeps = {
+  world.ks = withDeps(world, {
     stores: repo,
     keys: kmsStore.keys,
     clusters: w.s.clusters,
@@ -149,9 +149,14 @@ export async function keyStoreWorld(db?: Db): Promise<KeyStoreWorld> {
     onError: (err) => {
       throw err;
     },
-  };
-  world.ks = createKeyStoreServices(world.ksDeps);
+  });
   const deps: KmsDeps = { store: kmsStore, clock: w.clock, random: secureRandom, vault: new KeyVault(sealer, secureRandom), customKeyStores: world.ks.port };
   world.kms = createKmsServices(deps);
   return world;
+}
+
+/** The key store services, with what they were built from kept for tests that build another node's. */
+function withDeps(world: KeyStoreWorld, deps: KeyStoreDeps): KeyStoreServices {
+  world.ksDeps = deps;
+  return createKeyStoreServices(deps);
 }
