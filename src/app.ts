@@ -6,8 +6,11 @@ import { join, resolve } from 'node:path';
 import { AuditTrail } from './audit/trail.js';
 import type { AuditServices } from './audit/services.js';
 import { LATEST_SERVICE_TIME_MS, OffsetClock, standingClock, systemClock, usableOffset } from './core/clock.js';
+import { SharedClock } from './core/clock-setting.js';
+import { CLOCK_COUNTER, FAULTS_COUNTER, SharedState } from './core/shared-state.js';
 import { discardEvents, type ServiceEventSink } from './core/events.js';
-import { Maintenance } from './core/maintenance.js';
+import { DEFAULT_LEASE_TTL_MS, type Jobs, LeasedJobs, soleJobs } from './core/leases.js';
+import { Maintenance, type MaintenanceTask } from './core/maintenance.js';
 import { secureRandom } from './core/random.js';
 import { ManualScheduler, TimerScheduler } from './core/scheduler.js';
 import { Sealer } from './core/sealer.js';
@@ -40,7 +43,7 @@ import { Credentials, DEV_PRINCIPAL } from './protocol/credentials.js';
 import { createEndpoint, type Endpoint } from './protocol/endpoint.js';
 import { connectionLimit, openFileLimit } from './protocol/limits.js';
 import { createApiHandler, mount } from './protocol/server.js';
-import { lockDataDir } from './storage/data-dir-lock.js';
+import { lockDataDir, lockDataDirShared } from './storage/data-dir-lock.js';
 import { dataDirExposure } from './storage/data-dir-modes.js';
 import { loadTls, type TlsSetting } from './protocol/tls.js';
 import { loadRootKey } from './storage/root-key.js';
@@ -52,6 +55,10 @@ import { faultStoreOn } from './storage/sqlite/fault-store.js';
 import { hsmStoreOn } from './storage/sqlite/hsm-store.js';
 import { keyStoreStoreOn } from './storage/sqlite/keystore-store.js';
 import { kmsStoreOn } from './storage/sqlite/sqlite-store.js';
+import { leaseStoreOn } from './storage/sqlite/lease-store.js';
+import { changeCountersOn } from './storage/sqlite/change-counters.js';
+import { clockSettingStoreOn } from './storage/sqlite/clock-setting-store.js';
+import { withKeyCache } from './storage/key-cache.js';
 import { censusOn } from './storage/sqlite/census.js';
 import { databaseProblem } from './storage/sqlite/database-probe.js';
 import { keysByState, keyStoresByState } from './kms/key-census.js';
@@ -114,6 +121,14 @@ export interface KeywardenOptions {
   log?: (line: string) => void;
   /** Keep nothing on disk: no data directory, database file, audit log or root key file (`serve --in-memory`). */
   inMemory?: boolean;
+  /**
+   * Share the data directory with other Keywarden processes started the same way (`serve
+   * --shared-store`): they serve one set of keys, one audit trail and one clock, and each piece of
+   * background work runs on one of them (docs/nodes.md).
+   */
+  sharedStore?: boolean;
+  /** How long a node's claim on a background job lasts without renewal (15 s): how soon another node takes over from a dead one. */
+  leaseTtlMs?: number;
   /** The log once started: a line per request, background failures (JSON on standard error at `info` by default). */
   logger?: Logger;
   /** Who may read GET /metrics (loopback callers by default). */
@@ -160,6 +175,8 @@ export async function startKeywarden(opts: KeywardenOptions): Promise<RunningKey
 async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Promise<RunningKeywarden> {
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const startedAt = Date.now();
+  // This process among the nodes of a shared store: it names the leases it holds and its audit log.
+  const nodeId = `node-${process.pid}-${secureRandom.bytes(4).toString('hex')}`;
   const inMemory = opts.inMemory === true;
   if (inMemory && opts.tls && !('certFile' in opts.tls)) {
     throw new Error('--tls self-signed keeps its certificate in the data directory, which --in-memory does without; pass --tls-cert FILE --tls-key FILE');
@@ -176,7 +193,9 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   await listenFirst(server, opts);
   opened.push(() => new Promise((resolve) => server.close(resolve)));
   // Before anything in the directory is read or written: a second service must not touch it.
-  const lock = inMemory ? undefined : lockDataDir(opts.dataDir);
+  if (inMemory && opts.sharedStore) throw new Error('--shared-store shares a data directory, which --in-memory does without; give the nodes one --data-dir');
+  // Nodes of a shared store hold it together, and keep out a service that wants it alone.
+  const lock = inMemory ? undefined : opts.sharedStore ? lockDataDirShared(opts.dataDir) : lockDataDir(opts.dataDir);
   if (lock) opened.push(() => lock.release());
   const exposure = inMemory ? undefined : dataDirExposure(opts.dataDir);
   if (exposure) log(`keywarden: warning: ${exposure}`);
@@ -200,7 +219,8 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     if (!tokenRootKey || !(err instanceof RootKeyMismatch)) throw err;
     throw new Error(`the root key in PKCS#11 token '${tokenRootKey.tokenLabel}' is not the one the data directory ${resolve(opts.dataDir)} was created with; start with the root key it was created with`);
   }
-  const store = kmsStoreOn(db);
+  // Other nodes write the same file with --shared-store: cached keys are then checked against their row versions.
+  const store = withKeyCache(kmsStoreOn(db), { sharedWriters: opts.sharedStore === true });
   recordRootKeyCheck(db, rootKey);
   const storedOffset = await store.settings.get(CLOCK_OFFSET);
   const offsetMs = Number(storedOffset ?? 0);
@@ -208,12 +228,24 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   const usable = usableOffset(offsetMs);
   if (!usable) log(`keywarden: warning: ignoring the stored clock offset '${storedOffset}' ms, which would put the service clock past ${new Date(LATEST_SERVICE_TIME_MS).toISOString()} or behind the system time; the clock starts at the system time`);
   const manualClock = opts.clock === 'manual';
-  const clock = new OffsetClock(usable ? offsetMs : 0, manualClock ? standingClock(Date.now()) : systemClock);
+  const clockSettings = clockSettingStoreOn(db);
+  const standing = manualClock ? standingClock(Date.now()) : undefined;
+  if (standing && opts.sharedStore) {
+    // One manual clock for all nodes: it stands where the first node of the deployment started it.
+    const at = lock && 'alone' in lock && lock.alone ? undefined : await clockSettings.standingAt();
+    if (at === undefined) await clockSettings.setStandingAt(standing.now());
+    else standing.standAt(at);
+  }
+  const clock = new OffsetClock(usable ? offsetMs : 0, standing ?? systemClock);
+  const sharedClock = new SharedClock(clock, clockSettings, standing);
   const scheduler = manualClock ? new ManualScheduler(clock) : new TimerScheduler(clock);
   // One cache of opened key material for KMS's own keys and the software engine's key objects.
   const unsealed = new UnsealedKeys(sealer);
   const serviceKeys = new ServiceKeyBackend(sealer, secureRandom, unsealed);
+  // Every secret derived from the root key is derived here, before the key is wiped: a derivation
+  // after the wipe would quietly yield a secret made from zeros, the same on every installation.
   const grantTokens = new GrantTokens(grantTokenSecret(rootKey), secureRandom);
+  const importTokens = new ImportTokens(importSecret(rootKey), secureRandom);
   rootKey.fill(0);
   const logger = opts.logger ?? createLogger();
   let metrics: ServiceMetrics | undefined;
@@ -229,6 +261,8 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
       : {
           logDir: join(opts.dataDir, 'audit-log'),
           durable: auditOn ? { file: dbFile, sync: opts.auditSync ?? 'os', onError: (err) => failures.failed('audit trail', err) } : undefined,
+          // One of several nodes: a log of its own, and reads that apply the others' first.
+          ...(opts.sharedStore ? { node: nodeId } : {}),
         },
   );
   opened.push(() => auditStore.close());
@@ -253,6 +287,18 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   const audit: AuditServices = { store: auditStore, clock, trail };
   const events = opts.events ?? trail ?? discardEvents;
   const faults = await new FaultRegistry(faultStoreOn(db), clock).load();
+  // Other nodes change the clock and the faults too: each request first checks one row of counters.
+  const shared = opts.sharedStore
+    ? new SharedState(changeCountersOn(db), {
+        // Moved forward by another node: what this node's own schedule holds (its maintenance, on a
+        // manual clock) runs too, without holding up the call that noticed.
+        [CLOCK_COUNTER]: async () => {
+          if (await sharedClock.follow()) void scheduler.clockMoved();
+        },
+        [FAULTS_COUNTER]: () => faults.load(),
+      })
+    : undefined;
+  await shared?.refresh();
   const clusterStore: ClusterStore = { ...clusterRepositoriesOn(db), ...hsmStoreOn(db, sealer) };
   const cluster = createClusterServices({
     store: clusterStore,
@@ -273,6 +319,14 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     sessionsPerHsm: opts.hsmSessionsPerHsm,
     sessionLimit: (clusterId) => faults.sessionLimit(clusterId),
   });
+  // Background work runs once across the nodes of a shared store: each job is claimed first. A
+  // service alone on its directory has every job to itself, and claims nothing (no write per job
+  // and run); leases nodes left behind are gone with it.
+  const leases = leaseStoreOn(db);
+  if (!opts.sharedStore) leases.clear();
+  const jobs: Jobs = opts.sharedStore
+    ? new LeasedJobs(leases, { holder: nodeId, ttlMs: opts.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS, onError: (err) => failures.failed('job leases', err) })
+    : soleJobs;
   const keyStores = createKeyStoreServices({
     stores: keyStoreStoreOn(db),
     keys: store.keys,
@@ -286,23 +340,35 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     events,
     connectDelayMs: opts.connectDelayMs ?? DEFAULT_CONNECT_DELAY_MS,
     scheduler,
+    jobs,
     onError: (err) => failures.failed('custom key store connections', err),
   });
   const backends = new KeyBackends(serviceKeys, keyStores.backend);
-  const deps: KmsDeps = { store, clock, random: secureRandom, backends, events, customKeyStores: keyStores.port, grantTokens, importTokens: new ImportTokens(importSecret(rootKey), secureRandom) };
+  const deps: KmsDeps = { store, clock, random: secureRandom, backends, events, customKeyStores: keyStores.port, grantTokens, importTokens };
   const kms = createKmsServices(deps);
   const kmsApp: KmsApp = { ...kms, customKeyStores: keyStores.stores };
   await kms.usage.load();
 
   // Each task by name, so that a failure that lasts is logged once, and its end too (FailureLog).
-  type NamedTask = [name: string, run: () => Promise<unknown>];
+  // A task that changes shared state is a job, claimed by one node at a time (core/leases.ts); after
+  // a clock move, the node that moved it waits for a job another node holds, then runs it too.
+  type NamedTask = [name: string, run: MaintenanceTask];
+  const job =
+    (name: string, work: () => Promise<unknown>): MaintenanceTask =>
+    (run) =>
+      jobs.run(name, work, { waitForOthers: run.afterClockMove });
   const tasks: NamedTask[] = [
-    ['key deletion', () => deleteDueKeys(deps, [keyStores.onKeyDeleted, deleteKeyEvents(events)])],
-    ['automatic key rotation', () => kms.rotation.rotateDue()],
-    ['imported key material expiry', () => kms.imports.expireDue()],
-    ...clusterMaintenanceTasks(cluster).map((run, i): NamedTask => [`cluster maintenance task ${i + 1}`, run]),
-    ...keyStoreMaintenanceTasks(keyStores).map((run, i): NamedTask => [`key store maintenance task ${i + 1}`, run]),
-    ...(trail ? [['audit trail retention', () => trail.purgeExpired()] satisfies NamedTask] : []),
+    // The clock and the faults as the other nodes left them, before anything is decided on them.
+    ...(shared ? [['shared clock and faults', () => shared.refresh()] satisfies NamedTask] : []),
+    ['key deletion', job('kms/key-deletion', () => deleteDueKeys(deps, [keyStores.onKeyDeleted, deleteKeyEvents(events)]))],
+    ['automatic key rotation', job('kms/rotation', () => kms.rotation.rotateDue())],
+    ['imported key material expiry', job('kms/material-expiry', () => kms.imports.expireDue())],
+    ...clusterMaintenanceTasks(cluster).map((run, i): NamedTask => [`cluster maintenance task ${i + 1}`, job(`cluster/maintenance-${i + 1}`, run)]),
+    ...keyStoreMaintenanceTasks(keyStores, jobs),
+    ...(trail ? [['audit trail retention', job('audit/retention', () => trail.purgeExpired())] satisfies NamedTask] : []),
+    // What nodes that died (or a service that ran alone here before) left in their logs reaches the trail.
+    ['audit log adoption', job('audit/adopt-logs', () => auditStore.adoptOrphanLogs())],
+    // Each node's own: the uses it noted since its last run.
     ['key last-use records', () => kms.usage.flush()],
   ];
   const maintenance = new Maintenance(
@@ -314,7 +380,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     clockMode: manualClock ? 'manual' : 'real',
     scheduler,
     allowClockControl: opts.allowClockControl ?? false,
-    saveClockOffset: (ms) => store.settings.set(CLOCK_OFFSET, String(ms)),
+    moveClock: (change) => sharedClock.move(change),
     maintenance,
     cluster,
     faults,
@@ -363,7 +429,16 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   };
   const routes = operabilityRoutes({ health, metrics, metricsAccess: opts.metricsAccess });
   const api = (req: IncomingMessage, res: ServerResponse) => {
-    if (!routes(req, res)) void handler(req, res);
+    if (routes(req, res)) return;
+    if (!shared) return void handler(req, res);
+    // A call answered after another node moved the clock or set a fault sees it (one read of a few rows).
+    void shared.refresh().then(
+      () => handler(req, res),
+      (err: unknown) => {
+        failures.failed('shared clock and faults', err);
+        return handler(req, res);
+      },
+    );
   };
   if (tls) (server as HttpsServer).setSecureContext({ cert: tls.cert, key: tls.key });
   answer = opts.console ? withConsole(api) : api;

@@ -34,6 +34,7 @@ export async function serve(args: Args): Promise<void> {
     tls: tlsSetting(args),
     console: consoleSwitch(args, host),
     inMemory,
+    sharedStore: sharedStoreSwitch(args),
     logger: createLogger({ level: logLevel(args), format: logFormat(args) }),
     metricsAccess: metricsAccess(args),
   };
@@ -141,6 +142,13 @@ function pkcs11Options(args: Args): Pick<KeywardenOptions, 'hsmEngine' | 'rootKe
     rootKeyIn,
     ...(wanted ? { pkcs11: { module: module!, configFile, pin: process.env.KEYWARDEN_PKCS11_PIN } } : {}),
   };
+}
+
+/** `--shared-store`: one node of several on the data directory. */
+function sharedStoreSwitch(args: Args): boolean {
+  if (args.options.get('shared-store') !== true) return false;
+  if (args.options.get('in-memory') === true) throw new UsageError('--shared-store shares a data directory, which --in-memory does without: leave out one of them.');
+  return true;
 }
 
 /** `--log-level LEVEL`: the least severe records logged (default info: a line per request). */

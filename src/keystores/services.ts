@@ -1,3 +1,5 @@
+import type { Jobs } from '../core/leases.js';
+import type { MaintenanceTask } from '../core/maintenance.js';
 import type { DeletionListener } from '../kms/deletion.js';
 import { backingKeyDeletion, BackingKeyHealth } from './backing-keys.js';
 import { removeBackingKey, type RemovedBackingKey } from './backing-key-removal.js';
@@ -39,7 +41,14 @@ export function createKeyStoreServices(deps: KeyStoreDeps): KeyStoreServices {
   };
 }
 
-/** The background work of custom key stores: due connection attempts, interrupted disconnections, the backing-key health check. */
-export function keyStoreMaintenanceTasks(s: KeyStoreServices): Array<() => Promise<unknown>> {
-  return [() => s.worker.runDue(), () => s.worker.finishDisconnects(), () => s.health.checkAll()];
+/**
+ * The background work of custom key stores, by name: due connection attempts (each store's its own
+ * job), interrupted disconnections, the backing-key health check (one job each, across nodes).
+ */
+export function keyStoreMaintenanceTasks(s: KeyStoreServices, jobs: Jobs): Array<[name: string, task: MaintenanceTask]> {
+  return [
+    ['custom key store connections', (run) => s.worker.runDue({ waitForOthers: run.afterClockMove })],
+    ['interrupted disconnections', (run) => jobs.run('keystores/disconnects', () => s.worker.finishDisconnects(), { waitForOthers: run.afterClockMove })],
+    ['backing-key health check', (run) => jobs.run('keystores/backing-key-health', () => s.health.checkAll(), { waitForOthers: run.afterClockMove })],
+  ];
 }

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { soleJobs } from '../../src/core/leases.js';
 import { createCertificateAuthority, signClusterCsr, type CertificateAuthority } from '../../src/cluster/ca.js';
 import { FaultRegistry } from '../../src/cluster/faults.js';
 import { createHsmServices, type HsmServices } from '../../src/cluster/hsm-services.js';
@@ -9,6 +10,7 @@ import { secureRandom } from '../../src/core/random.js';
 import { Sealer } from '../../src/core/sealer.js';
 import { UnsealedKeys } from '../../src/core/unsealed-keys.js';
 import { SoftwareEngine } from '../../src/engines/software.js';
+import type { KeyStoreDeps } from '../../src/keystores/context.js';
 import type { CustomKeyStoreRepository } from '../../src/keystores/repository.js';
 import { createKeyStoreServices, type KeyStoreServices } from '../../src/keystores/services.js';
 import type { Caller, KmsDeps } from '../../src/kms/context.js';
@@ -38,6 +40,8 @@ export interface KeyStoreWorld {
   kmsStore: KmsStore;
   kms: KmsServices;
   ks: KeyStoreServices;
+  /** What `ks` was built from: another node's services are built from it with jobs of their own. */
+  ksDeps: KeyStoreDeps;
   /** The stores' repository, for tests that set up what the API would take long to make. */
   repo: CustomKeyStoreRepository;
   events: ServiceEvent[];
@@ -106,6 +110,7 @@ export async function keyStoreWorld(db?: Db, opts: WorldOptions = {}): Promise<K
     kmsStore,
     kms: undefined as unknown as KmsServices,
     ks: undefined as unknown as KeyStoreServices,
+    ksDeps: undefined as unknown as KeyStoreDeps,
     repo,
     events,
     scheduled: 0,
@@ -136,7 +141,7 @@ export async function keyStoreWorld(db?: Db, opts: WorldOptions = {}): Promise<K
     },
     close: () => w.close(),
   };
-  world.ks = createKeyStoreServices({
+  world.ks = withDeps(world, {
     stores: repo,
     keys: kmsStore.keys,
     clusters: w.s.clusters,
@@ -148,6 +153,7 @@ export async function keyStoreWorld(db?: Db, opts: WorldOptions = {}): Promise<K
     random: secureRandom,
     events: { emit: async (e) => void events.push(e) },
     connectDelayMs: 0,
+    jobs: soleJobs,
     // Counted, not run: the tests run due attempts themselves (settle).
     scheduler: { at: () => void world.scheduled++, every: () => {}, clockMoved: async () => {}, stop: () => {} },
     onError: (err) => {
@@ -157,4 +163,10 @@ export async function keyStoreWorld(db?: Db, opts: WorldOptions = {}): Promise<K
   const deps: KmsDeps = { store: kmsStore, clock: w.clock, random: secureRandom, backends: new KeyBackends(new ServiceKeyBackend(sealer, secureRandom, unsealed), world.ks.backend), customKeyStores: world.ks.port };
   world.kms = createKmsServices(deps);
   return world;
+}
+
+/** The key store services, with what they were built from kept for tests that build another node's. */
+function withDeps(world: KeyStoreWorld, deps: KeyStoreDeps): KeyStoreServices {
+  world.ksDeps = deps;
+  return createKeyStoreServices(deps);
 }
