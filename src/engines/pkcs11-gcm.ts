@@ -18,3 +18,23 @@ export function aesGcm(iv: Buffer, aad: Buffer): Pkcs11js.Mechanism {
 export function splitTag(out: Buffer): { ciphertext: Buffer; tag: Buffer } {
   return { ciphertext: Buffer.from(out.subarray(0, out.length - GCM_TAG_BYTES)), tag: Buffer.from(out.subarray(out.length - GCM_TAG_BYTES)) };
 }
+
+/**
+ * What every key the engine keeps in a token is allowed: AES-GCM encryption and decryption in the
+ * token, nothing else, and its value never leaves the token (private, sensitive, not extractable).
+ */
+export function gcmOnlyKeyAttributes(): Pkcs11js.Template {
+  const lib = pkcs11js();
+  return [
+    { type: lib.CKA_PRIVATE, value: true },
+    { type: lib.CKA_ENCRYPT, value: true },
+    { type: lib.CKA_DECRYPT, value: true },
+    { type: lib.CKA_WRAP, value: false },
+    { type: lib.CKA_UNWRAP, value: false },
+    { type: lib.CKA_SIGN, value: false },
+    { type: lib.CKA_VERIFY, value: false },
+    { type: lib.CKA_DERIVE, value: false },
+    { type: lib.CKA_SENSITIVE, value: true },
+    { type: lib.CKA_EXTRACTABLE, value: false },
+  ];
+}

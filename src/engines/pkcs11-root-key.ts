@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type * as Pkcs11js from 'pkcs11js';
 import type { SealingKey } from '../core/sealer.js';
 import { ckr, type Handle, Pkcs11SetupError, pkcs11js } from './pkcs11-module.js';
-import { aesGcm, GCM_TAG_BYTES, splitTag } from './pkcs11-gcm.js';
+import { aesGcm, GCM_TAG_BYTES, gcmOnlyKeyAttributes, splitTag } from './pkcs11-gcm.js';
 import type { Token } from './pkcs11-token.js';
 
 export const ROOT_KEY_LABEL = 'keywarden-root-key';
@@ -43,16 +43,7 @@ export class TokenRootKey implements SealingKey {
       ...template(),
       { type: lib.CKA_ID, value: token.api.C_GenerateRandom(token.anchor, Buffer.alloc(8)) },
       { type: lib.CKA_VALUE_LEN, value: 32 },
-      { type: lib.CKA_PRIVATE, value: true },
-      { type: lib.CKA_ENCRYPT, value: true },
-      { type: lib.CKA_DECRYPT, value: true },
-      { type: lib.CKA_WRAP, value: false },
-      { type: lib.CKA_UNWRAP, value: false },
-      { type: lib.CKA_SIGN, value: false },
-      { type: lib.CKA_VERIFY, value: false },
-      { type: lib.CKA_DERIVE, value: false },
-      { type: lib.CKA_SENSITIVE, value: true },
-      { type: lib.CKA_EXTRACTABLE, value: false },
+      ...gcmOnlyKeyAttributes(),
     ]);
     return new TokenRootKey(token, key);
   }

@@ -8,7 +8,7 @@ import {
   type MaterialRef,
   type Placement,
 } from '../cluster/hsm-engine.js';
-import { aesGcm, GCM_TAG_BYTES, splitTag } from './pkcs11-gcm.js';
+import { aesGcm, GCM_TAG_BYTES, gcmOnlyKeyAttributes, splitTag } from './pkcs11-gcm.js';
 import { HsmTokens } from './pkcs11-hsm-tokens.js';
 import { ckr, type Handle, type Pkcs11Module, pkcs11js } from './pkcs11-module.js';
 import type { Token } from './pkcs11-token.js';
@@ -210,16 +210,7 @@ export class Pkcs11Engine implements HsmEngine {
       handle = token.api.C_UnwrapKey(token.anchor, { mechanism: lib.CKM_AES_KEY_WRAP_PAD }, this.wrapping.on(token), wrapped, [
         ...copyTemplate(ref.objectId),
         { type: lib.CKA_LABEL, value: ref.label ?? ref.objectId },
-        { type: lib.CKA_PRIVATE, value: true },
-        { type: lib.CKA_ENCRYPT, value: true },
-        { type: lib.CKA_DECRYPT, value: true },
-        { type: lib.CKA_WRAP, value: false },
-        { type: lib.CKA_UNWRAP, value: false },
-        { type: lib.CKA_SIGN, value: false },
-        { type: lib.CKA_VERIFY, value: false },
-        { type: lib.CKA_DERIVE, value: false },
-        { type: lib.CKA_SENSITIVE, value: true },
-        { type: lib.CKA_EXTRACTABLE, value: false },
+        ...gcmOnlyKeyAttributes(),
       ]);
     }
     token.rememberCopy(ref.objectId, handle);
