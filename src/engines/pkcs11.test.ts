@@ -4,6 +4,8 @@ import { secureRandom } from '../core/random.js';
 import { Sealer } from '../core/sealer.js';
 import { softHsmTokens } from '../../test/support/softhsm.js';
 import { hsmEngineContract } from '../cluster/hsm-engine-contract.js';
+import { keyBackendContract } from '../kms/key-backend-contract.js';
+import { clusterBackendHarness } from '../../test/support/cluster-backend-harness.js';
 import { EngineBusyError, EngineUnavailableError } from '../cluster/hsm-engine.js';
 import { pkcs11js, Pkcs11SetupError } from './pkcs11-module.js';
 import { Pkcs11Backend } from './pkcs11-setup.js';
@@ -12,14 +14,16 @@ import type { Token } from './pkcs11-token.js';
 // SoftHSM2 tokens in a directory of this test process's own. The library reads SOFTHSM2_CONF
 // when it is initialised, once per process, so every test here shares the one set of tokens and
 // each group of tests takes tokens of its own from it.
-const hsm = softHsmTokens(10, 'engine-test');
+const hsm = softHsmTokens(12, 'engine-test');
 process.env.SOFTHSM2_CONF = hsm.conf;
 after(() => hsm.dispose());
 
-const [t1, t2, t3, t4, t5, t6, t7, t8, t9, t10] = hsm.labels as string[] as [string, string, string, string, string, string, string, string, string, string];
+const [t1, t2, t3, t4, t5, t6, t7, t8, t9, t10, t11, t12] = hsm.labels as string[] as [string, string, string, string, string, string, string, string, string, string, string, string];
 const backend = (extra: Record<string, unknown>) => Pkcs11Backend.open({ module: hsm.module, configFile: hsm.configFile(extra) });
 
 hsmEngineContract('pkcs11 (SoftHSM2)', async () => backend({ tokens: [t1, t2, t3] }).engine());
+// The key-backend contract every KMS key's backend passes, for keys in a custom key store whose HSMs are SoftHSM2 tokens.
+keyBackendContract('custom key store (pkcs11, SoftHSM2)', () => clusterBackendHarness({ engine: () => backend({ tokens: [t11, t12] }).engine() }));
 
 /** The token's secret keys with CKA_ID `objectId`, and the attributes that say what may become of them. */
 function copiesOf(token: Token, objectId: string) {
