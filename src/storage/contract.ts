@@ -3,30 +3,32 @@ import type { KeyRecord, Scope } from '../kms/key.js';
 import type { GrantRecord, KmsStore } from '../kms/repository.js';
 import { storeCase } from './contract-harness.js';
 
+/** A stored key record of the simplest kind, enabled and symmetric, for the storage tests. */
+export const storedKey = (scope: Scope, keyId: string, extra: Partial<KeyRecord> = {}): KeyRecord => ({
+  ...scope,
+  keyId,
+  createdAt: 1_000,
+  description: '',
+  keyUsage: 'ENCRYPT_DECRYPT',
+  keySpec: 'SYMMETRIC_DEFAULT',
+  origin: 'AWS_KMS',
+  state: 'Enabled',
+  policy: '{}',
+  tags: [],
+  rotation: { enabled: false },
+  materials: [{ version: 1, materialId: 'ab'.repeat(32), wrapped: 'AAAA', createdAt: 1_000 }],
+  ...extra,
+});
+
 /**
  * The contract every KmsStore implementation keeps. Each implementation's test file calls this
  * with a factory for an empty store.
  */
 export function kmsStoreContract(name: string, open: () => Promise<KmsStore>): void {
+  const key = storedKey;
   const A: Scope = { accountId: '111122223333', region: 'us-east-1' };
   const B: Scope = { accountId: '444455556666', region: 'us-east-1' };
   const WEST: Scope = { accountId: '111122223333', region: 'us-west-2' };
-
-  const key = (scope: Scope, keyId: string, extra: Partial<KeyRecord> = {}): KeyRecord => ({
-    ...scope,
-    keyId,
-    createdAt: 1_000,
-    description: '',
-    keyUsage: 'ENCRYPT_DECRYPT',
-    keySpec: 'SYMMETRIC_DEFAULT',
-    origin: 'AWS_KMS',
-    state: 'Enabled',
-    policy: '{}',
-    tags: [],
-    rotation: { enabled: false },
-    materials: [{ version: 1, materialId: 'ab'.repeat(32), wrapped: 'AAAA', createdAt: 1_000 }],
-    ...extra,
-  });
 
   const grant = (scope: Scope, keyId: string, n: number, extra: Partial<GrantRecord> = {}): GrantRecord => ({
     ...scope,

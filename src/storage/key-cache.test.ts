@@ -5,27 +5,13 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { KeyRecord, Scope } from '../kms/key.js';
 import type { KmsStore } from '../kms/repository.js';
-import { kmsStoreContract } from './contract.js';
+import { kmsStoreContract, storedKey } from './contract.js';
 import { CachedKeys, type VersionedKey, type VersionedKeyRepository } from './key-cache.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
 
 const A: Scope = { accountId: '111122223333', region: 'us-east-1' };
 
-const key = (keyId: string, extra: Partial<KeyRecord> = {}): KeyRecord => ({
-  ...A,
-  keyId,
-  createdAt: 1_000,
-  description: '',
-  keyUsage: 'ENCRYPT_DECRYPT',
-  keySpec: 'SYMMETRIC_DEFAULT',
-  origin: 'AWS_KMS',
-  state: 'Enabled',
-  policy: '{}',
-  tags: [],
-  rotation: { enabled: false },
-  materials: [{ version: 1, materialId: 'ab'.repeat(32), wrapped: 'AAAA', createdAt: 1_000 }],
-  ...extra,
-});
+const key = (keyId: string, extra: Partial<KeyRecord> = {}): KeyRecord => storedKey(A, keyId, extra);
 
 // The cache in front of a store keeps the store's whole contract, alone on it or not.
 kmsStoreContract('sqlite behind the key cache, several writers', async () => openSqliteStore(':memory:', { sharedWriters: true }));
