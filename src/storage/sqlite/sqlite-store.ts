@@ -1,6 +1,6 @@
 import type { KeyRecord, Scope } from '../../kms/key.js';
-import { nextMaterialExpiry } from '../../kms/key-materials.js';
 import type { AliasRecord, AliasRepository, KeyRepository, KmsStore, Page, RelatedKeysChange, SettingsRepository } from '../../kms/repository.js';
+import { keyColumns } from '../key-columns.js';
 import { type Db, openDatabase } from './database.js';
 import { GRANTS_TABLE, SqliteGrants } from './grant-store.js';
 import { SqliteKeyUsage } from './key-usage-store.js';
@@ -258,21 +258,7 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-function columns(key: KeyRecord) {
-  return {
-    keyId: key.keyId,
-    accountId: key.accountId,
-    region: key.region,
-    deletionAt: key.state === 'PendingDeletion' ? (key.deletionDate ?? null) : null,
-    // A multi-Region key rotates as its primary does, which takes its replicas along.
-    rotationAt: key.rotation.enabled && isRotationSource(key) ? (key.rotation.nextRotationAt ?? null) : null,
-    customKeyStoreId: key.customKeyStoreId ?? null,
-    materialExpiresAt: nextMaterialExpiry(key) ?? null,
-    doc: JSON.stringify(key),
-  };
-}
-
-const isRotationSource = (key: KeyRecord): boolean => key.multiRegion === undefined || key.multiRegion.primaryRegion === key.region;
+const columns = keyColumns;
 
 const parse = (row: KeyRow | undefined): KeyRecord | undefined => (row ? (JSON.parse(row.doc) as KeyRecord) : undefined);
 

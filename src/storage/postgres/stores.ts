@@ -1,0 +1,47 @@
+import type { AuditStore } from '../../audit/repository.js';
+import type { FaultRepository } from '../../cluster/faults.js';
+import type { ClusterStore } from '../../cluster/repository.js';
+import type { Sealer } from '../../core/sealer.js';
+import type { CustomKeyStoreRepository } from '../../keystores/repository.js';
+import type { KeyCensus } from '../../kms/key-census.js';
+import type { KmsStore } from '../../kms/repository.js';
+import { AUDIT_SCHEMA, pgAuditStore } from './audit-store.js';
+import { pgCensus } from './census.js';
+import { CLUSTER_SCHEMA, pgClusterRepositories } from './cluster-store.js';
+import type { PgDatabase } from './database.js';
+import { pgDatabaseProblem } from './database-probe.js';
+import { FAULT_SCHEMA, pgFaultRepository } from './fault-store.js';
+import { HSM_SCHEMA, pgHsmStore } from './hsm-store.js';
+import { KEY_USAGE_SCHEMA } from './key-usage-store.js';
+import { KEYSTORE_SCHEMA, pgKeyStoreRepository } from './keystore-store.js';
+import { KMS_SCHEMA, pgKmsStore } from './kms-store.js';
+import { migrate, type SchemaPart } from './schema.js';
+
+/** Every part of the schema, in the order a new database is given them (the census joins keys and stores). */
+export const SCHEMA: readonly SchemaPart[] = [KMS_SCHEMA, KEY_USAGE_SCHEMA, CLUSTER_SCHEMA, HSM_SCHEMA, KEYSTORE_SCHEMA, FAULT_SCHEMA, AUDIT_SCHEMA];
+
+/** What the service stores, all of it in one PostgreSQL database. */
+export interface PostgresStores {
+  kms: KmsStore;
+  cluster: ClusterStore;
+  keyStores: CustomKeyStoreRepository;
+  faults: FaultRepository;
+  audit: AuditStore;
+  census: KeyCensus;
+  /** Why the database cannot be used now, if so (for /health and /ready). */
+  problem(): string | undefined;
+}
+
+/** Brings the schema up to date (one node at a time) and builds a store for every port on the pool. */
+export async function postgresStores(db: PgDatabase, sealer: Sealer): Promise<PostgresStores> {
+  await migrate(db, SCHEMA);
+  return {
+    kms: pgKmsStore(db),
+    cluster: { ...pgClusterRepositories(db), ...pgHsmStore(db, sealer) },
+    keyStores: pgKeyStoreRepository(db),
+    faults: pgFaultRepository(db),
+    audit: pgAuditStore(db),
+    census: pgCensus(db),
+    problem: pgDatabaseProblem(db),
+  };
+}
