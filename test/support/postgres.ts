@@ -19,6 +19,11 @@ export interface ThrowawayPostgres {
   readonly port: number;
   /** Creates an empty database and returns its URL. */
   createDatabase(): Promise<string>;
+  /**
+   * Creates an empty schema and returns a URL whose connections use it (search_path): much
+   * quicker than a database, for the many small stores of the contract suites.
+   */
+  createSchema(): Promise<string>;
   /** Stops the server and removes its directory. */
   stop(): Promise<void>;
 }
@@ -106,21 +111,8 @@ export async function startPostgres(): Promise<ThrowawayPostgres> {
     const stopNow = () => stopServer(bin, data, dir, as);
     process.once('exit', stopNow);
     const url = `postgres://${SUPERUSER}@127.0.0.1:${port}/postgres`;
-    let databases = 0;
     return {
-      url,
-      port,
-      async createDatabase() {
-        const name = `kw_${process.pid}_${++databases}`;
-        const client = new pg.Client({ connectionString: url });
-        await client.connect();
-        try {
-          await client.query(`CREATE DATABASE ${name}`);
-        } finally {
-          await client.end();
-        }
-        return `postgres://${SUPERUSER}@127.0.0.1:${port}/${name}`;
-      },
+      ...creating(url),
       async stop() {
         process.off('exit', stopNow);
         stopNow();
@@ -151,6 +143,49 @@ function stopServer(bin: string, data: string, dir: string, as: { uid?: number; 
   rmSync(dir, { recursive: true, force: true });
 }
 
+/** Databases and schemas on the server whose superuser's URL is `admin`, named after this process. */
+function creating(admin: string): Omit<ThrowawayPostgres, 'stop'> {
+  const base = new URL(admin);
+  const prefix = `kw_${process.pid}_${Date.now().toString(36)}`;
+  let made = 0;
+  const run = async (url: string, sql: string) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  const urlOf = (database: string) => {
+    const url = new URL(base);
+    url.pathname = `/${database}`;
+    return url.toString();
+  };
+  let schemas: Promise<string> | undefined;
+  return {
+    url: admin,
+    port: Number(base.port),
+    async createDatabase() {
+      const name = `${prefix}_${++made}`;
+      await run(admin, `CREATE DATABASE ${name}`);
+      return urlOf(name);
+    },
+    async createSchema() {
+      const database = await (schemas ??= (async () => {
+        const name = `${prefix}_schemas`;
+        await run(admin, `CREATE DATABASE ${name}`);
+        return urlOf(name);
+      })());
+      const name = `s${++made}`;
+      await run(database, `CREATE SCHEMA ${name}`);
+      const url = new URL(database);
+      url.searchParams.set('options', `-c search_path=${name}`);
+      return url.toString();
+    },
+  };
+}
+
 let shared: Promise<ThrowawayPostgres> | undefined;
 
 /**
@@ -162,23 +197,8 @@ export function sharedPostgres(): Promise<ThrowawayPostgres> {
   return (shared ??= (async () => {
     const given = process.env.KEYWARDEN_TEST_POSTGRES_URL;
     if (!given) return startPostgres();
-    const url = new URL(given);
-    let databases = 0;
     return {
-      url: given,
-      port: Number(url.port),
-      async createDatabase() {
-        const name = `kw_${process.pid}_${Date.now().toString(36)}_${++databases}`;
-        const client = new pg.Client({ connectionString: given });
-        await client.connect();
-        try {
-          await client.query(`CREATE DATABASE ${name}`);
-        } finally {
-          await client.end();
-        }
-        url.pathname = `/${name}`;
-        return url.toString();
-      },
+      ...creating(given),
       async stop() {},
     };
   })());
@@ -187,4 +207,9 @@ export function sharedPostgres(): Promise<ThrowawayPostgres> {
 /** A fresh empty database on this process's server. */
 export async function freshDatabase(): Promise<string> {
   return (await sharedPostgres()).createDatabase();
+}
+
+/** A fresh empty schema on this process's server, as a URL whose connections use it. */
+export async function freshSchema(): Promise<string> {
+  return (await sharedPostgres()).createSchema();
 }
