@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { AuditTrail } from './audit/trail.js';
 import type { AuditServices } from './audit/services.js';
 import { LATEST_SERVICE_TIME_MS, OffsetClock, standingClock, systemClock, usableOffset } from './core/clock.js';
@@ -40,16 +40,7 @@ import { lockDataDir } from './storage/data-dir-lock.js';
 import { dataDirExposure } from './storage/data-dir-modes.js';
 import { loadTls, type TlsSetting } from './protocol/tls.js';
 import { loadRootKey } from './storage/root-key.js';
-import { checkRootKey, recordRootKeyCheck } from './storage/root-key-check.js';
-import { auditStoreOn } from './storage/sqlite/audit-store.js';
-import { clusterRepositoriesOn } from './storage/sqlite/cluster-store.js';
-import { openDatabase } from './storage/sqlite/database.js';
-import { faultStoreOn } from './storage/sqlite/fault-store.js';
-import { hsmStoreOn } from './storage/sqlite/hsm-store.js';
-import { keyStoreStoreOn } from './storage/sqlite/keystore-store.js';
-import { kmsStoreOn } from './storage/sqlite/sqlite-store.js';
-import { censusOn } from './storage/sqlite/census.js';
-import { databaseProblem } from './storage/sqlite/database-probe.js';
+import { sqliteStores } from './storage/sqlite/stores.js';
 import { keysByState, keyStoresByState } from './kms/key-census.js';
 import { FailureLog } from './observability/failure-log.js';
 import type { HealthSources } from './observability/health.js';
@@ -104,6 +95,8 @@ export interface KeywardenOptions {
   log?: (line: string) => void;
   /** Keep nothing on disk: no data directory, database file, audit log or root key file (`serve --in-memory`). */
   inMemory?: boolean;
+  /** A PostgreSQL URL (`serve --store`): the data in that database, shared by every node given it, instead of SQLite in the data directory. */
+  store?: string;
   /** The log once started: a line per request, background failures (JSON on standard error at `info` by default). */
   logger?: Logger;
   /** Who may read GET /metrics (loopback callers by default). */
@@ -120,6 +113,8 @@ export interface RunningKeywarden {
   host: string;
   /** The web console's address, when it is served. */
   consoleUrl?: string;
+  /** Where the data is: SQLite in the data directory (or memory), or a PostgreSQL database. */
+  store: { kind: 'sqlite' | 'postgres'; location: string };
   close(): Promise<void>;
 }
 
@@ -171,17 +166,34 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   const exposure = inMemory ? undefined : dataDirExposure(opts.dataDir);
   if (exposure) log(`keywarden: warning: ${exposure}`);
   const credentials = opts.credentialsFile ? Credentials.fromFile(opts.credentialsFile) : new Credentials([DEV_PRINCIPAL]);
-  const rootKey = loadRootKey({ dataDir: opts.dataDir, file: opts.rootKeyFile, value: opts.rootKey, inMemory });
+  // A shared database is opened first: whether it already holds data decides whether a root key may be made here.
+  // Its driver is loaded only when one is named: SQLite needs none of it.
+  const postgres = opts.store ? await import('./storage/postgres/stores.js') : undefined;
+  const shared = postgres && opts.store ? await postgres.openPgDatabase(opts.store) : undefined;
+  if (shared) opened.push(() => shared.close());
+  const usedStore = postgres && shared && (await postgres.storedRootKeyCheck(shared)) !== undefined ? shared.location : undefined;
+  const rootKey = loadRootKey({ dataDir: opts.dataDir, file: opts.rootKeyFile, value: opts.rootKey, inMemory, usedStore });
   const sealer = new Sealer(rootKey, secureRandom);
   // Before the database opens: a certificate that cannot be served stops start-up with nothing to close.
   const tls = opts.tls ? await loadTls(opts.tls, opts.dataDir, Date.now()) : undefined;
-  const dbFile = inMemory ? ':memory:' : join(opts.dataDir, 'keywarden.db');
-  const db = openDatabase(dbFile);
-  opened.push(() => db.close());
+  const logger = opts.logger ?? createLogger();
+  let metrics: ServiceMetrics | undefined;
+  const failures = new FailureLog(logger, (source) => metrics?.countFailure(source));
+  const auditOn = opts.audit ?? true;
   // A wrong root key stops the start before the database is written with it.
-  checkRootKey(db, rootKey, opts.dataDir);
-  const store = kmsStoreOn(db);
-  recordRootKeyCheck(db, rootKey);
+  const stores = postgres && shared
+    ? await postgres.postgresServiceStores(shared, rootKey, sealer)
+    : sqliteStores({
+        dataDir: opts.dataDir,
+        inMemory,
+        rootKey,
+        sealer,
+        audit: auditOn ? { sync: opts.auditSync ?? 'os', onError: (err) => failures.failed('audit trail', err) } : undefined,
+      });
+  opened.push(() => stores.close());
+  const auditStore = stores.audit;
+  opened.push(() => auditStore.close());
+  const store = stores.kms;
   const storedOffset = await store.settings.get(CLOCK_OFFSET);
   const offsetMs = Number(storedOffset ?? 0);
   // A clock past the dates the service can write would fail every call: better the real time.
@@ -193,23 +205,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   const vault = new KeyVault(sealer, secureRandom);
   const grantTokens = new GrantTokens(grantTokenSecret(rootKey), secureRandom);
   rootKey.fill(0);
-  const logger = opts.logger ?? createLogger();
-  let metrics: ServiceMetrics | undefined;
-  const failures = new FailureLog(logger, (source) => metrics?.countFailure(source));
   const logRequest = requestLog(logger);
-  const auditOn = opts.audit ?? true;
-  // With the trail off nothing is written and no log or indexer thread runs; old records stay readable.
-  // In memory, records go straight to the tables: there is no file for the log or the indexer's connection.
-  const auditStore = auditStoreOn(
-    db,
-    inMemory
-      ? {}
-      : {
-          logDir: join(opts.dataDir, 'audit-log'),
-          durable: auditOn ? { file: dbFile, sync: opts.auditSync ?? 'os', onError: (err) => failures.failed('audit trail', err) } : undefined,
-        },
-  );
-  opened.push(() => auditStore.close());
   const trail = auditOn
     ? new AuditTrail({
         store: auditStore,
@@ -230,8 +226,8 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     : undefined;
   const audit: AuditServices = { store: auditStore, clock, trail };
   const events = opts.events ?? trail ?? discardEvents;
-  const faults = await new FaultRegistry(faultStoreOn(db), clock).load();
-  const clusterStore: ClusterStore = { ...clusterRepositoriesOn(db), ...hsmStoreOn(db, sealer) };
+  const faults = await new FaultRegistry(stores.faults, clock).load();
+  const clusterStore: ClusterStore = stores.cluster;
   const cluster = createClusterServices({
     store: clusterStore,
     clock,
@@ -250,7 +246,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     sessionLimit: (clusterId) => faults.sessionLimit(clusterId),
   });
   const keyStores = createKeyStoreServices({
-    stores: keyStoreStoreOn(db),
+    stores: stores.keyStores,
     keys: store.keys,
     clusters: cluster.clusters,
     subnets: cluster.network,
@@ -320,7 +316,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     },
   });
   const version = opts.version ?? packageVersion();
-  const census = censusOn(db);
+  const census = stores.census;
   metrics = new ServiceMetrics({
     version,
     keysByState: async () => keysByState(await census.keyStateGroups()),
@@ -331,9 +327,9 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   const health: HealthSources = {
     version,
     startedAt,
-    store: { kind: 'sqlite', location: inMemory ? 'memory' : resolve(dbFile) },
+    store: { kind: stores.kind, location: stores.location },
     engine: 'software',
-    storeProblem: () => databaseProblem(db),
+    storeProblem: () => stores.problem(),
     audit: () => (auditOn ? { state: 'on', ...auditStore.condition() } : { state: 'off' }),
   };
   const routes = operabilityRoutes({ health, metrics, metricsAccess: opts.metricsAccess });
@@ -356,6 +352,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     ...(tls ? { tls: { certFile: tls.certFile, selfSigned: tls.selfSigned } } : {}),
     port,
     host: opts.host,
+    store: { kind: stores.kind, location: stores.location },
     async close() {
       scheduler.stop();
       await maintenance.stop();
@@ -368,7 +365,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
       // Last uses are written with the maintenance runs; what came in since the last run is written now.
       await kms.usage.flush();
       await auditStore.close();
-      db.close();
+      await stores.close();
       lock?.release();
     },
   };

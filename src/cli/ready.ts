@@ -14,6 +14,8 @@ export interface ReadyLine {
   port: number;
   pid: number;
   dataDir: string;
+  /** The PostgreSQL database the data is in, when --store names one (its URL without a password). */
+  store?: string;
   version: string;
   /** The certificate an HTTPS endpoint serves: what AWS_CA_BUNDLE names when it is self-signed. */
   tlsCertificate?: string;
@@ -28,6 +30,7 @@ export function readyLine(running: RunningKeywarden, dataDir: string): ReadyLine
     port: running.port,
     pid: process.pid,
     dataDir: resolve(dataDir),
+    ...(running.store.kind === 'postgres' ? { store: running.store.location } : {}),
     version: keywardenVersion(),
     ...(running.tls ? { tlsCertificate: running.tls.certFile, selfSigned: running.tls.selfSigned } : {}),
   };

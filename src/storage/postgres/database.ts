@@ -75,7 +75,8 @@ export async function openPgDatabase(text: string): Promise<PgDatabase> {
     keepAlive: true,
     types,
   });
-  const db: PgDatabase = { pool, location, close: () => pool.end() };
+  let closing: Promise<void> | undefined;
+  const db: PgDatabase = { pool, location, close: () => (closing ??= pool.end()) };
   // An idle connection the server dropped (a restart, a failover) leaves the pool; the next query
   // opens another, and the health probe reports a database that stays away. Unhandled, the event
   // would end the process.

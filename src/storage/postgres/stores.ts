@@ -16,6 +16,12 @@ import { KEY_USAGE_SCHEMA } from './key-usage-store.js';
 import { KEYSTORE_SCHEMA, pgKeyStoreRepository } from './keystore-store.js';
 import { KMS_SCHEMA, pgKmsStore } from './kms-store.js';
 import { migrate, type SchemaPart } from './schema.js';
+import { checkRootKeyFor, recordRootKeyCheckIn, storedRootKeyCheck } from './root-key-check.js';
+import type { ServiceStores } from '../service-stores.js';
+
+// What the composition root needs to open the store, from this one module (loaded only with --store).
+export { openPgDatabase } from './database.js';
+export { storedRootKeyCheck } from './root-key-check.js';
 
 /** Every part of the schema, in the order a new database is given them (the census joins keys and stores). */
 export const SCHEMA: readonly SchemaPart[] = [KMS_SCHEMA, KEY_USAGE_SCHEMA, CLUSTER_SCHEMA, HSM_SCHEMA, KEYSTORE_SCHEMA, FAULT_SCHEMA, AUDIT_SCHEMA];
@@ -44,4 +50,16 @@ export async function postgresStores(db: PgDatabase, sealer: Sealer): Promise<Po
     census: pgCensus(db),
     problem: pgDatabaseProblem(db),
   };
+}
+
+/**
+ * The service's stores on a PostgreSQL database (openPgDatabase): a root key other than the one
+ * the database was first used with stops the start before the schema is touched; then the schema
+ * is brought up to date and the key's check value recorded if it is the first.
+ */
+export async function postgresServiceStores(db: PgDatabase, rootKey: Buffer, sealer: Sealer): Promise<ServiceStores> {
+  checkRootKeyFor(await storedRootKeyCheck(db), rootKey, db.location);
+  const stores = await postgresStores(db, sealer);
+  await recordRootKeyCheckIn(db, rootKey);
+  return { kind: 'postgres', location: db.location, ...stores, close: () => db.close() };
 }
