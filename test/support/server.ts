@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freshDatabase } from './postgres.js';
 
 /** The repository root, found from this compiled file (dist/test/support). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -12,6 +13,8 @@ export interface TestServer {
   url: string;
   port: number;
   dataDir: string;
+  /** The PostgreSQL database the server keeps its data in (`--store`), if it does not use SQLite. */
+  store?: string;
   /** The server process's id, for reading its memory from /proc (changes on restart). */
   readonly pid: number;
   /** Everything the server wrote to stdout and stderr so far. */
@@ -40,12 +43,27 @@ export interface ServerOptions {
   inMemory?: boolean;
   /** The server's working directory (the repository root by default). */
   cwd?: string;
+  /**
+   * `sqlite`: the test reads what SQLite keeps in the data directory, so the server uses SQLite
+   * whatever KEYWARDEN_TEST_STORE says.
+   */
+  store?: 'sqlite';
 }
+
+/**
+ * KEYWARDEN_TEST_STORE=postgres (`npm run test:postgres`) starts every server that keeps its data
+ * on disk with `--store` on a database of its own on the test process's throwaway PostgreSQL
+ * (test/support/postgres.ts), so the black-box suites run against the PostgreSQL store unchanged.
+ */
+export const TEST_STORE = process.env.KEYWARDEN_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
 
 /** Starts `keywarden serve` on a free loopback port with a fresh data directory. */
 export async function startServer(opts: ServerOptions = {}): Promise<TestServer> {
   const dataDir = opts.inMemory ? '' : (opts.dataDir ?? mkdtempSync(join(tmpdir(), 'keywarden-test-')));
-  const extra = [...(opts.args ?? []), ...(opts.allowClockControl ? ['--allow-clock-control'] : [])];
+  const onPostgres = TEST_STORE === 'postgres' && !opts.inMemory && opts.store !== 'sqlite' && !(opts.args ?? []).includes('--store');
+  const given = opts.args?.indexOf('--store') ?? -1;
+  const store = onPostgres ? await freshDatabase() : given >= 0 ? opts.args![given + 1] : undefined;
+  const extra = [...(opts.args ?? []), ...(opts.allowClockControl ? ['--allow-clock-control'] : []), ...(onPostgres ? ['--store', store!] : [])];
   let port = 0;
   let child: ChildProcess;
   let log = '';
@@ -107,6 +125,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
       return child.pid!;
     },
     dataDir,
+    ...(store ? { store } : {}),
     output: () => log,
     waitForOutput: (pattern, timeoutMs = 10_000) =>
       new Promise<string>((resolveOutput, reject) => {
