@@ -53,13 +53,18 @@ export const AUDIT_SCHEMA: SchemaPart = {
 const MAX_BATCH = 500;
 
 const SQL = {
-  head: statement('audit-head', "SELECT seq, digest FROM audit_chain WHERE point = 'head' FOR UPDATE"),
-  insert: statement(
-    'audit-insert',
-    `INSERT INTO audit_events (seq, event_time, account_id, region, event_id, event_name, event_source, read_only,
-       username, access_key_id, resources, record, digest)
-     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::boolean[],
-       $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])`,
+  // Sent with BEGIN (see inTransaction): the head every append of every node locks.
+  head: "SELECT seq, digest FROM audit_chain WHERE point = 'head' FOR UPDATE",
+  // The records and the head they lead to, in one statement.
+  append: statement(
+    'audit-append',
+    `WITH appended AS (
+       INSERT INTO audit_events (seq, event_time, account_id, region, event_id, event_name, event_source, read_only,
+         username, access_key_id, resources, record, digest)
+       SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::boolean[],
+         $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
+     )
+     UPDATE audit_chain SET seq = $14, digest = $15 WHERE point = 'head'`,
   ),
   setPoint: statement(
     'audit-set-point',
@@ -152,8 +157,8 @@ class PgAuditStore implements AuditStore {
 
   private async writeBatch(batch: Pending[]): Promise<void> {
     try {
-      await inTransaction(this.db.pool, async (tx) => {
-        let head = (await tx.query<ChainPoint>(SQL.head())).rows[0] ?? GENESIS;
+      await inTransaction<void, ChainPoint>(this.db.pool, async (tx, [locked]) => {
+        let head = locked ?? GENESIS;
         const columns: unknown[][] = Array.from({ length: 13 }, () => []);
         for (const p of batch) {
           const seq = head.seq + 1;
@@ -163,9 +168,8 @@ class PgAuditStore implements AuditStore {
           values.forEach((v, i) => columns[i]!.push(v));
           head = { seq, digest };
         }
-        await tx.query(SQL.insert(...columns));
-        await tx.query(SQL.setPoint('head', head.seq, head.digest));
-      });
+        await tx.query(SQL.append(...columns, head.seq, head.digest));
+      }, SQL.head);
       this.failure = undefined;
       for (const p of batch) p.resolve();
     } catch (err) {

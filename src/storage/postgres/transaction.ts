@@ -13,13 +13,24 @@ export const MAX_ATTEMPTS = 8;
 
 export type Tx = pg.PoolClient;
 
-export async function inTransaction<T>(pool: pg.Pool, work: (tx: Tx) => Promise<T>): Promise<T> {
+/**
+ * `opening`, a statement without parameters (a row to lock and read first), is sent with BEGIN in
+ * one round trip, and its rows handed to `work`: on the path of every call, round trips are most
+ * of what a transaction costs.
+ */
+export async function inTransaction<T, R extends pg.QueryResultRow = pg.QueryResultRow>(
+  pool: pg.Pool,
+  work: (tx: Tx, opened: R[]) => Promise<T>,
+  opening?: string,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
-      const result = await work(client);
+      let opened: R[] = [];
+      if (opening === undefined) await client.query('BEGIN');
+      else opened = ((await client.query(`BEGIN; ${opening}`)) as unknown as [pg.QueryResult, pg.QueryResult<R>])[1].rows;
+      const result = await work(client, opened);
       await client.query('COMMIT');
       return result;
     } catch (err) {
