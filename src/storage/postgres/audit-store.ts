@@ -12,7 +12,7 @@ import {
   type StoredRecord,
 } from '../../audit/repository.js';
 import { verifyTrail, type VerifyReport } from '../../audit/verify.js';
-import { decodeResources, encodeResources, SEP, TAB } from '../sqlite/audit-sql.js';
+import { decodeResources, encodeResources, SEP, TAB } from '../audit-resources.js';
 import { type PgDatabase, statement } from './database.js';
 import type { SchemaPart } from './schema.js';
 import { inTransaction, LOCK, lockName } from './transaction.js';

@@ -2,6 +2,7 @@ import { chainDigest, GENESIS, type ChainPoint } from '../../audit/chain.js';
 import { indexOfText, type RecordIndex } from '../../audit/record.js';
 import type { LogLoss } from '../../audit/repository.js';
 import { existsSync } from 'node:fs';
+import { encodeResources } from '../audit-resources.js';
 import { readRange, records, removeSegment, segments, type LogPosition, type LogRecord } from './audit-log.js';
 import type { Db } from './database.js';
 
@@ -39,27 +40,8 @@ export const AUDIT_MIGRATIONS = [
    CREATE TABLE audit_log_losses (after_seq INTEGER NOT NULL, detail TEXT NOT NULL);`,
 ];
 
-/**
- * The resources column holds `SEP type TAB name SEP type TAB name SEP` (empty without resources):
- * one instr() finds a whole type (`SEP type TAB`) or a whole name (`TAB name SEP`, or
- * `:key/id SEP` for a KMS key named by its id), and the list reads back exactly.
- */
-export const SEP = '\u001f';
-export const TAB = '\t';
-
-export const encodeResources = (resources: ReadonlyArray<{ type: string; name: string }>): string =>
-  resources.length === 0 ? '' : SEP + resources.map((r) => r.type + TAB + r.name).join(SEP) + SEP;
-
-export function decodeResources(text: string): Array<{ type: string; name: string }> {
-  if (text === '') return [];
-  return text
-    .slice(1, -1)
-    .split(SEP)
-    .map((item) => {
-      const tab = item.indexOf(TAB);
-      return { type: item.slice(0, tab), name: item.slice(tab + 1) };
-    });
-}
+// The resources column's encoding (instr() finds a type or a name) is shared with the PostgreSQL store.
+export { decodeResources, encodeResources, SEP, TAB } from '../audit-resources.js';
 
 /** A record with its place in the chain, ready to store. */
 export interface ChainedRecord {
