@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { formatOverhead, summarizeOverhead, type AuditOverhead, type Round, type Side } from './audit-overhead.js';
 import { readConfig, type BenchConfig } from './config.js';
+import { benchCustomKeyStores, formatCustomKeyStores } from './custom-key-stores.js';
 import { inProcessOperations, measureInProcess } from './in-process.js';
 import { twentyStatementPolicy } from './policies.js';
 import { childCpuMs, ownCpuMs } from './cpu.js';
@@ -116,11 +117,28 @@ async function main(): Promise<number> {
     return measureInProcess(op, config.seconds, config.maxRequests);
   });
 
+  // Keys in a custom key store, on the software engine and on SoftHSM2 tokens, each beside its ceiling.
+  const customKeyStores = await benchCustomKeyStores(
+    {
+      start: async (args) => {
+        const child = await startKeywarden(args);
+        children.push(child);
+        return child;
+      },
+      measure: (name, child, body) => measure({ name, server: 'keywarden', serverPid: child.pid, client: client(child.url), target: `${TARGET}.Encrypt`, body }, config, recorder),
+      inProcess: (op) => measureInProcess(op, config.seconds, config.maxRequests),
+      progress,
+    },
+    config.plaintextBytes,
+  );
+  results.push(customKeyStores.software, ...(customKeyStores.softhsm ? [customKeyStores.softhsm] : []));
+  if (customKeyStores.ceiling) inProcess.push(customKeyStores.ceiling);
+
   const auditOverhead = await compareAudit(config, recorder, encryptBody, client);
 
   const base = buildReport(config, loadBefore, results, results[0]!, results[1]!, encryptResponseBytes);
-  const report = { ...base, inProcess: compareInProcess(results, inProcess), auditOverhead, valid: base.valid && auditOverhead.valid };
-  process.stdout.write(formatReport(report) + formatOverhead(auditOverhead));
+  const report = { ...base, inProcess: compareInProcess(results, inProcess), customKeyStores, auditOverhead, valid: base.valid && auditOverhead.valid };
+  process.stdout.write(formatReport(report) + formatCustomKeyStores(customKeyStores) + formatOverhead(auditOverhead));
   writeJson(RESULTS_FILE, report);
   progress(`figures written to ${RESULTS_FILE}`);
   return report.valid ? 0 : 1;

@@ -94,6 +94,10 @@ export const COMMANDS: Command[] = [
       },
       credentials: { type: 'string', value: 'FILE', help: 'a JSON file of access keys, accounts and identity policies (default: the dev credential test / test)' },
       'root-key-file': { type: 'string', value: 'FILE', help: 'the root key that wraps all key material at rest (default: KEYWARDEN_ROOT_KEY, or DIR/root.key, made on first start)' },
+      'root-key': { type: 'string', value: 'file|pkcs11', help: 'the root key is a file or KEYWARDEN_ROOT_KEY (default), or a non-extractable key in a PKCS#11 token (with --pkcs11-module)' },
+      'hsm-engine': { type: 'string', value: 'software|pkcs11', help: 'where the key objects of clusters live: sealed under the root key (default), or in PKCS#11 tokens, one per HSM' },
+      'pkcs11-module': { type: 'string', value: 'PATH', help: 'the PKCS#11 library of the tokens, for --hsm-engine pkcs11 and --root-key pkcs11' },
+      'pkcs11-config': { type: 'string', value: 'FILE', help: 'JSON: the token labels that serve as HSMs, their PIN (or KEYWARDEN_PKCS11_PIN), rootKeyToken, maxSessions (docs/hsm.md)' },
       'allow-clock-control': { type: 'boolean', help: 'let `keywarden clock advance` and `clock reset` move the service\u2019s clock' },
       clock: { type: 'string', value: 'real|manual', help: 'the service clock follows the system\u2019s (default), or, with --allow-clock-control, stands still and moves only with `clock advance`' },
       'cluster-delay-ms': { type: 'string', value: 'MS', help: 'how long CloudHSM\u2019s asynchronous transitions take (default 2000; 0 in tests)' },
@@ -108,6 +112,7 @@ export const COMMANDS: Command[] = [
       'tls-key': { type: 'string', value: 'FILE', help: 'the PEM private key of --tls-cert' },
       console: { type: 'string', value: 'on|off', help: 'serve the web console at /console on the same port (default on when the host is a loopback address)' },
       'in-memory': { type: 'boolean', help: 'keep nothing on disk: database, audit trail and root key live in memory and are gone when it stops' },
+      'shared-store': { type: 'boolean', help: 'share the data directory with other services started with --shared-store: one set of keys, audit trail and clock (docs/nodes.md)' },
       'log-level': { type: 'string', value: 'LEVEL', help: 'trace, debug, info (default: a line per request), warn, error, fatal or silent' },
       'log-format': { type: 'string', value: 'json|text', help: 'one JSON object per line (default) or text (the default when standard error is a terminal)' },
       metrics: { type: 'string', value: 'loopback|any|off', help: 'who may read GET /metrics (default loopback callers only)' },
@@ -122,6 +127,8 @@ export const COMMANDS: Command[] = [
       'keywarden serve --store postgres://keywarden@localhost:5432/keywarden --root-key-file ./root.key',
       'keywarden serve --tls self-signed',
       'keywarden serve --allow-clock-control --cluster-delay-ms 0 --connect-delay-ms 0',
+      'keywarden serve --hsm-engine pkcs11 --root-key pkcs11 --pkcs11-module /usr/lib/softhsm/libsofthsm2.so --pkcs11-config pkcs11.json',
+      'keywarden serve --shared-store --data-dir /srv/keywarden --port 4600',
     ],
     run: load(() => import('./serve.js'), async (m, args) => {
       await m.serve(args);

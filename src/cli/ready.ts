@@ -13,7 +13,9 @@ export interface ReadyLine {
   host: string;
   port: number;
   pid: number;
-  dataDir: string;
+  /** Absent under --in-memory, which keeps no data directory. */
+  dataDir?: string;
+  inMemory?: true;
   /** The PostgreSQL database the data is in, when --store names one (its URL without a password). */
   store?: string;
   version: string;
@@ -22,14 +24,14 @@ export interface ReadyLine {
   selfSigned?: boolean;
 }
 
-export function readyLine(running: RunningKeywarden, dataDir: string): ReadyLine {
+export function readyLine(running: RunningKeywarden, dataDir: string | undefined): ReadyLine {
   return {
     event: 'ready',
     url: running.url,
     host: running.host,
     port: running.port,
     pid: process.pid,
-    dataDir: resolve(dataDir),
+    ...(dataDir === undefined ? { inMemory: true as const } : { dataDir: resolve(dataDir) }),
     ...(running.store.kind === 'postgres' ? { store: running.store.location } : {}),
     version: keywardenVersion(),
     ...(running.tls ? { tlsCertificate: running.tls.certFile, selfSigned: running.tls.selfSigned } : {}),

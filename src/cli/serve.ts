@@ -24,6 +24,7 @@ export async function serve(args: Args): Promise<void> {
     clock: clockMode(args),
     rootKeyFile: stringOption(args, 'root-key-file'),
     rootKey: process.env.KEYWARDEN_ROOT_KEY,
+    ...pkcs11Options(args),
     clusterTimings: clusterDelay(args),
     hsmSessionsPerHsm: hsmSessions(args),
     audit: auditSwitch(args),
@@ -35,6 +36,7 @@ export async function serve(args: Args): Promise<void> {
     console: consoleSwitch(args, host),
     inMemory,
     store,
+    sharedStore: sharedStoreSwitch(args),
     logger: createLogger({ level: logLevel(args), format: logFormat(args) }),
     metricsAccess: metricsAccess(args),
   };
@@ -68,7 +70,7 @@ export async function serve(args: Args): Promise<void> {
     return process.exit(1);
   });
   if (stopping) return shutDown(running, stopping, say, readyFile);
-  const ready = readyLine(running, dataDir);
+  const ready = readyLine(running, inMemory ? undefined : dataDir);
   if (readyFile) {
     try {
       writeReadyFile(readyFile, ready);
@@ -132,6 +134,40 @@ function storeOption(args: Args, inMemory: boolean): string | undefined {
   // In memory, a store named by the environment is not used: the option says where the data is.
   if (inMemory) return undefined;
   return given ?? (process.env.KEYWARDEN_STORE || undefined);
+}
+
+/**
+ * `--hsm-engine software|pkcs11`, `--root-key file|pkcs11`, `--pkcs11-module PATH`,
+ * `--pkcs11-config FILE`: where the clusters' key objects and the root key live. The library,
+ * tokens and PINs are checked when the service starts (a wrong one ends it with exit status 1).
+ */
+function pkcs11Options(args: Args): Pick<KeywardenOptions, 'hsmEngine' | 'rootKeyIn' | 'pkcs11'> {
+  const hsmEngine = stringOption(args, 'hsm-engine') ?? 'software';
+  if (hsmEngine !== 'software' && hsmEngine !== 'pkcs11') throw new UsageError(`--hsm-engine takes 'software' or 'pkcs11', not '${hsmEngine}'.`);
+  const rootKeyIn = stringOption(args, 'root-key') ?? 'file';
+  if (rootKeyIn !== 'file' && rootKeyIn !== 'pkcs11') throw new UsageError(`--root-key takes 'file' or 'pkcs11', not '${rootKeyIn}'.`);
+  if (rootKeyIn === 'pkcs11' && args.options.has('root-key-file')) throw new UsageError('--root-key pkcs11 keeps the root key in a token: leave out --root-key-file.');
+  const module = stringOption(args, 'pkcs11-module');
+  const configFile = stringOption(args, 'pkcs11-config');
+  const wanted = hsmEngine === 'pkcs11' || rootKeyIn === 'pkcs11';
+  if (wanted && module === undefined) {
+    throw new UsageError(`${hsmEngine === 'pkcs11' ? '--hsm-engine' : '--root-key'} pkcs11 needs --pkcs11-module PATH, the PKCS#11 library of the tokens.`);
+  }
+  if (!wanted && (module !== undefined || configFile !== undefined)) {
+    throw new UsageError('--pkcs11-module and --pkcs11-config go with --hsm-engine pkcs11 or --root-key pkcs11.');
+  }
+  return {
+    hsmEngine,
+    rootKeyIn,
+    ...(wanted ? { pkcs11: { module: module!, configFile, pin: process.env.KEYWARDEN_PKCS11_PIN } } : {}),
+  };
+}
+
+/** `--shared-store`: one node of several on the data directory. */
+function sharedStoreSwitch(args: Args): boolean {
+  if (args.options.get('shared-store') !== true) return false;
+  if (args.options.get('in-memory') === true) throw new UsageError('--shared-store shares a data directory, which --in-memory does without: leave out one of them.');
+  return true;
 }
 
 /** `--log-level LEVEL`: the least severe records logged (default info: a line per request). */

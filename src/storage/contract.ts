@@ -158,7 +158,7 @@ export function kmsStoreContract(name: string, open: () => Promise<KmsStore>): v
     assert.deepEqual((await s.keys.dueForMaterialExpiry(10_000)).map((k) => k.keyId), ['later']);
   });
 
-  withStore('aliases: unique per scope, retarget, list by key, removed with their key', async (s) => {
+  withStore('aliases: unique per scope, retarget, list by key, removed with their key (once, if the check allows)', async (s) => {
     await s.keys.insert(key(A, 'k1'));
     await s.keys.insert(key(A, 'k2'));
     const alias = { ...A, aliasName: 'alias/x', targetKeyId: 'k1', createdAt: 1, updatedAt: 1 };
@@ -169,7 +169,10 @@ export function kmsStoreContract(name: string, open: () => Promise<KmsStore>): v
     assert.equal(await s.aliases.retarget(A, 'alias/x', 'k2', 7), true);
     assert.equal((await s.aliases.get(A, 'alias/x'))?.updatedAt, 7);
     assert.deepEqual((await s.aliases.list(A, 10, undefined, 'k2')).items.map((a) => a.aliasName), ['alias/x', 'alias/y']);
-    await s.keys.remove(A, 'k2');
+    assert.equal(await s.keys.remove(A, 'k2', (k) => k.state === 'PendingDeletion'), undefined, 'the check refused');
+    assert.equal((await s.aliases.list(A, 10, undefined, 'k2')).items.length, 2);
+    assert.equal((await s.keys.remove(A, 'k2'))?.keyId, 'k2');
+    assert.equal(await s.keys.remove(A, 'k2'), undefined);
     assert.equal(await s.keys.get(A, 'k2'), undefined);
     assert.deepEqual((await s.aliases.list(A, 10)).items, []);
     assert.equal((await s.aliases.list(B, 10)).items.length, 1);
@@ -271,13 +274,17 @@ export function kmsStoreContract(name: string, open: () => Promise<KmsStore>): v
     assert.equal(await s.settings.get('clock.offsetMs'), '6');
   });
 
-  withStore('last key uses: one per key, the last saved replacing the one before', async (s) => {
+  withStore('last key uses: one per key, a later one replacing the one before, never an earlier one', async (s) => {
     assert.deepEqual(await s.keyUsage.all(), []);
     const arn = (id: string) => `arn:aws:kms:us-east-1:111122223333:key/${id}`;
     const use = (id: string, eventId: string, timestamp: number) => ({ keyArn: arn(id), operation: 'Encrypt' as const, timestamp, eventId, requestId: `r-${eventId}` });
     await s.keyUsage.save([use('k1', 'e1', 1_000), use('k2', 'e2', 2_000)]);
     await s.keyUsage.save([{ ...use('k1', 'e3', 3_000), operation: 'Sign' }]);
+    // Another node saves later what it noted earlier.
+    await s.keyUsage.save([use('k1', 'e0', 2_500)]);
     const byKey = (await s.keyUsage.all()).sort((a, b) => a.keyArn.localeCompare(b.keyArn));
     assert.deepEqual(byKey, [{ ...use('k1', 'e3', 3_000), operation: 'Sign' }, use('k2', 'e2', 2_000)]);
+    assert.deepEqual(await s.keyUsage.get(arn('k2')), use('k2', 'e2', 2_000));
+    assert.equal(await s.keyUsage.get(arn('k3')), undefined);
   });
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freshDatabase } from './postgres.js';
+import { type SoftHsmTokens, softHsmTokens } from './softhsm.js';
 
 /** The repository root, found from this compiled file (dist/test/support). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -27,8 +28,10 @@ export interface TestServer {
   crash(): Promise<void>;
   /** Stops and starts the server again on the same data directory and port. */
   restart(): Promise<void>;
-  /** Stops the server and removes its data directory. */
+  /** Stops the server and removes its data directory (and the SoftHSM2 tokens it was given, if it made them). */
   dispose(): Promise<void>;
+  /** The SoftHSM2 tokens that serve as its HSMs, with --hsm-engine pkcs11. */
+  softhsm?: SoftHsmTokens;
 }
 
 export interface ServerOptions {
@@ -48,6 +51,12 @@ export interface ServerOptions {
    * whatever KEYWARDEN_TEST_STORE says.
    */
   store?: 'sqlite';
+  /**
+   * `serve --hsm-engine pkcs11` on SoftHSM2 tokens: these, or (`true`) tokens made for this
+   * server and removed by `dispose`. By default, when KEYWARDEN_TEST_HSM_ENGINE=pkcs11 and the
+   * arguments choose no engine, so that the black-box suites run a second time on tokens.
+   */
+  pkcs11?: SoftHsmTokens | true;
 }
 
 /**
@@ -57,6 +66,11 @@ export interface ServerOptions {
  */
 export const TEST_STORE = process.env.KEYWARDEN_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
 
+/** Tokens for a server under KEYWARDEN_TEST_HSM_ENGINE=pkcs11: a file's clusters take one per HSM that holds keys. */
+const TOKENS_PER_SERVER = 24;
+
+const pkcs11ByDefault = (args: string[]) => process.env.KEYWARDEN_TEST_HSM_ENGINE === 'pkcs11' && !args.includes('--hsm-engine');
+
 /** Starts `keywarden serve` on a free loopback port with a fresh data directory. */
 export async function startServer(opts: ServerOptions = {}): Promise<TestServer> {
   const dataDir = opts.inMemory ? '' : (opts.dataDir ?? mkdtempSync(join(tmpdir(), 'keywarden-test-')));
@@ -64,6 +78,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
   const given = opts.args?.indexOf('--store') ?? -1;
   const store = onPostgres ? await freshDatabase() : given >= 0 ? opts.args![given + 1] : undefined;
   const extra = [...(opts.args ?? []), ...(opts.allowClockControl ? ['--allow-clock-control'] : []), ...(onPostgres ? ['--store', store!] : [])];
+  const wantsTokens = opts.pkcs11 ?? (pkcs11ByDefault(extra) || undefined);
+  const softhsm = wantsTokens === true ? softHsmTokens(TOKENS_PER_SERVER) : wantsTokens;
+  if (softhsm) extra.push('--hsm-engine', 'pkcs11', '--pkcs11-module', softhsm.module, '--pkcs11-config', softhsm.configFile());
   let port = 0;
   let child: ChildProcess;
   let log = '';
@@ -83,10 +100,16 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
     child = spawn(command, args, {
       cwd: opts.cwd ?? ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, KEYWARDEN_ROOT_KEY: '', ...opts.env },
+      env: { ...process.env, KEYWARDEN_ROOT_KEY: '', ...softhsm?.env, ...opts.env },
     });
     const url = await new Promise<string>((resolveUrl, reject) => {
-      const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${log}`)), 20_000);
+      // Generous: the server answers in well under a second, but a loaded machine can stall a start.
+      // A server given up on is killed: left running, it would keep the test file's process alive
+      // (its pipes are open handles) after the hook failed, and the suite would never end.
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`server did not start in 60 s:\n${log}`));
+      }, 60_000);
       const onData = (chunk: Buffer) => {
         append(chunk);
         const m = /listening on (https?:\/\/\S+)/.exec(log);
@@ -106,7 +129,13 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
     return url;
   };
 
-  let url = await launch();
+  let url: string;
+  try {
+    url = await launch();
+  } catch (err) {
+    if (wantsTokens === true) softhsm?.dispose();
+    throw err;
+  }
   const stop = () =>
     new Promise<number | null>((done) => {
       if (child.exitCode !== null || child.signalCode !== null) return done(child.exitCode);
@@ -126,6 +155,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
     },
     dataDir,
     ...(store ? { store } : {}),
+    softhsm,
     output: () => log,
     waitForOutput: (pattern, timeoutMs = 10_000) =>
       new Promise<string>((resolveOutput, reject) => {
@@ -159,6 +189,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
     async dispose() {
       await stop();
       if (!opts.dataDir && dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (wantsTokens === true) softhsm?.dispose();
     },
   };
 }
@@ -173,7 +204,7 @@ export interface FailedStart {
 }
 
 /** Runs `keywarden serve` with `args` where it is expected not to start: waits at most `timeoutMs` for it to exit. */
-export function serveExpectingFailure(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 15_000): Promise<FailedStart> {
+export function serveExpectingFailure(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 45_000): Promise<FailedStart> {
   const began = Date.now();
   const child = spawn(process.execPath, [BIN, 'serve', ...args], {
     cwd: ROOT,

@@ -1,9 +1,10 @@
-import { chainDigest, GENESIS, GENESIS_DIGEST, type ChainPoint } from '../../audit/chain.js';
+import { GENESIS, GENESIS_DIGEST, linkRecords, type ChainPoint, type LinkedRecord } from '../../audit/chain.js';
 import { indexOfText, type RecordIndex } from '../../audit/record.js';
 import {
   CHAIN_PAGE_BYTES,
   type AuditStore,
   type AuditStoreCondition,
+  type ChainTail,
   type ExportPage,
   type FoundRecord,
   type LogLoss,
@@ -122,7 +123,7 @@ export function pgAuditStore(db: PgDatabase): AuditStore {
   return new PgAuditStore(db);
 }
 
-class PgAuditStore implements AuditStore {
+class PgAuditStore implements AuditStore, ChainTail {
   private readonly queue: Pending[] = [];
   private writing: Promise<void> | undefined;
   /** Why the last write failed, until one succeeds. */
@@ -155,21 +156,33 @@ class PgAuditStore implements AuditStore {
     });
   }
 
+  /**
+   * The head's row, locked with BEGIN, is where every node's append waits its turn: the chain's
+   * logic (audit/chain.ts) runs on the head as committed by whoever appended last.
+   */
+  async appendAfterHead(link: (head: ChainPoint) => LinkedRecord[]): Promise<void> {
+    await inTransaction<void, ChainPoint>(
+      this.db.pool,
+      async (tx, [locked]) => {
+        const records = link(locked ?? GENESIS);
+        if (records.length === 0) return;
+        const columns: unknown[][] = Array.from({ length: 13 }, () => []);
+        for (const r of records) {
+          const e = r.index;
+          const values = [r.seq, e.eventTime, e.accountId, e.region, e.eventId, e.eventName, e.eventSource, e.readOnly, e.username ?? null, e.accessKeyId ?? null, encodeResources(e.resources), r.record, r.digest];
+          values.forEach((v, i) => columns[i]!.push(v));
+        }
+        const head = records[records.length - 1]!;
+        await tx.query(SQL.append(...columns, head.seq, head.digest));
+      },
+      SQL.head,
+    );
+  }
+
   private async writeBatch(batch: Pending[]): Promise<void> {
     try {
-      await inTransaction<void, ChainPoint>(this.db.pool, async (tx, [locked]) => {
-        let head = locked ?? GENESIS;
-        const columns: unknown[][] = Array.from({ length: 13 }, () => []);
-        for (const p of batch) {
-          const seq = head.seq + 1;
-          const digest = chainDigest(head.digest, p.record);
-          const e = p.index;
-          const values = [seq, e.eventTime, e.accountId, e.region, e.eventId, e.eventName, e.eventSource, e.readOnly, e.username ?? null, e.accessKeyId ?? null, encodeResources(e.resources), p.record, digest];
-          values.forEach((v, i) => columns[i]!.push(v));
-          head = { seq, digest };
-        }
-        await tx.query(SQL.append(...columns, head.seq, head.digest));
-      }, SQL.head);
+      // append() took only whole records: every one of the batch is linked.
+      await this.appendAfterHead((head) => linkRecords(head, batch.map((p) => p.record)).records);
       this.failure = undefined;
       for (const p of batch) p.resolve();
     } catch (err) {

@@ -1,6 +1,7 @@
 import type { QueryConfig } from 'pg';
 import type { KeyRecord, Scope } from '../../kms/key.js';
-import type { AliasRecord, AliasRepository, KeyRepository, KmsStore, Page, RelatedKeysChange, SettingsRepository } from '../../kms/repository.js';
+import type { AliasRecord, AliasRepository, KmsStore, Page, RelatedKeysChange, SettingsRepository } from '../../kms/repository.js';
+import type { VersionedKey, VersionedKeyRepository } from '../key-cache.js';
 import { type KeyColumns, keyColumns } from '../key-columns.js';
 import { type PgDatabase, statement } from './database.js';
 import { PgGrants } from './grant-store.js';
@@ -56,11 +57,16 @@ export const KMS_SCHEMA: SchemaPart = {
      CREATE INDEX grants_grantee ON grants (key_id, grantee_principal);
      CREATE INDEX grants_name ON grants (key_id, name) WHERE name IS NOT NULL;
      CREATE INDEX grants_retiring ON grants (account_id, region, retiring_principal, seq) WHERE retiring_principal IS NOT NULL;`,
+    // Row versions for the key cache of each node (storage/key-cache.ts): every write of a key
+    // takes the next number of one sequence, so a version is never given twice, even to a key
+    // created again under its id; existing rows get one each.
+    `CREATE SEQUENCE key_versions;
+     ALTER TABLE keys ADD COLUMN version BIGINT NOT NULL DEFAULT nextval('key_versions');`,
   ],
 };
 
 /** The KMS tables (the schema must be migrated: see stores.ts). */
-export function pgKmsStore(db: PgDatabase): KmsStore {
+export function pgKmsStore(db: PgDatabase): KmsStore & { keys: VersionedKeyRepository } {
   return {
     keys: new PgKeys(db),
     aliases: new PgAliases(db),
@@ -83,12 +89,14 @@ const KEY = {
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
   ),
   byId: statement('kms-key-by-id', 'SELECT doc FROM keys WHERE key_id = $1 AND region = $2'),
+  // The record only when the caller's copy is not the current one: a cache hit reads one integer.
+  versioned: statement('kms-key-versioned', 'SELECT version, CASE WHEN version = $3 THEN NULL ELSE doc END AS doc FROM keys WHERE key_id = $1 AND region = $2'),
   locked: statement('kms-key-locked', 'SELECT doc FROM keys WHERE key_id = $1 AND account_id = $2 AND region = $3 FOR UPDATE'),
   related: statement('kms-key-related', 'SELECT doc FROM keys WHERE account_id = $1 AND key_id = $2 ORDER BY region'),
   relatedLocked: statement('kms-key-related-locked', 'SELECT doc FROM keys WHERE account_id = $1 AND key_id = $2 ORDER BY region FOR UPDATE'),
   write: statement(
     'kms-key-write',
-    'UPDATE keys SET deletion_at = $3, rotation_at = $4, material_expires_at = $5, custom_key_store_id = $6, doc = $7 WHERE key_id = $1 AND region = $2',
+    "UPDATE keys SET deletion_at = $3, rotation_at = $4, material_expires_at = $5, custom_key_store_id = $6, doc = $7, version = nextval('key_versions') WHERE key_id = $1 AND region = $2",
   ),
   remove: statement('kms-key-remove', 'DELETE FROM keys WHERE key_id = $1 AND account_id = $2 AND region = $3'),
   removeAliases: statement('kms-key-remove-aliases', 'DELETE FROM aliases WHERE key_id = $1 AND account_id = $2 AND region = $3'),
@@ -108,7 +116,7 @@ const docs = (rows: DocRow[]) => rows.map((r) => JSON.parse(r.doc) as KeyRecord)
  * Keys, read from the database on every use: other nodes write the same rows, so a record kept in
  * this process could be stale (a cache over the store is a separate concern).
  */
-class PgKeys implements KeyRepository {
+class PgKeys implements VersionedKeyRepository {
   constructor(private readonly db: PgDatabase) {}
 
   async insert(key: KeyRecord): Promise<void> {
@@ -122,6 +130,12 @@ class PgKeys implements KeyRepository {
 
   async findById(keyId: string, region: string): Promise<KeyRecord | undefined> {
     return docs((await this.db.pool.query<DocRow>(KEY.byId(keyId, region))).rows)[0];
+  }
+
+  async findVersioned(keyId: string, region: string, known = -1): Promise<VersionedKey | undefined> {
+    const row = (await this.db.pool.query<{ version: number; doc: string | null }>(KEY.versioned(keyId, region, known))).rows[0];
+    if (!row) return undefined;
+    return row.doc === null ? { version: row.version } : { version: row.version, key: JSON.parse(row.doc) as KeyRecord };
   }
 
   async update(scope: Scope, keyId: string, change: (key: KeyRecord) => KeyRecord): Promise<KeyRecord | undefined> {
@@ -155,8 +169,14 @@ class PgKeys implements KeyRepository {
     return docs((await this.db.pool.query<DocRow>(KEY.related(accountId, keyId))).rows);
   }
 
-  async remove(scope: Scope, keyId: string): Promise<void> {
-    await inTransaction(this.db.pool, (tx) => removeKey(tx, scope, keyId));
+  async remove(scope: Scope, keyId: string, check?: (key: KeyRecord) => boolean): Promise<KeyRecord | undefined> {
+    return inTransaction(this.db.pool, async (tx) => {
+      // Decided again on the locked row: another node may have changed the key since the caller read it.
+      const key = docs((await tx.query<DocRow>(KEY.locked(keyId, scope.accountId, scope.region))).rows)[0];
+      if (!key || (check && !check(key))) return undefined;
+      await removeKey(tx, scope, keyId);
+      return key;
+    });
   }
 
   async list(scope: Scope, limit: number, after = ''): Promise<Page<KeyRecord>> {

@@ -1,27 +1,37 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ChainPoint } from '../../audit/chain.js';
 import { removeSegment, SEGMENT_BYTES, segmentPath, sharedPosition, type LogPosition } from './audit-log.js';
-import { AuditTables, chainSegment, clearLog } from './audit-sql.js';
+import { adoptOrphanLogs, applyOtherLogs, logDirOf } from './audit-logs.js';
+import { AuditTables, clearLog, readSegment } from './audit-sql.js';
 import { openDatabase } from './database.js';
 import { backoff, isTransient } from './transient.js';
 
-// The audit trail's indexer thread: applies the write-ahead log to the SQLite tables, giving each
-// record its place in the chain (sequence number and digest) in log order, in one transaction per
-// pass, and deletes the segments it has applied. Its own connection, so neither its commits nor
-// its fsyncs ever hold up the thread that answers calls.
+// The audit trail's indexer thread: applies this process's write-ahead log to the SQLite tables,
+// each pass in one transaction that links its records after the chain's head as the tables hold
+// it (sequence numbers and digests, audit/chain.ts), and deletes the segments it has applied. Its
+// own connection, so neither its commits nor its fsyncs ever hold up the thread that answers
+// calls. With other processes on the file (serve --shared-store), a read first also applies the
+// whole records of their logs, and adopting the logs of processes that died happens here too.
 
-export type IndexerRequest = { type: 'flush'; id: number } | { type: 'purge'; id: number; cutoff: number } | { type: 'close'; id: number };
+export type IndexerRequest =
+  | { type: 'flush'; id: number }
+  | { type: 'purge'; id: number; cutoff: number }
+  | { type: 'adopt'; id: number }
+  | { type: 'close'; id: number };
 
 export type IndexerReply = { id: number; ok: true; result?: number } | { id: number; ok: false; message: string };
 
 export interface IndexerData {
   file: string;
-  dir: string;
-  /** Where applying starts (everything before it is in the tables), and the chain's head then. */
+  /** Where the logs are: this process's, and those of the other processes on the file. */
+  root: string;
+  /** This process's log ('' for a service alone on its directory, else its node's name). */
+  log: string;
+  /** Where applying starts (everything before it is in the tables). */
   from: LogPosition;
-  head: ChainPoint;
   /** How far the log holds records, as the writing thread keeps it: see `sharedPosition`. */
   written: SharedArrayBuffer;
+  /** Other processes write the trail too: reads apply their logs first. */
+  shared: boolean;
 }
 
 /** The log is looked at this often (and whenever a read asks), so that passes are large: one commit for hundreds of records. */
@@ -42,9 +52,12 @@ const db = openDatabase(data.file);
 db.pragma('cache_size = -65536');
 const tables = new AuditTables(db);
 const written = sharedPosition(data.written);
-let head = data.head;
+const dir = logDirOf(data.root, data.log);
+/** Where applying stands, as this thread last saw it (another process may have applied further since). */
 let segment = data.from.segment;
 let offset = data.from.end;
+/** The first segment of the log not removed yet. */
+let kept = data.from.segment;
 /** Set when the log could not be applied for good (a torn record): reported once, and every later request fails with it. */
 let broken: Error | undefined;
 /**
@@ -78,24 +91,25 @@ function report(message: string): void {
 
 function applyWritten(at: LogPosition): void {
   for (;;) {
-    // A segment before the writer's is complete: every line in it was written.
-    const sealed = segment < at.segment;
-    const end = sealed ? undefined : at.end;
-    if (sealed || end! > offset) {
-      const read = chainSegment(segmentPath(data.dir, segment), head, offset, end);
-      if (!read.complete || (!sealed && read.end < end!)) {
-        throw new Error(`audit log segment ${segment} holds a line at offset ${read.end} that is not a whole record`);
-      }
-      tables.insert(read.records, sealed ? { segment: segment + 1, end: 0 } : { segment, end: read.end });
-      head = read.head;
-      offset = read.end;
-    }
-    if (!sealed) return;
-    removeSegment(segmentPath(data.dir, segment));
-    segment += 1;
-    offset = 0;
+    const applied = tables.applyLog(data.log, (from) => {
+      if (from.segment > at.segment || (from.segment === at.segment && from.end >= at.end)) return undefined;
+      // A segment before the writer's is complete: every line in it was written.
+      const sealed = from.segment < at.segment;
+      const lines = readSegment(segmentPath(dir, from.segment), from.end, sealed ? undefined : at.end);
+      const end = lines.length > 0 ? lines[lines.length - 1]!.end : from.end;
+      if (!sealed && end < at.end) throw torn(from.segment, end);
+      return { segment: from.segment, start: from.end, lines, at: sealed ? { segment: from.segment + 1, end: 0 } : { segment: from.segment, end } };
+    });
+    if (!applied.complete) throw torn(applied.at.segment, applied.at.end);
+    segment = applied.at.segment;
+    offset = applied.at.end;
+    // Segments wholly applied, here or by another process, are done with.
+    for (; kept < segment; kept++) removeSegment(segmentPath(dir, kept));
+    if (segment >= at.segment || applied.at === applied.from) return;
   }
 }
+
+const torn = (n: number, at: number) => new Error(`audit log segment ${n} holds a line at offset ${at} that is not a whole record`);
 
 let marked: LogPosition = data.from;
 /**
@@ -105,7 +119,7 @@ let marked: LogPosition = data.from;
  */
 function markWritten(at: LogPosition): void {
   if (at.segment === marked.segment && at.end === marked.end) return;
-  tables.markWritten(at);
+  tables.markWritten(data.log, at);
   marked = at;
 }
 
@@ -148,10 +162,13 @@ function handle(msg: IndexerRequest, attempt: number): void {
     // the burst wrote are new, and what expired is in the tables already.
     if (msg.type !== 'purge' || !deferring) apply();
     if (msg.type === 'purge') reply = { id: msg.id, ok: true, result: tables.purgeBefore(msg.cutoff) };
+    else if (msg.type === 'adopt') reply = { id: msg.id, ok: true, result: adoptOrphanLogs(tables, data.root, data.log) };
     else {
+      // A read sees what every other process acknowledged too: their logs' whole records first.
+      if (msg.type === 'flush' && data.shared) applyOtherLogs(tables, data.root, data.log);
       if (msg.type === 'close') {
         // Everything written is applied: the log has nothing left that the tables lack.
-        clearLog(tables, data.dir);
+        clearLog(tables, data.log, dir);
         shutDown();
       }
       reply = { id: msg.id, ok: true };

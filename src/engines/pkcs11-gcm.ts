@@ -1,0 +1,20 @@
+import type * as Pkcs11js from 'pkcs11js';
+import { pkcs11js } from './pkcs11-module.js';
+
+export const GCM_TAG_BYTES = 16;
+
+/**
+ * CKM_AES_GCM with a 128-bit tag, its parameters in PKCS#11 2.40's layout (with ulIvBits): of the
+ * two forms pkcs11js offers, the only one it fills in completely.
+ */
+export function aesGcm(iv: Buffer, aad: Buffer): Pkcs11js.Mechanism {
+  const lib = pkcs11js();
+  const parameter: Pkcs11js.AesGCM = { type: lib.CK_PARAMS_AES_GCM_v240, iv, ivBits: iv.length * 8, tagBits: GCM_TAG_BYTES * 8 };
+  if (aad.length > 0) parameter.aad = aad;
+  return { mechanism: lib.CKM_AES_GCM, parameter };
+}
+
+/** PKCS#11 returns the tag after the ciphertext. */
+export function splitTag(out: Buffer): { ciphertext: Buffer; tag: Buffer } {
+  return { ciphertext: Buffer.from(out.subarray(0, out.length - GCM_TAG_BYTES)), tag: Buffer.from(out.subarray(out.length - GCM_TAG_BYTES)) };
+}
