@@ -8,12 +8,17 @@ import { kmsStoreContract } from '../contract.js';
 import { faultRepositoryContract } from '../fault-contract.js';
 import { hsmStoreContract } from '../hsm-contract.js';
 import { keyStoreRepositoryContract } from '../keystore-contract.js';
+import { leaseRepositoryContract } from '../lease-contract.js';
 import { pgClusterRepositories } from './cluster-store.js';
 import { openPgDatabase, type PgDatabase } from './database.js';
 import { pgFaultRepository } from './fault-store.js';
 import { pgHsmStore } from './hsm-store.js';
 import { pgKeyStoreRepository } from './keystore-store.js';
 import { pgKmsStore } from './kms-store.js';
+import { pgLeaseRepository } from './lease-store.js';
+import { pgChangeCounters } from './change-counters.js';
+import { pgClockSettingRepository } from './clock-setting-store.js';
+import { CLOCK_COUNTER, FAULTS_COUNTER } from '../../core/shared-state.js';
 import { migrate, SchemaTooNew } from './schema.js';
 import { SCHEMA } from './stores.js';
 
@@ -39,6 +44,17 @@ clusterRepositoriesContract('postgres', on(pgClusterRepositories));
 hsmStoreContract('postgres', on((db) => pgHsmStore(db, sealer)));
 keyStoreRepositoryContract('postgres', on((db) => ({ stores: pgKeyStoreRepository(db) })));
 faultRepositoryContract('postgres', on((db) => ({ faults: pgFaultRepository(db) })));
+// Two pools on one database: two nodes.
+leaseRepositoryContract('postgres', async (now) => {
+  const url = await freshSchema();
+  const [a, b] = await Promise.all([openPgDatabase(url), openPgDatabase(url)]);
+  await migrate(a!, SCHEMA);
+  return {
+    leases: pgLeaseRepository(a!, now),
+    other: pgLeaseRepository(b!, now),
+    close: async () => void (await Promise.all([a!.close(), b!.close()])),
+  };
+});
 
 test('postgres: nodes that start at once migrate the schema once, and a later start finds nothing to do', async () => {
   const url = await freshSchema();
@@ -59,8 +75,8 @@ test('postgres: nodes that start at once migrate the schema once, and a later st
 test('postgres: a node older than the schema refuses to start', async () => {
   const db = await migrated();
   try {
-    await db.pool.query("UPDATE schema_migrations SET version = version + 1 WHERE part = 'kms'");
-    await assert.rejects(migrate(db, SCHEMA), (err: Error) => err instanceof SchemaTooNew && /schema for kms is at version 2, newer than this Keywarden knows \(1\)/.test(err.message));
+    await db.pool.query("UPDATE schema_migrations SET version = version + 1 WHERE part = 'faults'");
+    await assert.rejects(migrate(db, SCHEMA), (err: Error) => err instanceof SchemaTooNew && /schema for faults is at version 2, newer than this Keywarden knows \(1\)/.test(err.message));
   } finally {
     await db.close();
   }
@@ -95,5 +111,44 @@ test('postgres: a key changed by two nodes at once loses neither change', async 
   } finally {
     await first.close();
     await second.close();
+  }
+});
+
+test('postgres: two nodes moving the clock at once each see the other move; fault and clock changes move their counters', async () => {
+  const url = await freshSchema();
+  const [a, b] = await Promise.all([openPgDatabase(url), openPgDatabase(url)]);
+  try {
+    await migrate(a!, SCHEMA);
+    const [ca, cb] = [pgClockSettingRepository(a!), pgClockSettingRepository(b!)];
+    const before = await pgChangeCounters(b!).read();
+    await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? cb : ca).changeOffset((o) => o + 1_000)));
+    assert.equal(await cb.offset(), 6_000);
+    await pgFaultRepository(a!).put({ kind: 'NETWORK_CUT', target: 'cluster-abcdefghijk', createdAt: 0 });
+    const after = await pgChangeCounters(b!).read();
+    assert.equal((after.get(CLOCK_COUNTER) ?? 0) - (before.get(CLOCK_COUNTER) ?? 0), 6);
+    assert.equal((after.get(FAULTS_COUNTER) ?? 0) - (before.get(FAULTS_COUNTER) ?? 0), 1);
+    await cb.setStandingAt(12_345);
+    assert.equal(await ca.standingAt(), 12_345);
+  } finally {
+    await Promise.all([a!.close(), b!.close()]);
+  }
+});
+
+test('postgres: a key read with the version a node holds comes back without its record; any write gives a new version', async () => {
+  const db = await migrated();
+  try {
+    const keys = pgKmsStore(db).keys;
+    const scope = { accountId: '111122223333', region: 'us-east-1' };
+    await keys.insert({ ...scope, keyId: 'k1', createdAt: 1, description: '', keyUsage: 'ENCRYPT_DECRYPT', keySpec: 'SYMMETRIC_DEFAULT', origin: 'AWS_KMS', state: 'Enabled', policy: '{}', tags: [], rotation: { enabled: false }, materials: [] });
+    const first = await keys.findVersioned('k1', scope.region);
+    assert.equal(first?.key?.keyId, 'k1');
+    assert.deepEqual(await keys.findVersioned('k1', scope.region, first!.version), { version: first!.version });
+    await keys.update(scope, 'k1', (k) => ({ ...k, description: 'changed' }));
+    const second = await keys.findVersioned('k1', scope.region, first!.version);
+    assert.ok(second!.version > first!.version);
+    assert.equal(second?.key?.description, 'changed');
+    assert.equal(await keys.findVersioned('k2', scope.region), undefined);
+  } finally {
+    await db.close();
   }
 });
