@@ -47,20 +47,10 @@ import { lockDataDir, lockDataDirShared } from './storage/data-dir-lock.js';
 import { dataDirExposure } from './storage/data-dir-modes.js';
 import { loadTls, type TlsSetting } from './protocol/tls.js';
 import { loadRootKey } from './storage/root-key.js';
-import { checkRootKey, recordRootKeyCheck, RootKeyMismatch } from './storage/root-key-check.js';
-import { auditStoreOn } from './storage/sqlite/audit-store.js';
-import { clusterRepositoriesOn } from './storage/sqlite/cluster-store.js';
-import { openDatabase } from './storage/sqlite/database.js';
-import { faultStoreOn } from './storage/sqlite/fault-store.js';
-import { hsmStoreOn } from './storage/sqlite/hsm-store.js';
-import { keyStoreStoreOn } from './storage/sqlite/keystore-store.js';
-import { kmsStoreOn } from './storage/sqlite/sqlite-store.js';
-import { leaseStoreOn } from './storage/sqlite/lease-store.js';
-import { changeCountersOn } from './storage/sqlite/change-counters.js';
-import { clockSettingStoreOn } from './storage/sqlite/clock-setting-store.js';
+import { RootKeyMismatch } from './storage/root-key-check.js';
 import { withKeyCache } from './storage/key-cache.js';
-import { censusOn } from './storage/sqlite/census.js';
-import { databaseProblem } from './storage/sqlite/database-probe.js';
+import { sqliteStores } from './storage/sqlite/stores.js';
+import type { ServiceStores } from './storage/service-stores.js';
 import { keysByState, keyStoresByState } from './kms/key-census.js';
 import { FailureLog } from './observability/failure-log.js';
 import type { HealthSources } from './observability/health.js';
@@ -121,6 +111,8 @@ export interface KeywardenOptions {
   log?: (line: string) => void;
   /** Keep nothing on disk: no data directory, database file, audit log or root key file (`serve --in-memory`). */
   inMemory?: boolean;
+  /** A PostgreSQL URL (`serve --store`): the data in that database, shared by every node given it, instead of SQLite in the data directory. */
+  store?: string;
   /**
    * Share the data directory with other Keywarden processes started the same way (`serve
    * --shared-store`): they serve one set of keys, one audit trail and one clock, and each piece of
@@ -145,6 +137,8 @@ export interface RunningKeywarden {
   host: string;
   /** The web console's address, when it is served. */
   consoleUrl?: string;
+  /** Where the data is: SQLite in the data directory (or memory), or a PostgreSQL database. */
+  store: { kind: 'sqlite' | 'postgres'; location: string };
   close(): Promise<void>;
 }
 
@@ -200,37 +194,61 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   const exposure = inMemory ? undefined : dataDirExposure(opts.dataDir);
   if (exposure) log(`keywarden: warning: ${exposure}`);
   const credentials = opts.credentialsFile ? Credentials.fromFile(opts.credentialsFile) : new Credentials([DEV_PRINCIPAL]);
+  // A shared database is opened first: whether it already holds data decides whether a root key may be made here.
+  // Its driver is loaded only when one is named: SQLite needs none of it.
+  const postgres = opts.store ? await import('./storage/postgres/stores.js') : undefined;
+  const database = postgres && opts.store ? await postgres.openPgDatabase(opts.store) : undefined;
+  if (database) opened.push(() => database.close());
+  const usedStore = postgres && database && (await postgres.storedRootKeyCheck(database)) !== undefined ? database.location : undefined;
   // The tokens before the root key, which may be one of them: a wrong library, token or PIN ends the start here.
   const pkcs11 = opts.hsmEngine === 'pkcs11' || opts.rootKeyIn === 'pkcs11' ? Pkcs11Backend.open(opts.pkcs11!) : undefined;
   if (pkcs11) opened.push(() => pkcs11.close());
-  const tokenRootKey = opts.rootKeyIn === 'pkcs11' ? pkcs11!.rootKey(inMemory || !existsSync(join(opts.dataDir, 'keywarden.db'))) : undefined;
+  const unused = database ? usedStore === undefined : inMemory || !existsSync(join(opts.dataDir, 'keywarden.db'));
+  const tokenRootKey = opts.rootKeyIn === 'pkcs11' ? pkcs11!.rootKey(unused) : undefined;
   // With the root key in a token, the service's HMAC secrets come from a secret the token derives from it.
-  const rootKey = tokenRootKey ? tokenRootKey.derive('root key') : loadRootKey({ dataDir: opts.dataDir, file: opts.rootKeyFile, value: opts.rootKey, inMemory });
+  const rootKey = tokenRootKey ? tokenRootKey.derive('root key') : loadRootKey({ dataDir: opts.dataDir, file: opts.rootKeyFile, value: opts.rootKey, inMemory, usedStore });
   const sealer = new Sealer(tokenRootKey ?? rootKey, secureRandom);
   // Before the database opens: a certificate that cannot be served stops start-up with nothing to close.
   const tls = opts.tls ? await loadTls(opts.tls, opts.dataDir, Date.now()) : undefined;
-  const dbFile = inMemory ? ':memory:' : join(opts.dataDir, 'keywarden.db');
-  const db = openDatabase(dbFile);
-  opened.push(() => db.close());
+  const logger = opts.logger ?? createLogger();
+  let metrics: ServiceMetrics | undefined;
+  const failures = new FailureLog(logger, (source) => metrics?.countFailure(source));
+  const auditOn = opts.audit ?? true;
   // A wrong root key stops the start before the database is written with it.
+  let stores: ServiceStores;
   try {
-    checkRootKey(db, rootKey, opts.dataDir);
+    stores = postgres && database
+      ? await postgres.postgresServiceStores(database, rootKey, sealer)
+      : sqliteStores({
+          dataDir: opts.dataDir,
+          inMemory,
+          rootKey,
+          sealer,
+          audit: auditOn ? { sync: opts.auditSync ?? 'os', onError: (err) => failures.failed('audit trail', err) } : undefined,
+          // One of several nodes: a log of its own, and reads that apply the others' first.
+          node: opts.sharedStore ? nodeId : undefined,
+        });
   } catch (err) {
     if (!tokenRootKey || !(err instanceof RootKeyMismatch)) throw err;
-    throw new Error(`the root key in PKCS#11 token '${tokenRootKey.tokenLabel}' is not the one the data directory ${resolve(opts.dataDir)} was created with; start with the root key it was created with`);
+    const where = database ? `the database ${database.location}` : `the data directory ${resolve(opts.dataDir)}`;
+    throw new Error(`the root key in PKCS#11 token '${tokenRootKey.tokenLabel}' is not the one ${where} was created with; start with the root key it was created with`);
   }
-  // Other nodes write the same file with --shared-store: cached keys are then checked against their row versions.
-  const store = withKeyCache(kmsStoreOn(db), { sharedWriters: opts.sharedStore === true });
-  recordRootKeyCheck(db, rootKey);
+  opened.push(() => stores.close());
+  const auditStore = stores.audit;
+  opened.push(() => auditStore.close());
+  // Other nodes write the store with --shared-store, and always on PostgreSQL: cached keys are then
+  // checked against their row versions.
+  const sharedWriters = stores.kind === 'postgres' || opts.sharedStore === true;
+  const store = withKeyCache(stores.kms, { sharedWriters });
   const storedOffset = await store.settings.get(CLOCK_OFFSET);
   const offsetMs = Number(storedOffset ?? 0);
   // A clock past the dates the service can write would fail every call: better the real time.
   const usable = usableOffset(offsetMs);
   if (!usable) log(`keywarden: warning: ignoring the stored clock offset '${storedOffset}' ms, which would put the service clock past ${new Date(LATEST_SERVICE_TIME_MS).toISOString()} or behind the system time; the clock starts at the system time`);
   const manualClock = opts.clock === 'manual';
-  const clockSettings = clockSettingStoreOn(db);
+  const clockSettings = stores.clockSettings;
   const standing = manualClock ? standingClock(Date.now()) : undefined;
-  if (standing && opts.sharedStore) {
+  if (standing && sharedWriters) {
     // One manual clock for all nodes: it stands where the first node of the deployment started it.
     const at = lock && 'alone' in lock && lock.alone ? undefined : await clockSettings.standingAt();
     if (at === undefined) await clockSettings.setStandingAt(standing.now());
@@ -247,25 +265,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   const grantTokens = new GrantTokens(grantTokenSecret(rootKey), secureRandom);
   const importTokens = new ImportTokens(importSecret(rootKey), secureRandom);
   rootKey.fill(0);
-  const logger = opts.logger ?? createLogger();
-  let metrics: ServiceMetrics | undefined;
-  const failures = new FailureLog(logger, (source) => metrics?.countFailure(source));
   const logRequest = requestLog(logger);
-  const auditOn = opts.audit ?? true;
-  // With the trail off nothing is written and no log or indexer thread runs; old records stay readable.
-  // In memory, records go straight to the tables: there is no file for the log or the indexer's connection.
-  const auditStore = auditStoreOn(
-    db,
-    inMemory
-      ? {}
-      : {
-          logDir: join(opts.dataDir, 'audit-log'),
-          durable: auditOn ? { file: dbFile, sync: opts.auditSync ?? 'os', onError: (err) => failures.failed('audit trail', err) } : undefined,
-          // One of several nodes: a log of its own, and reads that apply the others' first.
-          ...(opts.sharedStore ? { node: nodeId } : {}),
-        },
-  );
-  opened.push(() => auditStore.close());
   const trail = auditOn
     ? new AuditTrail({
         store: auditStore,
@@ -286,10 +286,10 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     : undefined;
   const audit: AuditServices = { store: auditStore, clock, trail };
   const events = opts.events ?? trail ?? discardEvents;
-  const faults = await new FaultRegistry(faultStoreOn(db), clock).load();
+  const faults = await new FaultRegistry(stores.faults, clock).load();
   // Other nodes change the clock and the faults too: each request first checks one row of counters.
-  const shared = opts.sharedStore
-    ? new SharedState(changeCountersOn(db), {
+  const shared = sharedWriters
+    ? new SharedState(stores.changeCounters, {
         // Moved forward by another node: what this node's own schedule holds (its maintenance, on a
         // manual clock) runs too, without holding up the call that noticed.
         [CLOCK_COUNTER]: async () => {
@@ -299,7 +299,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
       })
     : undefined;
   await shared?.refresh();
-  const clusterStore: ClusterStore = { ...clusterRepositoriesOn(db), ...hsmStoreOn(db, sealer) };
+  const clusterStore: ClusterStore = stores.cluster;
   const cluster = createClusterServices({
     store: clusterStore,
     clock,
@@ -322,13 +322,13 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   // Background work runs once across the nodes of a shared store: each job is claimed first. A
   // service alone on its directory has every job to itself, and claims nothing (no write per job
   // and run); leases nodes left behind are gone with it.
-  const leases = leaseStoreOn(db);
-  if (!opts.sharedStore) leases.clear();
-  const jobs: Jobs = opts.sharedStore
+  const leases = stores.leases;
+  if (!sharedWriters) leases.clear?.();
+  const jobs: Jobs = sharedWriters
     ? new LeasedJobs(leases, { holder: nodeId, ttlMs: opts.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS, onError: (err) => failures.failed('job leases', err) })
     : soleJobs;
   const keyStores = createKeyStoreServices({
-    stores: keyStoreStoreOn(db),
+    stores: stores.keyStores,
     keys: store.keys,
     clusters: cluster.clusters,
     subnets: cluster.network,
@@ -367,7 +367,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     ...keyStoreMaintenanceTasks(keyStores, jobs),
     ...(trail ? [['audit trail retention', job('audit/retention', () => trail.purgeExpired())] satisfies NamedTask] : []),
     // What nodes that died (or a service that ran alone here before) left in their logs reaches the trail.
-    ['audit log adoption', job('audit/adopt-logs', () => auditStore.adoptOrphanLogs())],
+    ...(auditStore.adoptOrphanLogs ? [['audit log adoption', job('audit/adopt-logs', () => auditStore.adoptOrphanLogs!())] satisfies NamedTask] : []),
     // Each node's own: the uses it noted since its last run.
     ['key last-use records', () => kms.usage.flush()],
   ];
@@ -411,7 +411,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     },
   });
   const version = opts.version ?? packageVersion();
-  const census = censusOn(db);
+  const census = stores.census;
   metrics = new ServiceMetrics({
     version,
     keysByState: async () => keysByState(await census.keyStateGroups()),
@@ -422,9 +422,9 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   const health: HealthSources = {
     version,
     startedAt,
-    store: { kind: 'sqlite', location: inMemory ? 'memory' : resolve(dbFile) },
+    store: { kind: stores.kind, location: stores.location },
     engine: engine.name,
-    storeProblem: () => databaseProblem(db),
+    storeProblem: () => stores.problem(),
     audit: () => (auditOn ? { state: 'on', ...auditStore.condition() } : { state: 'off' }),
   };
   const routes = operabilityRoutes({ health, metrics, metricsAccess: opts.metricsAccess });
@@ -456,6 +456,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     ...(tls ? { tls: { certFile: tls.certFile, selfSigned: tls.selfSigned } } : {}),
     port,
     host: opts.host,
+    store: { kind: stores.kind, location: stores.location },
     async close() {
       scheduler.stop();
       await maintenance.stop();
@@ -468,7 +469,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
       // Last uses are written with the maintenance runs; what came in since the last run is written now.
       await kms.usage.flush();
       await auditStore.close();
-      db.close();
+      await stores.close();
       await engine.close?.();
       pkcs11?.close();
       lock?.release();

@@ -2,7 +2,7 @@ import type { ChainPoint, LinkedRecord } from './chain.js';
 import type { RecordIndex } from './record.js';
 import type { VerifyReport } from './verify.js';
 
-// The audit trail's storage port; storage/sqlite implements it.
+// The audit trail's storage port; storage/sqlite and storage/postgres implement it.
 
 export type LookupAttributeKey =
   | 'EventId'

@@ -16,6 +16,8 @@ export interface ReadyLine {
   /** Absent under --in-memory, which keeps no data directory. */
   dataDir?: string;
   inMemory?: true;
+  /** The PostgreSQL database the data is in, when --store names one (its URL without a password). */
+  store?: string;
   version: string;
   /** The certificate an HTTPS endpoint serves: what AWS_CA_BUNDLE names when it is self-signed. */
   tlsCertificate?: string;
@@ -30,6 +32,7 @@ export function readyLine(running: RunningKeywarden, dataDir: string | undefined
     port: running.port,
     pid: process.pid,
     ...(dataDir === undefined ? { inMemory: true as const } : { dataDir: resolve(dataDir) }),
+    ...(running.store.kind === 'postgres' ? { store: running.store.location } : {}),
     version: keywardenVersion(),
     ...(running.tls ? { tlsCertificate: running.tls.certFile, selfSigned: running.tls.selfSigned } : {}),
   };

@@ -13,6 +13,7 @@ export async function serve(args: Args): Promise<void> {
   const host = stringOption(args, 'host') ?? '127.0.0.1';
   const port = portOption(args, 'port', 4599);
   const inMemory = inMemorySwitch(args);
+  const store = storeOption(args, inMemory);
   const dataDir = stringOption(args, 'data-dir') ?? './.keywarden';
   const options: KeywardenOptions = {
     host,
@@ -34,6 +35,7 @@ export async function serve(args: Args): Promise<void> {
     tls: tlsSetting(args),
     console: consoleSwitch(args, host),
     inMemory,
+    store,
     sharedStore: sharedStoreSwitch(args),
     logger: createLogger({ level: logLevel(args), format: logFormat(args) }),
     metricsAccess: metricsAccess(args),
@@ -87,12 +89,17 @@ export async function serve(args: Args): Promise<void> {
       ? `TLS certificate (self-signed, for localhost, 127.0.0.1 and ::1): ${running.tls.certFile}\n`
       : `TLS certificate: ${running.tls.certFile}\n`;
   out.write(
-    `Keywarden is listening on ${running.url} (${inMemory ? 'data in memory only: gone when it stops' : `data in ${dataDir}`})\n` +
+    `Keywarden is listening on ${running.url} (${where(running, inMemory, dataDir)})\n` +
       certificate +
       (running.consoleUrl ? `Web console: ${running.consoleUrl} (sign in with ${options.credentialsFile ? 'an access key of the credentials file' : 'test / test'})\n` : '') +
       `Use it with the AWS CLI:\n` +
       `  ${caBundle}AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --region us-east-1 --endpoint-url ${running.url} kms create-key\n`,
   );
+}
+
+function where(running: RunningKeywarden, inMemory: boolean, dataDir: string): string {
+  if (running.store.kind === 'postgres') return `data in the PostgreSQL database ${running.store.location}`;
+  return inMemory ? 'data in memory only: gone when it stops' : `data in ${dataDir}`;
 }
 
 function shutDown(running: RunningKeywarden, signal: string, say: (text: string, record: Record<string, unknown>) => void, readyFile: string | undefined): void {
@@ -115,6 +122,18 @@ function inMemorySwitch(args: Args): boolean {
     throw new UsageError('--tls self-signed keeps its certificate in the data directory, which --in-memory does without; pass --tls-cert FILE --tls-key FILE.');
   }
   return true;
+}
+
+/**
+ * `--store URL`, or KEYWARDEN_STORE: a PostgreSQL database instead of SQLite in the data directory.
+ * The URL itself is checked when the service starts, which then exits with one line naming --store.
+ */
+function storeOption(args: Args, inMemory: boolean): string | undefined {
+  const given = stringOption(args, 'store');
+  if (given !== undefined && inMemory) throw new UsageError('--in-memory keeps the data in this process: leave out --store, or --in-memory.');
+  // In memory, a store named by the environment is not used: the option says where the data is.
+  if (inMemory) return undefined;
+  return given ?? (process.env.KEYWARDEN_STORE || undefined);
 }
 
 /**

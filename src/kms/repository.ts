@@ -2,8 +2,8 @@ import type { GrantConstraints, GrantOperation } from './grant-rules.js';
 import type { KeyRecord, Scope } from './key.js';
 import type { KeyUsageRepository } from './key-usage.js';
 
-// Ports the KMS domain needs from storage. Implementations: storage/sqlite (default); each runs
-// the contract suite in storage/contract.ts.
+// Ports the KMS domain needs from storage. Implementations: storage/sqlite (default) and
+// storage/postgres; both run the contract suite in storage/contract.ts.
 
 export interface AliasRecord extends Scope {
   aliasName: string;

@@ -109,6 +109,12 @@ export function kmsStoreContract(name: string, open: () => Promise<KmsStore>): v
     assert.equal(await s.keys.update(B, 'k1', (k) => k), undefined);
   });
 
+  withStore('update: concurrent changes of one key each see the one before', async (s) => {
+    await s.keys.insert(key(A, 'k1', { description: '' }));
+    await Promise.all(Array.from({ length: 20 }, () => s.keys.update(A, 'k1', (k) => ({ ...k, description: k.description + 'x' }))));
+    assert.equal((await s.keys.get(A, 'k1'))?.description, 'x'.repeat(20));
+  });
+
   withStore('list pages in a stable order within one scope', async (s) => {
     for (const id of ['k3', 'k1', 'k2', 'k4']) await s.keys.insert(key(A, id));
     await s.keys.insert(key(B, 'k0'));
@@ -235,6 +241,14 @@ export function kmsStoreContract(name: string, open: () => Promise<KmsStore>): v
     assert.deepEqual((await s.grants.listForKey(A, 'k1', 10)).items, []);
     assert.equal(await s.grants.get(grant(A, 'k1', 2).grantId), undefined);
     assert.deepEqual(ids((await s.grants.listForKey(A, 'k2', 10)).items), [4]);
+  });
+
+  withStore('grants: added at once, a key still never holds more than `limit`', async (s) => {
+    await s.keys.insert(key(A, 'k1'));
+    const outcomes = await Promise.all(Array.from({ length: 12 }, (_, i) => s.grants.insert(grant(A, 'k1', i + 1), 5, never)));
+    assert.equal(outcomes.filter((o) => o.outcome === 'created').length, 5);
+    assert.equal(outcomes.filter((o) => o.outcome === 'limit').length, 7);
+    assert.equal((await s.grants.listForKey(A, 'k1', 100)).items.length, 5);
   });
 
   withStore('grants: retirable ones are listed per account and Region by retiring principal', async (s) => {

@@ -1,11 +1,13 @@
-// Two Keywarden processes on one data directory (`serve --shared-store`), clients alternating
-// between them: one set of keys and aliases, one clock, one set of faults, one audit trail, and
+// Two Keywarden processes on one data directory (`serve --shared-store`), or with
+// KEYWARDEN_TEST_STORE=postgres on one PostgreSQL database (`--store`, a data directory each and
+// the same root key), clients alternating between them: one set of keys and aliases, one clock, one set of faults, one audit trail, and
 // background work done once. Races between the nodes end as AWS would end them one call after the
 // other, and a node killed mid-load loses nothing it acknowledged.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import {
   ConnectCustomKeyStoreCommand,
@@ -23,7 +25,8 @@ import {
 } from '@aws-sdk/client-kms';
 import { run } from '../support/aws-cli.js';
 import { kmsSdk, keywardenCall, readyCluster, until } from '../support/sdk-setup.js';
-import { BIN, serveExpectingFailure, startServer, type TestServer } from '../support/server.js';
+import { freshDatabase } from '../support/postgres.js';
+import { BIN, serveExpectingFailure, startServer, TEST_STORE, type TestServer } from '../support/server.js';
 import { recordsNamed } from '../support/signed-call.js';
 
 const CANNOT_COMMUNICATE = /KMS cannot communicate with your CloudHSM cluster/;
@@ -37,12 +40,19 @@ let kmsB: KMSClient;
 
 // The manual clock shows that both nodes stand at one time and move together; connection attempts
 // and cluster changes take no time, so the nodes' own schedules run them at once.
-const NODE = ['--shared-store', '--clock', 'manual', '--cluster-delay-ms', '0', '--connect-delay-ms', '0'];
-const startNode = () => startServer({ dataDir, args: NODE, allowClockControl: true });
+const NODE = ['--clock', 'manual', '--cluster-delay-ms', '0', '--connect-delay-ms', '0'];
+const onPostgres = TEST_STORE === 'postgres';
+let store: string;
+const rootKey = randomBytes(32).toString('hex');
+const startNode = () =>
+  onPostgres
+    ? startServer({ args: [...NODE, '--store', store], env: { KEYWARDEN_ROOT_KEY: rootKey }, allowClockControl: true })
+    : startServer({ dataDir, args: ['--shared-store', ...NODE], allowClockControl: true });
 
 before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'keywarden-two-nodes-'));
   work = mkdtempSync(join(tmpdir(), 'keywarden-two-nodes-work-'));
+  if (onPostgres) store = await freshDatabase();
   // The first node makes the data directory (and its root key); the second joins it.
   a = await startNode();
   b = await startNode();
@@ -55,7 +65,7 @@ after(async () => {
   kmsB?.destroy();
   await a?.stop();
   await b?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  for (const dir of [dataDir, ...(onPostgres ? [a?.dataDir, b?.dataDir] : [])]) if (dir) rmSync(dir, { recursive: true, force: true });
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -67,7 +77,13 @@ const outcomes = (calls: Array<Promise<unknown>>) => Promise.all(calls.map((c) =
 const createKey = async (kms: KMSClient, description = '') => (await kms.send(new CreateKeyCommand({ Description: description }))).KeyMetadata!.KeyId!;
 const stateOf = async (kms: KMSClient, keyId: string) => (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!.KeyState;
 
-test('a service that wants the directory alone is refused while nodes hold it, with a sentence that says why', async () => {
+test(onPostgres ? 'a node with another root key is refused by the database the nodes share' : 'a service that wants the directory alone is refused while nodes hold it, with a sentence that says why', async () => {
+  if (onPostgres) {
+    const other = await serveExpectingFailure(['--port', '0', '--data-dir', join(work, 'other-key'), '--store', store], { KEYWARDEN_ROOT_KEY: randomBytes(32).toString('hex') });
+    assert.equal(other.status, 1);
+    assert.match(other.stderr, /the root key does not match the one the PostgreSQL database/);
+    return;
+  }
   const alone = await serveExpectingFailure(['--port', '0', '--data-dir', dataDir]);
   assert.equal(alone.status, 1);
   assert.match(alone.stderr, /in use by Keywarden nodes started with --shared-store/);
@@ -226,12 +242,13 @@ test('kill -9 of one node during a load on both: every acknowledged write is the
     const { Plaintext } = await kmsA.send(new DecryptCommand({ CiphertextBlob: blob }));
     assert.equal(Buffer.from(Plaintext!).toString(), text);
   }
-  // Node b's log outlives it; node a adopts it (a maintenance job, which a clock move runs).
+  // On SQLite node b's log outlives it; node a adopts it (a maintenance job, which a clock move
+  // runs). On PostgreSQL a record is acknowledged once committed: there is no log to adopt.
   const logs = join(dataDir, 'audit-log');
-  assert.equal(readdirSync(logs).filter((d) => d.startsWith('node-')).length, 2, 'the dead node left its log');
+  if (!onPostgres) assert.equal(readdirSync(logs).filter((d) => d.startsWith('node-')).length, 2, 'the dead node left its log');
   const moved = await keywarden(a, 'clock', 'advance', '1s');
   assert.equal(moved.status, 0, moved.stderr);
-  assert.equal(readdirSync(logs).filter((d) => d.startsWith('node-')).length, 1, 'adopted and removed');
+  if (!onPostgres) assert.equal(readdirSync(logs).filter((d) => d.startsWith('node-')).length, 1, 'adopted and removed');
   const exported = join(work, 'trail.jsonl');
   const exportRun = await keywarden(a, 'audit', 'export', '--output', exported);
   assert.equal(exportRun.status, 0, exportRun.stderr);

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freshDatabase } from './postgres.js';
 import { type SoftHsmTokens, softHsmTokens } from './softhsm.js';
 
 /** The repository root, found from this compiled file (dist/test/support). */
@@ -13,6 +14,8 @@ export interface TestServer {
   url: string;
   port: number;
   dataDir: string;
+  /** The PostgreSQL database the server keeps its data in (`--store`), if it does not use SQLite. */
+  store?: string;
   /** The server process's id, for reading its memory from /proc (changes on restart). */
   readonly pid: number;
   /** Everything the server wrote to stdout and stderr so far. */
@@ -44,12 +47,24 @@ export interface ServerOptions {
   /** The server's working directory (the repository root by default). */
   cwd?: string;
   /**
+   * `sqlite`: the test reads what SQLite keeps in the data directory, so the server uses SQLite
+   * whatever KEYWARDEN_TEST_STORE says.
+   */
+  store?: 'sqlite';
+  /**
    * `serve --hsm-engine pkcs11` on SoftHSM2 tokens: these, or (`true`) tokens made for this
    * server and removed by `dispose`. By default, when KEYWARDEN_TEST_HSM_ENGINE=pkcs11 and the
    * arguments choose no engine, so that the black-box suites run a second time on tokens.
    */
   pkcs11?: SoftHsmTokens | true;
 }
+
+/**
+ * KEYWARDEN_TEST_STORE=postgres (`npm run test:postgres`) starts every server that keeps its data
+ * on disk with `--store` on a database of its own on the test process's throwaway PostgreSQL
+ * (test/support/postgres.ts), so the black-box suites run against the PostgreSQL store unchanged.
+ */
+export const TEST_STORE = process.env.KEYWARDEN_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
 
 /** Tokens for a server under KEYWARDEN_TEST_HSM_ENGINE=pkcs11: a file's clusters take one per HSM that holds keys. */
 const TOKENS_PER_SERVER = 24;
@@ -59,7 +74,10 @@ const pkcs11ByDefault = (args: string[]) => process.env.KEYWARDEN_TEST_HSM_ENGIN
 /** Starts `keywarden serve` on a free loopback port with a fresh data directory. */
 export async function startServer(opts: ServerOptions = {}): Promise<TestServer> {
   const dataDir = opts.inMemory ? '' : (opts.dataDir ?? mkdtempSync(join(tmpdir(), 'keywarden-test-')));
-  const extra = [...(opts.args ?? []), ...(opts.allowClockControl ? ['--allow-clock-control'] : [])];
+  const onPostgres = TEST_STORE === 'postgres' && !opts.inMemory && opts.store !== 'sqlite' && !(opts.args ?? []).includes('--store');
+  const given = opts.args?.indexOf('--store') ?? -1;
+  const store = onPostgres ? await freshDatabase() : given >= 0 ? opts.args![given + 1] : undefined;
+  const extra = [...(opts.args ?? []), ...(opts.allowClockControl ? ['--allow-clock-control'] : []), ...(onPostgres ? ['--store', store!] : [])];
   const wantsTokens = opts.pkcs11 ?? (pkcs11ByDefault(extra) || undefined);
   const softhsm = wantsTokens === true ? softHsmTokens(TOKENS_PER_SERVER) : wantsTokens;
   if (softhsm) extra.push('--hsm-engine', 'pkcs11', '--pkcs11-module', softhsm.module, '--pkcs11-config', softhsm.configFile());
@@ -136,6 +154,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
       return child.pid!;
     },
     dataDir,
+    ...(store ? { store } : {}),
     softhsm,
     output: () => log,
     waitForOutput: (pattern, timeoutMs = 10_000) =>

@@ -1,6 +1,7 @@
 import { GENESIS, linkRecords, type ChainPoint, type LinkedRecord } from '../../audit/chain.js';
 import type { ChainTail, LogLoss } from '../../audit/repository.js';
 import { existsSync } from 'node:fs';
+import { encodeResources } from '../audit-resources.js';
 import { readRange, records, removeSegment, segments, type LogPosition, type LogRecord } from './audit-log.js';
 import type { Db } from './database.js';
 
@@ -52,27 +53,8 @@ export const AUDIT_MIGRATIONS = [
    DROP TABLE audit_log_written;`,
 ];
 
-/**
- * The resources column holds `SEP type TAB name SEP type TAB name SEP` (empty without resources):
- * one instr() finds a whole type (`SEP type TAB`) or a whole name (`TAB name SEP`, or
- * `:key/id SEP` for a KMS key named by its id), and the list reads back exactly.
- */
-export const SEP = '\u001f';
-export const TAB = '\t';
-
-export const encodeResources = (resources: ReadonlyArray<{ type: string; name: string }>): string =>
-  resources.length === 0 ? '' : SEP + resources.map((r) => r.type + TAB + r.name).join(SEP) + SEP;
-
-export function decodeResources(text: string): Array<{ type: string; name: string }> {
-  if (text === '') return [];
-  return text
-    .slice(1, -1)
-    .split(SEP)
-    .map((item) => {
-      const tab = item.indexOf(TAB);
-      return { type: item.slice(0, tab), name: item.slice(tab + 1) };
-    });
-}
+// The resources column's encoding (instr() finds a type or a name) is shared with the PostgreSQL store.
+export { decodeResources, encodeResources, SEP, TAB } from '../audit-resources.js';
 
 /** What a log holds from a place on: whole records, up to the first line that is not one. */
 export interface LogRead {

@@ -2,6 +2,7 @@ import type { KeyRecord, Scope } from '../../kms/key.js';
 import { nextMaterialExpiry } from '../../kms/key-materials.js';
 import type { AliasRecord, AliasRepository, KmsStore, Page, RelatedKeysChange, SettingsRepository } from '../../kms/repository.js';
 import { type KeyCacheOptions, type VersionedKey, type VersionedKeyRepository, withKeyCache } from '../key-cache.js';
+import { keyColumns } from '../key-columns.js';
 import { type Db, openDatabase } from './database.js';
 import { GRANTS_TABLE, SqliteGrants } from './grant-store.js';
 import { SqliteKeyUsage } from './key-usage-store.js';
@@ -247,21 +248,7 @@ class SqliteKeys implements VersionedKeyRepository {
   }
 }
 
-function columns(key: KeyRecord) {
-  return {
-    keyId: key.keyId,
-    accountId: key.accountId,
-    region: key.region,
-    deletionAt: key.state === 'PendingDeletion' ? (key.deletionDate ?? null) : null,
-    // A multi-Region key rotates as its primary does, which takes its replicas along.
-    rotationAt: key.rotation.enabled && isRotationSource(key) ? (key.rotation.nextRotationAt ?? null) : null,
-    customKeyStoreId: key.customKeyStoreId ?? null,
-    materialExpiresAt: nextMaterialExpiry(key) ?? null,
-    doc: JSON.stringify(key),
-  };
-}
-
-const isRotationSource = (key: KeyRecord): boolean => key.multiRegion === undefined || key.multiRegion.primaryRegion === key.region;
+const columns = keyColumns;
 
 interface AliasRow {
   account_id: string;
