@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { run, type CliResult } from '../support/aws-cli.js';
-import { AWS } from '../support/tools.js';
+import { awsCli } from '../support/tools.js';
 import { BIN, ROOT, startServer, type TestServer } from '../support/server.js';
 import { storedData, storedText } from '../support/stored-data.js';
 import { b64in, kmsApi } from '../support/wire-api.js';
@@ -46,14 +46,14 @@ after(async () => {
 const { kms: api, kmsFails: apiFails } = kmsApi(() => server.url);
 
 async function aws(...args: string[]): Promise<any> {
-  const r = await run(AWS, ['--endpoint-url', server.url, '--output', 'json', ...args]);
+  const r = await run(awsCli(), ['--endpoint-url', server.url, '--output', 'json', ...args]);
   assert.equal(r.status, 0, `aws ${args.join(' ')} exited ${r.status}:\n${r.stderr}`);
   return r.json ?? {};
 }
 
 /** An AWS CLI call that must fail with `errorType`; returns the message. */
 async function awsFails(operation: string, errorType: string, ...args: string[]): Promise<string> {
-  const r = await run(AWS, ['--endpoint-url', server.url, '--output', 'json', ...args]);
+  const r = await run(awsCli(), ['--endpoint-url', server.url, '--output', 'json', ...args]);
   assert.notEqual(r.status, 0, `aws ${args.join(' ')} should have failed, printed:\n${r.stdout}`);
   const m = /An error occurred \(([^)]+)\) when calling the (\w+) operation(?: \(reached max retries: \d+\))?: ?(.*)$/s.exec(r.stderr.trim());
   assert.ok(m, `not an AWS service error on stderr:\n${r.stderr}`);
@@ -562,7 +562,7 @@ describe('keys in a custom key store (the seeds’ orphaned key material procedu
   });
 
   const on = async (...args: string[]) => {
-    const r = await run(AWS, ['--endpoint-url', cks.url, '--output', 'json', ...args]);
+    const r = await run(awsCli(), ['--endpoint-url', cks.url, '--output', 'json', ...args]);
     assert.equal(r.status, 0, `aws ${args.join(' ')} exited ${r.status}:\n${r.stderr}`);
     return r.json ?? {};
   };

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DecryptCommand, EncryptCommand, KMSClient, ListKeysCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
 import { run } from '../support/aws-cli.js';
-import { AWS } from '../support/tools.js';
+import { awsCli as awsProgram } from '../support/tools.js';
 import { BIN, ROOT, startServer, type TestServer } from '../support/server.js';
 
 let work: string;
@@ -34,7 +34,7 @@ function kmsOver(url: string, ca: Buffer): KMSClient {
 }
 
 const awsCli = (url: string, caBundle: string, ...args: string[]) =>
-  run(AWS, ['--endpoint-url', url, '--output', 'json', ...args], { env: { AWS_CA_BUNDLE: caBundle } });
+  run(awsProgram(), ['--endpoint-url', url, '--output', 'json', ...args], { env: { AWS_CA_BUNDLE: caBundle } });
 
 describe('--tls self-signed', () => {
   let server: TestServer;

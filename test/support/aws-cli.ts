@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { AWS } from './tools.js';
+import { awsCli } from './tools.js';
 
 export const TEST_ENV = {
   AWS_ACCESS_KEY_ID: 'test',
@@ -24,7 +24,7 @@ export interface CliResult {
 
 /** Runs the AWS CLI against a Keywarden endpoint: `aws --endpoint-url URL <args>`. */
 export function aws(endpoint: string, args: string[], env: Record<string, string> = {}): CliResult {
-  const r = spawnSync(AWS, ['--endpoint-url', endpoint, '--output', 'json', ...args], {
+  const r = spawnSync(awsCli(), ['--endpoint-url', endpoint, '--output', 'json', ...args], {
     env: { ...process.env, ...TEST_ENV, ...env },
     encoding: 'utf8',
     timeout: 60_000,
@@ -56,7 +56,7 @@ export function run(
 
 /** `aws --endpoint-url URL --output json <args>`, without blocking. */
 export const awsAsync = (endpoint: string, args: string[], env: Record<string, string> = {}) =>
-  run(AWS, ['--endpoint-url', endpoint, '--output', 'json', ...args], { env });
+  run(awsCli(), ['--endpoint-url', endpoint, '--output', 'json', ...args], { env });
 
 function parseJson(text: string): unknown {
   try {

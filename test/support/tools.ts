@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync, rmSync, symlinkSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 // The programs the tests run (the AWS CLI, Python with boto3), found once. A version manager's
 // shim (pyenv's) is a shell script that works out which installation to run on every call, which
@@ -53,20 +54,92 @@ function isPyenvShim(path: string): boolean {
   }
 }
 
-export const AWS = realProgram('aws');
 export const PYTHON = realProgram('python3');
 
+// The AWS CLI v1 spends about half a second of CPU starting (imports, plugins, JSON models)
+// before each request, and the suite makes well over a thousand calls. Unless
+// KEYWARDEN_TEST_AWS_CLI=exec, the `aws` the tests run is test/support/warm-aws/client.py: it
+// hands each call to a process of the real AWS CLI installation that has started once, which
+// forks a child to run `awscli.clidriver.main()` with the caller's arguments, environment,
+// directory and streams (server.py). The client runs the real `aws` itself while that process is
+// still starting.
+let awsClient: string | undefined;
+let awsCalls = 0;
+
 /**
- * PATH for a shell that runs documented commands (`aws …`, `python3 …`): a directory of links to
- * the real programs first, then the usual PATH.
+ * The program the tests run as `aws`. A file that calls it once gains nothing from starting the
+ * AWS CLI for later calls: the started one serves from the second call on (`now` at once).
  */
-export function pathWithRealTools(): string {
+export function awsCli(opts: { now?: boolean } = {}): string {
+  if (process.env.KEYWARDEN_TEST_AWS_CLI === 'exec') return realProgram('aws');
+  if (awsClient === undefined && !opts.now && ++awsCalls < 2) return realProgram('aws');
+  awsClient ??= startWarmAws();
+  return awsClient;
+}
+
+/** The installed AWS CLI itself, as a user's shell runs it. */
+export const installedAws = (): string => realProgram('aws');
+
+const WARM_AWS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'support', 'warm-aws');
+
+let awsSocket: string | undefined;
+
+/** Resolves once the started AWS CLI takes calls (the client no longer runs `aws` itself). */
+export async function startedAwsReady(timeoutMs = 60_000): Promise<void> {
+  awsCli({ now: true });
+  const deadline = Date.now() + timeoutMs;
+  while (!awsSocket || !existsSync(awsSocket)) {
+    if (Date.now() > deadline) throw new Error('the started AWS CLI did not come up');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function startWarmAws(): string {
+  const real = realProgram('aws');
+  const python = interpreterOf(real);
+  if (!python) return real;
+  const dir = toolsDir();
+  const socket = join(dir, 'aws.sock');
+  awsSocket = socket;
+  const client = join(dir, 'aws-client');
+  // One argument after the interpreter: Linux passes the rest of a #! line as a single word.
+  const preamble = `#!${python} -IS\nSOCKET = ${JSON.stringify(socket)}\nREAL_AWS = ${JSON.stringify(real)}\n`;
+  writeFileSync(client, preamble + readFileSync(join(WARM_AWS, 'client.py'), 'utf8'), { mode: 0o755 });
+  const server = spawn(python, [join(WARM_AWS, 'server.py'), socket], { stdio: 'ignore' });
+  server.unref();
+  process.once('exit', () => server.kill('SIGKILL'));
+  return client;
+}
+
+/** The interpreter a script's #! line names, when it is a Python one. */
+function interpreterOf(script: string): string | undefined {
+  const head = Buffer.alloc(256);
+  const fd = openSync(script, 'r');
+  try {
+    const line = head.subarray(0, readSync(fd, head, 0, head.length, 0)).toString('latin1').split('\n')[0];
+    const m = /^#!(\S+)$/.exec(line.trim());
+    return m && /python[0-9.]*$/.test(m[1]) ? m[1] : undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function toolsDir(): string {
   const dir = join(tmpdir(), `keywarden-test-tools-${process.getuid?.() ?? 'user'}-${process.pid}`);
   if (!existsSync(dir)) {
     mkdirSync(dir, { recursive: true });
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   }
-  for (const [name, target] of [['aws', AWS], ['python3', PYTHON]] as const) {
+  return dir;
+}
+
+/**
+ * PATH for a shell that runs documented commands (`aws …`, `python3 …`): a directory of links to
+ * the programs the tests run first, then the usual PATH.
+ */
+export function pathWithRealTools(): string {
+  const dir = toolsDir();
+  for (const [name, target] of [['aws', awsCli({ now: true })], ['python3', PYTHON]] as const) {
     const link = join(dir, name);
     if (target !== name && !existsSync(link)) symlinkSync(target, link);
   }
