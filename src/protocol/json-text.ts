@@ -59,8 +59,15 @@ function write(value: unknown): string | undefined {
   }
 }
 
-/** Compared by identity first: the answer holds the very string that was noted, so this is cheap. */
+/**
+ * Newest first: the answer being written usually holds the string noted last or nearly last, and
+ * that very string compares equal at once (by identity); an equal-length other one compares up to
+ * the first character that differs.
+ */
 function remembered(text: string): boolean {
-  for (let i = 0; i < REMEMBERED; i++) if (escapeFree[i] === text) return true;
+  for (let k = 1, i = next; k <= REMEMBERED; k++) {
+    i = i === 0 ? REMEMBERED - 1 : i - 1;
+    if (escapeFree[i] === text) return true;
+  }
   return false;
 }
