@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
 
 /** A server running in its own process, found by the URL it announces on stdout. */
 export interface RunningChild {
@@ -21,6 +22,12 @@ export interface ChildOptions {
   command?: string;
   /** What the child prints, on either stream, once it listens; group 1 is the URL. */
   ready?: RegExp;
+  /**
+   * Standard error goes to this file instead of a pipe: a server's line per request is then
+   * written as a service's log is in production, not into a pipe that this process (busy
+   * generating the load) drains late, which makes the server buffer and copy its lines over again.
+   */
+  stderrFile?: string;
 }
 
 /**
@@ -28,14 +35,21 @@ export interface ChildOptions {
  * (or `ready`). The URL must be a loopback address: the benchmark never sends load anywhere else.
  */
 export async function startChild(name: string, args: string[], opts: ChildOptions): Promise<RunningChild> {
-  const child = spawn(opts.command ?? process.execPath, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const errFd = opts.stderrFile === undefined ? undefined : openSync(opts.stderrFile, 'a', 0o600);
+  let child: ChildProcess;
+  try {
+    child = spawn(opts.command ?? process.execPath, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', errFd ?? 'pipe'] });
+  } finally {
+    // The child has its own copy of the descriptor.
+    if (errFd !== undefined) closeSync(errFd);
+  }
   const ready = opts.ready ?? LISTENING;
   // The server logs a line per request, many thousand a second, into this process (the load
   // generator): kept as chunks and trimmed only now and then, so that keeping them costs next to nothing.
   let chunks: Buffer[] = [];
   let kept = 0;
   const log = () => {
-    const all = Buffer.concat(chunks).toString();
+    const all = Buffer.concat(chunks).toString() + (opts.stderrFile === undefined ? '' : tail(opts.stderrFile, LOG_LIMIT));
     return all.length > LOG_LIMIT ? all.slice(-LOG_LIMIT) : all;
   };
   // Reading both pipes also keeps them drained, so a chatty child can never block on a full pipe.
@@ -49,7 +63,7 @@ export async function startChild(name: string, args: string[], opts: ChildOption
     }
   };
   child.stdout!.on('data', append);
-  child.stderr!.on('data', append);
+  child.stderr?.on('data', append);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
   const stop = async (graceMs = 5_000) => {
@@ -72,12 +86,12 @@ export async function startChild(name: string, args: string[], opts: ChildOption
         if (m) {
           clearTimeout(timer);
           child.stdout!.off('data', check);
-          child.stderr!.off('data', check);
+          child.stderr?.off('data', check);
           resolve(m[1]!);
         }
       };
       child.stdout!.on('data', check);
-      child.stderr!.on('data', check);
+      child.stderr?.on('data', check);
       child.once('error', (err) => {
         clearTimeout(timer);
         reject(err);
@@ -92,6 +106,23 @@ export async function startChild(name: string, args: string[], opts: ChildOption
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/** The last `bytes` of a file, or nothing if it cannot be read. */
+function tail(path: string, bytes: number): string {
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const buf = Buffer.alloc(Math.min(size, bytes));
+      readSync(fd, buf, 0, buf.length, size - buf.length);
+      return buf.toString();
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return '';
   }
 }
 

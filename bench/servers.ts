@@ -18,6 +18,8 @@ export interface KeywardenStart {
   args?: string[];
   /** Options of Node itself, such as `--cpu-prof`. */
   nodeArgs?: string[];
+  /** Another build's bin/keywarden, to compare two builds under the same load. */
+  bin?: string;
 }
 
 /** `keywarden serve` on a free loopback port with a fresh data directory (removed by stop()). */
@@ -26,8 +28,9 @@ export async function startKeywarden(start: KeywardenStart = {}): Promise<Keywar
   try {
     // An empty KEYWARDEN_ROOT_KEY makes the server generate its own root key in the fresh directory,
     // whatever the developer's shell exports.
-    const args = [...(start.nodeArgs ?? []), KEYWARDEN_BIN, 'serve', '--port', '0', '--data-dir', dataDir, ...(start.args ?? [])];
-    const child = await startChild('keywarden', args, { cwd: ROOT, env: { ...process.env, KEYWARDEN_ROOT_KEY: '' } });
+    const args = [...(start.nodeArgs ?? []), start.bin ?? KEYWARDEN_BIN, 'serve', '--port', '0', '--data-dir', dataDir, ...(start.args ?? [])];
+    // Its log (a JSON line per request on standard error) goes to a file, as a service's does.
+    const child = await startChild('keywarden', args, { cwd: ROOT, env: { ...process.env, KEYWARDEN_ROOT_KEY: '' }, stderrFile: `${dataDir}.log` });
     return {
       ...child,
       dataDir,
@@ -36,11 +39,13 @@ export async function startKeywarden(start: KeywardenStart = {}): Promise<Keywar
           await child.stop(graceMs);
         } finally {
           rmSync(dataDir, { recursive: true, force: true });
+          rmSync(`${dataDir}.log`, { force: true });
         }
       },
     };
   } catch (err) {
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(`${dataDir}.log`, { force: true });
     throw err;
   }
 }
