@@ -1,11 +1,4 @@
-import { Agent } from 'node:https';
-import { CloudHSMV2Client } from '@aws-sdk/client-cloudhsm-v2';
-import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { resolveSettings } from '../../doctor/aws-config.js';
-import { couldNotCheck, diagnose, type Report } from '../../doctor/diagnose.js';
-import { type Clients, CouldNotCheck, destroyClients, gather } from '../../doctor/gather.js';
+import type { Report } from '../../doctor/diagnose.js';
 import type { Principal } from '../../protocol/credentials.js';
 import type { CallContext } from '../../protocol/service.js';
 
@@ -14,7 +7,9 @@ import type { CallContext } from '../../protocol/service.js';
 // own loopback address, signed with the caller's own access key (and session token, when the
 // caller's credentials carry one), so every read is authorized and audited exactly as if the
 // caller had run `keywarden doctor --custom-key-store-id` themselves. Nothing is read around
-// authorization, and nothing that the caller could not read is shown.
+// authorization, and nothing that the caller could not read is shown. The run itself
+// (store-doctor-run.ts) is loaded when it is first asked for: its SDK clients are most of the
+// memory a fresh service would otherwise hold.
 
 /** Where the service answers itself: its loopback URL, and the certificate to trust when it speaks HTTPS. */
 export interface SelfEndpoint {
@@ -33,66 +28,11 @@ export interface StoreDoctorOptions {
 
 export type StoreDoctor = (ctx: CallContext, customKeyStoreId: string) => Promise<Report>;
 
-export const STORE_DOCTOR_TIMEOUT_MS = 20_000;
-const SDK_TIMEOUTS = { connectionTimeout: 5_000, requestTimeout: 10_000 };
-
 export function storeDoctor(opts: StoreDoctorOptions): StoreDoctor {
-  const timeoutMs = opts.timeoutMs ?? STORE_DOCTOR_TIMEOUT_MS;
-  // The SDK's notice about Node versions would land in the service's log once per client; the
-  // project states its own Node requirement.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  let run: Promise<StoreDoctor> | undefined;
   return async (ctx, customKeyStoreId) => {
-    const checkedAt = Date.now();
-    const self = opts.endpoint();
-    const principal = opts.principalOf(ctx.accessKeyId);
-    const failed = (problem: string) => couldNotCheck({ checkedAt, region: ctx.region, endpoint: self?.url, deep: false }, problem);
-    // Neither can happen for a call that was just verified on a listening server; say so if it does.
-    if (!self) return failed('the service does not know its own address yet');
-    if (!principal) return failed(`the access key ${ctx.accessKeyId} is no longer in the service's credentials`);
-    // As if the caller ran doctor with --endpoint and --region and nothing else set: the printed
-    // commands name the endpoint and the Region, so they work when pasted anywhere.
-    const settings = resolveSettings({ endpoint: self.url, region: ctx.region }, {}, { configFile: {}, credentialsFile: {} });
-    const credentials = {
-      accessKeyId: principal.accessKeyId,
-      secretAccessKey: principal.secretAccessKey,
-      ...(principal.sessionToken !== undefined ? { sessionToken: principal.sessionToken } : {}),
-    };
-    const target = { ...settings, credentials: async () => credentials };
-    const clients = loopbackClients(self, ctx.region, credentials);
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<Report>((resolve) => {
-      timer = setTimeout(() => resolve(failed(`doctor's reads did not finish within ${timeoutMs / 1000} seconds`)), timeoutMs);
-    });
-    const run = (async () => {
-      try {
-        return diagnose(await gather(clients, target, { customKeyStoreId, ...(opts.maxKeys !== undefined ? { maxKeys: opts.maxKeys } : {}) }));
-      } catch (err) {
-        if (err instanceof CouldNotCheck) return failed(err.message);
-        throw err;
-      }
-    })();
-    try {
-      return await Promise.race([run, expired]);
-    } finally {
-      clearTimeout(timer);
-      // Ends the sockets of reads the time limit abandoned.
-      destroyClients(clients);
-    }
-  };
-}
-
-/** Doctor's four clients, each pointed at the service itself; one attempt each, so a refusal is not retried against ourselves. */
-function loopbackClients(self: SelfEndpoint, region: string, credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }): Clients {
-  const requestHandler = { ...SDK_TIMEOUTS, ...(self.ca ? { httpsAgent: new Agent({ ca: self.ca }) } : {}) };
-  const common = { region, credentials, endpoint: self.url, maxAttempts: 1, requestHandler };
-  const kms = new KMSClient(common);
-  return {
-    kms,
-    // An older client that takes only a handler, not its options: it shares the KMS client's, so
-    // that it too keeps the time limits and trusts the service's certificate.
-    cloudhsm: new CloudHSMV2Client({ ...common, requestHandler: kms.config.requestHandler } as unknown as ConstructorParameters<typeof CloudHSMV2Client>[0]),
-    cloudtrail: new CloudTrailClient(common),
-    ec2: new EC2Client(common),
+    run ??= import('./store-doctor-run.js').then((m) => m.storeDoctorRun(opts));
+    return (await run)(ctx, customKeyStoreId);
   };
 }
 
