@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ChainPoint } from '../../audit/chain.js';
 import { removeSegment, SEGMENT_BYTES, segmentPath, sharedPosition, type LogPosition } from './audit-log.js';
@@ -22,6 +23,8 @@ export interface IndexerData {
   head: ChainPoint;
   /** How far the log holds records, as the writing thread keeps it: see `sharedPosition`. */
   written: SharedArrayBuffer;
+  /** APPLY_CHUNK_BYTES, smaller in tests. */
+  applyChunkBytes?: number;
 }
 
 /** The log is looked at this often (and whenever a read asks), so that passes are large: one commit for hundreds of records. */
@@ -35,11 +38,20 @@ const TICK_MS = 100;
 const BURST_BYTES_PER_TICK = 64 * 1024;
 const MAX_BACKLOG_BYTES = 32 * 1024 * 1024;
 
+/**
+ * The most of the log read and applied in one transaction. A backlog (up to MAX_BACKLOG_BYTES
+ * after a burst) is applied a chunk at a time, so this thread holds a chunk's records in memory,
+ * not the whole backlog's: its heap once grew by several times the backlog, and kept the pages.
+ */
+const APPLY_CHUNK_BYTES = 1024 * 1024;
+
 const port = parentPort!;
 const data = workerData as IndexerData;
 const db = openDatabase(data.file);
-// The tables' indexes grow with the trail; a larger page cache keeps their hot pages in memory (64 MiB).
-db.pragma('cache_size = -65536');
+// Records are appended (the sequence and the time index grow at their right-hand end) and purged
+// from the left, so the pages a pass touches are few; an 8 MiB page cache holds them, and the
+// operating system's cache holds the file. (64 MiB once, which the process kept resident for good.)
+db.pragma('cache_size = -8192');
 const tables = new AuditTables(db);
 const written = sharedPosition(data.written);
 let head = data.head;
@@ -78,20 +90,27 @@ function report(message: string): void {
 
 function applyWritten(at: LogPosition): void {
   for (;;) {
+    const path = segmentPath(data.dir, segment);
     // A segment before the writer's is complete: every line in it was written.
     const sealed = segment < at.segment;
-    const end = sealed ? undefined : at.end;
-    if (sealed || end! > offset) {
-      const read = chainSegment(segmentPath(data.dir, segment), head, offset, end);
-      if (!read.complete || (!sealed && read.end < end!)) {
+    const end = sealed ? statSync(path).size : at.end;
+    while (offset < end) {
+      let read = chainSegment(path, head, offset, Math.min(end, offset + (data.applyChunkBytes ?? APPLY_CHUNK_BYTES)));
+      // A chunk without one whole record holds the start of a record longer than a chunk: read it whole.
+      if (read.complete && read.end === offset) read = chainSegment(path, head, offset, end);
+      if (!read.complete || read.end === offset) {
+        // What follows the last record of a sealed segment is no record (as ever, it is passed over).
+        if (sealed && read.complete) break;
         throw new Error(`audit log segment ${segment} holds a line at offset ${read.end} that is not a whole record`);
       }
-      tables.insert(read.records, sealed ? { segment: segment + 1, end: 0 } : { segment, end: read.end });
+      tables.insert(read.records, { segment, end: read.end });
       head = read.head;
       offset = read.end;
     }
     if (!sealed) return;
-    removeSegment(segmentPath(data.dir, segment));
+    // The tables say the segment is done before it goes, so that a restart never looks for it.
+    tables.insert([], { segment: segment + 1, end: 0 });
+    removeSegment(path);
     segment += 1;
     offset = 0;
   }

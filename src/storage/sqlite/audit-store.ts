@@ -23,7 +23,7 @@ export interface AuditStoreOptions {
    * a record must be on disk (see SyncMode). Without it (':memory:' databases in tests, or a
    * service that records nothing), records are written straight to `db` on the calling thread.
    */
-  durable?: { file: string; sync?: SyncMode; onError: (err: unknown) => void };
+  durable?: { file: string; sync?: SyncMode; onError: (err: unknown) => void; applyChunkBytes?: number };
 }
 
 /**
@@ -39,7 +39,8 @@ export function auditStoreOn(db: Db, opts: AuditStoreOptions = {}): AuditStore {
   if (!opts.durable || !opts.logDir) return new SqliteAuditStore(db, tables, new InlineWriter(tables), onError);
   mkdirSync(opts.logDir, { recursive: true, mode: 0o700 });
   const start = tables.applied().segment;
-  return new SqliteAuditStore(db, tables, new LoggedWriter(tables, opts.durable.file, opts.logDir, start, opts.durable.sync ?? 'os', onError), onError);
+  const writer = new LoggedWriter(tables, opts.durable.file, opts.logDir, start, opts.durable.sync ?? 'os', onError, opts.durable.applyChunkBytes);
+  return new SqliteAuditStore(db, tables, writer, onError);
 }
 
 /**
@@ -184,6 +185,8 @@ class Thread<Req extends { id: number }, Rep extends { id: number; ok: boolean }
  * Records go through the write-ahead log, appended on this thread one event loop turn at a time
  * (LogAppender); the indexer thread applies the log to the tables.
  */
+const INDEXER_YOUNG_GENERATION_MB = 8;
+
 class LoggedWriter implements Writer {
   private readonly log: LogAppender;
   private readonly indexer: Thread<IndexerRequest & { id: number }, IndexerReply>;
@@ -197,14 +200,19 @@ class LoggedWriter implements Writer {
     segment: number,
     sync: SyncMode,
     onError: (err: unknown) => void,
+    applyChunkBytes?: number,
   ) {
     const head = tables.head();
     const written = new SharedArrayBuffer(8);
     const position = sharedPosition(written);
     this.log = new LogAppender(logDir, segment, { sync, onPosition: position.store, onError });
     position.store(this.log.position);
-    const indexerData: IndexerData = { file, dir: logDir, from: this.log.position, head, written };
-    this.indexer = new Thread(new URL('./audit-indexer-thread.js', import.meta.url), { workerData: indexerData }, 'indexer', onError);
+    const indexerData: IndexerData = { file, dir: logDir, from: this.log.position, head, written, ...(applyChunkBytes !== undefined ? { applyChunkBytes } : {}) };
+    // The thread parses every record it applies, so its young generation would grow to V8's
+    // largest (tens of MB, kept resident) for garbage that dies within a chunk; a small one costs
+    // it a few more scavenges, off the thread that answers calls.
+    const resourceLimits = { maxYoungGenerationSizeMb: INDEXER_YOUNG_GENERATION_MB };
+    this.indexer = new Thread(new URL('./audit-indexer-thread.js', import.meta.url), { workerData: indexerData, resourceLimits }, 'indexer', onError);
   }
 
   append(record: string, changed = false): Promise<void> {
