@@ -27,8 +27,8 @@ export interface ScaleConfig {
 
 export function readScaleConfig(env: NodeJS.ProcessEnv = process.env): ScaleConfig {
   return {
-    keys: whole(env.BENCH_KEYS, 10_000, 'BENCH_KEYS', SMALL_KEYS + 1, 1_000_000),
-    auditRecords: whole(env.BENCH_AUDIT_RECORDS, 100_000, 'BENCH_AUDIT_RECORDS', 1, 10_000_000),
+    keys: whole(env.BENCH_KEYS, 5_000, 'BENCH_KEYS', SMALL_KEYS + 1, 1_000_000),
+    auditRecords: whole(env.BENCH_AUDIT_RECORDS, 50_000, 'BENCH_AUDIT_RECORDS', 1, 10_000_000),
     measureSeconds: whole(env.BENCH_SCALE_MEASURE_SECONDS, 3, 'BENCH_SCALE_MEASURE_SECONDS', 1, 600),
     fillSeconds: whole(env.BENCH_SCALE_SECONDS, 300, 'BENCH_SCALE_SECONDS', 1, 3600),
   };
