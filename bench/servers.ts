@@ -18,7 +18,7 @@ export interface KeywardenStart {
   args?: string[];
   /** Options of Node itself, such as `--cpu-prof`. */
   nodeArgs?: string[];
-  /** Another build's bin/keywarden, to compare two builds under the same load. */
+  /** Another build's bin/keywarden, to compare two builds under the same load (default: BENCH_KEYWARDEN_BIN, then this one's). */
   bin?: string;
 }
 
@@ -28,7 +28,7 @@ export async function startKeywarden(start: KeywardenStart = {}): Promise<Keywar
   try {
     // An empty KEYWARDEN_ROOT_KEY makes the server generate its own root key in the fresh directory,
     // whatever the developer's shell exports.
-    const args = [...(start.nodeArgs ?? []), start.bin ?? KEYWARDEN_BIN, 'serve', '--port', '0', '--data-dir', dataDir, ...(start.args ?? [])];
+    const args = [...(start.nodeArgs ?? []), start.bin ?? process.env.BENCH_KEYWARDEN_BIN ?? KEYWARDEN_BIN, 'serve', '--port', '0', '--data-dir', dataDir, ...(start.args ?? [])];
     // Its log (a JSON line per request on standard error) goes to a file, as a service's does.
     const child = await startChild('keywarden', args, { cwd: ROOT, env: { ...process.env, KEYWARDEN_ROOT_KEY: '' }, stderrFile: `${dataDir}.log` });
     return {
