@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { formatOverhead, summarizeOverhead, type AuditOverhead, type Round, type Side as AuditSide } from './audit-overhead.js';
 import type { Side } from './ceiling.js';
 import { readConfig, type BenchConfig } from './config.js';
+import { benchCustomKeyStores, formatCustomKeyStores } from './custom-key-stores.js';
 import { inProcessOperations, measureInProcess } from './in-process.js';
 import { customKeyStoreKey } from './key-store.js';
 import { twentyStatementPolicy } from './policies.js';
@@ -166,6 +167,24 @@ async function main(): Promise<number> {
     return measureInProcess(op, config.seconds, config.maxRequests);
   });
 
+  // Keys in a custom key store, on the software engine and on SoftHSM2 tokens, each beside its ceiling.
+  const customKeyStores = await benchCustomKeyStores(
+    {
+      start: async (args) => {
+        const child = await startKeywarden({ args });
+        children.push(child);
+        return child;
+      },
+      measure: (name, child, body) =>
+        measure({ name, server: 'keywarden', serverPid: child.pid, client: client(child.url), target: `${TARGET}.Encrypt`, body }, config, recorder, interrupted.signal),
+      inProcess: (op) => measureInProcess(op, config.seconds, config.maxRequests),
+      progress,
+    },
+    config.plaintextBytes,
+  );
+  results.push(customKeyStores.software, ...(customKeyStores.softhsm ? [customKeyStores.softhsm] : []));
+  if (customKeyStores.ceiling) inProcess.push(customKeyStores.ceiling);
+
   const auditOverhead = await compareAudit(config, recorder, plaintext, client);
 
   let scaled: ScaleResult | undefined;
@@ -185,11 +204,12 @@ async function main(): Promise<number> {
     loadAverageAfter: machineLoad(),
     inProcess: compareInProcess(results, inProcess),
     memory,
+    customKeyStores,
     auditOverhead,
     ...(scaled ? { scale: scaled } : {}),
     valid: base.valid && auditOverhead.valid && (scaled?.valid ?? true),
   };
-  process.stdout.write(formatReport(report) + formatOverhead(auditOverhead) + (scaled ? formatScale(scaled) : ''));
+  process.stdout.write(formatReport(report) + formatCustomKeyStores(customKeyStores) + formatOverhead(auditOverhead) + (scaled ? formatScale(scaled) : ''));
   writeJson(RESULTS_FILE, report);
   progress(`figures written to ${RESULTS_FILE}`);
   return report.valid ? 0 : 1;

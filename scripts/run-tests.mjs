@@ -6,7 +6,10 @@ import { run } from 'node:test';
 import { spec, tap } from 'node:test/reporters';
 
 const [concurrency, ...files] = process.argv.slice(2);
-const stream = run({ files: files.map((f) => resolve(f)), concurrency: Number(concurrency) });
+// A backstop, far above any file's run time: a file whose process cannot end (a hook that failed
+// and left a child process running, say) fails with its name instead of holding the suite forever.
+const timeout = 20 * 60_000;
+const stream = run({ files: files.map((f) => resolve(f)), concurrency: Number(concurrency), timeout });
 stream.on('test:fail', () => {
   process.exitCode = 1;
 });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { indexOfText, type RecordIndex } from './record.js';
 
 // Each record carries a digest chained to the one before it: SHA-256 over the previous digest and
 // the record's canonical text (the exact JSON stored). Changing a record's text breaks its own
@@ -20,3 +21,40 @@ export interface ChainPoint {
 }
 
 export const GENESIS: ChainPoint = { seq: 0, digest: GENESIS_DIGEST };
+
+/** A record with its place in the chain and the columns LookupEvents searches: what a store keeps. */
+export interface LinkedRecord extends ChainPoint {
+  record: string;
+  index: RecordIndex;
+}
+
+export interface Links {
+  records: LinkedRecord[];
+  /** The chain's head after the last record linked. */
+  head: ChainPoint;
+  /** How many texts were linked: all, unless one is not a whole record (a write a crash tore); it and the rest are left. */
+  taken: number;
+}
+
+/**
+ * Gives records their places in the chain after `head`: the next sequence numbers, and digests
+ * over the previous digest and the record's exact text. This is the whole of the chain's logic; a
+ * store only has to run it on its current head and store the result atomically (ChainTail), so
+ * that the chain stays one sequence whoever appends, from however many processes.
+ */
+export function linkRecords(head: ChainPoint, texts: Iterable<string>): Links {
+  const records: LinkedRecord[] = [];
+  let taken = 0;
+  for (const record of texts) {
+    let index: RecordIndex;
+    try {
+      index = indexOfText(record);
+    } catch {
+      break;
+    }
+    head = { seq: head.seq + 1, digest: chainDigest(head.digest, record) };
+    records.push({ ...head, record, index });
+    taken++;
+  }
+  return { records, head, taken };
+}

@@ -1,8 +1,8 @@
-import type { ChainPoint } from './chain.js';
+import type { ChainPoint, LinkedRecord } from './chain.js';
 import type { RecordIndex } from './record.js';
 import type { VerifyReport } from './verify.js';
 
-// The audit trail's storage port; storage/sqlite implements it.
+// The audit trail's storage port; storage/sqlite and storage/postgres implement it.
 
 export type LookupAttributeKey =
   | 'EventId'
@@ -78,6 +78,24 @@ export interface ChainReader {
 }
 
 export const CHAIN_PAGE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * What a store gives the chain: one ordered sequence of records, extended atomically, whoever
+ * extends it. Every writer of the trail, in any process of a shared store, appends through it; the
+ * chain's logic itself (numbers and digests: chain.ts, linkRecords) runs inside the append, on
+ * the head as the store has it then, never on a head some process remembers.
+ */
+export interface ChainTail {
+  /**
+   * In one transaction that no other append interleaves with: reads the head (the last record
+   * appended, or the anchor, or the genesis), runs `link` on it synchronously, stores the records
+   * it returns (numbered on from that head) and makes the last of them the head. `link` may return
+   * none; if it throws, nothing is stored. An embedded store may finish before it returns (SQLite:
+   * BEGIN IMMEDIATE); one across the network resolves once committed (PostgreSQL: the head's row
+   * read FOR UPDATE).
+   */
+  appendAfterHead(link: (head: ChainPoint) => LinkedRecord[]): void | Promise<void>;
+}
 
 /** How the writing side of the store stands, read at once, without waiting on writes (health checks, metrics). */
 export interface AuditStoreCondition {

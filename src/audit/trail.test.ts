@@ -334,7 +334,7 @@ import { fileURLToPath } from 'node:url';
     db.prepare("UPDATE audit_chain SET seq = ?, digest = ? WHERE point = 'head'").run(head.seq, head.digest);
     const fourth = stored[2]!.replace(/"requestID":"[^"]+"/, '"requestID":"after-crash"');
     const applied = Buffer.byteLength(`${stored[0]}\n${stored[1]}\n`);
-    db.prepare('UPDATE audit_log_applied SET segment = 1, end_offset = ?').run(applied);
+    db.prepare("UPDATE audit_logs SET applied_segment = 1, applied_end = ? WHERE log = ''").run(applied);
     db.close();
     writeFileSync(join(dir, 'audit-log', 'audit-00000001.log'), `${stored[0]}\n${stored[1]}\n${stored[2]}\n${fourth}\n{"eventVersion":"1.08","torn`);
 

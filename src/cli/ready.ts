@@ -13,21 +13,26 @@ export interface ReadyLine {
   host: string;
   port: number;
   pid: number;
-  dataDir: string;
+  /** Absent under --in-memory, which keeps no data directory. */
+  dataDir?: string;
+  inMemory?: true;
+  /** The PostgreSQL database the data is in, when --store names one (its URL without a password). */
+  store?: string;
   version: string;
   /** The certificate an HTTPS endpoint serves: what AWS_CA_BUNDLE names when it is self-signed. */
   tlsCertificate?: string;
   selfSigned?: boolean;
 }
 
-export function readyLine(running: RunningKeywarden, dataDir: string): ReadyLine {
+export function readyLine(running: RunningKeywarden, dataDir: string | undefined): ReadyLine {
   return {
     event: 'ready',
     url: running.url,
     host: running.host,
     port: running.port,
     pid: process.pid,
-    dataDir: resolve(dataDir),
+    ...(dataDir === undefined ? { inMemory: true as const } : { dataDir: resolve(dataDir) }),
+    ...(running.store.kind === 'postgres' ? { store: running.store.location } : {}),
     version: keywardenVersion(),
     ...(running.tls ? { tlsCertificate: running.tls.certFile, selfSigned: running.tls.selfSigned } : {}),
   };

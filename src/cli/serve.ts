@@ -13,6 +13,7 @@ export async function serve(args: Args): Promise<void> {
   const host = stringOption(args, 'host') ?? '127.0.0.1';
   const port = portOption(args, 'port', 4599);
   const inMemory = inMemorySwitch(args);
+  const store = storeOption(args, inMemory);
   const dataDir = stringOption(args, 'data-dir') ?? './.keywarden';
   const options: KeywardenOptions = {
     host,
@@ -23,6 +24,7 @@ export async function serve(args: Args): Promise<void> {
     clock: clockMode(args),
     rootKeyFile: stringOption(args, 'root-key-file'),
     rootKey: process.env.KEYWARDEN_ROOT_KEY,
+    ...pkcs11Options(args),
     clusterTimings: clusterDelay(args),
     hsmSessionsPerHsm: hsmSessions(args),
     audit: auditSwitch(args),
@@ -33,6 +35,8 @@ export async function serve(args: Args): Promise<void> {
     tls: tlsSetting(args),
     console: consoleSwitch(args, host),
     inMemory,
+    store,
+    sharedStore: sharedStoreSwitch(args),
     logger: createLogger({ level: logLevel(args), format: logFormat(args) }),
     metricsAccess: metricsAccess(args),
   };
@@ -66,7 +70,7 @@ export async function serve(args: Args): Promise<void> {
     return process.exit(1);
   });
   if (stopping) return shutDown(running, stopping, say, readyFile);
-  const ready = readyLine(running, dataDir);
+  const ready = readyLine(running, inMemory ? undefined : dataDir);
   if (readyFile) {
     try {
       writeReadyFile(readyFile, ready);
@@ -85,12 +89,17 @@ export async function serve(args: Args): Promise<void> {
       ? `TLS certificate (self-signed, for localhost, 127.0.0.1 and ::1): ${running.tls.certFile}\n`
       : `TLS certificate: ${running.tls.certFile}\n`;
   out.write(
-    `Keywarden is listening on ${running.url} (${inMemory ? 'data in memory only: gone when it stops' : `data in ${dataDir}`})\n` +
+    `Keywarden is listening on ${running.url} (${where(running, inMemory, dataDir)})\n` +
       certificate +
       (running.consoleUrl ? `Web console: ${running.consoleUrl} (sign in with ${options.credentialsFile ? 'an access key of the credentials file' : 'test / test'})\n` : '') +
       `Use it with the AWS CLI:\n` +
       `  ${caBundle}AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --region us-east-1 --endpoint-url ${running.url} kms create-key\n`,
   );
+}
+
+function where(running: RunningKeywarden, inMemory: boolean, dataDir: string): string {
+  if (running.store.kind === 'postgres') return `data in the PostgreSQL database ${running.store.location}`;
+  return inMemory ? 'data in memory only: gone when it stops' : `data in ${dataDir}`;
 }
 
 function shutDown(running: RunningKeywarden, signal: string, say: (text: string, record: Record<string, unknown>) => void, readyFile: string | undefined): void {
@@ -112,6 +121,52 @@ function inMemorySwitch(args: Args): boolean {
   if (stringOption(args, 'tls') === 'self-signed') {
     throw new UsageError('--tls self-signed keeps its certificate in the data directory, which --in-memory does without; pass --tls-cert FILE --tls-key FILE.');
   }
+  return true;
+}
+
+/**
+ * `--store URL`, or KEYWARDEN_STORE: a PostgreSQL database instead of SQLite in the data directory.
+ * The URL itself is checked when the service starts, which then exits with one line naming --store.
+ */
+function storeOption(args: Args, inMemory: boolean): string | undefined {
+  const given = stringOption(args, 'store');
+  if (given !== undefined && inMemory) throw new UsageError('--in-memory keeps the data in this process: leave out --store, or --in-memory.');
+  // In memory, a store named by the environment is not used: the option says where the data is.
+  if (inMemory) return undefined;
+  return given ?? (process.env.KEYWARDEN_STORE || undefined);
+}
+
+/**
+ * `--hsm-engine software|pkcs11`, `--root-key file|pkcs11`, `--pkcs11-module PATH`,
+ * `--pkcs11-config FILE`: where the clusters' key objects and the root key live. The library,
+ * tokens and PINs are checked when the service starts (a wrong one ends it with exit status 1).
+ */
+function pkcs11Options(args: Args): Pick<KeywardenOptions, 'hsmEngine' | 'rootKeyIn' | 'pkcs11'> {
+  const hsmEngine = stringOption(args, 'hsm-engine') ?? 'software';
+  if (hsmEngine !== 'software' && hsmEngine !== 'pkcs11') throw new UsageError(`--hsm-engine takes 'software' or 'pkcs11', not '${hsmEngine}'.`);
+  const rootKeyIn = stringOption(args, 'root-key') ?? 'file';
+  if (rootKeyIn !== 'file' && rootKeyIn !== 'pkcs11') throw new UsageError(`--root-key takes 'file' or 'pkcs11', not '${rootKeyIn}'.`);
+  if (rootKeyIn === 'pkcs11' && args.options.has('root-key-file')) throw new UsageError('--root-key pkcs11 keeps the root key in a token: leave out --root-key-file.');
+  const module = stringOption(args, 'pkcs11-module');
+  const configFile = stringOption(args, 'pkcs11-config');
+  const wanted = hsmEngine === 'pkcs11' || rootKeyIn === 'pkcs11';
+  if (wanted && module === undefined) {
+    throw new UsageError(`${hsmEngine === 'pkcs11' ? '--hsm-engine' : '--root-key'} pkcs11 needs --pkcs11-module PATH, the PKCS#11 library of the tokens.`);
+  }
+  if (!wanted && (module !== undefined || configFile !== undefined)) {
+    throw new UsageError('--pkcs11-module and --pkcs11-config go with --hsm-engine pkcs11 or --root-key pkcs11.');
+  }
+  return {
+    hsmEngine,
+    rootKeyIn,
+    ...(wanted ? { pkcs11: { module: module!, configFile, pin: process.env.KEYWARDEN_PKCS11_PIN } } : {}),
+  };
+}
+
+/** `--shared-store`: one node of several on the data directory. */
+function sharedStoreSwitch(args: Args): boolean {
+  if (args.options.get('shared-store') !== true) return false;
+  if (args.options.get('in-memory') === true) throw new UsageError('--shared-store shares a data directory, which --in-memory does without: leave out one of them.');
   return true;
 }
 

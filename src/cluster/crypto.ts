@@ -1,10 +1,10 @@
 import type { Random } from '../core/random.js';
-import { EngineAuthError, type HsmEngine } from '../engines/engine.js';
+import { EngineAuthError, EngineBusyError, EngineUnavailableError, type HsmEngine, type Placement } from './hsm-engine.js';
 import type { ClusterContents } from './content.js';
 import { HsmAccessDenied, HsmInvalidRequest, HsmNotFound, HsmUnavailable } from './hsm-errors.js';
 import { canUse } from './key-objects.js';
 import type { ClusterRecord, KeyObject, Scope } from './model.js';
-import type { HsmSessions } from './sessions.js';
+import { activeHsms, type HsmSessions, noSessions } from './sessions.js';
 
 const IV_BYTES = 12;
 
@@ -33,7 +33,7 @@ export class ClusterCrypto {
     if (iv !== undefined && iv.length !== IV_BYTES) throw new HsmInvalidRequest('INVALID_INPUT', `An AES-GCM IV is ${IV_BYTES} bytes long, not ${iv.length}.`);
     const { cluster, key } = await this.usable(scope, clusterId, sessionId, objectId);
     iv ??= this.deps.random.bytes(IV_BYTES);
-    const out = await this.deps.sessions.withOperation(cluster, () => this.deps.engine.encrypt(ref(key), plaintext, iv, aad));
+    const out = await this.deps.sessions.withOperation(cluster, () => engineCall(cluster, () => this.deps.engine.encrypt(ref(key), plaintext, iv, aad, placement(cluster, sessionId))));
     return { iv, ciphertext: out.ciphertext, tag: out.tag };
   }
 
@@ -41,7 +41,9 @@ export class ClusterCrypto {
   async decrypt(scope: Scope, clusterId: string, sessionId: string, objectId: string, sealed: Sealed, aad: Buffer = Buffer.alloc(0)): Promise<Buffer> {
     const { cluster, key } = await this.usable(scope, clusterId, sessionId, objectId);
     try {
-      return await this.deps.sessions.withOperation(cluster, () => this.deps.engine.decrypt(ref(key), sealed.ciphertext, sealed.iv, aad, sealed.tag));
+      return await this.deps.sessions.withOperation(cluster, () =>
+        engineCall(cluster, () => this.deps.engine.decrypt(ref(key), sealed.ciphertext, sealed.iv, aad, sealed.tag, placement(cluster, sessionId))),
+      );
     } catch (err) {
       if (err instanceof EngineAuthError) throw new HsmInvalidRequest('INVALID_CIPHERTEXT', `The ciphertext does not verify under key object 0x${objectId}.`);
       throw err;
@@ -53,7 +55,7 @@ export class ClusterCrypto {
     if (!Number.isInteger(n) || n < 1 || n > 1024) throw new HsmInvalidRequest('INVALID_INPUT', 'Ask for 1 to 1024 random bytes.');
     const { cluster } = await this.deps.contents.serving(scope, clusterId);
     await this.deps.sessions.require(clusterId, sessionId);
-    return this.deps.sessions.withOperation(cluster, () => this.deps.engine.random(n));
+    return this.deps.sessions.withOperation(cluster, () => engineCall(cluster, () => this.deps.engine.random(n, placement(cluster, sessionId))));
   }
 
   private async usable(scope: Scope, clusterId: string, sessionId: string, objectId: string): Promise<{ cluster: ClusterRecord; key: KeyObject }> {
@@ -79,4 +81,22 @@ export class ClusterCrypto {
   }
 }
 
-const ref = (key: KeyObject) => ({ objectId: key.id, material: key.material });
+const ref = (key: KeyObject) => ({ objectId: key.id, material: key.material, label: key.label });
+
+/** Where an engine call runs: the cluster's ACTIVE HSMs, for the login session `session`. */
+export const placement = (cluster: ClusterRecord, session?: string): Placement => ({ hsms: activeHsms(cluster).map((h) => h.hsmId), session });
+
+/**
+ * An engine call, with the engine's refusals as the HSM errors they are: no session left on the
+ * HSM (the PKCS#11 token's own limit) is the same NO_SESSIONS as the cluster's, so KMS answers it
+ * the same way; an HSM the engine cannot serve is unavailable.
+ */
+export async function engineCall<T>(cluster: ClusterRecord, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof EngineBusyError) throw noSessions(cluster, undefined, err.message);
+    if (err instanceof EngineUnavailableError) throw new HsmUnavailable('ENGINE_UNAVAILABLE', err.message);
+    throw err;
+  }
+}

@@ -40,19 +40,23 @@ const STORE_ID = /^cks-[0-9a-f]{17}$/;
 
 /**
  * The faults in force. Reads are synchronous, from a copy loaded at start and kept current by
- * this process's own changes: the session capacity of an HSM is computed on every call.
+ * this process's own changes (the session capacity of an HSM is computed on every call), and by
+ * a reload when another node of a shared store changed them (core/shared-state.ts).
  */
 export class FaultRegistry {
-  private readonly faults = new Map<string, Fault>();
+  private faults = new Map<string, Fault>();
 
   constructor(
     private readonly repo: FaultRepository,
     private readonly clock: Clock,
   ) {}
 
+  /** Reads the faults from the store: at start, and on a shared store whenever another node changed them. */
   async load(): Promise<this> {
-    this.faults.clear();
-    for (const f of await this.repo.list()) this.faults.set(keyOf(f.kind, f.target), f);
+    const loaded = new Map<string, Fault>();
+    for (const f of await this.repo.list()) loaded.set(keyOf(f.kind, f.target), f);
+    // Swapped whole: a call meanwhile sees the faults before or after, never none.
+    this.faults = loaded;
     return this;
   }
 

@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
-import type { HsmEngine } from '../engines/engine.js';
+import type { HsmEngine } from './hsm-engine.js';
 import { type ClusterReader, ClusterContents } from './content.js';
 import { ClusterCrypto } from './crypto.js';
 import { ClusterKeys } from './key-objects.js';
@@ -33,7 +33,9 @@ export interface HsmServices {
 
 export function createHsmServices(deps: HsmDeps): HsmServices {
   const contents = new ClusterContents(deps.clusters, deps.contents, deps.random);
-  const sessions = new HsmSessions(deps.sessions, deps.clock, deps.random, deps.sessionsPerHsm ?? DEFAULT_SESSIONS_PER_HSM, deps.sessionLimit);
+  const sessions = new HsmSessions(deps.sessions, deps.clock, deps.random, deps.sessionsPerHsm ?? DEFAULT_SESSIONS_PER_HSM, deps.sessionLimit, (id) =>
+    deps.engine.release?.(id),
+  );
   const shared = { contents, sessions, engine: deps.engine, random: deps.random };
   return {
     contents,

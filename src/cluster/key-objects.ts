@@ -1,8 +1,9 @@
 import type { Random } from '../core/random.js';
-import type { HsmEngine } from '../engines/engine.js';
+import type { HsmEngine } from './hsm-engine.js';
 import type { ClusterContents, Served } from './content.js';
+import { engineCall, placement } from './crypto.js';
 import { HsmAccessDenied, HsmInvalidRequest, HsmNotFound } from './hsm-errors.js';
-import type { HsmUser, KeyObject, Scope } from './model.js';
+import type { ClusterRecord, HsmUser, KeyObject, Scope } from './model.js';
 import type { HsmSessions } from './sessions.js';
 
 /** A selection of key objects; every attribute given must match. */
@@ -101,7 +102,8 @@ export class ClusterKeys {
     const id = spec.id === undefined ? this.deps.random.bytes(8).toString('hex') : idHex(spec.id.startsWith('0x') ? spec.id : `0x${spec.id}`);
     const sizeBytes = spec.sizeBytes ?? 32;
     if (![16, 24, 32].includes(sizeBytes)) throw invalid(`An AES key is 16, 24 or 32 bytes long, not ${sizeBytes}.`);
-    const generated = await this.deps.engine.generateAesKey(id, sizeBytes);
+    const at = { ...placement(served.cluster, sessionId), label: spec.label };
+    const generated = await engineCall(served.cluster, () => this.deps.engine.generateAesKey(id, sizeBytes, at));
     let created: KeyObject | undefined;
     await this.deps.contents.change(served.cluster, (c) => {
       created = {
@@ -143,8 +145,9 @@ export class ClusterKeys {
   }
 
   /**
-   * Deletes exactly one key, which the caller must own. The material is not destroyed: backups
-   * may still hold the key object, and a cluster restored from one must be able to use it.
+   * Deletes exactly one key, which the caller must own. It leaves the HSMs, but its material is
+   * not destroyed: backups may still hold the key object, and a cluster restored from one must be
+   * able to use it.
    */
   async remove(scope: Scope, clusterId: string, sessionId: string, filter: KeyFilter): Promise<KeyObject> {
     const served = await this.deps.contents.serving(scope, clusterId);
@@ -171,7 +174,14 @@ export class ClusterKeys {
       removed = pick(c.keys);
       return { ...c, keys: c.keys.filter((k) => k.handle !== removed!.handle) };
     });
+    await this.leftHsms(served.cluster, removed!);
     return removed!;
+  }
+
+  /** A key object deleted from the cluster's content: the HSMs' copies of it go (PKCS#11 tokens hold one each). */
+  async leftHsms(cluster: ClusterRecord, key: KeyObject): Promise<void> {
+    if (key.engine !== this.deps.engine.name) return;
+    await engineCall(cluster, () => this.deps.engine.destroy({ objectId: key.id, material: key.material, label: key.label }, placement(cluster)));
   }
 
   /** cloudhsm_mgmt_util's findAllKeys: the keys a user owns or shares; admins (COs) only. */

@@ -1,7 +1,7 @@
 import type { BackupRecord, ClusterContent, ClusterRecord, HsmSession, Scope, Subnet } from './model.js';
 
-// Ports the cluster domain needs from storage. Each is implemented in storage/sqlite and runs a
-// contract suite. `update` methods read, change and write one record atomically: `change` runs
+// Ports the cluster domain needs from storage. Each is implemented in storage/sqlite and
+// storage/postgres, both running its contract suite. `update` methods read, change and write one record atomically: `change` runs
 // synchronously inside the transaction and, if it throws, nothing is written.
 
 export interface Page<T> {

@@ -37,6 +37,8 @@ export class HsmSessions {
     readonly perHsm: number = DEFAULT_SESSIONS_PER_HSM,
     /** A lower number of sessions per HSM for one cluster (the session-limit fault), if any. */
     private readonly limitFor: (clusterId: string) => number | undefined = () => undefined,
+    /** Told when a login session ends, so that what an engine holds on the HSMs for it is free again. */
+    private readonly onClosed: (sessionId: string) => void = () => undefined,
   ) {
     if (!Number.isInteger(perHsm) || perHsm < 1) throw new RangeError('sessions per HSM must be a positive integer');
   }
@@ -73,8 +75,10 @@ export class HsmSessions {
     return session;
   }
 
-  close(sessionId: string): Promise<boolean> {
-    return this.repo.close(sessionId);
+  async close(sessionId: string): Promise<boolean> {
+    const closed = await this.repo.close(sessionId);
+    this.onClosed(sessionId);
+    return closed;
   }
 
   list(clusterId: string): Promise<HsmSession[]> {
@@ -113,9 +117,11 @@ export class HsmSessions {
   }
 }
 
-function noSessions(cluster: ClusterRecord, capacity: number): HsmUnavailable {
+/** `why`: what ran out, when it is an HSM's own limit rather than the cluster's count (`capacity`). */
+export function noSessions(cluster: ClusterRecord, capacity: number | undefined, why?: string): HsmUnavailable {
+  const what = why ?? `all ${capacity} are in use`;
   return new HsmUnavailable(
     'NO_SESSIONS',
-    `The HSMs of cluster ${cluster.clusterId} have no session available (all ${capacity} are in use). Back off and retry, or log out sessions you no longer need.`,
+    `The HSMs of cluster ${cluster.clusterId} have no session available (${what}). Back off and retry, or log out sessions you no longer need.`,
   );
 }

@@ -6,8 +6,24 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
-/** The base of a manual service clock (`serve --clock manual`): it stands at `startMs`; only an advance moves the service clock. */
-export const standingClock = (startMs: number): Clock => ({ now: () => startMs });
+/**
+ * The base of a manual service clock (`serve --clock manual`): it stands at one time; only an
+ * advance moves the service clock. The nodes of a shared store stand at the same time: the first
+ * node's start, which the others take over (standAt).
+ */
+export class StandingClock implements Clock {
+  constructor(private atMs: number) {}
+
+  now(): number {
+    return this.atMs;
+  }
+
+  standAt(ms: number): void {
+    this.atMs = ms;
+  }
+}
+
+export const standingClock = (startMs: number): StandingClock => new StandingClock(startMs);
 
 /**
  * The latest time the service clock may show: the end of 9979 (UTC). Every date the service writes
@@ -37,7 +53,22 @@ export class OffsetClock implements Clock {
 
   /** How far the clock can still move forward (see LATEST_SERVICE_TIME_MS). */
   get room(): number {
-    return Math.max(0, LATEST_SERVICE_TIME_MS - this.now());
+    return this.roomWith(this.offsetMs);
+  }
+
+  /** How far the clock could still move forward from `offsetMs` (another node's latest, read from the store). */
+  roomWith(offsetMs: number): number {
+    return Math.max(0, LATEST_SERVICE_TIME_MS - (this.base.now() + offsetMs));
+  }
+
+  /** Whether the clock can take `offsetMs` (see usableOffset). */
+  takes(offsetMs: number): boolean {
+    return usableOffset(offsetMs, this.base);
+  }
+
+  /** Takes the offset every node shares, as the store has it now; one it cannot take is ignored. */
+  follow(offsetMs: number): void {
+    if (this.takes(offsetMs)) this.offsetMs = offsetMs;
   }
 
   advance(ms: number): void {

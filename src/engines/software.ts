@@ -1,9 +1,9 @@
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
 import type { Random } from '../core/random.js';
 import type { Sealer } from '../core/sealer.js';
-import { EngineAuthError, type GeneratedKey, type HsmEngine, type MaterialRef } from './engine.js';
+import { UnsealedKeys } from '../core/unsealed-keys.js';
+import { EngineAuthError, type GeneratedKey, type HsmEngine, type MaterialRef } from '../cluster/hsm-engine.js';
 
-const CACHE_LIMIT = 10_000;
 const SIZES = new Set([16, 24, 32]);
 
 /**
@@ -14,11 +14,12 @@ const SIZES = new Set([16, 24, 32]);
  */
 export class SoftwareEngine implements HsmEngine {
   readonly name = 'software';
-  private readonly cache = new Map<string, KeyObject>();
 
+  /** `unsealed` is the service's one cache of opened keys (app.ts shares it with KMS's own keys). */
   constructor(
     private readonly sealer: Sealer,
     private readonly rng: Random,
+    private readonly unsealed = new UnsealedKeys(sealer),
   ) {}
 
   async generateAesKey(objectId: string, sizeBytes: number): Promise<GeneratedKey> {
@@ -54,34 +55,23 @@ export class SoftwareEngine implements HsmEngine {
 
   /** The material lives in the key object (and in backups); there is nothing to release. */
   async destroy(ref: MaterialRef): Promise<void> {
-    this.cache.delete(cacheKey(ref));
+    this.unsealed.forget(aad(ref.objectId));
   }
 
   async random(n: number): Promise<Buffer> {
     return this.rng.bytes(n);
   }
 
-  /** Unsealed keys stay in a bounded cache so the hot path does one AES-GCM operation, not two. */
   private key(ref: MaterialRef): KeyObject {
-    const id = cacheKey(ref);
-    let key = this.cache.get(id);
-    if (key) return key;
-    let raw: Buffer;
     try {
-      raw = this.sealer.open(Buffer.from(ref.material, 'base64'), aad(ref.objectId));
+      return this.unsealed.open(aad(ref.objectId), ref.material, (raw) => createSecretKey(raw));
     } catch {
       throw new Error(`the material of key object ${ref.objectId} does not open under this service's root key`);
     }
-    key = createSecretKey(raw);
-    raw.fill(0);
-    if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(id, key);
-    return key;
   }
 }
 
 const aad = (objectId: string) => `hsm-key/${objectId}`;
-const cacheKey = (ref: MaterialRef) => `${ref.objectId}/${ref.material}`;
 const gcm = (key: KeyObject) => `aes-${key.symmetricKeySize! * 8}-gcm` as 'aes-256-gcm';
 
 /** The key check value CloudHSM shows: the first 3 bytes of AES-ECB over one zero block, hex. */

@@ -4,6 +4,7 @@ import { NotFoundException } from '../kms/errors.js';
 import { keyArn } from '../kms/key.js';
 import { parseKeyIdentifier } from '../kms/key-resolver.js';
 import { HsmNotFound } from '../cluster/hsm-errors.js';
+import type { KeyObject } from '../cluster/model.js';
 import type { KeyStoreDeps } from './context.js';
 import type { Scope } from './model.js';
 
@@ -37,14 +38,15 @@ export async function removeBackingKey(deps: Pick<KeyStoreDeps, 'stores' | 'keys
   if (!store) throw customKeyStoreNotFound(key.customKeyStoreId);
   const { backingKeyId } = key.backingKey;
   const served = await deps.hsm.contents.serving(key, store.clusterId);
-  let handle: number | undefined;
+  let removed: KeyObject | undefined;
   await deps.hsm.contents.change(served.cluster, (c) => {
     const object = c.keys.find((k) => k.id === backingKeyId);
     if (!object) {
       throw new HsmNotFound('KEY_NOT_FOUND', `AWS CloudHSM cluster ${store.clusterId} holds no key object with id 0x${backingKeyId} (the backing key of ${arn}); it was already deleted.`);
     }
-    handle = object.handle;
+    removed = object;
     return { ...c, keys: c.keys.filter((k) => k !== object) };
   });
-  return { keyArn: arn, customKeyStoreId: store.customKeyStoreId, clusterId: store.clusterId, backingKeyId, keyHandle: handle! };
+  await deps.hsm.keys.leftHsms(served.cluster, removed!);
+  return { keyArn: arn, customKeyStoreId: store.customKeyStoreId, clusterId: store.clusterId, backingKeyId, keyHandle: removed!.handle };
 }

@@ -1,6 +1,7 @@
 import type { KeyObject } from '../cluster/model.js';
 import type { DeletionListener } from '../kms/deletion.js';
 import type { CustomKeyStorePort } from '../kms/custom-key-store-port.js';
+import type { ClusterKeyBackend } from './cluster-key-backend.js';
 import { keyArn, type KeyRecord } from '../kms/key.js';
 import { type KeyStoreDeps, openSession } from './context.js';
 import type { CustomKeyStoreRecord } from './model.js';
@@ -54,12 +55,16 @@ export class BackingKeyHealth {
  * store is disconnected or the cluster refuses), and a `DeleteKey` service event that records the
  * outcome, the way CloudTrail does (seed 000, "How to delete orphaned key material").
  */
-export function backingKeyDeletion(port: CustomKeyStorePort, deps: Pick<KeyStoreDeps, 'events' | 'onError'>): DeletionListener {
+export function backingKeyDeletion(
+  port: Pick<CustomKeyStorePort, 'status'>,
+  backend: Pick<ClusterKeyBackend, 'deleteBackingKey'>,
+  deps: Pick<KeyStoreDeps, 'events' | 'onError'>,
+): DeletionListener {
   return async (key: KeyRecord, deletedAt: number) => {
     if (key.customKeyStoreId === undefined || key.backingKey === undefined) return;
     const { backingKeyId, keyHandle } = key.backingKey;
     const status = await port.status(key, key.customKeyStoreId);
-    const deletionStatus = await port.deleteBackingKey(key, key.customKeyStoreId, backingKeyId);
+    const deletionStatus = await backend.deleteBackingKey(key, key.customKeyStoreId, backingKeyId);
     const arn = keyArn(key, key.keyId);
     try {
       await deps.events.emit({

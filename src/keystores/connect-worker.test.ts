@@ -3,6 +3,9 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { rejectsWith } from '../../test/support/cluster-deps.js';
 import { ADMIN_PASSWORD, KMSUSER_PASSWORD, keyStoreWorld, readyWorld, SCOPE, testCa, type KeyStoreWorld } from '../../test/support/keystore-world.js';
 import type { ClusterRecord } from '../cluster/model.js';
+import { LeasedJobs } from '../core/leases.js';
+import { leaseStoreOn } from '../storage/sqlite/lease-store.js';
+import { createKeyStoreServices } from './services.js';
 
 describe('connecting a custom key store', () => {
   let w: KeyStoreWorld;
@@ -305,6 +308,38 @@ describe('connecting a custom key store', () => {
       assert.deepEqual(await kmsSessions(), ['kms']);
       assert.deepEqual(await connect(), { state: 'CONNECTED' });
       assert.deepEqual(await kmsSessions(), ['kms'], 'only the session of this connection is left');
+    });
+  });
+
+  describe('on several nodes of one store', () => {
+    /** Another node: its own connect worker over the same store, both claiming jobs through the same leases. */
+    const nodes = () => {
+      const leases = leaseStoreOn(w.cluster.db);
+      return ['node-a', 'node-b'].map((holder) => createKeyStoreServices({ ...w.ksDeps, jobs: new LeasedJobs(leases, { holder, ttlMs: 10_000 }) }));
+    };
+
+    it('a connection asked of one node is made once, whichever nodes run their due attempts at once', async () => {
+      const [a, b] = nodes();
+      await a!.stores.connect(SCOPE, id);
+      const kmsuserLogins = () => w.hsm.users.list(SCOPE, cluster.clusterId).then((users) => users.find((u) => u.username === 'kmsuser')?.failedLogins);
+      await Promise.all([a!.worker.runDue(), b!.worker.runDue(), b!.worker.runDue()]);
+      assert.equal((await w.ks.stores.get(SCOPE, id)).connectionState, 'CONNECTED');
+      assert.deepEqual(await kmsSessions(), ['kms']);
+      assert.equal(await kmsuserLogins(), 0, 'no node logged in with a password another had already rotated');
+      assert.deepEqual(
+        w.events.map((e) => [e.eventName, e.additionalEventData?.connectionState]),
+        [['ConnectCustomKeyStore', 'CONNECTED']],
+      );
+    });
+
+    it('the node that answered ConnectCustomKeyStore need not be the one that connects: another finishes the attempt', async () => {
+      const [a, b] = nodes();
+      await a!.stores.connect(SCOPE, id);
+      // Node a stops here (its timer never fires); node b's maintenance finds the attempt due.
+      assert.equal(await b!.worker.runDue(), 1);
+      assert.equal((await w.ks.stores.get(SCOPE, id)).connectionState, 'CONNECTED');
+      assert.equal(await a!.worker.runDue(), 0);
+      assert.equal(w.events.length, 1);
     });
   });
 });

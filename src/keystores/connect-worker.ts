@@ -2,6 +2,7 @@ import { newPassword } from '../cluster/ids.js';
 import { type HsmFailure, isHsmError } from '../cluster/hsm-errors.js';
 import type { HsmSession } from '../cluster/model.js';
 import { activeHsms } from '../cluster/sessions.js';
+import type { JobOptions } from '../core/leases.js';
 import type { BackingKeyHealth } from './backing-keys.js';
 import { nextConnectionState } from './connection-states.js';
 import { type KeyStoreDeps, openPassword, openSealedPassword, openSession, sealPassword, sealSession } from './context.js';
@@ -14,6 +15,9 @@ const ROTATED_PASSWORD_LENGTH = 32;
 
 /** An attempt's outcome; a successful one carries kmsuser's new password, sealed. */
 type Attempt = { ok: true; session: HsmSession; sealedPassword: string } | { ok: false; code: ConnectionErrorCode; detail: string };
+
+/** The job of a store's connection attempt, claimed by one node at a time. */
+export const connectJob = (customKeyStoreId: string) => `keystores/connect/${customKeyStoreId}`;
 
 /** The ConnectionErrorCode for a refused kmsuser login. */
 export function loginFailureCode(reason: HsmFailure): ConnectionErrorCode {
@@ -45,7 +49,8 @@ export function loginFailureCode(reason: HsmFailure): ConnectionErrorCode {
  * that fails ends the attempt FAILED with the code for its cause.
  */
 export class ConnectWorker {
-  private readonly running = new Set<string>();
+  /** Attempts this process is making, by store id. */
+  private readonly running = new Map<string, Promise<void>>();
 
   constructor(
     private readonly deps: KeyStoreDeps,
@@ -57,19 +62,23 @@ export class ConnectWorker {
     this.deps.scheduler.at(dueMs, () => this.runDue().catch((err) => this.deps.onError?.(err)));
   }
 
-  /** Every CONNECTING store whose attempt is due; a maintenance task. */
-  async runDue(): Promise<number> {
+  /**
+   * Every CONNECTING store whose attempt is due; a maintenance task. The attempt is the store's
+   * record (CONNECTING, its attempt number and its due time), not something this process holds:
+   * whichever node claims the store's job first makes it, whichever node answered the call.
+   */
+  async runDue(opts: JobOptions = {}): Promise<number> {
     const now = this.deps.clock.now();
     const connecting = await this.deps.stores.inState('CONNECTING');
     const due = connecting.filter((s) => (s.connectAt ?? 0) <= now);
-    await Promise.all(due.map((s) => this.run(s)));
+    await Promise.all(due.map((s) => this.run(s, opts)));
     // A timer that fired a little early leaves its attempt for the next one, not for the schedule.
     const next = Math.min(...connecting.filter((s) => (s.connectAt ?? 0) > now).map((s) => s.connectAt!));
     if (Number.isFinite(next)) this.kick(next);
     return due.length;
   }
 
-  /** Completes disconnections a stop interrupted; a maintenance task. */
+  /** Completes disconnections a stop interrupted (on this node or another); a maintenance task. */
   async finishDisconnects(): Promise<number> {
     const stuck = await this.deps.stores.inState('DISCONNECTING');
     for (const s of stuck) await this.finishDisconnect(s);
@@ -87,13 +96,27 @@ export class ConnectWorker {
     });
   }
 
-  private async run(store: CustomKeyStoreRecord): Promise<void> {
-    if (this.running.has(store.customKeyStoreId)) return;
-    this.running.add(store.customKeyStoreId);
+  private async run(store: CustomKeyStoreRecord, opts: JobOptions): Promise<void> {
+    const id = store.customKeyStoreId;
+    const running = this.running.get(id);
+    if (running) return opts.waitForOthers ? running : undefined;
+    const attempt = (async () => {
+      await this.deps.jobs.run(
+        connectJob(id),
+        async () => {
+          // Read again under the claim: another node may have made this attempt meanwhile.
+          const current = await this.deps.stores.get(store, id);
+          if (current?.connectionState !== 'CONNECTING' || current.attempt !== store.attempt) return;
+          await this.complete(current, await this.attempt(current));
+        },
+        opts,
+      );
+    })();
+    this.running.set(id, attempt);
     try {
-      await this.complete(store, await this.attempt(store));
+      await attempt;
     } finally {
-      this.running.delete(store.customKeyStoreId);
+      this.running.delete(id);
     }
   }
 

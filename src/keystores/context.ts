@@ -5,6 +5,7 @@ import type { Subnet } from '../cluster/model.js';
 import type { Clock } from '../core/clock.js';
 import type { ServiceEventSink } from '../core/events.js';
 import type { Random } from '../core/random.js';
+import type { Jobs } from '../core/leases.js';
 import type { Scheduler } from '../core/scheduler.js';
 import type { Sealer } from '../core/sealer.js';
 import type { KeyRepository } from '../kms/repository.js';
@@ -30,6 +31,8 @@ export interface KeyStoreDeps {
   connectDelayMs: number;
   /** Runs the connect worker when an attempt is due. */
   scheduler: Scheduler;
+  /** Claims background work (an attempt, the health check) so that one node of a shared store does it. */
+  jobs: Jobs;
   /** Where failures of background work are reported. */
   onError?: (err: unknown) => void;
 }

@@ -84,6 +84,29 @@ describe('KMS keys in a custom key store', () => {
       assert.equal((await kmsuserKeys()).length, 1, 'no backing key was made');
     });
 
+    it('every refusal keeps its exact text: key specs, usages, multi-Region, unknown and disconnected stores', async () => {
+      const make = (req: Parameters<typeof w.kms.keys.create>[1]) => w.kms.keys.create(CALLER, { origin: 'AWS_CLOUDHSM', customKeyStoreId: id, ...req });
+      const only = 'is not supported in a custom key store; only SYMMETRIC_DEFAULT keys for ENCRYPT_DECRYPT are.';
+      await rejectsWith(make({ keySpec: 'RSA_2048' }), 'UnsupportedOperationException', `KeySpec RSA_2048 with KeyUsage ENCRYPT_DECRYPT ${only}`);
+      await rejectsWith(make({ keySpec: 'HMAC_256', keyUsage: 'GENERATE_VERIFY_MAC' }), 'UnsupportedOperationException', `KeySpec HMAC_256 with KeyUsage GENERATE_VERIFY_MAC ${only}`);
+      await rejectsWith(make({ keyUsage: 'SIGN_VERIFY' }), 'UnsupportedOperationException', `KeySpec SYMMETRIC_DEFAULT with KeyUsage SIGN_VERIFY ${only}`);
+      await rejectsWith(make({ multiRegion: true }), 'UnsupportedOperationException', 'Multi-Region keys cannot be created in a custom key store.');
+      const unknown = 'cks-00000000000000000';
+      const notFound = `Custom key store ${unknown} does not exist in this account and Region.`;
+      await rejectsWith(make({ customKeyStoreId: unknown }), 'CustomKeyStoreNotFoundException', notFound);
+      await rejectsWith(w.kms.crypto.generateRandom(CALLER, 8, unknown), 'CustomKeyStoreNotFoundException', notFound);
+      const arn = keyArn(CALLER, keyId);
+      const origin = `${arn} origin is AWS_CLOUDHSM which is not valid for this operation.`;
+      await rejectsWith(w.kms.dataKeyPairs.generate(CALLER, keyId, 'ECC_NIST_P256', undefined, 'GenerateDataKeyPair'), 'UnsupportedOperationException', origin);
+      await rejectsWith(w.kms.rotation.enable(CALLER, keyId), 'UnsupportedOperationException', origin);
+      await rejectsWith(w.kms.rotation.rotateOnDemand(CALLER, keyId), 'UnsupportedOperationException', origin);
+      await disconnect();
+      const disconnected = `Custom key store ${id} is DISCONNECTED. KMS keys can be created and random bytes generated in it only when it is CONNECTED.`;
+      await rejectsWith(make({}), 'CustomKeyStoreInvalidStateException', disconnected);
+      await rejectsWith(w.kms.crypto.generateRandom(CALLER, 8, id), 'CustomKeyStoreInvalidStateException', disconnected);
+      await rejectsWith(encrypt(), 'KMSInvalidStateException', `${arn} is unavailable.`);
+    });
+
     it('CloudHsmClusterInvalidConfigurationException when the cluster is down to one active HSM', async () => {
       await w.cluster.s.clusters.deleteHsm(SCOPE, cluster.clusterId, { hsmId: cluster.hsms[0]!.hsmId });
       await rejectsWith(w.kms.keys.create(CALLER, { origin: 'AWS_CLOUDHSM', customKeyStoreId: id }), 'CloudHsmClusterInvalidConfigurationException');
@@ -185,7 +208,8 @@ describe('KMS keys in a custom key store', () => {
       const { backingKeyId } = (await w.kms.keys.describe(CALLER, keyId)).key.backingKey!;
       await w.cluster.store.contents.update(cluster.clusterId, (c) => ({ ...c, keys: c.keys.filter((k) => k.id !== backingKeyId) }));
       assert.equal(await state(), 'Enabled', 'nobody has looked yet');
-      await rejectsWith(encrypt(), 'KMSInvalidStateException', new RegExp(`backing key ${backingKeyId}\\) is not in AWS CloudHSM cluster ${cluster.clusterId}`));
+      const gone = `${keyArn(CALLER, keyId)} is unavailable: its key material (backing key ${backingKeyId}) is not in AWS CloudHSM cluster ${cluster.clusterId}.`;
+      await rejectsWith(encrypt(), 'KMSInvalidStateException', gone);
       assert.equal(await state(), 'Unavailable');
     });
   });

@@ -1,8 +1,8 @@
 import type { Page } from '../kms/repository.js';
 import type { ConnectionState, CustomKeyStoreRecord, Scope } from './model.js';
 
-// The storage port of custom key stores. Implementations: storage/sqlite/keystore-store.ts, which
-// runs the contract suite in storage/keystore-contract.ts. `update` and `remove` read, check and
+// The storage port of custom key stores. Implementations: storage/sqlite/keystore-store.ts and
+// storage/postgres/keystore-store.ts, which run the contract suite in storage/keystore-contract.ts. `update` and `remove` read, check and
 // write one record atomically: the callback runs synchronously inside the transaction and, if it
 // throws, nothing is written.
 

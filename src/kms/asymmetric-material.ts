@@ -4,9 +4,10 @@ import type { Random } from '../core/random.js';
 import type { MaterialRecipe, MlDsaLevel } from './key-specs.js';
 
 // Key pairs of the asymmetric key specs, in the encodings AWS uses at its edges: the private key
-// as PKCS #8 DER (what the vault seals), the public key as DER SubjectPublicKeyInfo (what
-// GetPublicKey returns). Node's crypto makes and reads RSA, EC and Ed25519 keys; Node 20 has no
-// ML-DSA, so those keys come from @noble/post-quantum and are encoded here.
+// as PKCS #8 DER (what the service's key backend seals), the public key as DER
+// SubjectPublicKeyInfo (what GetPublicKey returns). Node's crypto makes and reads RSA, EC and
+// Ed25519 keys; Node 20 has no ML-DSA, so those keys come from @noble/post-quantum and are
+// encoded here.
 
 export type KeyPairRecipe = Exclude<MaterialRecipe, { kind: 'aes' } | { kind: 'hmac' }>;
 

@@ -1,11 +1,10 @@
-import { Sealer } from '../core/sealer.js';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { secureRandom } from '../core/random.js';
+import { CALLER, kmsDeps } from '../../test/support/kms-deps.js';
 import { canonicalContext, encodeHeader, HEADER_LENGTH, OVERHEAD, parseCiphertext } from './ciphertext.js';
 import { InvalidCiphertextException } from './errors.js';
-import { KeyVault } from './key-vault.js';
+import { createKmsServices } from './services.js';
 
 const KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
 
@@ -50,25 +49,18 @@ test('the canonical context ignores key order and distinguishes every context', 
   assert.notDeepEqual(canonicalContext({ a: 'b' }), canonicalContext({ a: 'B' }));
 });
 
-test('a sealed blob opens only with its context, and any changed byte fails', () => {
-  const vault = new KeyVault(new Sealer(randomBytes(32), secureRandom), secureRandom);
-  const material = vault.newMaterial(KEY_ID, 1, 0);
+test('a sealed blob opens only with its context, and any changed byte fails', async () => {
+  const kms = createKmsServices(kmsDeps(() => Date.UTC(2026, 0, 1)));
+  const { keyId } = (await kms.keys.create(CALLER, {})).key;
   const plaintext = Buffer.from('attack at dawn');
-  const blob = vault.encrypt(KEY_ID, material, plaintext, { purpose: 'test' });
+  const blob = (await kms.crypto.encrypt(CALLER, keyId, plaintext, { purpose: 'test' })).ciphertext;
   assert.equal(blob.length, plaintext.length + OVERHEAD);
-  assert.deepEqual(vault.decrypt(KEY_ID, material, blob, { purpose: 'test' }), plaintext);
-  assert.throws(() => vault.decrypt(KEY_ID, material, blob, { purpose: 'other' }), InvalidCiphertextException);
-  assert.throws(() => vault.decrypt(KEY_ID, material, blob), InvalidCiphertextException);
+  assert.deepEqual((await kms.crypto.decrypt(CALLER, blob, { purpose: 'test' })).plaintext, plaintext);
+  await assert.rejects(kms.crypto.decrypt(CALLER, blob, { purpose: 'other' }), InvalidCiphertextException);
+  await assert.rejects(kms.crypto.decrypt(CALLER, blob), InvalidCiphertextException);
   for (let i = 0; i < blob.length; i++) {
     const altered = Buffer.from(blob);
     altered[i]! ^= 0x01;
-    assert.throws(() => vault.decrypt(KEY_ID, material, altered, { purpose: 'test' }), InvalidCiphertextException, `byte ${i}`);
+    await assert.rejects(kms.crypto.decrypt(CALLER, altered, { purpose: 'test' }), InvalidCiphertextException, `byte ${i}`);
   }
-});
-
-test('material wrapped under one root key does not open under another', () => {
-  const a = new KeyVault(new Sealer(randomBytes(32), secureRandom), secureRandom);
-  const b = new KeyVault(new Sealer(randomBytes(32), secureRandom), secureRandom);
-  const material = a.newMaterial(KEY_ID, 1, 0);
-  assert.throws(() => b.encrypt(KEY_ID, material, Buffer.from('x')));
 });

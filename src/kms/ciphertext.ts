@@ -97,3 +97,6 @@ function lengthPrefixed(s: string): Buffer {
   body.copy(out, 4);
   return out;
 }
+
+/** AWS sends this error with no message whatever the cause, so no answer tells which check failed. */
+export const invalidCiphertext = () => new InvalidCiphertextException('');

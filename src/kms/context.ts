@@ -3,11 +3,11 @@ import type { Clock } from '../core/clock.js';
 import type { ServiceEventSink } from '../core/events.js';
 import type { Random } from '../core/random.js';
 import type { CustomKeyStorePort } from './custom-key-store-port.js';
+import type { KeyBackends } from './key-backends.js';
 import type { KeyAuthorizer } from './authorization.js';
 import type { GrantTokens } from './grant-tokens.js';
 import type { ImportTokens } from './import-tokens.js';
 import type { Scope } from './key.js';
-import type { KeyVault } from './key-vault.js';
 import type { KmsStore } from './repository.js';
 
 /** Who is calling: the account and region of the request, and the principal that signed it. */
@@ -29,10 +29,11 @@ export interface KmsDeps {
   store: KmsStore;
   clock: Clock;
   random: Random;
-  vault: KeyVault;
+  /** Where each key's material lives and its cryptography runs. */
+  backends: KeyBackends;
   /** Where what KMS does on its own is reported (RotateKey); nowhere when absent. */
   events?: ServiceEventSink;
-  /** Custom key stores (keystores/ implements the port); none when absent. */
+  /** The status of custom key stores and their random bytes (keystores/ implements the port); none when absent. */
   customKeyStores?: CustomKeyStorePort;
   /** Issues and reads grant tokens under the service's secret; a secret for this process only when absent. */
   grantTokens?: GrantTokens;

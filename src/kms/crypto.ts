@@ -1,7 +1,7 @@
 import { ValidationException } from '../core/common-errors.js';
 import type { Caller, KmsDeps } from './context.js';
-import { BackingKeyNotFound, type CustomKeyStorePort, noCustomKeyStores } from './custom-key-store-port.js';
-import { dryRunSucceeded, IncorrectKeyException, InvalidKeyUsageException, KMSInvalidStateException } from './errors.js';
+import { type CustomKeyStorePort, noCustomKeyStores } from './custom-key-store-port.js';
+import { dryRunSucceeded, IncorrectKeyException, InvalidKeyUsageException } from './errors.js';
 import { privateKeyFromPkcs8, type KeyPairRecipe } from './asymmetric-material.js';
 import {
   checkNoEncryptionContext,
@@ -10,13 +10,13 @@ import {
   encryptWithPublicKey,
   type AsymmetricEncryptionAlgorithm,
 } from './asymmetric-encryption.js';
-import { keySpecEntry, usageAlgorithms, type EncryptionAlgorithm } from './key-specs.js';
-import { canonicalContext, CLUSTER_MATERIAL_VERSION, encodeHeader, IV_LENGTH, parseCiphertext, type ParsedCiphertext } from './ciphertext.js';
-import { currentMaterial, keyArn, type KeyRecord } from './key.js';
+import { keySpecEntry, type EncryptionAlgorithm } from './key-specs.js';
+import { canonicalContext, encodeHeader, invalidCiphertext, IV_LENGTH, parseCiphertext } from './ciphertext.js';
+import type { KeyBackend } from './key-backend.js';
+import { currentMaterial, type KeyRecord } from './key.js';
 import { checkKeyState, type KeyStateOperation } from './key-state.js';
 import { authorizeKey } from './key-resolver.js';
 import type { KeyService, KeyView } from './keys.js';
-import { invalidCiphertext } from './key-vault.js';
 
 export type EncryptionContext = Record<string, string>;
 
@@ -47,10 +47,11 @@ export interface DataKeyRequest extends CryptoOptions {
 }
 
 /**
- * Encryption with KMS keys: the hot path of the service. Symmetric keys whose material KMS holds
- * encrypt here; keys in a custom key store encrypt in their store's cluster with the backing key,
- * in the same ciphertext format (docs/ciphertext.md). RSA and SM2 keys of usage ENCRYPT_DECRYPT
- * encrypt with their public key, in their scheme's own format (asymmetric-encryption.ts).
+ * Encryption with KMS keys: the hot path of the service. Symmetric keys encrypt in Keywarden's
+ * ciphertext format (docs/ciphertext.md), made here, with AES-GCM run by the key's backend
+ * (key-backend.ts): in-process for the service's keys, in the store's cluster with the backing key
+ * for keys in a custom key store. RSA and SM2 keys of usage ENCRYPT_DECRYPT encrypt with their
+ * public key, in their scheme's own format (asymmetric-encryption.ts).
  */
 export class CryptoService {
   constructor(
@@ -115,7 +116,7 @@ export class CryptoService {
    */
   async usableForEncryption(caller: Caller, keyId: string, operation: KeyStateOperation, opts: CryptoOptions): Promise<KeyView> {
     const view = await this.keys.usable(caller, keyId, operation);
-    checkUsage(view, operation, opts.algorithm);
+    checkUsage(view, this.backendOf(view.key), operation, opts.algorithm);
     if (opts.dryRun) throw dryRunSucceeded();
     return view;
   }
@@ -129,7 +130,7 @@ export class CryptoService {
     opts: CryptoOptions,
     contextMember: string,
   ): Promise<Sealed> {
-    const algorithm = checkUsage(view, operation, opts.algorithm);
+    const algorithm = checkUsage(view, this.backendOf(view.key), operation, opts.algorithm);
     if (algorithm === 'SYMMETRIC_DEFAULT') {
       if (opts.dryRun) throw dryRunSucceeded();
       return this.seal(view, plaintext, context);
@@ -143,51 +144,24 @@ export class CryptoService {
     return { view, ciphertext, algorithm };
   }
 
-  /** Seals bytes under a symmetric encryption key, in Keywarden's ciphertext format. */
-  async seal(view: KeyView, plaintext: Buffer, context?: EncryptionContext): Promise<Sealed> {
-    if (view.key.customKeyStoreId !== undefined) {
-      return { view, ciphertext: await this.sealInCluster(view, plaintext, context), algorithm: 'SYMMETRIC_DEFAULT' };
-    }
-    const material = currentMaterial(view.key);
-    const ciphertext = this.deps.vault.encrypt(view.key.keyId, material, plaintext, context);
-    return { view, ciphertext, algorithm: 'SYMMETRIC_DEFAULT', materialId: material.materialId };
-  }
-
-  /** The same blob layout, material version 0: the backing key computes the GCM body and tag. */
-  private async sealInCluster(view: KeyView, plaintext: Buffer, context: EncryptionContext | undefined): Promise<Buffer> {
-    const iv = this.deps.random.bytes(IV_LENGTH);
-    const header = encodeHeader({ keyId: view.key.keyId, materialVersion: CLUSTER_MATERIAL_VERSION, iv });
-    const out = await this.inCluster(view, (storeId, backingKeyId) =>
-      this.stores.encrypt(view.key, storeId, backingKeyId, plaintext, iv, associatedData(header, context)),
-    );
-    return Buffer.concat([header, out.ciphertext, out.tag]);
-  }
-
-  private openInCluster(view: KeyView, parsed: ParsedCiphertext, context: EncryptionContext | undefined): Promise<Buffer> {
-    const sealed = { ciphertext: parsed.body, tag: parsed.tag, iv: parsed.iv };
-    return this.inCluster(view, (storeId, backingKeyId) =>
-      this.stores.decrypt(view.key, storeId, backingKeyId, sealed, associatedData(parsed.header, context)),
-    );
-  }
-
   /**
-   * Runs a call against the key's backing key. When the cluster no longer holds it, the key is
-   * marked at once (it shows Unavailable until the store's health check finds the material again)
-   * rather than waiting for the next health check.
+   * Seals bytes under a symmetric encryption key, in Keywarden's ciphertext format: the header
+   * names the key and the version of its material, and is authenticated with the context.
    */
-  private async inCluster<T>(view: KeyView, work: (storeId: string, backingKeyId: string) => Promise<T>): Promise<T> {
+  async seal(view: KeyView, plaintext: Buffer, context?: EncryptionContext): Promise<Sealed> {
     const { key } = view;
-    try {
-      return await work(key.customKeyStoreId!, key.backingKey!.backingKeyId);
-    } catch (err) {
-      if (!(err instanceof BackingKeyNotFound)) throw err;
-      await this.deps.store.keys.update(key, key.keyId, (k) =>
-        k.backingKey && !k.backingKey.missing ? { ...k, backingKey: { ...k.backingKey, missing: true } } : k,
-      );
-      throw new KMSInvalidStateException(
-        `${view.arn} is unavailable: its key material (backing key ${key.backingKey!.backingKeyId}) is not in AWS CloudHSM cluster ${view.customKeyStore?.clusterId ?? 'of its custom key store'}.`,
-      );
-    }
+    const backend = this.backendOf(key);
+    const material = backend.current(key);
+    const iv = this.deps.random.nonce(IV_LENGTH);
+    const header = encodeHeader({ keyId: key.keyId, materialVersion: material.version, iv });
+    const out = await backend.encrypt(key, material.version, plaintext, iv, associatedData(header, context));
+    const sealed: Sealed = { view, ciphertext: Buffer.concat([header, out.ciphertext, out.tag]), algorithm: 'SYMMETRIC_DEFAULT' };
+    if (material.materialId !== undefined) sealed.materialId = material.materialId;
+    return sealed;
+  }
+
+  private backendOf(key: KeyRecord): KeyBackend {
+    return this.deps.backends.of(key);
   }
 
   private async open(
@@ -213,18 +187,17 @@ export class CryptoService {
     }
     const view = await this.keys.view(key);
     checkKeyState(operation, view.state, view.arn);
+    const backend = this.backendOf(key);
     // A Keywarden blob is only ever a symmetric key's, whatever key id its header was given.
-    if (checkUsage(view, operation, opts.algorithm) !== 'SYMMETRIC_DEFAULT') throw invalidCiphertext();
-    if (key.customKeyStoreId !== undefined) {
-      if (parsed.materialVersion !== CLUSTER_MATERIAL_VERSION) throw invalidCiphertext();
-      if (opts.dryRun) throw dryRunSucceeded();
-      return { view, plaintext: await this.openInCluster(view, parsed, context), algorithm: 'SYMMETRIC_DEFAULT' };
-    }
-    const material = key.materials.find((m) => m.version === parsed.materialVersion);
+    if (checkUsage(view, backend, operation, opts.algorithm) !== 'SYMMETRIC_DEFAULT') throw invalidCiphertext();
+    const material = backend.find(key, parsed.materialVersion);
     if (!material) throw invalidCiphertext();
     if (opts.dryRun) throw dryRunSucceeded();
-    const plaintext = this.deps.vault.decrypt(key.keyId, material, blob, context);
-    return { view, plaintext, algorithm: 'SYMMETRIC_DEFAULT', materialId: material.materialId };
+    const sealed = { ciphertext: parsed.body, tag: parsed.tag, iv: parsed.iv };
+    const plaintext = await backend.decrypt(key, material.version, sealed, associatedData(parsed.header, context));
+    const opened: Opened = { view, plaintext, algorithm: 'SYMMETRIC_DEFAULT' };
+    if (material.materialId !== undefined) opened.materialId = material.materialId;
+    return opened;
   }
 
   /**
@@ -242,11 +215,11 @@ export class CryptoService {
     contextMember: string,
   ): Promise<Opened> {
     const view = await this.keys.usable(caller, keyId, operation, 'keyOrAlias', actionOf(operation));
-    const algorithm = checkUsage(view, operation, opts.algorithm) as AsymmetricEncryptionAlgorithm;
+    const algorithm = checkUsage(view, this.backendOf(view.key), operation, opts.algorithm) as AsymmetricEncryptionAlgorithm;
     checkNoEncryptionContext(contextMember, context);
     if (opts.dryRun) throw dryRunSucceeded();
     const recipe = pairRecipe(view);
-    const privateKey = this.deps.vault.secret(view.key.keyId, currentMaterial(view.key), (raw) => privateKeyFromPkcs8(recipe, raw));
+    const privateKey = this.deps.backends.secret(view.key, currentMaterial(view.key), (raw) => privateKeyFromPkcs8(recipe, raw));
     const plaintext = decryptWithPrivateKey(privateKey, algorithm, blob);
     if (!plaintext) throw incorrectKey();
     return { view, plaintext, algorithm };
@@ -274,16 +247,16 @@ function dataKeyLength(req: DataKeyRequest): number {
 }
 
 /**
- * The key must be for encryption, and offer the algorithm (SYMMETRIC_DEFAULT when none is
- * named, which is also what the data key operations use, so they refuse key pairs this way).
- * Returns the algorithm.
+ * The key must be for encryption, and its backend must offer the algorithm for its key spec
+ * (SYMMETRIC_DEFAULT when none is named, which is also what the data key operations use, so they
+ * refuse key pairs this way). Returns the algorithm.
  */
-function checkUsage({ key, arn }: KeyView, operation: KeyStateOperation, algorithm: string | undefined): EncryptionAlgorithm {
+function checkUsage({ key, arn }: KeyView, backend: KeyBackend, operation: KeyStateOperation, algorithm: string | undefined): EncryptionAlgorithm {
   if (key.keyUsage !== 'ENCRYPT_DECRYPT') {
     throw new InvalidKeyUsageException(`${arn} key usage is ${key.keyUsage} which is not valid for ${operation}.`);
   }
   const named = (algorithm ?? 'SYMMETRIC_DEFAULT') as EncryptionAlgorithm;
-  if (!usageAlgorithms(key.keySpec, 'ENCRYPT_DECRYPT').encryption?.includes(named)) {
+  if (!backend.capabilities.keySpecs[key.keySpec]?.ENCRYPT_DECRYPT?.encryption?.includes(named)) {
     throw new InvalidKeyUsageException(`Algorithm ${named} is incompatible with key spec ${key.keySpec}.`);
   }
   return named;

@@ -50,7 +50,7 @@ export class DataKeyPairService {
     dryRun?: boolean,
   ): Promise<DataKeyPair> {
     const view = await this.crypto.usableForEncryption(caller, keyId, operation, {});
-    if (view.key.customKeyStoreId !== undefined) {
+    if (!this.deps.backends.of(view.key).capabilities.dataKeyPairs) {
       throw new UnsupportedOperationException(`${view.arn} origin is ${view.key.origin} which is not valid for this operation.`);
     }
     const entry = KEY_SPECS[spec];

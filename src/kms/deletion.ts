@@ -16,11 +16,14 @@ export type DeletionListener = (key: KeyRecord, deletedAt: number) => void | Pro
  */
 export async function deleteDueKeys(deps: Pick<KmsDeps, 'store' | 'clock'>, listeners: DeletionListener[] = []): Promise<number> {
   const now = deps.clock.now();
-  const due = await deps.store.keys.dueForDeletion(now);
   let deleted = 0;
-  for (const key of due) {
+  for (let key of await deps.store.keys.dueForDeletion(now)) {
     if (key.multiRegion === undefined) {
-      await deps.store.keys.remove(key, key.keyId);
+      // Decided again inside the transaction: the deletion may have been cancelled since the query,
+      // or the key deleted already by another run (another node's, on a shared store).
+      const removed = await deps.store.keys.remove(key, key.keyId, (k) => k.state === 'PendingDeletion' && k.deletionDate !== undefined && k.deletionDate <= now);
+      if (!removed) continue;
+      key = removed;
     } else {
       let removed = false;
       await deps.store.keys.updateRelated(key.accountId, key.keyId, (keys) => {

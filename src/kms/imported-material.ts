@@ -19,7 +19,7 @@ import { isSymmetricEncryption, keySpecEntry } from './key-specs.js';
 import { fitMaterial } from './import-fit.js';
 import type { KeyService } from './keys.js';
 import { checkSameMaterial } from './multi-region.js';
-import { invalidCiphertext } from './key-vault.js';
+import { invalidCiphertext } from './ciphertext.js';
 
 /** How long GetParametersForImport's public key and token can be used (ParametersValidTo). */
 export const IMPORT_PARAMETERS_LIFETIME_MS = DAY_MS;
@@ -113,7 +113,7 @@ export class ImportedMaterialService {
         materialId,
         imported: req.validTo === undefined ? { expirationModel } : { expirationModel, validTo: req.validTo },
         seal: (version) => {
-          const sealed = this.deps.vault.importedMaterial(found.keyId, version, fitted.secret, materialId, now);
+          const sealed = this.deps.backends.service.importedMaterial(found.keyId, version, fitted.secret, materialId, now);
           if (fitted.publicKey) sealed.publicKey = fitted.publicKey.toString('base64');
           return sealed;
         },
@@ -150,7 +150,7 @@ export class ImportedMaterialService {
       return target ? withoutMaterial(k, target.materialId) : k;
     });
     if (!updated) throw new NotFoundException(`Key '${arn}' does not exist`);
-    if (target) this.deps.vault.forget(found.keyId, [target]);
+    if (target) this.deps.backends.service.forget(found.keyId, [target]);
     return { keyId: found.keyId, arn, materialId: target?.materialId };
   }
 
@@ -170,7 +170,7 @@ export class ImportedMaterialService {
         return gone.reduce((key, m) => withoutMaterial(key, m.materialId), k);
       });
       if (!updated || gone.length === 0) continue;
-      this.deps.vault.forget(updated.keyId, gone);
+      this.deps.backends.service.forget(updated.keyId, gone);
       const arn = keyArn(updated, updated.keyId);
       for (const m of gone) {
         expired++;

@@ -43,7 +43,7 @@ export class KeyAgreementService {
     if (recipe.kind !== 'ec') throw new Error(`${key.keySpec} cannot agree keys`);
     const peer = peerKey(recipe.curve, peerPublicKey, view);
     if (dryRun) throw dryRunSucceeded();
-    const privateKey = this.deps.vault.secret(key.keyId, currentMaterial(key), (raw) => privateKeyFromPkcs8(recipe, raw));
+    const privateKey = this.deps.backends.secret(key, currentMaterial(key), (raw) => privateKeyFromPkcs8(recipe, raw));
     return { view, algorithm, secret: agree(privateKey, peer) };
   }
 }

@@ -35,10 +35,15 @@ export interface KeyUse {
   requestId: string;
 }
 
-/** Where the last uses are kept across restarts; storage implements it. */
+/** Where the last uses are kept across restarts, and shared by the nodes of a shared store; storage implements it. */
 export interface KeyUsageRepository {
   all(): Promise<KeyUse[]>;
-  /** Replaces the stored use of each key named. */
+  /** The stored use of one key, if any. */
+  get(keyArn: string): Promise<KeyUse | undefined>;
+  /**
+   * Replaces the stored use of each key named, unless the stored one is newer (another node saved
+   * a later use of the key first).
+   */
   save(uses: KeyUse[]): Promise<void>;
 }
 
@@ -119,7 +124,10 @@ export class KeyUsageService {
       createdAt: key.createdAt,
       trackingStart: Math.max(key.createdAt, this.trackingSince!),
     };
-    const use = this.last.get(arn);
+    // Another node of a shared store may have saved a later use (with its last maintenance run).
+    const mine = this.last.get(arn);
+    const stored = await this.deps.store.keyUsage.get(arn);
+    const use = !mine || (stored && stored.timestamp > mine.timestamp) ? stored : mine;
     if (use) out.use = use;
     return out;
   }

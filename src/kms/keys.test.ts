@@ -55,12 +55,12 @@ describe('KeyService: keys of every key spec', () => {
       const material = currentMaterial(view.key);
       if (recipe.kind === 'aes' || recipe.kind === 'hmac') {
         assert.equal(material.publicKey, undefined, view.key.keySpec);
-        const raw = deps.vault.secret(view.key.keyId, material, (b) => Buffer.from(b));
+        const raw = deps.backends.service.secret(view.key.keyId, material, (b) => Buffer.from(b));
         assert.equal(raw.length, recipe.bytes, view.key.keySpec);
         continue;
       }
       const spki = Buffer.from(material.publicKey!, 'base64');
-      const pkcs8 = deps.vault.secret(`${view.key.keyId}`, material, (b) => Buffer.from(b));
+      const pkcs8 = deps.backends.service.secret(view.key.keyId, material, (b) => Buffer.from(b));
       // The stored value is sealed, not the DER itself.
       assert.ok(!Buffer.from(material.wrapped, 'base64').includes(pkcs8.subarray(-32)), view.key.keySpec);
       const priv = privateKeyFromPkcs8(recipe as KeyPairRecipe, pkcs8);

@@ -4,6 +4,7 @@ import type { Caller, KmsDeps } from './context.js';
 import { type CustomKeyStorePort, type CustomKeyStoreStatus, noCustomKeyStores } from './custom-key-store-port.js';
 import { NotFoundException, UnsupportedOperationException } from './errors.js';
 import { type KeyRecord, type KeyState, type KeyUsage, type Origin, type Tag } from './key.js';
+import { describeKeySpecs } from './key-backend.js';
 import { checkKeyState, effectiveState, type KeyStateOperation } from './key-state.js';
 import { keyArn } from './key.js';
 import { findKey, resolveKey, type IdentifierForms } from './key-resolver.js';
@@ -47,26 +48,30 @@ export class KeyService {
   }
 
   /**
-   * A new key of any key spec. Its material is made before the key is stored (a key pair may
-   * take a second), so a key is never visible without it.
+   * A new key of any key spec, its material made by the backend that will hold it (a custom key
+   * store's cluster for Origin AWS_CLOUDHSM, the service otherwise) before the key is stored (a key
+   * pair may take a second, a cluster a round trip), so a key is never visible without it.
    */
   async create(caller: Caller, req: CreateKeyRequest): Promise<KeyView> {
     const keySpec = req.keySpec ?? 'SYMMETRIC_DEFAULT';
     const origin = req.origin ?? 'AWS_KMS';
-    if (origin === 'AWS_CLOUDHSM' || req.customKeyStoreId !== undefined) {
-      return this.createInStore(caller, req, origin, keySpec, req.keyUsage ?? 'ENCRYPT_DECRYPT');
-    }
-    const keyUsage = checkNewKey(keySpec, req.keyUsage, caller.region);
-    if (origin !== 'AWS_KMS' && !(origin === 'EXTERNAL' && importable(keySpecEntry(keySpec)))) {
+    const inStore = origin === 'AWS_CLOUDHSM' || req.customKeyStoreId !== undefined;
+    const keyUsage = inStore ? this.checkInStore(req, origin, keySpec, req.keyUsage ?? 'ENCRYPT_DECRYPT') : checkNewKey(keySpec, req.keyUsage, caller.region);
+    if (!inStore && origin !== 'AWS_KMS' && !(origin === 'EXTERNAL' && importable(keySpecEntry(keySpec)))) {
       throw new UnsupportedOperationException(`Origin ${origin} is not supported for this key.`);
     }
     if (req.policy !== undefined) checkPolicyDocument(req.policy);
     const tags = req.tags ? mergeTags([], req.tags) : [];
 
-    const { clock, random, vault, store } = this.deps;
+    const { clock, random, backends, store } = this.deps;
     const now = clock.now();
     const keyId = req.multiRegion ? newMultiRegionKeyId(random) : random.uuid();
     if (req.policy !== undefined) this.deps.authorizer?.checkLockout(caller, req.policy, { ...caller, keyId });
+    // A key for imported material has none until the first ImportKeyMaterial.
+    const placement =
+      origin === 'EXTERNAL'
+        ? { materials: [] }
+        : await backends.of(req).create(caller, { keyId, keySpec, arn: keyArn(caller, keyId), now, customKeyStoreId: req.customKeyStoreId });
     const key: KeyRecord = {
       accountId: caller.accountId,
       region: caller.region,
@@ -76,12 +81,11 @@ export class KeyService {
       keyUsage,
       keySpec,
       origin,
-      // A key for imported material has none until the first ImportKeyMaterial.
       state: origin === 'EXTERNAL' ? 'PendingImport' : 'Enabled',
       policy: req.policy ?? defaultKeyPolicy(caller.accountId),
       tags,
       rotation: { enabled: false },
-      materials: origin === 'EXTERNAL' ? [] : [await vault.generateMaterial(keySpecEntry(keySpec), keyId, 1, now)],
+      ...placement,
     };
     // A multi-Region key starts as a primary key with no replicas (ReplicateKey adds them).
     if (req.multiRegion) key.multiRegion = { primaryRegion: caller.region, replicaRegions: [] };
@@ -90,11 +94,11 @@ export class KeyService {
   }
 
   /**
-   * A key in an AWS CloudHSM key store: its material is a new backing key that the service makes
-   * in the store's cluster, as kmsuser, labelled with the key's ARN. Only symmetric encryption
-   * keys, and only while the store is CONNECTED.
+   * A key in an AWS CloudHSM key store: Origin AWS_CLOUDHSM and a CustomKeyStoreId go together,
+   * and the key spec, usage and multi-Region choice must be what that backend offers. Whether
+   * the store exists and is CONNECTED is its backend's to say when it makes the backing key.
    */
-  private async createInStore(caller: Caller, req: CreateKeyRequest, origin: Origin, keySpec: KeySpec, keyUsage: KeyUsage): Promise<KeyView> {
+  private checkInStore(req: CreateKeyRequest, origin: Origin, keySpec: KeySpec, keyUsage: KeyUsage): KeyUsage {
     const storeId = req.customKeyStoreId;
     if (origin !== 'AWS_CLOUDHSM') {
       throw new UnsupportedOperationException(
@@ -104,38 +108,12 @@ export class KeyService {
     if (storeId === undefined) {
       throw new UnsupportedOperationException('A KMS key with Origin AWS_CLOUDHSM is created in an AWS CloudHSM key store: specify its CustomKeyStoreId.');
     }
-    if (keySpec !== 'SYMMETRIC_DEFAULT' || keyUsage !== 'ENCRYPT_DECRYPT') {
-      throw new UnsupportedOperationException(
-        `KeySpec ${keySpec} with KeyUsage ${keyUsage} is not supported in a custom key store; only SYMMETRIC_DEFAULT keys for ENCRYPT_DECRYPT are.`,
-      );
+    const offered = this.deps.backends.of(req).capabilities;
+    if (!offered.keySpecs[keySpec]?.[keyUsage]) {
+      throw new UnsupportedOperationException(`KeySpec ${keySpec} with KeyUsage ${keyUsage} is not supported in a custom key store; only ${describeKeySpecs(offered)} are.`);
     }
-    if (req.multiRegion) throw new UnsupportedOperationException('Multi-Region keys cannot be created in a custom key store.');
-    if (req.policy !== undefined) checkPolicyDocument(req.policy);
-    const tags = req.tags ? mergeTags([], req.tags) : [];
-
-    const { clock, random, store } = this.deps;
-    const keyId = random.uuid();
-    if (req.policy !== undefined) this.deps.authorizer?.checkLockout(caller, req.policy, { ...caller, keyId });
-    const backingKey = await this.stores.createBackingKey(caller, storeId, keyArn(caller, keyId));
-    const key: KeyRecord = {
-      accountId: caller.accountId,
-      region: caller.region,
-      keyId,
-      createdAt: clock.now(),
-      description: req.description ?? '',
-      keyUsage,
-      keySpec,
-      origin,
-      state: 'Enabled',
-      policy: req.policy ?? defaultKeyPolicy(caller.accountId),
-      tags,
-      customKeyStoreId: storeId,
-      backingKey: { backingKeyId: backingKey.backingKeyId, keyHandle: backingKey.keyHandle },
-      rotation: { enabled: false },
-      materials: [],
-    };
-    await store.keys.insert(key);
-    return this.view(key);
+    if (req.multiRegion && !offered.multiRegion) throw new UnsupportedOperationException('Multi-Region keys cannot be created in a custom key store.');
+    return keyUsage;
   }
 
   async describe(caller: Caller, keyId: string): Promise<KeyView> {

@@ -42,7 +42,7 @@ export class MacService {
       throw new InvalidKeyUsageException(`Algorithm ${req.algorithm} is incompatible with key spec ${key.keySpec}.`);
     }
     if (req.dryRun) throw dryRunSucceeded();
-    return { view, key: this.deps.vault.secret(key.keyId, currentMaterial(key), (raw) => createSecretKey(raw)) };
+    return { view, key: this.deps.backends.secret(key, currentMaterial(key), (raw) => createSecretKey(raw)) };
   }
 }
 

@@ -2,8 +2,8 @@ import type { GrantConstraints, GrantOperation } from './grant-rules.js';
 import type { KeyRecord, Scope } from './key.js';
 import type { KeyUsageRepository } from './key-usage.js';
 
-// Ports the KMS domain needs from storage. Implementations: storage/sqlite (default); each runs
-// the contract suite in storage/contract.ts.
+// Ports the KMS domain needs from storage. Implementations: storage/sqlite (default) and
+// storage/postgres; both run the contract suite in storage/contract.ts.
 
 export interface AliasRecord extends Scope {
   aliasName: string;
@@ -64,8 +64,14 @@ export interface KeyRepository {
   updateRelated(accountId: string, keyId: string, change: (keys: readonly KeyRecord[]) => RelatedKeysChange): Promise<KeyRecord[]>;
   /** Every key of the account with this key id, one per Region, sorted by Region. */
   related(accountId: string, keyId: string): Promise<KeyRecord[]>;
-  /** Deletes the key, every alias that points at it and every grant on it. */
-  remove(scope: Scope, keyId: string): Promise<void>;
+  /**
+   * Deletes the key, every alias that points at it and every grant on it, in one transaction, if
+   * `check` (run synchronously inside it on the key as stored) allows; returns the key deleted, or
+   * undefined when there was none or `check` refused. The check is what makes a deletion decided
+   * on an earlier read (the end of a waiting period) safe against a change made meanwhile, by this
+   * process or another one on the same store.
+   */
+  remove(scope: Scope, keyId: string, check?: (key: KeyRecord) => boolean): Promise<KeyRecord | undefined>;
   list(scope: Scope, limit: number, after?: string): Promise<Page<KeyRecord>>;
   /** Keys of every account whose deletion date is at or before `now`. */
   dueForDeletion(now: number): Promise<KeyRecord[]>;

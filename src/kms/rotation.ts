@@ -7,6 +7,7 @@ import { allMaterials, isImported } from './key-materials.js';
 import { resolveKey } from './key-resolver.js';
 import { checkKeyState, type KeyStateOperation } from './key-state.js';
 import { isSymmetricEncryption } from './key-specs.js';
+import type { KeyBackendCapabilities } from './key-backend.js';
 import type { KeyService, KeyView } from './keys.js';
 import type { Page } from './repository.js';
 import { isReplica, primaryArn, updateShared } from './multi-region.js';
@@ -72,7 +73,7 @@ export class RotationService {
     const view = await this.keys.usable(caller, keyId, 'GetKeyRotationStatus', 'keyOnly');
     // Key pairs and HMAC keys never rotate: AWS reports rotation as off rather than refusing.
     if (!isSymmetricEncryption(view.key.keySpec)) return { view, enabled: false };
-    checkRotatable(view);
+    checkRotatable(view, this.deps.backends.of(view.key).capabilities);
     const { rotation } = view.key;
     // AWS reports rotation as off while a key waits for deletion, and restores it if deletion is cancelled.
     if (!rotation.enabled || view.state === 'PendingDeletion') return { view, enabled: false };
@@ -114,7 +115,7 @@ export class RotationService {
    */
   async listRotations(caller: Caller, keyId: string, limit: number, after?: string, includeFirst = false): Promise<Page<RotationEntry>> {
     const view = await this.keys.usable(caller, keyId, 'ListKeyRotations', 'keyOnly');
-    checkRotatable(view, 'onDemand');
+    checkRotatable(view, this.deps.backends.of(view.key).capabilities, 'onDemand');
     const from = after === undefined ? 0 : parseCursor(after);
     const { key } = view;
     // An EXTERNAL key with no material yet has nothing to list.
@@ -187,7 +188,7 @@ export class RotationService {
   }
 
   private withNewMaterial(key: KeyRecord, rotationType: RotationType, now: number): KeyRecord {
-    const material = this.deps.vault.newMaterial(key.keyId, currentMaterial(key).version + 1, now);
+    const material = this.deps.backends.service.newVersion(key.keyId, currentMaterial(key).version + 1, now);
     return { ...key, materials: [...key.materials, { ...material, rotationType }] };
   }
 
@@ -204,7 +205,7 @@ export class RotationService {
     const updated = await updateShared(this.deps, found, found.keyId, (current) => {
       const view = this.keys.viewWith(current, status);
       checkKeyState(operation, view.state, view.arn);
-      checkRotatable(view, kind);
+      checkRotatable(view, this.deps.backends.of(current).capabilities, kind);
       checkRotationManagedHere(view);
       return apply(current, view);
     });
@@ -219,13 +220,13 @@ type RotationKind = 'automatic' | 'onDemand';
 
 /**
  * Rotation exists only for symmetric encryption keys: automatic rotation for those whose material
- * KMS generated and holds itself, on-demand rotation for imported material too. Never for keys in
- * a custom key store, nor for key pairs and HMAC keys, which AWS refuses with an
- * UnsupportedOperationException that has no message.
+ * KMS generated and holds itself, on-demand rotation for imported material too. Never for keys
+ * whose backend does not rotate (a custom key store's), nor for key pairs and HMAC keys, which AWS
+ * refuses with an UnsupportedOperationException that has no message.
  */
-function checkRotatable({ key, arn }: KeyView, kind: RotationKind = 'automatic'): void {
+function checkRotatable({ key, arn }: KeyView, capabilities: KeyBackendCapabilities, kind: RotationKind = 'automatic'): void {
   const origins = kind === 'onDemand' ? ['AWS_KMS', 'EXTERNAL'] : ['AWS_KMS'];
-  if (!origins.includes(key.origin) || key.customKeyStoreId !== undefined) {
+  if (!origins.includes(key.origin) || !capabilities.rotation) {
     throw new UnsupportedOperationException(`${arn} origin is ${key.origin} which is not valid for this operation.`);
   }
   if (!isSymmetricEncryption(key.keySpec)) throw new UnsupportedOperationException('');

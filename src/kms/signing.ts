@@ -49,7 +49,7 @@ export class SigningService {
     const { view, type } = await this.prepare(caller, req, 'Sign');
     const { key } = view;
     const recipe = keySpecEntry(key.keySpec).material as KeyPairRecipe;
-    const privateKey = this.deps.vault.secret(key.keyId, currentMaterial(key), (der) => privateKeyFromPkcs8(recipe, der));
+    const privateKey = this.deps.backends.secret(key, currentMaterial(key), (der) => privateKeyFromPkcs8(recipe, der));
     return { view, signature: createSignature(req.algorithm, privateKey, req.message, type, this.deps.random) };
   }
 

@@ -48,10 +48,10 @@ export class FailureLog {
   }
 
   /** Runs `task` as `source`: its failure is logged here, and so is its recovery. */
-  watch(source: string, task: () => Promise<unknown>): () => Promise<void> {
-    return async () => {
+  watch<A extends unknown[]>(source: string, task: (...args: A) => Promise<unknown>): (...args: A) => Promise<void> {
+    return async (...args: A) => {
       try {
-        await task();
+        await task(...args);
       } catch (err) {
         return this.failed(source, err);
       }

@@ -86,6 +86,21 @@ export function clusterRepositoriesContract(name: string, open: () => Promise<Cl
     assert.equal(await r.subnets.initNetwork(WEST, () => ({ vpcId: 'vpc-west', subnets: [] })), 'vpc-west');
   });
 
+  withRepos('initNetwork called at once for one scope creates one network', async (r) => {
+    let calls = 0;
+    const vpcs = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        r.subnets.initNetwork(A, () => {
+          calls++;
+          return { vpcId: `vpc-${i}`, subnets: [subnet(A, `subnet-${i}`, 'us-east-1a', { vpcId: `vpc-${i}` })] };
+        }),
+      ),
+    );
+    assert.equal(calls, 1);
+    assert.equal(new Set(vpcs).size, 1);
+    assert.equal((await r.subnets.list(A)).length, 1);
+  });
+
   withRepos('subnets are scoped; update is atomic; remove says whether it removed', async (r) => {
     await r.subnets.insert(subnet(A, 'subnet-a', 'us-east-1a'));
     assert.equal((await r.subnets.get(A, 'subnet-a'))?.availabilityZone, 'us-east-1a');

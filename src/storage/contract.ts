@@ -3,30 +3,32 @@ import type { KeyRecord, Scope } from '../kms/key.js';
 import type { GrantRecord, KmsStore } from '../kms/repository.js';
 import { storeCase } from './contract-harness.js';
 
+/** A stored key record of the simplest kind, enabled and symmetric, for the storage tests. */
+export const storedKey = (scope: Scope, keyId: string, extra: Partial<KeyRecord> = {}): KeyRecord => ({
+  ...scope,
+  keyId,
+  createdAt: 1_000,
+  description: '',
+  keyUsage: 'ENCRYPT_DECRYPT',
+  keySpec: 'SYMMETRIC_DEFAULT',
+  origin: 'AWS_KMS',
+  state: 'Enabled',
+  policy: '{}',
+  tags: [],
+  rotation: { enabled: false },
+  materials: [{ version: 1, materialId: 'ab'.repeat(32), wrapped: 'AAAA', createdAt: 1_000 }],
+  ...extra,
+});
+
 /**
  * The contract every KmsStore implementation keeps. Each implementation's test file calls this
  * with a factory for an empty store.
  */
 export function kmsStoreContract(name: string, open: () => Promise<KmsStore>): void {
+  const key = storedKey;
   const A: Scope = { accountId: '111122223333', region: 'us-east-1' };
   const B: Scope = { accountId: '444455556666', region: 'us-east-1' };
   const WEST: Scope = { accountId: '111122223333', region: 'us-west-2' };
-
-  const key = (scope: Scope, keyId: string, extra: Partial<KeyRecord> = {}): KeyRecord => ({
-    ...scope,
-    keyId,
-    createdAt: 1_000,
-    description: '',
-    keyUsage: 'ENCRYPT_DECRYPT',
-    keySpec: 'SYMMETRIC_DEFAULT',
-    origin: 'AWS_KMS',
-    state: 'Enabled',
-    policy: '{}',
-    tags: [],
-    rotation: { enabled: false },
-    materials: [{ version: 1, materialId: 'ab'.repeat(32), wrapped: 'AAAA', createdAt: 1_000 }],
-    ...extra,
-  });
 
   const grant = (scope: Scope, keyId: string, n: number, extra: Partial<GrantRecord> = {}): GrantRecord => ({
     ...scope,
@@ -107,6 +109,12 @@ export function kmsStoreContract(name: string, open: () => Promise<KmsStore>): v
     assert.equal(await s.keys.update(B, 'k1', (k) => k), undefined);
   });
 
+  withStore('update: concurrent changes of one key each see the one before', async (s) => {
+    await s.keys.insert(key(A, 'k1', { description: '' }));
+    await Promise.all(Array.from({ length: 20 }, () => s.keys.update(A, 'k1', (k) => ({ ...k, description: k.description + 'x' }))));
+    assert.equal((await s.keys.get(A, 'k1'))?.description, 'x'.repeat(20));
+  });
+
   withStore('list pages in a stable order within one scope', async (s) => {
     for (const id of ['k3', 'k1', 'k2', 'k4']) await s.keys.insert(key(A, id));
     await s.keys.insert(key(B, 'k0'));
@@ -152,7 +160,7 @@ export function kmsStoreContract(name: string, open: () => Promise<KmsStore>): v
     assert.deepEqual((await s.keys.dueForMaterialExpiry(10_000)).map((k) => k.keyId), ['later']);
   });
 
-  withStore('aliases: unique per scope, retarget, list by key, removed with their key', async (s) => {
+  withStore('aliases: unique per scope, retarget, list by key, removed with their key (once, if the check allows)', async (s) => {
     await s.keys.insert(key(A, 'k1'));
     await s.keys.insert(key(A, 'k2'));
     const alias = { ...A, aliasName: 'alias/x', targetKeyId: 'k1', createdAt: 1, updatedAt: 1 };
@@ -163,7 +171,10 @@ export function kmsStoreContract(name: string, open: () => Promise<KmsStore>): v
     assert.equal(await s.aliases.retarget(A, 'alias/x', 'k2', 7), true);
     assert.equal((await s.aliases.get(A, 'alias/x'))?.updatedAt, 7);
     assert.deepEqual((await s.aliases.list(A, 10, undefined, 'k2')).items.map((a) => a.aliasName), ['alias/x', 'alias/y']);
-    await s.keys.remove(A, 'k2');
+    assert.equal(await s.keys.remove(A, 'k2', (k) => k.state === 'PendingDeletion'), undefined, 'the check refused');
+    assert.equal((await s.aliases.list(A, 10, undefined, 'k2')).items.length, 2);
+    assert.equal((await s.keys.remove(A, 'k2'))?.keyId, 'k2');
+    assert.equal(await s.keys.remove(A, 'k2'), undefined);
     assert.equal(await s.keys.get(A, 'k2'), undefined);
     assert.deepEqual((await s.aliases.list(A, 10)).items, []);
     assert.equal((await s.aliases.list(B, 10)).items.length, 1);
@@ -232,6 +243,14 @@ export function kmsStoreContract(name: string, open: () => Promise<KmsStore>): v
     assert.deepEqual(ids((await s.grants.listForKey(A, 'k2', 10)).items), [4]);
   });
 
+  withStore('grants: added at once, a key still never holds more than `limit`', async (s) => {
+    await s.keys.insert(key(A, 'k1'));
+    const outcomes = await Promise.all(Array.from({ length: 12 }, (_, i) => s.grants.insert(grant(A, 'k1', i + 1), 5, never)));
+    assert.equal(outcomes.filter((o) => o.outcome === 'created').length, 5);
+    assert.equal(outcomes.filter((o) => o.outcome === 'limit').length, 7);
+    assert.equal((await s.grants.listForKey(A, 'k1', 100)).items.length, 5);
+  });
+
   withStore('grants: retirable ones are listed per account and Region by retiring principal', async (s) => {
     const bob = 'arn:aws:iam::111122223333:user/bob';
     await s.keys.insert(key(A, 'k1'));
@@ -257,13 +276,17 @@ export function kmsStoreContract(name: string, open: () => Promise<KmsStore>): v
     assert.equal(await s.settings.get('clock.offsetMs'), '6');
   });
 
-  withStore('last key uses: one per key, the last saved replacing the one before', async (s) => {
+  withStore('last key uses: one per key, a later one replacing the one before, never an earlier one', async (s) => {
     assert.deepEqual(await s.keyUsage.all(), []);
     const arn = (id: string) => `arn:aws:kms:us-east-1:111122223333:key/${id}`;
     const use = (id: string, eventId: string, timestamp: number) => ({ keyArn: arn(id), operation: 'Encrypt' as const, timestamp, eventId, requestId: `r-${eventId}` });
     await s.keyUsage.save([use('k1', 'e1', 1_000), use('k2', 'e2', 2_000)]);
     await s.keyUsage.save([{ ...use('k1', 'e3', 3_000), operation: 'Sign' }]);
+    // Another node saves later what it noted earlier.
+    await s.keyUsage.save([use('k1', 'e0', 2_500)]);
     const byKey = (await s.keyUsage.all()).sort((a, b) => a.keyArn.localeCompare(b.keyArn));
     assert.deepEqual(byKey, [{ ...use('k1', 'e3', 3_000), operation: 'Sign' }, use('k2', 'e2', 2_000)]);
+    assert.deepEqual(await s.keyUsage.get(arn('k2')), use('k2', 'e2', 2_000));
+    assert.equal(await s.keyUsage.get(arn('k3')), undefined);
   });
 }

@@ -51,6 +51,15 @@ export function keyStoreRepositoryContract(name: string, open: () => Promise<Ope
     assert.equal(await r.get(A, store(A, 5).customKeyStoreId), undefined);
   });
 
+  withRepo('creations at once keep the quota and give a name to one store only', async (r) => {
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => r.insert(store(A, i + 1), 3)));
+    assert.equal(results.filter((x) => x === 'inserted').length, 3);
+    assert.equal((await r.list(A, 10)).items.length, 3);
+    const named = await Promise.all(Array.from({ length: 4 }, (_, i) => r.insert(store(B, i + 20, { name: 'same' }), 10)));
+    assert.deepEqual(named.filter((x) => x === 'inserted').length, 1);
+    assert.equal(named.filter((x) => x === 'name-taken').length, 3);
+  });
+
   withRepo('update is atomic, and a rename to a name in use throws DuplicateStoreName', async (r) => {
     await r.insert(store(A, 1), 10);
     await r.insert(store(A, 2), 10);

@@ -7,8 +7,16 @@ import type { Db } from './sqlite/database.js';
 // text, from which the key cannot be found. Without it, a lost or replaced root.key started a
 // service whose stored keys all failed with an internal error.
 
-const SETTING = 'rootKey.check';
-const checkValue = (rootKey: Buffer) => createHmac('sha256', rootKey).update('keywarden root key check').digest();
+/** The setting that holds the check value, in every store. */
+export const SETTING = 'rootKey.check';
+export const checkValue = (rootKey: Buffer) => createHmac('sha256', rootKey).update('keywarden root key check').digest();
+
+/** Whether a stored check value (hex) is `rootKey`'s. */
+export function rootKeyMatches(stored: string, rootKey: Buffer): boolean {
+  const expected = Buffer.from(stored, 'hex');
+  const actual = checkValue(rootKey);
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
 
 /** The root key given is not the one the data directory's database was created with. */
 export class RootKeyMismatch extends Error {}
@@ -21,9 +29,7 @@ export function checkRootKey(db: Db, rootKey: Buffer, dataDir: string): void {
   if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'settings'").get()) return;
   const stored = db.prepare<[string], string>('SELECT value FROM settings WHERE name = ?').pluck().get(SETTING);
   if (stored === undefined) return;
-  const expected = Buffer.from(stored, 'hex');
-  const actual = checkValue(rootKey);
-  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
+  if (!rootKeyMatches(stored, rootKey)) {
     throw new RootKeyMismatch(
       `the root key does not match the one the data directory ${resolve(dataDir)} was created with; ` +
         'restore its root.key from a backup, or pass that key with --root-key-file or KEYWARDEN_ROOT_KEY',

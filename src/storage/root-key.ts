@@ -10,6 +10,11 @@ export interface RootKeySource {
   value?: string;
   /** Nothing is kept on disk (`serve --in-memory`): without a key given, one for this process only. */
   inMemory?: boolean;
+  /**
+   * A shared database (--store) that already holds data made with a root key: a key made here
+   * could open nothing in it, so none is made.
+   */
+  usedStore?: string;
 }
 
 /**
@@ -24,6 +29,12 @@ export function loadRootKey(src: RootKeySource): Buffer {
   if (src.inMemory) return randomBytes(32);
   const path = join(src.dataDir, 'root.key');
   if (existsSync(path)) return decode(read(path), path);
+  if (src.usedStore !== undefined) {
+    throw new Error(
+      `the PostgreSQL database ${src.usedStore} holds data made with a root key, and this node has none (no ${resolve(path)}); ` +
+        'pass that key with --root-key-file or KEYWARDEN_ROOT_KEY: every node needs the same root key',
+    );
+  }
   if (existsSync(join(src.dataDir, 'keywarden.db'))) {
     throw new Error(
       `the data directory ${resolve(src.dataDir)} holds a database but no root.key; restore root.key from a backup, ` +

@@ -16,7 +16,8 @@ import { recordsNamed, signedJson, type RawReply } from '../support/signed-call.
 let server: TestServer;
 
 before(async () => {
-  server = await startServer();
+  // What is measured and written here is the SQLite store's: its files' growth, and its tables.
+  server = await startServer({ store: 'sqlite' });
 });
 
 after(async () => {

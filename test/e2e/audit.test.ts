@@ -1,18 +1,18 @@
 // The audit trail from the outside: `aws cloudtrail lookup-events` (AWS CLI v1) against Keywarden,
-// `keywarden audit export` and `keywarden audit verify`, tampering with the SQLite file while the
+// `keywarden audit export` and `keywarden audit verify`, tampering with the store while the
 // service is stopped, a crash right after calls were answered, and the service's own DeleteKey and
 // RotateKey events once its clock moves.
 import assert from 'node:assert/strict';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import Database from 'better-sqlite3';
 import { run, type CliResult } from '../support/aws-cli.js';
 import { AWS } from '../support/tools.js';
 import { BIN, ROOT, startServer, type TestServer } from '../support/server.js';
+import { storedData, storedText } from '../support/stored-data.js';
 import { b64in, kmsApi } from '../support/wire-api.js';
 import { connectedStore, kmsSdk, readyCluster } from '../support/sdk-setup.js';
 import { CreateKeyCommand, DisconnectCustomKeyStoreCommand, EncryptCommand, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
@@ -339,20 +339,6 @@ describe('LookupEvents over every KMS call', () => {
 
 // ---------------------------------------------------------------------------------------------
 
-/** Every file the service keeps in its data directory, as text. */
-function dataDirText(dir: string): string {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else out.push(readFileSync(path).toString('latin1'));
-    }
-  };
-  walk(dir);
-  return out.join('\n');
-}
-
 describe('secrets, export, tampering, restart', () => {
   test('no plaintext, data key, ciphertext blob or password is in any stored record', async () => {
     const secrets = [
@@ -368,9 +354,10 @@ describe('secrets, export, tampering, restart', () => {
     const lines = exported.stdout.trim().split('\n');
     assert.ok(lines.length >= 8, `${lines.length} records exported`);
     for (const s of secrets) assert.ok(!exported.stdout.includes(s), `a stored record holds the secret ${s.slice(0, 12)}…`);
-    // The files themselves, WAL and write-ahead log included, while the service runs.
-    const files = dataDirText(server.dataDir);
-    for (const s of secrets) assert.ok(!files.includes(s), `the data directory holds the secret ${s.slice(0, 12)}…`);
+    // What the store holds, while the service runs: the files themselves, WAL and write-ahead log
+    // included, or the rows of its PostgreSQL database.
+    const stored = await storedText(server);
+    for (const s of secrets) assert.ok(!stored.includes(s), `the store holds the secret ${s.slice(0, 12)}…`);
   });
 
   test('audit export: JSON lines, or CloudTrail’s delivery file, oldest first, with --since and --until', async () => {
@@ -405,22 +392,20 @@ describe('secrets, export, tampering, restart', () => {
     assert.equal(again.stdout.trim().split('\n').length, recent.stdout.trim().split('\n').length);
   });
 
-  test('audit verify finds a record altered or removed in the SQLite file, and a restart keeps every record', async () => {
+  test('audit verify finds a record altered or removed in the store, and a restart keeps every record', async () => {
     const ok = await keywarden('audit', 'verify');
     assert.equal(ok.status, 0, ok.stdout + ok.stderr);
     assert.match(ok.stdout, /^audit trail intact: \d+ records checked/);
     const before = await lookup();
 
     await server.stop();
-    const dbFile = join(server.dataDir, 'keywarden.db');
-    let db = new Database(dbFile);
-    const target = db.prepare("SELECT seq, event_id AS eventId, record FROM audit_events WHERE event_name = 'CreateKey' ORDER BY seq LIMIT 1").get() as {
-      seq: number;
-      eventId: string;
-      record: string;
-    };
-    db.prepare('UPDATE audit_events SET record = ? WHERE seq = ?').run(target.record.replace('audited key', 'innocent key'), target.seq);
-    db.close();
+    let data = await storedData(server);
+    const [target] = await data.all<{ seq: number; eventId: string; record: string }>(
+      "SELECT seq, event_id AS \"eventId\", record FROM audit_events WHERE event_name = 'CreateKey' ORDER BY seq LIMIT 1",
+    );
+    assert.ok(target);
+    await data.run('UPDATE audit_events SET record = ? WHERE seq = ?', target.record.replace('audited key', 'innocent key'), target.seq);
+    await data.close();
     await server.restart();
 
     assert.deepEqual((await lookup()).map((e) => e.EventId), before.map((e) => e.EventId), 'a restart keeps every record');
@@ -435,11 +420,11 @@ describe('secrets, export, tampering, restart', () => {
 
     // Put it back, and take another one out instead.
     await server.stop();
-    db = new Database(dbFile);
-    db.prepare('UPDATE audit_events SET record = ? WHERE seq = ?').run(target.record, target.seq);
+    data = await storedData(server);
+    await data.run('UPDATE audit_events SET record = ? WHERE seq = ?', target.record, target.seq);
     const removed = target.seq + 2;
-    db.prepare('DELETE FROM audit_events WHERE seq = ?').run(removed);
-    db.close();
+    await data.run('DELETE FROM audit_events WHERE seq = ?', removed);
+    await data.close();
     await server.restart();
     const gap = await keywarden('audit', 'verify');
     assert.equal(gap.status, 1);

@@ -2,11 +2,10 @@
 // 100000000d` once broke a data directory for good), and no stored clock offset can keep the
 // service from starting or make its calls fail.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import Database from 'better-sqlite3';
 import { awsAsync, run } from '../support/aws-cli.js';
 import { BIN, ROOT, startServer, type TestServer } from '../support/server.js';
+import { storedData } from '../support/stored-data.js';
 import { kmsApi } from '../support/wire-api.js';
 import { keywardenCall } from '../support/sdk-setup.js';
 import { signedJson, LOOKUP_EVENTS } from '../support/signed-call.js';
@@ -115,10 +114,10 @@ test('up to the last day it can show, every date the service sets is valid, and 
 test('a stored clock offset the clock cannot take does not keep the service from starting: it warns and starts on the system clock', async () => {
   for (const bad of [String(100_000_000 * DAY * 1000), 'not a number', '-86400000']) {
     await server.stop();
-    const db = new Database(join(server.dataDir, 'keywarden.db'));
-    db.prepare("UPDATE settings SET value = ? WHERE name = 'clock.offsetMs'").run(bad);
-    assert.equal(db.prepare("SELECT value FROM settings WHERE name = 'clock.offsetMs'").pluck().get(), bad);
-    db.close();
+    const data = await storedData(server);
+    await data.run("UPDATE settings SET value = ? WHERE name = 'clock.offsetMs'", bad);
+    assert.deepEqual(await data.all("SELECT value FROM settings WHERE name = 'clock.offsetMs'"), [{ value: bad }]);
+    await data.close();
     const before = server.output().length;
     await server.restart();
     const warnings = server

@@ -55,11 +55,10 @@ async function verify(): Promise<{ Valid: boolean; Checked: number; Problem?: { 
   return r.json;
 }
 
-/** A failed start: exit status 1 within a few seconds, nothing on stdout, one line on stderr. */
+/** A failed start: exit status 1 (not killed by serveExpectingFailure's bound), nothing on stdout, one line on stderr. */
 function oneLineFailure(r: FailedStart, pattern: RegExp): void {
   assert.notEqual(r.status, null, `keywarden serve was still running after ${r.ms} ms:\n${r.stdout}${r.stderr}`);
   assert.equal(r.status, 1, r.stdout + r.stderr);
-  assert.ok(r.ms < 10_000, `it took ${r.ms} ms to exit`);
   assert.equal(r.stdout, '');
   const lines = r.stderr.split('\n').filter((l) => l !== '');
   assert.equal(lines.length, 1, `expected one line on stderr:\n${r.stderr}`);

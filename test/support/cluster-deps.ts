@@ -37,9 +37,8 @@ export interface ClusterWorld {
  * The cluster domain on an in-memory database (or the one given, such as a copy of a prepared
  * one), with a hand-moved clock (transitions take 0 ms unless told).
  */
-export function clusterWorld(timings: ClusterTimings = timingsOf(0), db: Db = openDatabase(':memory:')): ClusterWorld {
+export function clusterWorld(timings: ClusterTimings = timingsOf(0), db: Db = openDatabase(':memory:'), sealer = new Sealer(randomBytes(32), secureRandom)): ClusterWorld {
   const clock = new FakeClock();
-  const sealer = new Sealer(randomBytes(32), secureRandom);
   const store: ClusterStore = { ...clusterRepositoriesOn(db), ...hsmStoreOn(db, sealer) };
   const deps: ClusterDeps = { store, clock, random: secureRandom, sealer, timings };
   return { db, clock, deps, store, s: createClusterServices(deps), close: () => db.close() };

@@ -1,16 +1,21 @@
 import Database from 'better-sqlite3';
+import { soleJobs } from '../../src/core/leases.js';
 import { createCertificateAuthority, signClusterCsr, type CertificateAuthority } from '../../src/cluster/ca.js';
 import { FaultRegistry } from '../../src/cluster/faults.js';
 import { createHsmServices, type HsmServices } from '../../src/cluster/hsm-services.js';
+import type { HsmEngine } from '../../src/cluster/hsm-engine.js';
 import type { ClusterRecord } from '../../src/cluster/model.js';
 import type { ServiceEvent } from '../../src/core/events.js';
 import { secureRandom } from '../../src/core/random.js';
 import { Sealer } from '../../src/core/sealer.js';
+import { UnsealedKeys } from '../../src/core/unsealed-keys.js';
 import { SoftwareEngine } from '../../src/engines/software.js';
+import type { KeyStoreDeps } from '../../src/keystores/context.js';
 import type { CustomKeyStoreRepository } from '../../src/keystores/repository.js';
 import { createKeyStoreServices, type KeyStoreServices } from '../../src/keystores/services.js';
 import type { Caller, KmsDeps } from '../../src/kms/context.js';
-import { KeyVault } from '../../src/kms/key-vault.js';
+import { KeyBackends } from '../../src/kms/key-backends.js';
+import { ServiceKeyBackend } from '../../src/kms/service-key-backend.js';
 import type { KmsStore } from '../../src/kms/repository.js';
 import { createKmsServices, type KmsServices } from '../../src/kms/services.js';
 import { faultStoreOn } from '../../src/storage/sqlite/fault-store.js';
@@ -35,6 +40,8 @@ export interface KeyStoreWorld {
   kmsStore: KmsStore;
   kms: KmsServices;
   ks: KeyStoreServices;
+  /** What `ks` was built from: another node's services are built from it with jobs of their own. */
+  ksDeps: KeyStoreDeps;
   /** The stores' repository, for tests that set up what the API would take long to make. */
   repo: CustomKeyStoreRepository;
   events: ServiceEvent[];
@@ -60,7 +67,7 @@ let prepared: Promise<{ image: Buffer; clusterId: string }> | undefined;
  * cluster takes RSA keys and password hashes, so it is made once per test process and each world
  * starts from a copy of that database.
  */
-export async function readyWorld(): Promise<{ w: KeyStoreWorld; cluster: ClusterRecord }> {
+export async function readyWorld(opts: WorldOptions = {}): Promise<{ w: KeyStoreWorld; cluster: ClusterRecord }> {
   prepared ??= (async () => {
     const w = await keyStoreWorld();
     const { clusterId } = await w.activeCluster();
@@ -69,18 +76,25 @@ export async function readyWorld(): Promise<{ w: KeyStoreWorld; cluster: Cluster
     return { image, clusterId };
   })();
   const { image, clusterId } = await prepared;
-  const w = await keyStoreWorld(new Database(image));
+  const w = await keyStoreWorld(new Database(image), opts);
   return { w, cluster: await w.cluster.s.clusters.get(SCOPE, clusterId) };
 }
 
-export async function keyStoreWorld(db?: Db): Promise<KeyStoreWorld> {
-  const w = clusterWorld(undefined, db);
+export interface WorldOptions {
+  /** The engine of the clusters' HSMs (the software engine over the world's root key by default). */
+  engine?: (sealer: Sealer, unsealed: UnsealedKeys) => HsmEngine;
+}
+
+export async function keyStoreWorld(db?: Db, opts: WorldOptions = {}): Promise<KeyStoreWorld> {
+  // One root key for the whole world, as the service has: a second world over the same database opens what the first sealed.
   const sealer = new Sealer(Buffer.alloc(32, 7), secureRandom);
+  const w = clusterWorld(undefined, db, sealer);
+  const unsealed = new UnsealedKeys(sealer);
   const faults = await new FaultRegistry(faultStoreOn(w.db), w.clock).load();
   const hsm = createHsmServices({
     ...w.store,
     clusters: w.s.clusters,
-    engine: new SoftwareEngine(sealer, secureRandom),
+    engine: opts.engine ? opts.engine(sealer, unsealed) : new SoftwareEngine(sealer, secureRandom, unsealed),
     clock: w.clock,
     random: secureRandom,
     activate: (scope, clusterId) => w.s.clusters.activate(scope, clusterId),
@@ -96,6 +110,7 @@ export async function keyStoreWorld(db?: Db): Promise<KeyStoreWorld> {
     kmsStore,
     kms: undefined as unknown as KmsServices,
     ks: undefined as unknown as KeyStoreServices,
+    ksDeps: undefined as unknown as KeyStoreDeps,
     repo,
     events,
     scheduled: 0,
@@ -126,7 +141,7 @@ export async function keyStoreWorld(db?: Db): Promise<KeyStoreWorld> {
     },
     close: () => w.close(),
   };
-  world.ks = createKeyStoreServices({
+  world.ks = withDeps(world, {
     stores: repo,
     keys: kmsStore.keys,
     clusters: w.s.clusters,
@@ -138,13 +153,20 @@ export async function keyStoreWorld(db?: Db): Promise<KeyStoreWorld> {
     random: secureRandom,
     events: { emit: async (e) => void events.push(e) },
     connectDelayMs: 0,
+    jobs: soleJobs,
     // Counted, not run: the tests run due attempts themselves (settle).
     scheduler: { at: () => void world.scheduled++, every: () => {}, clockMoved: async () => {}, stop: () => {} },
     onError: (err) => {
       throw err;
     },
   });
-  const deps: KmsDeps = { store: kmsStore, clock: w.clock, random: secureRandom, vault: new KeyVault(sealer, secureRandom), customKeyStores: world.ks.port };
+  const deps: KmsDeps = { store: kmsStore, clock: w.clock, random: secureRandom, backends: new KeyBackends(new ServiceKeyBackend(sealer, secureRandom, unsealed), world.ks.backend), customKeyStores: world.ks.port };
   world.kms = createKmsServices(deps);
   return world;
+}
+
+/** The key store services, with what they were built from kept for tests that build another node's. */
+function withDeps(world: KeyStoreWorld, deps: KeyStoreDeps): KeyStoreServices {
+  world.ksDeps = deps;
+  return createKeyStoreServices(deps);
 }

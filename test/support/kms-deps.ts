@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { secureRandom } from '../../src/core/random.js';
 import { Sealer } from '../../src/core/sealer.js';
 import type { Caller, KmsDeps } from '../../src/kms/context.js';
-import { KeyVault } from '../../src/kms/key-vault.js';
+import { KeyBackends } from '../../src/kms/key-backends.js';
+import { ServiceKeyBackend } from '../../src/kms/service-key-backend.js';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
 
 export { rejectsWith } from './aws-errors.js';
@@ -16,6 +17,6 @@ export function kmsDeps(now: () => number): KmsDeps {
     store: openSqliteStore(':memory:'),
     clock: { now },
     random: secureRandom,
-    vault: new KeyVault(new Sealer(randomBytes(32), secureRandom), secureRandom),
+    backends: new KeyBackends(new ServiceKeyBackend(new Sealer(randomBytes(32), secureRandom), secureRandom)),
   };
 }

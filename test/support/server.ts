@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freshDatabase } from './postgres.js';
+import { type SoftHsmTokens, softHsmTokens } from './softhsm.js';
 
 /** The repository root, found from this compiled file (dist/test/support). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -12,6 +14,8 @@ export interface TestServer {
   url: string;
   port: number;
   dataDir: string;
+  /** The PostgreSQL database the server keeps its data in (`--store`), if it does not use SQLite. */
+  store?: string;
   /** The server process's id, for reading its memory from /proc (changes on restart). */
   readonly pid: number;
   /** Everything the server wrote to stdout and stderr so far. */
@@ -24,8 +28,10 @@ export interface TestServer {
   crash(): Promise<void>;
   /** Stops and starts the server again on the same data directory and port. */
   restart(): Promise<void>;
-  /** Stops the server and removes its data directory. */
+  /** Stops the server and removes its data directory (and the SoftHSM2 tokens it was given, if it made them). */
   dispose(): Promise<void>;
+  /** The SoftHSM2 tokens that serve as its HSMs, with --hsm-engine pkcs11. */
+  softhsm?: SoftHsmTokens;
 }
 
 export interface ServerOptions {
@@ -40,12 +46,41 @@ export interface ServerOptions {
   inMemory?: boolean;
   /** The server's working directory (the repository root by default). */
   cwd?: string;
+  /**
+   * `sqlite`: the test reads what SQLite keeps in the data directory, so the server uses SQLite
+   * whatever KEYWARDEN_TEST_STORE says.
+   */
+  store?: 'sqlite';
+  /**
+   * `serve --hsm-engine pkcs11` on SoftHSM2 tokens: these, or (`true`) tokens made for this
+   * server and removed by `dispose`. By default, when KEYWARDEN_TEST_HSM_ENGINE=pkcs11 and the
+   * arguments choose no engine, so that the black-box suites run a second time on tokens.
+   */
+  pkcs11?: SoftHsmTokens | true;
 }
+
+/**
+ * KEYWARDEN_TEST_STORE=postgres (`npm run test:postgres`) starts every server that keeps its data
+ * on disk with `--store` on a database of its own on the test process's throwaway PostgreSQL
+ * (test/support/postgres.ts), so the black-box suites run against the PostgreSQL store unchanged.
+ */
+export const TEST_STORE = process.env.KEYWARDEN_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+
+/** Tokens for a server under KEYWARDEN_TEST_HSM_ENGINE=pkcs11: a file's clusters take one per HSM that holds keys. */
+const TOKENS_PER_SERVER = 24;
+
+const pkcs11ByDefault = (args: string[]) => process.env.KEYWARDEN_TEST_HSM_ENGINE === 'pkcs11' && !args.includes('--hsm-engine');
 
 /** Starts `keywarden serve` on a free loopback port with a fresh data directory. */
 export async function startServer(opts: ServerOptions = {}): Promise<TestServer> {
   const dataDir = opts.inMemory ? '' : (opts.dataDir ?? mkdtempSync(join(tmpdir(), 'keywarden-test-')));
-  const extra = [...(opts.args ?? []), ...(opts.allowClockControl ? ['--allow-clock-control'] : [])];
+  const onPostgres = TEST_STORE === 'postgres' && !opts.inMemory && opts.store !== 'sqlite' && !(opts.args ?? []).includes('--store');
+  const given = opts.args?.indexOf('--store') ?? -1;
+  const store = onPostgres ? await freshDatabase() : given >= 0 ? opts.args![given + 1] : undefined;
+  const extra = [...(opts.args ?? []), ...(opts.allowClockControl ? ['--allow-clock-control'] : []), ...(onPostgres ? ['--store', store!] : [])];
+  const wantsTokens = opts.pkcs11 ?? (pkcs11ByDefault(extra) || undefined);
+  const softhsm = wantsTokens === true ? softHsmTokens(TOKENS_PER_SERVER) : wantsTokens;
+  if (softhsm) extra.push('--hsm-engine', 'pkcs11', '--pkcs11-module', softhsm.module, '--pkcs11-config', softhsm.configFile());
   let port = 0;
   let child: ChildProcess;
   let log = '';
@@ -65,10 +100,16 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
     child = spawn(command, args, {
       cwd: opts.cwd ?? ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, KEYWARDEN_ROOT_KEY: '', ...opts.env },
+      env: { ...process.env, KEYWARDEN_ROOT_KEY: '', ...softhsm?.env, ...opts.env },
     });
     const url = await new Promise<string>((resolveUrl, reject) => {
-      const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${log}`)), 20_000);
+      // Generous: the server answers in well under a second, but a loaded machine can stall a start.
+      // A server given up on is killed: left running, it would keep the test file's process alive
+      // (its pipes are open handles) after the hook failed, and the suite would never end.
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`server did not start in 60 s:\n${log}`));
+      }, 60_000);
       const onData = (chunk: Buffer) => {
         append(chunk);
         const m = /listening on (https?:\/\/\S+)/.exec(log);
@@ -88,7 +129,13 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
     return url;
   };
 
-  let url = await launch();
+  let url: string;
+  try {
+    url = await launch();
+  } catch (err) {
+    if (wantsTokens === true) softhsm?.dispose();
+    throw err;
+  }
   const stop = () =>
     new Promise<number | null>((done) => {
       if (child.exitCode !== null || child.signalCode !== null) return done(child.exitCode);
@@ -107,6 +154,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
       return child.pid!;
     },
     dataDir,
+    ...(store ? { store } : {}),
+    softhsm,
     output: () => log,
     waitForOutput: (pattern, timeoutMs = 10_000) =>
       new Promise<string>((resolveOutput, reject) => {
@@ -140,6 +189,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
     async dispose() {
       await stop();
       if (!opts.dataDir && dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (wantsTokens === true) softhsm?.dispose();
     },
   };
 }
@@ -154,7 +204,7 @@ export interface FailedStart {
 }
 
 /** Runs `keywarden serve` with `args` where it is expected not to start: waits at most `timeoutMs` for it to exit. */
-export function serveExpectingFailure(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 15_000): Promise<FailedStart> {
+export function serveExpectingFailure(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 45_000): Promise<FailedStart> {
   const began = Date.now();
   const child = spawn(process.execPath, [BIN, 'serve', ...args], {
     cwd: ROOT,

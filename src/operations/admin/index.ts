@@ -39,7 +39,11 @@ export interface AdminApp {
   /** Delayed work, told when the clock jumps forward. */
   scheduler: Scheduler;
   allowClockControl: boolean;
-  saveClockOffset(offsetMs: number): Promise<void>;
+  /**
+   * Moves the clock through the store: `change` gets the offset it holds (another node's latest, on
+   * a shared store) and returns the next, or throws to refuse; every node's clock follows.
+   */
+  moveClock(change: (offsetMs: number) => number): Promise<void>;
   maintenance: Maintenance;
   /** The network and cluster side, for `keywarden network …` and `keywarden cluster backup`. */
   cluster: ClusterServices;
@@ -64,24 +68,26 @@ const advanceClock = adminOperation('AdvanceClock', async (input, _ctx, app) => 
   if (!app.allowClockControl) throw clockControlOff();
   const ms = parseDuration(input.Duration);
   if (ms === undefined) throw new ValidationException(`Duration '${input.Duration}' is not valid; use forms like 30d, 12h, 15m or 90s.`);
-  if (ms > app.clock.room) {
-    throw new ValidationException(
-      `Duration '${input.Duration}' would move the service clock past ${new Date(LATEST_SERVICE_TIME_MS).toISOString()}, the latest time it can show ` +
-        `(the dates it sets up to 20 years ahead must stay within the year 9999); it can move forward by at most ${Math.floor(app.clock.room / DAY_MS)}d.`,
-    );
-  }
-  app.clock.advance(ms);
-  await app.saveClockOffset(app.clock.offset);
+  // Decided on the offset the store holds: two advances on two nodes at once add up.
+  await app.moveClock((offsetMs) => {
+    const room = app.clock.roomWith(offsetMs);
+    if (ms > room) {
+      throw new ValidationException(
+        `Duration '${input.Duration}' would move the service clock past ${new Date(LATEST_SERVICE_TIME_MS).toISOString()}, the latest time it can show ` +
+          `(the dates it sets up to 20 years ahead must stay within the year 9999); it can move forward by at most ${Math.floor(room / DAY_MS)}d.`,
+      );
+    }
+    return offsetMs + ms;
+  });
   await app.scheduler.clockMoved();
-  await app.maintenance.runOnce();
+  await app.maintenance.runOnce({ afterClockMove: true });
   return clockView(app);
 });
 
 /** Back to the system time. What the service did while its clock was ahead stays done, with the times it had. */
 const resetClock = adminOperation('ResetClock', async (_input, _ctx, app) => {
   if (!app.allowClockControl) throw clockControlOff();
-  app.clock.reset();
-  await app.saveClockOffset(app.clock.offset);
+  await app.moveClock(() => 0);
   return clockView(app);
 });
 

@@ -6,58 +6,55 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { resolveSettings } from '../../doctor/aws-config.js';
 import { couldNotCheck, diagnose, type Report } from '../../doctor/diagnose.js';
 import { type Clients, CouldNotCheck, destroyClients, gather } from '../../doctor/gather.js';
-import type { SelfEndpoint, StoreDoctor, StoreDoctorOptions } from './store-doctor.js';
+import type { CallContext } from '../../protocol/service.js';
+import { type SelfEndpoint, STORE_DOCTOR_TIMEOUT_MS, type StoreDoctorOptions } from './store-doctor.js';
 
-// The run of `keywarden doctor` for one custom key store inside the service (store-doctor.ts says
-// why it runs as a client of the service itself). Its AWS SDK clients weigh ~90 MB of memory
-// once loaded, so this module is loaded on the first DiagnoseCustomKeyStore, not at start-up.
+// The part of the service's doctor that needs the AWS SDK, loaded by storeDoctor on first use.
 
-export const STORE_DOCTOR_TIMEOUT_MS = 20_000;
 const SDK_TIMEOUTS = { connectionTimeout: 5_000, requestTimeout: 10_000 };
 
-export function storeDoctorRun(opts: StoreDoctorOptions): StoreDoctor {
+// The SDK's notice about Node versions would land in the service's log once per client; the
+// project states its own Node requirement.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+export async function runStoreDoctor(opts: StoreDoctorOptions, ctx: CallContext, customKeyStoreId: string): Promise<Report> {
   const timeoutMs = opts.timeoutMs ?? STORE_DOCTOR_TIMEOUT_MS;
-  // The SDK's notice about Node versions would land in the service's log once per client; the
-  // project states its own Node requirement.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  return async (ctx, customKeyStoreId) => {
-    const checkedAt = Date.now();
-    const self = opts.endpoint();
-    const principal = opts.principalOf(ctx.accessKeyId);
-    const failed = (problem: string) => couldNotCheck({ checkedAt, region: ctx.region, endpoint: self?.url, deep: false }, problem);
-    // Neither can happen for a call that was just verified on a listening server; say so if it does.
-    if (!self) return failed('the service does not know its own address yet');
-    if (!principal) return failed(`the access key ${ctx.accessKeyId} is no longer in the service's credentials`);
-    // As if the caller ran doctor with --endpoint and --region and nothing else set: the printed
-    // commands name the endpoint and the Region, so they work when pasted anywhere.
-    const settings = resolveSettings({ endpoint: self.url, region: ctx.region }, {}, { configFile: {}, credentialsFile: {} });
-    const credentials = {
-      accessKeyId: principal.accessKeyId,
-      secretAccessKey: principal.secretAccessKey,
-      ...(principal.sessionToken !== undefined ? { sessionToken: principal.sessionToken } : {}),
-    };
-    const target = { ...settings, credentials: async () => credentials };
-    const clients = loopbackClients(self, ctx.region, credentials);
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<Report>((resolve) => {
-      timer = setTimeout(() => resolve(failed(`doctor's reads did not finish within ${timeoutMs / 1000} seconds`)), timeoutMs);
-    });
-    const run = (async () => {
-      try {
-        return diagnose(await gather(clients, target, { customKeyStoreId, ...(opts.maxKeys !== undefined ? { maxKeys: opts.maxKeys } : {}) }));
-      } catch (err) {
-        if (err instanceof CouldNotCheck) return failed(err.message);
-        throw err;
-      }
-    })();
-    try {
-      return await Promise.race([run, expired]);
-    } finally {
-      clearTimeout(timer);
-      // Ends the sockets of reads the time limit abandoned.
-      destroyClients(clients);
-    }
+  const checkedAt = Date.now();
+  const self = opts.endpoint();
+  const principal = opts.principalOf(ctx.accessKeyId);
+  const failed = (problem: string) => couldNotCheck({ checkedAt, region: ctx.region, endpoint: self?.url, deep: false }, problem);
+  // Neither can happen for a call that was just verified on a listening server; say so if it does.
+  if (!self) return failed('the service does not know its own address yet');
+  if (!principal) return failed(`the access key ${ctx.accessKeyId} is no longer in the service's credentials`);
+  // As if the caller ran doctor with --endpoint and --region and nothing else set: the printed
+  // commands name the endpoint and the Region, so they work when pasted anywhere.
+  const settings = resolveSettings({ endpoint: self.url, region: ctx.region }, {}, { configFile: {}, credentialsFile: {} });
+  const credentials = {
+    accessKeyId: principal.accessKeyId,
+    secretAccessKey: principal.secretAccessKey,
+    ...(principal.sessionToken !== undefined ? { sessionToken: principal.sessionToken } : {}),
   };
+  const target = { ...settings, credentials: async () => credentials };
+  const clients = loopbackClients(self, ctx.region, credentials);
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<Report>((resolve) => {
+    timer = setTimeout(() => resolve(failed(`doctor's reads did not finish within ${timeoutMs / 1000} seconds`)), timeoutMs);
+  });
+  const run = (async () => {
+    try {
+      return diagnose(await gather(clients, target, { customKeyStoreId, ...(opts.maxKeys !== undefined ? { maxKeys: opts.maxKeys } : {}) }));
+    } catch (err) {
+      if (err instanceof CouldNotCheck) return failed(err.message);
+      throw err;
+    }
+  })();
+  try {
+    return await Promise.race([run, expired]);
+  } finally {
+    clearTimeout(timer);
+    // Ends the sockets of reads the time limit abandoned.
+    destroyClients(clients);
+  }
 }
 
 /** Doctor's four clients, each pointed at the service itself; one attempt each, so a refusal is not retried against ourselves. */
@@ -74,3 +71,4 @@ function loopbackClients(self: SelfEndpoint, region: string, credentials: { acce
     ec2: new EC2Client(common),
   };
 }
+

@@ -7,9 +7,7 @@ import type { CallContext } from '../../protocol/service.js';
 // own loopback address, signed with the caller's own access key (and session token, when the
 // caller's credentials carry one), so every read is authorized and audited exactly as if the
 // caller had run `keywarden doctor --custom-key-store-id` themselves. Nothing is read around
-// authorization, and nothing that the caller could not read is shown. The run itself
-// (store-doctor-run.ts) is loaded when it is first asked for: its SDK clients are most of the
-// memory a fresh service would otherwise hold.
+// authorization, and nothing that the caller could not read is shown.
 
 /** Where the service answers itself: its loopback URL, and the certificate to trust when it speaks HTTPS. */
 export interface SelfEndpoint {
@@ -28,11 +26,15 @@ export interface StoreDoctorOptions {
 
 export type StoreDoctor = (ctx: CallContext, customKeyStoreId: string) => Promise<Report>;
 
+export const STORE_DOCTOR_TIMEOUT_MS = 20_000;
+
 export function storeDoctor(opts: StoreDoctorOptions): StoreDoctor {
-  let run: Promise<StoreDoctor> | undefined;
+  // Doctor's four AWS SDK clients take seconds of CPU to load: they are loaded on the first
+  // diagnosis, not with the service, so that a start (and a refused one) does not pay for them.
+  let run: Promise<typeof import('./store-doctor-run.js')> | undefined;
   return async (ctx, customKeyStoreId) => {
-    run ??= import('./store-doctor-run.js').then((m) => m.storeDoctorRun(opts));
-    return (await run)(ctx, customKeyStoreId);
+    run ??= import('./store-doctor-run.js');
+    return (await run).runStoreDoctor(opts, ctx, customKeyStoreId);
   };
 }
 

@@ -1,28 +1,38 @@
 import { statSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ChainPoint } from '../../audit/chain.js';
 import { removeSegment, SEGMENT_BYTES, segmentPath, sharedPosition, type LogPosition } from './audit-log.js';
-import { AuditTables, chainSegment, clearLog } from './audit-sql.js';
+import { adoptOrphanLogs, applyOtherLogs, logDirOf } from './audit-logs.js';
+import { AuditTables, clearLog, readSegment } from './audit-sql.js';
 import { openDatabase } from './database.js';
 import { backoff, isTransient } from './transient.js';
 
-// The audit trail's indexer thread: applies the write-ahead log to the SQLite tables, giving each
-// record its place in the chain (sequence number and digest) in log order, in one transaction per
-// pass, and deletes the segments it has applied. Its own connection, so neither its commits nor
-// its fsyncs ever hold up the thread that answers calls.
+// The audit trail's indexer thread: applies this process's write-ahead log to the SQLite tables,
+// each pass in one transaction that links its records after the chain's head as the tables hold
+// it (sequence numbers and digests, audit/chain.ts), and deletes the segments it has applied. Its
+// own connection, so neither its commits nor its fsyncs ever hold up the thread that answers
+// calls. With other processes on the file (serve --shared-store), a read first also applies the
+// whole records of their logs, and adopting the logs of processes that died happens here too.
 
-export type IndexerRequest = { type: 'flush'; id: number } | { type: 'purge'; id: number; cutoff: number } | { type: 'close'; id: number };
+export type IndexerRequest =
+  | { type: 'flush'; id: number }
+  | { type: 'purge'; id: number; cutoff: number }
+  | { type: 'adopt'; id: number }
+  | { type: 'close'; id: number };
 
 export type IndexerReply = { id: number; ok: true; result?: number } | { id: number; ok: false; message: string };
 
 export interface IndexerData {
   file: string;
-  dir: string;
-  /** Where applying starts (everything before it is in the tables), and the chain's head then. */
+  /** Where the logs are: this process's, and those of the other processes on the file. */
+  root: string;
+  /** This process's log ('' for a service alone on its directory, else its node's name). */
+  log: string;
+  /** Where applying starts (everything before it is in the tables). */
   from: LogPosition;
-  head: ChainPoint;
   /** How far the log holds records, as the writing thread keeps it: see `sharedPosition`. */
   written: SharedArrayBuffer;
+  /** Other processes write the trail too: reads apply their logs first. */
+  shared: boolean;
   /** APPLY_CHUNK_BYTES, smaller in tests. */
   applyChunkBytes?: number;
 }
@@ -54,9 +64,12 @@ const db = openDatabase(data.file);
 db.pragma('cache_size = -8192');
 const tables = new AuditTables(db);
 const written = sharedPosition(data.written);
-let head = data.head;
+const dir = logDirOf(data.root, data.log);
+/** Where applying stands, as this thread last saw it (another process may have applied further since). */
 let segment = data.from.segment;
 let offset = data.from.end;
+/** The first segment of the log not removed yet. */
+let kept = data.from.segment;
 /** Set when the log could not be applied for good (a torn record): reported once, and every later request fails with it. */
 let broken: Error | undefined;
 /**
@@ -89,32 +102,36 @@ function report(message: string): void {
 }
 
 function applyWritten(at: LogPosition): void {
+  const chunk = data.applyChunkBytes ?? APPLY_CHUNK_BYTES;
   for (;;) {
-    const path = segmentPath(data.dir, segment);
-    // A segment before the writer's is complete: every line in it was written.
-    const sealed = segment < at.segment;
-    const end = sealed ? statSync(path).size : at.end;
-    while (offset < end) {
-      let read = chainSegment(path, head, offset, Math.min(end, offset + (data.applyChunkBytes ?? APPLY_CHUNK_BYTES)));
+    const applied = tables.applyLog(data.log, (from) => {
+      if (from.segment > at.segment || (from.segment === at.segment && from.end >= at.end)) return undefined;
+      const path = segmentPath(dir, from.segment);
+      // A segment before the writer's is complete: every line in it was written.
+      const sealed = from.segment < at.segment;
+      const stop = sealed ? statSync(path).size : at.end;
+      const to = Math.min(stop, from.end + chunk);
+      let lines = readSegment(path, from.end, to);
       // A chunk without one whole record holds the start of a record longer than a chunk: read it whole.
-      if (read.complete && read.end === offset) read = chainSegment(path, head, offset, end);
-      if (!read.complete || read.end === offset) {
-        // What follows the last record of a sealed segment is no record (as ever, it is passed over).
-        if (sealed && read.complete) break;
-        throw new Error(`audit log segment ${segment} holds a line at offset ${read.end} that is not a whole record`);
-      }
-      tables.insert(read.records, { segment, end: read.end });
-      head = read.head;
-      offset = read.end;
-    }
-    if (!sealed) return;
-    // The tables say the segment is done before it goes, so that a restart never looks for it.
-    tables.insert([], { segment: segment + 1, end: 0 });
-    removeSegment(path);
-    segment += 1;
-    offset = 0;
+      const whole = to === stop || lines.length === 0;
+      if (lines.length === 0 && to < stop) lines = readSegment(path, from.end, stop);
+      const end = lines.length > 0 ? lines[lines.length - 1]!.end : from.end;
+      if (!whole) return { segment: from.segment, start: from.end, lines, at: { segment: from.segment, end } };
+      // Read to the end: short of what the writer wrote, its segment holds a torn line; after the
+      // last record of a sealed segment, what follows is no record and is passed over.
+      if (!sealed && end < at.end) throw torn(from.segment, end);
+      return { segment: from.segment, start: from.end, lines, at: sealed ? { segment: from.segment + 1, end: 0 } : { segment: from.segment, end } };
+    });
+    if (!applied.complete) throw torn(applied.at.segment, applied.at.end);
+    segment = applied.at.segment;
+    offset = applied.at.end;
+    // Segments wholly applied, here or by another process, are done with.
+    for (; kept < segment; kept++) removeSegment(segmentPath(dir, kept));
+    if (applied.at === applied.from || segment > at.segment || (segment === at.segment && offset >= at.end)) return;
   }
 }
+
+const torn = (n: number, at: number) => new Error(`audit log segment ${n} holds a line at offset ${at} that is not a whole record`);
 
 let marked: LogPosition = data.from;
 /**
@@ -124,7 +141,7 @@ let marked: LogPosition = data.from;
  */
 function markWritten(at: LogPosition): void {
   if (at.segment === marked.segment && at.end === marked.end) return;
-  tables.markWritten(at);
+  tables.markWritten(data.log, at);
   marked = at;
 }
 
@@ -167,10 +184,13 @@ function handle(msg: IndexerRequest, attempt: number): void {
     // the burst wrote are new, and what expired is in the tables already.
     if (msg.type !== 'purge' || !deferring) apply();
     if (msg.type === 'purge') reply = { id: msg.id, ok: true, result: tables.purgeBefore(msg.cutoff) };
+    else if (msg.type === 'adopt') reply = { id: msg.id, ok: true, result: adoptOrphanLogs(tables, data.root, data.log) };
     else {
+      // A read sees what every other process acknowledged too: their logs' whole records first.
+      if (msg.type === 'flush' && data.shared) applyOtherLogs(tables, data.root, data.log);
       if (msg.type === 'close') {
         // Everything written is applied: the log has nothing left that the tables lack.
-        clearLog(tables, data.dir);
+        clearLog(tables, data.log, dir);
         shutDown();
       }
       reply = { id: msg.id, ok: true };

@@ -10,7 +10,8 @@ import { apiCallText } from '../../audit/record.js';
 import type { AuditStore } from '../../audit/repository.js';
 import { AUDITED_SERVICES } from '../../audit/sources.js';
 import { auditStoreOn } from './audit-store.js';
-import { AuditTables, chainOn } from './audit-sql.js';
+import { AuditTables } from './audit-sql.js';
+import { linkRecords } from '../../audit/chain.js';
 import { openDatabase, type Db } from './database.js';
 
 const ACCOUNT = '111122223333';
@@ -53,12 +54,9 @@ describe('the reader thread, on a trail of large records', () => {
     void auditStoreOn(db);
     db.pragma('synchronous = OFF');
     const tables = new AuditTables(db);
-    let head = tables.head();
     for (let i = 1; i <= RECORDS; i += 10) {
-      const lines = Array.from({ length: 10 }, (_, k) => ({ record: legacyRecord(i + k, (i + k) % 3 === 0 ? OTHER : ACCOUNT), end: 0 }));
-      const read = chainOn(head, lines);
-      tables.insert(read.records);
-      head = read.head;
+      const texts = Array.from({ length: 10 }, (_, k) => legacyRecord(i + k, (i + k) % 3 === 0 ? OTHER : ACCOUNT));
+      tables.appendAfterHead((head) => linkRecords(head, texts).records);
     }
     db.pragma('synchronous = FULL');
     store = auditStoreOn(db, { logDir: join(dir, 'audit-log'), durable: { file, onError: (err) => assert.fail(String(err)) } });

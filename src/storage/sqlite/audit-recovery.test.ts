@@ -77,8 +77,8 @@ describe('audit log recovery', () => {
     db.prepare('DELETE FROM audit_events WHERE seq > ?').run(o.stored);
     const head = db.prepare('SELECT seq, digest FROM audit_events WHERE seq = ?').get(o.stored) as { seq: number; digest: string };
     db.prepare("UPDATE audit_chain SET seq = ?, digest = ? WHERE point = 'head'").run(head.seq, head.digest);
-    db.prepare('UPDATE audit_log_applied SET segment = ?, end_offset = ?').run(...o.applied);
-    db.prepare('UPDATE audit_log_written SET segment = ?, end_offset = ?').run(...(o.written ?? o.applied));
+    db.prepare("UPDATE audit_logs SET applied_segment = ?, applied_end = ? WHERE log = ''").run(...o.applied);
+    db.prepare("UPDATE audit_logs SET written_segment = ?, written_end = ? WHERE log = ''").run(...(o.written ?? o.applied));
     db.close();
     for (const [segment, text] of Object.entries(o.files)) writeFileSync(segmentPath(logDir(), Number(segment)), text);
   }

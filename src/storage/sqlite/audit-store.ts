@@ -1,20 +1,21 @@
-import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { chainDigest, type ChainPoint } from '../../audit/chain.js';
-import { indexOfText } from '../../audit/record.js';
+import { linkRecords, type ChainPoint } from '../../audit/chain.js';
 import type { AuditStore, AuditStoreCondition, ExportPage, FoundRecord, LogLoss, LookupAttributeKey, LookupFilter, StoredRecord } from '../../audit/repository.js';
 import { verifyTrail, type VerifyReport } from '../../audit/verify.js';
 import type { IndexerData, IndexerReply, IndexerRequest } from './audit-indexer-thread.js';
-import { LogAppender, removeStrayFiles, SEGMENT_BYTES, segmentPath, segments, sharedPosition, type SyncMode } from './audit-log.js';
+import type { FileLock } from '../file-lock.js';
+import { LogAppender, SEGMENT_BYTES, segmentPath, segments, sharedPosition, type SyncMode } from './audit-log.js';
+import { adoptOrphanLogs, claimLogDir, logDirOf, recover, releaseLogDir } from './audit-logs.js';
 import type { ReaderData, ReaderReply, ReaderRequest } from './audit-reader-thread.js';
 import { AuditReads } from './audit-reads.js';
-import { AUDIT_MIGRATIONS, AuditTables, chainSegment, clearLog, SEP, TAB } from './audit-sql.js';
+import { AUDIT_MIGRATIONS, AuditTables, SEP, TAB } from './audit-sql.js';
 import type { Db } from './database.js';
 import { migrate } from './schema.js';
 
 export interface AuditStoreOptions {
   /**
-   * The directory of the trail's write-ahead log. Records a crash left there are applied at
+   * The directory of the trail's write-ahead logs. Records a crash left there are applied at
    * startup whether or not the service records anything now.
    */
   logDir?: string;
@@ -24,6 +25,21 @@ export interface AuditStoreOptions {
    * service that records nothing), records are written straight to `db` on the calling thread.
    */
   durable?: { file: string; sync?: SyncMode; onError: (err: unknown) => void; applyChunkBytes?: number };
+  /**
+   * This process is one node of several on the database file (serve --shared-store): its log is
+   * its own, named after it, in a subdirectory of `logDir`; reads apply the other nodes' logs
+   * first; the logs of nodes that died are adopted (adoptOrphanLogs, a job one node runs at a time).
+   */
+  node?: string;
+}
+
+/** The audit store of the service, with what only its storage knows how to do. */
+export interface SqliteAuditStore extends AuditStore {
+  /**
+   * Applies and removes the write-ahead logs of processes on this database that are gone (nodes of
+   * a shared store that died, or a service that once ran alone on the directory); returns how many.
+   */
+  adoptOrphanLogs(): Promise<number>;
 }
 
 /**
@@ -31,62 +47,20 @@ export interface AuditStoreOptions {
  * audit-log.ts); the indexer thread applies the log to the tables in large transactions. Reads
  * first let the indexer catch up, so they see every record whose call was answered.
  */
-export function auditStoreOn(db: Db, opts: AuditStoreOptions = {}): AuditStore {
+export function auditStoreOn(db: Db, opts: AuditStoreOptions = {}): SqliteAuditStore {
   migrate(db, 'audit', AUDIT_MIGRATIONS);
   const tables = new AuditTables(db);
-  if (opts.logDir) recover(tables, opts.logDir);
+  const log = opts.node ?? '';
+  // Alone on the directory, the service's own log is the one a crash may have left records in. A
+  // node's own log is new; what other processes left is adopted later, by one node.
+  if (opts.logDir && log === '') recover(tables, '', opts.logDir);
   const onError = opts.durable?.onError ?? (() => {});
-  if (!opts.durable || !opts.logDir) return new SqliteAuditStore(db, tables, new InlineWriter(tables), onError);
+  if (!opts.durable || !opts.logDir) return new Store(db, tables, new InlineWriter(tables, opts.logDir, log), onError);
   mkdirSync(opts.logDir, { recursive: true, mode: 0o700 });
-  const start = tables.applied().segment;
-  const writer = new LoggedWriter(tables, opts.durable.file, opts.logDir, start, opts.durable.sync ?? 'os', onError, opts.durable.applyChunkBytes);
-  return new SqliteAuditStore(db, tables, writer, onError);
-}
-
-/**
- * At startup: applies what the log holds beyond the position the tables record (records a crash
- * left unapplied, all of them written before their calls were answered), then clears the log. A
- * last line cut short by a crash was never answered (its write had not returned) and is dropped.
- *
- * What the log should still hold is known: at least what was applied from the segment applying
- * stopped in, up to where it was last recorded written, every segment in between (the writer
- * never leaves a segment empty or with a partial line). Whatever of that is missing (a segment
- * emptied, cut short or removed, by hand or by a second service on the same directory before
- * there was a lock) held acknowledged records that are now lost: that is recorded, for `audit
- * verify` to report, and applying goes on with what is there.
- */
-function recover(tables: AuditTables, logDir: string): void {
-  if (existsSync(logDir)) removeStrayFiles(logDir);
-  const present = new Map((existsSync(logDir) ? segments(logDir) : []).map((s) => [s.n, s.path]));
-  const from = tables.applied();
-  const marked = tables.written();
-  // A mark at the start of a segment says nothing was written there yet: nothing to expect.
-  const written = marked && marked.end > 0 && (marked.segment > from.segment || (marked.segment === from.segment && marked.end > from.end)) ? marked : from;
-  const last = Math.max(written.segment, ...present.keys());
-  let head = tables.head();
-  const lost = (detail: string) => tables.recordLoss({ afterSeq: head.seq, detail });
-  for (let n = from.segment; n <= last; n++) {
-    const path = present.get(n);
-    const start = n === from.segment ? from.end : 0;
-    const known = n === written.segment ? written.end : start;
-    // A segment before the last one was complete: the writer moved on only after a whole write.
-    const sealed = n < last;
-    if (path === undefined) {
-      if (known > 0 || n < written.segment) lost(`segment ${n} of the log is missing${known > 0 ? `; ${known} bytes of it had been written` : ''}`);
-      continue;
-    }
-    const size = statSync(path).size;
-    if (size < start) {
-      lost(`segment ${n} of the log holds ${size} bytes; ${known} had been written and ${start} applied`);
-      continue;
-    }
-    const read = chainSegment(path, head, start);
-    tables.insert(read.records, { segment: n, end: read.end });
-    head = read.head;
-    if (read.end < known) lost(`segment ${n} of the log holds whole records up to byte ${read.end}; ${known} bytes had been written`);
-    else if (sealed && (read.end !== size || size === 0)) lost(`segment ${n} of the log, which a later segment follows, ends ${size === 0 ? 'empty' : `in a partial record at byte ${read.end}`}`);
-  }
-  clearLog(tables, logDir);
+  const owned = log === '' ? undefined : claimLogDir(opts.logDir, log);
+  const start = tables.applied(log).segment;
+  const writer = new LoggedWriter(tables, opts.durable.file, opts.logDir, log, owned, start, opts.durable.sync ?? 'os', onError, opts.durable.applyChunkBytes);
+  return new Store(db, tables, writer, onError);
 }
 
 interface Writer {
@@ -95,19 +69,26 @@ interface Writer {
   /** Makes every record appended so far visible to reads. */
   catchUp(): Promise<void>;
   purgeBefore(cutoff: number): Promise<number>;
+  adoptOrphanLogs(): Promise<number>;
   condition(): AuditStoreCondition;
   close(): Promise<void>;
 }
 
 /** Straight into the tables, on the calling thread: in-memory databases, and services that record nothing. */
 class InlineWriter implements Writer {
-  constructor(private readonly tables: AuditTables) {}
+  constructor(
+    private readonly tables: AuditTables,
+    private readonly logDir: string | undefined,
+    private readonly log: string,
+  ) {}
 
   append(record: string): Promise<void> {
-    const head = this.tables.head();
-    const seq = head.seq + 1;
     try {
-      this.tables.insert([{ seq, digest: chainDigest(head.digest, record), record, index: indexOfText(record) }]);
+      this.tables.appendAfterHead((head) => {
+        const links = linkRecords(head, [record]);
+        if (links.taken !== 1) throw new Error('an audit record must be one JSON object');
+        return links.records;
+      });
     } catch (err) {
       return Promise.reject(err);
     }
@@ -120,6 +101,10 @@ class InlineWriter implements Writer {
 
   async purgeBefore(cutoff: number): Promise<number> {
     return this.tables.purgeBefore(cutoff);
+  }
+
+  async adoptOrphanLogs(): Promise<number> {
+    return this.logDir ? adoptOrphanLogs(this.tables, this.logDir, this.log) : 0;
   }
 
   condition(): AuditStoreCondition {
@@ -181,14 +166,15 @@ class Thread<Req extends { id: number }, Rep extends { id: number; ok: boolean }
   }
 }
 
+const INDEXER_YOUNG_GENERATION_MB = 8;
+
 /**
  * Records go through the write-ahead log, appended on this thread one event loop turn at a time
  * (LogAppender); the indexer thread applies the log to the tables.
  */
-const INDEXER_YOUNG_GENERATION_MB = 8;
-
 class LoggedWriter implements Writer {
   private readonly log: LogAppender;
+  private readonly logDir: string;
   private readonly indexer: Thread<IndexerRequest & { id: number }, IndexerReply>;
   private last: Promise<void> = Promise.resolve();
   private closing: Promise<void> | undefined;
@@ -196,18 +182,29 @@ class LoggedWriter implements Writer {
   constructor(
     private readonly tables: AuditTables,
     file: string,
-    private readonly logDir: string,
+    private readonly root: string,
+    private readonly name: string,
+    /** A node's hold on its log directory (undefined for the service's own log). */
+    private readonly owned: FileLock | undefined,
     segment: number,
     sync: SyncMode,
     onError: (err: unknown) => void,
     applyChunkBytes?: number,
   ) {
-    const head = tables.head();
+    this.logDir = logDirOf(root, name);
     const written = new SharedArrayBuffer(8);
     const position = sharedPosition(written);
-    this.log = new LogAppender(logDir, segment, { sync, onPosition: position.store, onError });
+    this.log = new LogAppender(this.logDir, segment, { sync, onPosition: position.store, onError });
     position.store(this.log.position);
-    const indexerData: IndexerData = { file, dir: logDir, from: this.log.position, head, written, ...(applyChunkBytes !== undefined ? { applyChunkBytes } : {}) };
+    const indexerData: IndexerData = {
+      file,
+      root,
+      log: name,
+      from: this.log.position,
+      written,
+      shared: owned !== undefined,
+      ...(applyChunkBytes !== undefined ? { applyChunkBytes } : {}),
+    };
     // The thread parses every record it applies, so its young generation would grow to V8's
     // largest (tens of MB, kept resident) for garbage that dies within a chunk; a small one costs
     // it a few more scavenges, off the thread that answers calls.
@@ -238,9 +235,13 @@ class LoggedWriter implements Writer {
     return ((await this.indexer.request({ type: 'purge', cutoff })) as { result?: number }).result ?? 0;
   }
 
+  async adoptOrphanLogs(): Promise<number> {
+    return ((await this.indexer.request({ type: 'adopt' })) as { result?: number }).result ?? 0;
+  }
+
   condition(): AuditStoreCondition {
     const at = this.log.position;
-    const applied = this.tables.applied();
+    const applied = this.tables.applied(this.name);
     // Segments the writer left are nearly full: counting them whole is close enough for a gauge.
     const backlogBytes = Math.max(0, (at.segment - applied.segment) * SEGMENT_BYTES + at.end - applied.end);
     const problem = this.log.failed?.message ?? this.indexer.failure?.message ?? this.missingLog(at.segment);
@@ -265,8 +266,14 @@ class LoggedWriter implements Writer {
     return (this.closing ??= (async () => {
       await this.log.close();
       this.indexer.closing = true;
-      if (!this.indexer.failure) await this.indexer.request({ type: 'close' });
+      let cleared = false;
+      if (!this.indexer.failure) cleared = (await this.indexer.request({ type: 'close' })).ok;
       await this.indexer.worker.terminate();
+      // A node's log, applied and cleared, goes with its directory; one left with records stays for a restart or an adopter.
+      if (this.owned) {
+        if (cleared && segments(this.logDir).length === 0) releaseLogDir(this.tables, this.root, this.name, this.owned);
+        else this.owned.release();
+      }
     })());
   }
 }
@@ -288,7 +295,7 @@ const ATTRIBUTE_CLAUSES: Record<LookupAttributeKey, string> = {
 /** The reader thread's heap: verification holds a page of a few MiB; a runaway read fails its request, not the service. */
 const READER_HEAP_MB = 256;
 
-class SqliteAuditStore implements AuditStore {
+class Store implements SqliteAuditStore {
   private readonly lookups = new Map<string, ReturnType<Db['prepare']>>();
   private readonly reads: AuditReads;
   /** The reader thread (a database file only), started on first use and again after a failure. */
@@ -398,6 +405,10 @@ class SqliteAuditStore implements AuditStore {
 
   purgeBefore(cutoff: number): Promise<number> {
     return this.writer.purgeBefore(cutoff);
+  }
+
+  adoptOrphanLogs(): Promise<number> {
+    return this.writer.adoptOrphanLogs();
   }
 
   condition(): AuditStoreCondition {

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { CustomKeyStoreRecord } from '../../keystores/model.js';
 import { keysByState, keyStoresByState } from '../../kms/key-census.js';
 import type { KeyRecord } from '../../kms/key.js';
+import { storedKey } from '../contract.js';
 import { censusOn } from './census.js';
 import { openDatabase } from './database.js';
 import { keyStoreStoreOn } from './keystore-store.js';
@@ -11,21 +12,7 @@ import { kmsStoreOn } from './sqlite-store.js';
 const A = { accountId: '111122223333', region: 'us-east-1' };
 const B = { accountId: '444455556666', region: 'eu-west-1' };
 
-const key = (scope: typeof A, keyId: string, extra: Partial<KeyRecord> = {}): KeyRecord => ({
-  ...scope,
-  keyId,
-  createdAt: 1_000,
-  description: '',
-  keyUsage: 'ENCRYPT_DECRYPT',
-  keySpec: 'SYMMETRIC_DEFAULT',
-  origin: 'AWS_KMS',
-  state: 'Enabled',
-  policy: '{}',
-  tags: [],
-  rotation: { enabled: false },
-  materials: [],
-  ...extra,
-});
+const key = (scope: typeof A, keyId: string, extra: Partial<KeyRecord> = {}): KeyRecord => storedKey(scope, keyId, { materials: [], ...extra });
 
 const store = (id: string, connectionState: CustomKeyStoreRecord['connectionState']): CustomKeyStoreRecord => ({
   ...A,

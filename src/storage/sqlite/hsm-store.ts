@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { ClusterContent, HsmSession } from '../../cluster/model.js';
 import type { ContentRepository, SessionRepository } from '../../cluster/repository.js';
 import type { Sealer } from '../../core/sealer.js';
+import { SessionTokens, tokenDigest } from '../session-tokens.js';
 import type { Db } from './database.js';
 import { migrate } from './schema.js';
 
@@ -80,26 +80,20 @@ class SqliteContents implements ContentRepository {
   }
 }
 
-/**
- * A session id is a bearer token: whoever holds it acts as the user logged in, the service's own
- * kmsuser session included. A row is keyed by the token's SHA-256 (a 192-bit random value cannot
- * be found again from it) and the token itself is sealed under the root key in the document,
- * bound to that key, as a key store record seals its secrets. Tokens read back are kept in memory
- * for as long as their session is open (the service holds them in memory anyway), so that
- * counting a cluster's sessions on every cryptographic call opens nothing.
- */
+/** Sessions keyed by their token's digest, the token sealed in the row (session-tokens.ts). */
 class SqliteSessions implements SessionRepository {
   private readonly openStmt;
   private readonly getStmt;
   private readonly listStmt;
   private readonly closeStmt;
   private readonly closeAllStmt;
-  private readonly tokens = new Map<string, string>();
+  private readonly tokens: SessionTokens;
 
   constructor(
     private readonly db: Db,
-    private readonly sealer: Sealer,
+    sealer: Sealer,
   ) {
+    this.tokens = new SessionTokens(sealer);
     this.openStmt = db.prepare('INSERT INTO hsm_sessions (session_id, cluster_id, opened_at, doc) VALUES (?, ?, ?, ?)');
     this.getStmt = db.prepare<[string], KeyedRow>('SELECT session_id AS digest, doc FROM hsm_sessions WHERE session_id = ?');
     this.listStmt = db.prepare<[string], KeyedRow>('SELECT session_id AS digest, doc FROM hsm_sessions WHERE cluster_id = ? ORDER BY opened_at, session_id');
@@ -110,43 +104,27 @@ class SqliteSessions implements SessionRepository {
 
   async open(session: HsmSession): Promise<void> {
     const digest = tokenDigest(session.sessionId);
-    this.openStmt.run(digest, session.clusterId, session.openedAt, JSON.stringify(this.sealed(session, digest)));
-    this.tokens.set(digest, session.sessionId);
+    this.openStmt.run(digest, session.clusterId, session.openedAt, this.tokens.sealed(session, digest));
   }
 
   async get(sessionId: string): Promise<HsmSession | undefined> {
     const row = this.getStmt.get(tokenDigest(sessionId));
-    return row && this.session(row);
+    return row && this.tokens.session(row.digest, row.doc);
   }
 
   async list(clusterId: string): Promise<HsmSession[]> {
-    return this.listStmt.all(clusterId).map((r) => this.session(r));
+    return this.listStmt.all(clusterId).map((r) => this.tokens.session(r.digest, r.doc));
   }
 
   async close(sessionId: string): Promise<boolean> {
     const digest = tokenDigest(sessionId);
-    this.tokens.delete(digest);
+    this.tokens.forget(digest);
     return this.closeStmt.run(digest).changes === 1;
   }
 
   async closeAll(clusterId: string): Promise<number> {
-    for (const r of this.listStmt.all(clusterId)) this.tokens.delete(r.digest);
+    for (const r of this.listStmt.all(clusterId)) this.tokens.forget(r.digest);
     return this.closeAllStmt.run(clusterId).changes;
-  }
-
-  private sealed(session: HsmSession, digest: string): SealedSession {
-    const { sessionId, ...rest } = session;
-    return { ...rest, sealedSessionId: this.sealer.seal(Buffer.from(sessionId, 'utf8'), sessionAad(digest)).toString('base64') };
-  }
-
-  private session(row: KeyedRow): HsmSession {
-    const { sealedSessionId, ...rest } = JSON.parse(row.doc) as SealedSession;
-    let sessionId = this.tokens.get(row.digest);
-    if (sessionId === undefined) {
-      sessionId = this.sealer.open(Buffer.from(sealedSessionId, 'base64'), sessionAad(row.digest)).toString('utf8');
-      this.tokens.set(row.digest, sessionId);
-    }
-    return { sessionId, ...rest };
   }
 
   /**
@@ -165,7 +143,7 @@ class SqliteSessions implements SessionRepository {
           const session = JSON.parse(row.doc) as HsmSession;
           const digest = tokenDigest(session.sessionId);
           this.closeStmt.run(row.id);
-          this.openStmt.run(digest, session.clusterId, session.openedAt, JSON.stringify(this.sealed(session, digest)));
+          this.openStmt.run(digest, session.clusterId, session.openedAt, this.tokens.sealed(session, digest));
         }
       }).immediate();
     } finally {
@@ -180,7 +158,3 @@ interface KeyedRow {
   doc: string;
 }
 
-type SealedSession = Omit<HsmSession, 'sessionId'> & { sealedSessionId: string };
-
-const tokenDigest = (sessionId: string) => createHash('sha256').update(sessionId, 'utf8').digest('hex');
-const sessionAad = (digest: string) => `hsm-session:${digest}`;

@@ -1,6 +1,8 @@
 import type { KeyRecord, Scope } from '../../kms/key.js';
 import { nextMaterialExpiry } from '../../kms/key-materials.js';
-import type { AliasRecord, AliasRepository, KeyRepository, KmsStore, Page, RelatedKeysChange, SettingsRepository } from '../../kms/repository.js';
+import type { AliasRecord, AliasRepository, KmsStore, Page, RelatedKeysChange, SettingsRepository } from '../../kms/repository.js';
+import { type KeyCacheOptions, type VersionedKey, type VersionedKeyRepository, withKeyCache } from '../key-cache.js';
+import { keyColumns } from '../key-columns.js';
 import { type Db, openDatabase } from './database.js';
 import { GRANTS_TABLE, SqliteGrants } from './grant-store.js';
 import { SqliteKeyUsage } from './key-usage-store.js';
@@ -68,19 +70,26 @@ export const KMS_MIGRATIONS = [
    CREATE INDEX keys_rotation ON keys (rotation_at) WHERE rotation_at IS NOT NULL;
    CREATE INDEX keys_custom_key_store ON keys (custom_key_store_id) WHERE custom_key_store_id IS NOT NULL;
    CREATE INDEX keys_material_expiry ON keys (material_expires_at) WHERE material_expires_at IS NOT NULL;`,
+  // Row versions, for caches in processes that share the file: every write of a key takes the next
+  // number of one counter, so a version is never given twice, even to a key created again under a
+  // deleted one's id. Rows written before have 0, and the first write after gives them 1 or more.
+  `ALTER TABLE keys ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+   CREATE TABLE key_versions (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+   INSERT INTO key_versions (id, n) VALUES (1, 0);`,
 ];
 
-/** A KmsStore on its own database file (tests use ':memory:'). */
-export function openSqliteStore(file: string): KmsStore {
+/** A KmsStore on its own database file (tests use ':memory:'), its keys read through the cache. */
+export function openSqliteStore(file: string, cache: KeyCacheOptions = { sharedWriters: false }): KmsStore {
   const db = openDatabase(file);
-  return { ...kmsStoreOn(db), close: async () => void db.close() };
+  return withKeyCache({ ...kmsStoreOn(db), close: async () => void db.close() }, cache);
 }
 
 /**
  * The KMS tables on a shared database. better-sqlite3 is synchronous; the async port costs one
- * microtask. `close` is the database owner's business, so this one does nothing.
+ * microtask. `close` is the database owner's business, so this one does nothing. Key records are
+ * read from the table every time: the composition root puts a cache in front (storage/key-cache.ts).
  */
-export function kmsStoreOn(db: Db): KmsStore {
+export function kmsStoreOn(db: Db): KmsStore & { keys: VersionedKeyRepository } {
   migrate(db, 'kms', KMS_MIGRATIONS);
   return {
     keys: new SqliteKeys(db),
@@ -96,10 +105,11 @@ interface KeyRow {
   doc: string;
 }
 
-class SqliteKeys implements KeyRepository {
+class SqliteKeys implements VersionedKeyRepository {
   private readonly insertStmt;
   private readonly getStmt;
-  private readonly byIdStmt;
+  private readonly versionedStmt;
+  private readonly nextVersionStmt;
   private readonly relatedStmt;
   private readonly writeStmt;
   private readonly removeStmt;
@@ -110,25 +120,25 @@ class SqliteKeys implements KeyRepository {
   private readonly dueRotationStmt;
   private readonly dueExpiryStmt;
   private readonly inStoreStmt;
+  private readonly insertTx;
   private readonly updateTx;
   private readonly relatedTx;
   private readonly removeTx;
-  /**
-   * Every request that uses a key reads it, so parsed records are kept in memory. Only this
-   * process writes this database, and every write goes through this class, so the cache is exact.
-   */
-  private readonly cache = new RecordCache();
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
-      `INSERT INTO keys (key_id, account_id, region, deletion_at, rotation_at, custom_key_store_id, material_expires_at, doc)
-       VALUES (@keyId, @accountId, @region, @deletionAt, @rotationAt, @customKeyStoreId, @materialExpiresAt, @doc)`,
+      `INSERT INTO keys (key_id, account_id, region, deletion_at, rotation_at, custom_key_store_id, material_expires_at, doc, version)
+       VALUES (@keyId, @accountId, @region, @deletionAt, @rotationAt, @customKeyStoreId, @materialExpiresAt, @doc, @version)`,
     );
     this.getStmt = db.prepare<[string, string, string], KeyRow>('SELECT doc FROM keys WHERE key_id = ? AND account_id = ? AND region = ?');
-    this.byIdStmt = db.prepare<[string, string], KeyRow>('SELECT doc FROM keys WHERE key_id = ? AND region = ?');
+    // The record only when the caller's copy is not the current one: a cache hit reads one integer.
+    this.versionedStmt = db.prepare<[number, string, string], { version: number; doc: string | null }>(
+      'SELECT version, CASE WHEN version = ? THEN NULL ELSE doc END AS doc FROM keys WHERE key_id = ? AND region = ?',
+    );
+    this.nextVersionStmt = db.prepare<[], number>('UPDATE key_versions SET n = n + 1 WHERE id = 1 RETURNING n').pluck();
     this.relatedStmt = db.prepare<[string, string], KeyRow>('SELECT doc FROM keys WHERE account_id = ? AND key_id = ? ORDER BY region');
     this.writeStmt = db.prepare(
-      'UPDATE keys SET deletion_at = @deletionAt, rotation_at = @rotationAt, material_expires_at = @materialExpiresAt, doc = @doc WHERE key_id = @keyId AND region = @region',
+      'UPDATE keys SET deletion_at = @deletionAt, rotation_at = @rotationAt, material_expires_at = @materialExpiresAt, doc = @doc, version = @version WHERE key_id = @keyId AND region = @region',
     );
     this.removeStmt = db.prepare('DELETE FROM keys WHERE key_id = ? AND account_id = ? AND region = ?');
     this.removeAliasesStmt = db.prepare('DELETE FROM aliases WHERE key_id = ? AND account_id = ? AND region = ?');
@@ -140,17 +150,25 @@ class SqliteKeys implements KeyRepository {
     this.dueExpiryStmt = db.prepare<[number], KeyRow>('SELECT doc FROM keys WHERE material_expires_at IS NOT NULL AND material_expires_at <= ?');
     this.dueRotationStmt = db.prepare<[number], KeyRow>('SELECT doc FROM keys WHERE rotation_at IS NOT NULL AND rotation_at <= ?');
     this.inStoreStmt = db.prepare<[string], KeyRow>('SELECT doc FROM keys WHERE custom_key_store_id = ? ORDER BY key_id');
+    this.insertTx = db.transaction((key: KeyRecord) => {
+      this.insertStmt.run(this.columns(key));
+    });
     this.updateTx = db.transaction((scope: Scope, keyId: string, change: (k: KeyRecord) => KeyRecord) => {
       const row = this.getStmt.get(keyId, scope.accountId, scope.region);
       if (!row) return undefined;
       const next = change(JSON.parse(row.doc) as KeyRecord);
-      this.writeStmt.run(columns(next));
+      this.writeStmt.run(this.columns(next));
       return next;
     });
-    this.removeTx = db.transaction((scope: Scope, keyId: string) => {
+    this.removeTx = db.transaction((scope: Scope, keyId: string, check?: (k: KeyRecord) => boolean) => {
+      const row = this.getStmt.get(keyId, scope.accountId, scope.region);
+      if (!row) return undefined;
+      const key = JSON.parse(row.doc) as KeyRecord;
+      if (check && !check(key)) return undefined;
       this.removeAliasesStmt.run(keyId, scope.accountId, scope.region);
       this.removeGrantsStmt.run(keyId, scope.accountId, scope.region);
       this.removeStmt.run(keyId, scope.accountId, scope.region);
+      return key;
     });
     this.relatedTx = db.transaction((accountId: string, keyId: string, change: (keys: readonly KeyRecord[]) => RelatedKeysChange) => {
       const before = this.relatedStmt.all(accountId, keyId).map((r) => JSON.parse(r.doc) as KeyRecord);
@@ -159,16 +177,15 @@ class SqliteKeys implements KeyRepository {
       for (const region of remove) if (existing.has(region)) this.removeTx({ accountId, region }, keyId);
       for (const key of put) {
         if (key.keyId !== keyId || key.accountId !== accountId) throw new Error(`updateRelated may only write keys ${keyId} of account ${accountId}`);
-        if (existing.has(key.region)) this.writeStmt.run(columns(key));
-        else this.insertStmt.run(columns(key));
+        if (existing.has(key.region)) this.writeStmt.run(this.columns(key));
+        else this.insertStmt.run(this.columns(key));
       }
       return { put, remove };
     });
   }
 
   async insert(key: KeyRecord): Promise<void> {
-    this.insertStmt.run(columns(key));
-    this.cache.set(key);
+    this.insertTx.immediate(key);
   }
 
   async get(scope: Scope, keyId: string): Promise<KeyRecord | undefined> {
@@ -177,23 +194,21 @@ class SqliteKeys implements KeyRepository {
   }
 
   async findById(keyId: string, region: string): Promise<KeyRecord | undefined> {
-    const cached = this.cache.get(region, keyId);
-    if (cached) return cached;
-    const key = parse(this.byIdStmt.get(keyId, region));
-    if (key) this.cache.set(key);
-    return key;
+    return (await this.findVersioned(keyId, region))?.key;
+  }
+
+  async findVersioned(keyId: string, region: string, known = -1): Promise<VersionedKey | undefined> {
+    const row = this.versionedStmt.get(known, keyId, region);
+    if (!row) return undefined;
+    return row.doc === null ? { version: row.version } : { version: row.version, key: JSON.parse(row.doc) as KeyRecord };
   }
 
   async update(scope: Scope, keyId: string, change: (key: KeyRecord) => KeyRecord): Promise<KeyRecord | undefined> {
-    const next = this.updateTx.immediate(scope, keyId, change);
-    if (next) this.cache.set(next);
-    return next;
+    return this.updateTx.immediate(scope, keyId, change);
   }
 
   async updateRelated(accountId: string, keyId: string, change: (keys: readonly KeyRecord[]) => RelatedKeysChange): Promise<KeyRecord[]> {
-    const { put, remove } = this.relatedTx.immediate(accountId, keyId, change);
-    for (const region of remove) this.cache.delete(region, keyId);
-    for (const key of put) this.cache.set(key);
+    this.relatedTx.immediate(accountId, keyId, change);
     return this.related(accountId, keyId);
   }
 
@@ -201,9 +216,8 @@ class SqliteKeys implements KeyRepository {
     return this.relatedStmt.all(accountId, keyId).map((r) => JSON.parse(r.doc) as KeyRecord);
   }
 
-  async remove(scope: Scope, keyId: string): Promise<void> {
-    this.removeTx(scope, keyId);
-    this.cache.delete(scope.region, keyId);
+  async remove(scope: Scope, keyId: string, check?: (key: KeyRecord) => boolean): Promise<KeyRecord | undefined> {
+    return this.removeTx.immediate(scope, keyId, check);
   }
 
   async list(scope: Scope, limit: number, after = ''): Promise<Page<KeyRecord>> {
@@ -227,54 +241,14 @@ class SqliteKeys implements KeyRepository {
   async inCustomKeyStore(customKeyStoreId: string): Promise<KeyRecord[]> {
     return this.inStoreStmt.all(customKeyStoreId).map((r) => JSON.parse(r.doc) as KeyRecord);
   }
-}
 
-const CACHE_LIMIT = 10_000;
-
-/** Parsed key records by Region and key id, frozen so that no caller can change what others will read. */
-class RecordCache {
-  private readonly byId = new Map<string, KeyRecord>();
-
-  get(region: string, keyId: string): KeyRecord | undefined {
-    return this.byId.get(`${region}/${keyId}`);
-  }
-
-  set(key: KeyRecord): void {
-    const id = `${key.region}/${key.keyId}`;
-    if (!this.byId.has(id) && this.byId.size >= CACHE_LIMIT) this.byId.delete(this.byId.keys().next().value!);
-    this.byId.set(id, deepFreeze(key));
-  }
-
-  delete(region: string, keyId: string): void {
-    this.byId.delete(`${region}/${keyId}`);
+  /** A row's columns, with the next version: to be called inside the transaction that writes it. */
+  private columns(key: KeyRecord) {
+    return { ...columns(key), version: this.nextVersionStmt.get()! };
   }
 }
 
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}
-
-function columns(key: KeyRecord) {
-  return {
-    keyId: key.keyId,
-    accountId: key.accountId,
-    region: key.region,
-    deletionAt: key.state === 'PendingDeletion' ? (key.deletionDate ?? null) : null,
-    // A multi-Region key rotates as its primary does, which takes its replicas along.
-    rotationAt: key.rotation.enabled && isRotationSource(key) ? (key.rotation.nextRotationAt ?? null) : null,
-    customKeyStoreId: key.customKeyStoreId ?? null,
-    materialExpiresAt: nextMaterialExpiry(key) ?? null,
-    doc: JSON.stringify(key),
-  };
-}
-
-const isRotationSource = (key: KeyRecord): boolean => key.multiRegion === undefined || key.multiRegion.primaryRegion === key.region;
-
-const parse = (row: KeyRow | undefined): KeyRecord | undefined => (row ? (JSON.parse(row.doc) as KeyRecord) : undefined);
+const columns = keyColumns;
 
 interface AliasRow {
   account_id: string;

@@ -1,0 +1,38 @@
+/**
+ * Counters a store moves with every change of the state that each node keeps a copy of in memory
+ * (the clock's setting, the faults): one read of them tells a node whether a copy is stale, so that
+ * a change made on one node shows on every other node's next request.
+ */
+export interface ChangeCounters {
+  /** Every counter by name; a name never moved reads as absent. */
+  read(): Promise<ReadonlyMap<string, number>>;
+}
+
+/** The counter of the clock's setting. */
+export const CLOCK_COUNTER = 'clock';
+/** The counter of the faults in force. */
+export const FAULTS_COUNTER = 'faults';
+
+/**
+ * Copies of shared state, each reloaded when its counter moved. `refresh` is what a node runs
+ * before each request and each maintenance run when other nodes share its store; alone on a store,
+ * a node changes every copy itself and never needs it.
+ */
+export class SharedState {
+  private seen = new Map<string, number>();
+
+  constructor(
+    private readonly counters: ChangeCounters,
+    private readonly reload: Readonly<Record<string, () => Promise<unknown>>>,
+  ) {}
+
+  async refresh(): Promise<void> {
+    const now = await this.counters.read();
+    for (const [name, reload] of Object.entries(this.reload)) {
+      const n = now.get(name) ?? 0;
+      if (this.seen.get(name) === n) continue;
+      await reload();
+      this.seen.set(name, n);
+    }
+  }
+}

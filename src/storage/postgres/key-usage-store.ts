@@ -1,0 +1,81 @@
+import type { KeyUse, KeyUsageRepository, TrackedOperation } from '../../kms/key-usage.js';
+import { type PgDatabase, statement } from './database.js';
+import type { SchemaPart } from './schema.js';
+
+// A part of its own, as in the SQLite store, so its steps never interleave with the KMS tables'.
+export const KEY_USAGE_SCHEMA: SchemaPart = {
+  part: 'key-usage',
+  steps: [
+    `CREATE TABLE key_last_usage (
+       key_arn TEXT PRIMARY KEY,
+       operation TEXT NOT NULL,
+       event_time BIGINT NOT NULL,
+       event_id TEXT NOT NULL,
+       request_id TEXT NOT NULL
+     );`,
+  ],
+};
+
+interface UseRow {
+  key_arn: string;
+  operation: string;
+  event_time: number;
+  event_id: string;
+  request_id: string;
+}
+
+const USE = {
+  all: statement('kms-usage-all', 'SELECT key_arn, operation, event_time, event_id, request_id FROM key_last_usage'),
+  get: statement('kms-usage-get', 'SELECT key_arn, operation, event_time, event_id, request_id FROM key_last_usage WHERE key_arn = $1'),
+  // One statement for the whole batch. A node that saves later than another may hold an older use
+  // of the same key: the newer stays.
+  save: statement(
+    'kms-usage-save',
+    `INSERT INTO key_last_usage (key_arn, operation, event_time, event_id, request_id)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[])
+     ON CONFLICT (key_arn) DO UPDATE SET operation = excluded.operation, event_time = excluded.event_time,
+       event_id = excluded.event_id, request_id = excluded.request_id
+     WHERE excluded.event_time >= key_last_usage.event_time`,
+  ),
+};
+
+export class PgKeyUsage implements KeyUsageRepository {
+  constructor(private readonly db: PgDatabase) {}
+
+  async all(): Promise<KeyUse[]> {
+    return (await this.db.pool.query<UseRow>(USE.all())).rows.map(toUse);
+  }
+
+  async get(keyArn: string): Promise<KeyUse | undefined> {
+    const row = (await this.db.pool.query<UseRow>(USE.get(keyArn))).rows[0];
+    return row && toUse(row);
+  }
+
+  async save(uses: KeyUse[]): Promise<void> {
+    if (uses.length === 0) return;
+    // Two uses of one key in a batch would hit its row twice in one statement: the newest counts.
+    const last = new Map<string, KeyUse>();
+    for (const u of uses) {
+      const before = last.get(u.keyArn);
+      if (!before || u.timestamp >= before.timestamp) last.set(u.keyArn, u);
+    }
+    const batch = [...last.values()];
+    await this.db.pool.query(
+      USE.save(
+        batch.map((u) => u.keyArn),
+        batch.map((u) => u.operation),
+        batch.map((u) => u.timestamp),
+        batch.map((u) => u.eventId),
+        batch.map((u) => u.requestId),
+      ),
+    );
+  }
+}
+
+const toUse = (r: UseRow): KeyUse => ({
+  keyArn: r.key_arn,
+  operation: r.operation as TrackedOperation,
+  timestamp: r.event_time,
+  eventId: r.event_id,
+  requestId: r.request_id,
+});
