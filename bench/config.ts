@@ -2,6 +2,8 @@
 export interface BenchConfig {
   /** Measured seconds per scenario. */
   seconds: number;
+  /** Interleaved rounds of the comparison with the ceiling (Encrypt, Decrypt, GenerateDataKey). */
+  rounds: number;
   /** Unmeasured seconds before each scenario, so JIT warm-up and socket setup are not counted. */
   warmupSeconds: number;
   /** Closed-loop workers; each has at most one request in flight. */
@@ -17,7 +19,8 @@ export interface BenchConfig {
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
   return {
-    seconds: positive(env.BENCH_SECONDS, 10, 'BENCH_SECONDS', 3600),
+    seconds: positive(env.BENCH_SECONDS, 5, 'BENCH_SECONDS', 3600),
+    rounds: Math.floor(positive(env.BENCH_ROUNDS, 2, 'BENCH_ROUNDS', 10)),
     warmupSeconds: 1,
     concurrency: 16,
     maxRequests: Math.floor(positive(env.BENCH_MAX_REQUESTS, 5_000_000, 'BENCH_MAX_REQUESTS', 5_000_000)),

@@ -60,9 +60,17 @@ export class LoadClient {
     });
   }
 
-  /** One call whose answer must be 200 with a JSON body; for setup, not for load. */
+  /**
+   * One call whose answer must be 200 with a JSON body; for setup, not for load. A kept-alive
+   * connection the server closes as idle (Keywarden after 5 s) just as the call goes out is reset;
+   * the call is then sent once more, on a new connection.
+   */
   async call<T>(target: string, input: unknown): Promise<T> {
-    const answer = await this.send(target, Buffer.from(JSON.stringify(input)), true);
+    const body = Buffer.from(JSON.stringify(input));
+    const answer = await this.send(target, body, true).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') throw err;
+      return this.send(target, body, true);
+    });
     if (answer.status !== 200) throw new Error(`${target} answered HTTP ${answer.status}: ${answer.body.toString()}`);
     return JSON.parse(answer.body.toString()) as T;
   }

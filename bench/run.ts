@@ -1,32 +1,29 @@
 import { randomBytes } from 'node:crypto';
-import { formatOverhead, summarizeOverhead, type AuditOverhead, type Round, type Side } from './audit-overhead.js';
+import { formatOverhead, summarizeOverhead, type AuditOverhead, type Round, type Side as AuditSide } from './audit-overhead.js';
+import type { Side } from './ceiling.js';
 import { readConfig, type BenchConfig } from './config.js';
 import { benchCustomKeyStores, formatCustomKeyStores } from './custom-key-stores.js';
 import { inProcessOperations, measureInProcess } from './in-process.js';
+import { customKeyStoreKey } from './key-store.js';
 import { twentyStatementPolicy } from './policies.js';
-import { childCpuMs, ownCpuMs } from './cpu.js';
 import type { RunningChild } from './child.js';
 import { LoadClient, runLoad } from './load.js';
+import { measure, type Scenario } from './measure.js';
+import { keywardenMemory } from './memory.js';
 import { RESULTS_FILE } from './paths.js';
 import { buildReport, compareInProcess, formatReport, machineLoad, writeJson, type ScenarioResult } from './report.js';
-import { startBareServer, startKeywarden } from './servers.js';
+import { formatScale, measureScale, readScaleConfig, settle, type ScaleResult } from './scale.js';
+import { startBareServer, startKeywarden, startMoto } from './servers.js';
 import { Signer } from './sigv4.js';
 import { LatencyRecorder } from './stats.js';
 
 // `npm run bench`: Keywarden's hot operations under closed-loop load, next to the ceiling a bare
-// node:http server reaches with the identical request. Three processes: Keywarden, the bare
-// server and this one (the load generator), so no two of them share an event loop.
+// node:http server reaches with the identical request (and moto, when it is installed). Every
+// server runs in a process of its own, apart from this one (the load generator).
 
 const TARGET = 'TrentService';
-
-interface Scenario {
-  name: string;
-  server: ScenarioResult['server'];
-  serverPid: number;
-  client: LoadClient;
-  target: string;
-  body: Buffer;
-}
+/** Keywarden's options for the main server: cluster changes and connections take no time, so the bench's key store is ready at once. */
+const MAIN_ARGS = ['--cluster-delay-ms', '0', '--connect-delay-ms', '0'];
 
 // Everything cleanup() must release, whichever way the run ends.
 const children: RunningChild[] = [];
@@ -36,6 +33,7 @@ const interrupted = new AbortController();
 
 async function main(): Promise<number> {
   const config = readConfig();
+  const scale = process.env.BENCH_SCALE === 'off' ? undefined : readScaleConfig();
   const loadBefore = machineLoad();
   const client = (url: string, service = 'kms') => {
     const signer = new Signer({ accessKeyId: 'test', secretAccessKey: 'test', region: 'us-east-1', service });
@@ -45,71 +43,123 @@ async function main(): Promise<number> {
   };
 
   progress('starting keywarden ...');
-  const keywarden = await startKeywarden();
+  const keywarden = await startKeywarden({ args: MAIN_ARGS });
   children.push(keywarden);
   const kw = client(keywarden.url);
+  const kwTrail = client(keywarden.url, 'cloudtrail');
+  const newKey = async (input: Record<string, unknown>) =>
+    (await kw.call<{ KeyMetadata: { KeyId: string } }>(`${TARGET}.CreateKey`, { Description: 'keywarden bench', ...input })).KeyMetadata.KeyId;
+  const keyId = await newKey({});
+  progress('making a custom key store and a key in it (keywarden cluster quickstart) ...');
+  const storeKeyId = await customKeyStoreKey(kw, keywarden.url);
 
-  const created = await kw.call<{ KeyMetadata: { KeyId: string } }>(`${TARGET}.CreateKey`, { Description: 'keywarden bench' });
-  const keyId = created.KeyMetadata.KeyId;
+  const plaintext = randomBytes(config.plaintextBytes).toString('base64');
+  // One real call of each kind: the answers' sizes size the ceiling's answers, and the ciphertexts feed Decrypt.
+  const sample = async (c: LoadClient, op: string, input: unknown) => {
+    const answer = await c.send(`${TARGET}.${op}`, json(input), true);
+    if (answer.status !== 200) throw new Error(`the sample ${op} answered HTTP ${answer.status}: ${answer.body.toString()}`);
+    return answer.body;
+  };
+  const bodies = (key: string, blob: string) => ({
+    Encrypt: json({ KeyId: key, Plaintext: plaintext }),
+    Decrypt: json({ CiphertextBlob: blob }),
+    GenerateDataKey: json({ KeyId: key, KeySpec: 'AES_256' }),
+  });
+  const ciphertextOf = async (c: LoadClient, key: string) => {
+    const body = await sample(c, 'Encrypt', { KeyId: key, Plaintext: plaintext });
+    return { bytes: body.length, blob: (JSON.parse(body.toString()) as { CiphertextBlob: string }).CiphertextBlob };
+  };
+  const service = await ciphertextOf(kw, keyId);
+  const store = await ciphertextOf(kw, storeKeyId);
+  const sizes = {
+    Encrypt: service.bytes,
+    Decrypt: (await sample(kw, 'Decrypt', { CiphertextBlob: service.blob })).length,
+    GenerateDataKey: (await sample(kw, 'GenerateDataKey', { KeyId: keyId, KeySpec: 'AES_256' })).length,
+  };
 
-  // One real Encrypt: its answer's size sizes the ceiling's answer, and its ciphertext feeds Decrypt.
-  const encryptBody = json({ KeyId: keyId, Plaintext: randomBytes(config.plaintextBytes).toString('base64') });
-  const sample = await kw.send(`${TARGET}.Encrypt`, encryptBody, true);
-  if (sample.status !== 200) throw new Error(`the sample Encrypt answered HTTP ${sample.status}: ${sample.body.toString()}`);
-  const encryptResponseBytes = sample.body.length;
-  const { CiphertextBlob } = JSON.parse(sample.body.toString()) as { CiphertextBlob: string };
-
-  progress(`starting the bare node:http server (answers ${encryptResponseBytes} bytes) ...`);
-  const bareChild = await startBareServer(encryptResponseBytes);
+  progress(`starting the bare node:http server (answers ${JSON.stringify(sizes)} bytes) ...`);
+  const bareChild = await startBareServer(sizes.Encrypt, sizes);
   children.push(bareChild);
   const bare = client(bareChild.url);
-  const check = await bare.send(`${TARGET}.Encrypt`, encryptBody, true);
-  if (check.status !== 200 || check.body.length !== encryptResponseBytes) {
-    throw new Error(`the bare server answered HTTP ${check.status} with ${check.body.length} bytes, expected 200 with ${encryptResponseBytes}`);
+  const check = await bare.send(`${TARGET}.Decrypt`, json({}), true);
+  if (check.status !== 200 || check.body.length !== sizes.Decrypt) {
+    throw new Error(`the bare server answered HTTP ${check.status} with ${check.body.length} bytes, expected 200 with ${sizes.Decrypt}`);
+  }
+
+  progress('starting moto, if it is installed (BENCH_MOTO=off leaves it out) ...');
+  const moto = await startMoto();
+  let motoSide: { client: LoadClient; pid: number; body: Buffer; label: string } | undefined;
+  if (moto) {
+    children.push(moto);
+    const m = client(moto.url);
+    const motoKey = (await m.call<{ KeyMetadata: { KeyId: string } }>(`${TARGET}.CreateKey`, { Description: 'keywarden bench' })).KeyMetadata.KeyId;
+    motoSide = { client: m, pid: moto.pid, body: json({ KeyId: motoKey, Plaintext: plaintext }), label: `moto ${moto.version}` };
   }
 
   const kib = `${config.plaintextBytes / 1024} KiB`;
+  const serviceBodies = bodies(keyId, service.blob);
+  const storeBodies = bodies(storeKeyId, store.blob);
+  const opName = { Encrypt: `Encrypt ${kib}`, Decrypt: `Decrypt ${kib}`, GenerateDataKey: 'GenerateDataKey AES_256' } as const;
+  const recorder = new LatencyRecorder(config.maxRequests);
+  const results: ScenarioResult[] = [];
+  let keywardenLoadSeconds = 0;
+  let keywardenRequests = 0;
+  const run = async (s: Scenario, extra: Partial<ScenarioResult> = {}) => {
+    progress(`${s.name}${s.round ? ` (round ${s.round})` : ''} on ${s.server}: ${config.warmupSeconds} s warm-up, ${config.seconds} s measured ...`);
+    const r = { ...(await measure(s, config, recorder, interrupted.signal)), ...extra };
+    results.push(r);
+    if (s.server === 'keywarden') {
+      keywardenLoadSeconds += config.warmupSeconds + r.elapsedSeconds;
+      keywardenRequests += r.ok + r.errors + (r.warmupRequests ?? 0);
+      // The audit indexing that waited for the burst to end is done now, so it falls in no later scenario.
+      const settled = await settle({ pid: keywarden.pid, trail: kwTrail });
+      progress(`  audit indexing after the burst: ${settled.ms.toFixed(0)} ms`);
+    }
+    if (interrupted.signal.aborted) throw new Error('interrupted');
+  };
+
+  // The load generator's own code warms up too (its first second runs slower): unmeasured, before anything is.
+  progress('warming up the load generator for 2 s ...');
+  for (const c of [bare, kw]) await runLoad(c, `${TARGET}.Encrypt`, serviceBodies.Encrypt, { concurrency: config.concurrency, maxRequests: config.maxRequests, durationMs: 1_000, signal: interrupted.signal });
+  await settle({ pid: keywarden.pid, trail: kwTrail });
+
+  // Interleaved rounds: the ceiling, then each server, for one operation at a time.
+  for (let round = 1; round <= config.rounds; round++) {
+    for (const op of ['Encrypt', 'Decrypt', 'GenerateDataKey'] as const) {
+      const target = `${TARGET}.${op}`;
+      const tag = (side: Side, label?: string): Partial<ScenarioResult> => ({ operation: opName[op], side, round, ...(label ? { sideLabel: label } : {}) });
+      const name = (side: string) => `${opName[op]}, ${side}`;
+      await run({ name: name('ceiling'), server: 'bare node:http', serverPid: bareChild.pid, client: bare, target, body: serviceBodies[op], round }, tag('ceiling', 'bare node:http'));
+      await run({ name: name('service key'), server: 'keywarden', serverPid: keywarden.pid, client: kw, target, body: serviceBodies[op], round }, tag('service key', 'Keywarden, service key'));
+      await run({ name: name('custom-key-store key'), server: 'keywarden', serverPid: keywarden.pid, client: kw, target, body: storeBodies[op], round }, tag('custom-key-store key', 'Keywarden, custom-key-store key'));
+      if (motoSide && op === 'Encrypt') {
+        await run({ name: name(motoSide.label), server: 'moto', serverPid: motoSide.pid, client: motoSide.client, target, body: motoSide.body, round }, tag('moto', motoSide.label));
+      }
+    }
+  }
+
   const message = randomBytes(config.plaintextBytes).toString('base64');
-  const newKey = async (KeySpec: string, KeyUsage: string) =>
-    (await kw.call<{ KeyMetadata: { KeyId: string } }>(`${TARGET}.CreateKey`, { Description: `keywarden bench ${KeySpec}`, KeySpec, KeyUsage })).KeyMetadata.KeyId;
-  const eccKey = await newKey('ECC_NIST_P256', 'SIGN_VERIFY');
-  const rsaKey = await newKey('RSA_2048', 'SIGN_VERIFY');
-  const macKey = await newKey('HMAC_256', 'GENERATE_VERIFY_MAC');
+  const eccKey = await newKey({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
+  const rsaKey = await newKey({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' });
+  const macKey = await newKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
   // The same Encrypt under a key whose policy the evaluator reads 20 conditional statements of.
-  const policyKey = (await kw.call<{ KeyMetadata: { KeyId: string; AccountId?: string } }>(`${TARGET}.CreateKey`, {
-    Description: 'keywarden bench, 20-statement policy',
-    Policy: twentyStatementPolicy('111122223333'),
-  })).KeyMetadata.KeyId;
+  const policyKey = await newKey({ Description: 'keywarden bench, 20-statement policy', Policy: twentyStatementPolicy('111122223333') });
   const names = {
-    encrypt: `Encrypt ${kib}`,
+    encrypt: `${opName.Encrypt}, service key`,
     signEcc: `Sign ECC_NIST_P256 ${kib}`,
     signRsa: `Sign RSA_2048 ${kib}`,
     mac: `GenerateMac HMAC_256 ${kib}`,
   };
-  // The ceiling runs right after Keywarden's Encrypt so the two compared figures are measured close together.
-  const scenarios: Scenario[] = [
-    { name: names.encrypt, server: 'keywarden', serverPid: keywarden.pid, client: kw, target: `${TARGET}.Encrypt`, body: encryptBody },
-    { name: `Encrypt ${kib} (ceiling)`, server: 'bare node:http', serverPid: bareChild.pid, client: bare, target: `${TARGET}.Encrypt`, body: encryptBody },
-    { name: `Encrypt ${kib}, 20-statement key policy`, server: 'keywarden', serverPid: keywarden.pid, client: kw, target: `${TARGET}.Encrypt`, body: json({ KeyId: policyKey, Plaintext: JSON.parse(encryptBody.toString()).Plaintext }) },
-    { name: `Decrypt ${kib}`, server: 'keywarden', serverPid: keywarden.pid, client: kw, target: `${TARGET}.Decrypt`, body: json({ CiphertextBlob }) },
-    { name: 'GenerateDataKey AES_256', server: 'keywarden', serverPid: keywarden.pid, client: kw, target: `${TARGET}.GenerateDataKey`, body: json({ KeyId: keyId, KeySpec: 'AES_256' }) },
-    { name: names.signEcc, server: 'keywarden', serverPid: keywarden.pid, client: kw, target: `${TARGET}.Sign`, body: json({ KeyId: eccKey, Message: message, SigningAlgorithm: 'ECDSA_SHA_256' }) },
-    { name: names.signRsa, server: 'keywarden', serverPid: keywarden.pid, client: kw, target: `${TARGET}.Sign`, body: json({ KeyId: rsaKey, Message: message, SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256' }) },
-    { name: names.mac, server: 'keywarden', serverPid: keywarden.pid, client: kw, target: `${TARGET}.GenerateMac`, body: json({ KeyId: macKey, Message: message, MacAlgorithm: 'HMAC_SHA_256' }) },
-  ];
+  const on = (name: string, target: string, input: unknown): Scenario => ({ name, server: 'keywarden', serverPid: keywarden.pid, client: kw, target: `${TARGET}.${target}`, body: json(input) });
+  await run(on(`Encrypt ${kib}, 20-statement key policy`, 'Encrypt', { KeyId: policyKey, Plaintext: plaintext }));
+  await run(on(names.signEcc, 'Sign', { KeyId: eccKey, Message: message, SigningAlgorithm: 'ECDSA_SHA_256' }));
+  await run(on(names.signRsa, 'Sign', { KeyId: rsaKey, Message: message, SigningAlgorithm: 'RSASSA_PKCS1_V1_5_SHA_256' }));
+  await run(on(names.mac, 'GenerateMac', { KeyId: macKey, Message: message, MacAlgorithm: 'HMAC_SHA_256' }));
 
-  const recorder = new LatencyRecorder(config.maxRequests);
-  const results: ScenarioResult[] = [];
-  const kwTrail = client(keywarden.url, 'cloudtrail');
-  for (const s of scenarios) {
-    results.push(await measure(s, config, recorder));
-    // The audit indexing that waited for the burst to end is done now, so it falls in no later scenario.
-    if (s.server === 'keywarden') {
-      const settled = await settleAudit(kwTrail, keywarden.pid);
-      progress(`  audit indexing after the burst: ${settled.ms.toFixed(0)} ms`);
-    }
-    if (interrupted.signal.aborted) throw new Error('interrupted');
-  }
+  const memory = { after: await keywardenMemory(keywarden.pid, keywarden.url), loadSeconds: keywardenLoadSeconds, requests: keywardenRequests };
+  await stopChild(keywarden);
+  if (moto) await stopChild(moto);
+  await stopChild(bareChild);
 
   // The in-process loops run while no load does, each for as long as a measured scenario.
   const inProcess = inProcessOperations(names, config.plaintextBytes).map((op) => {
@@ -121,11 +171,12 @@ async function main(): Promise<number> {
   const customKeyStores = await benchCustomKeyStores(
     {
       start: async (args) => {
-        const child = await startKeywarden(args);
+        const child = await startKeywarden({ args });
         children.push(child);
         return child;
       },
-      measure: (name, child, body) => measure({ name, server: 'keywarden', serverPid: child.pid, client: client(child.url), target: `${TARGET}.Encrypt`, body }, config, recorder),
+      measure: (name, child, body) =>
+        measure({ name, server: 'keywarden', serverPid: child.pid, client: client(child.url), target: `${TARGET}.Encrypt`, body }, config, recorder, interrupted.signal),
       inProcess: (op) => measureInProcess(op, config.seconds, config.maxRequests),
       progress,
     },
@@ -134,11 +185,31 @@ async function main(): Promise<number> {
   results.push(customKeyStores.software, ...(customKeyStores.softhsm ? [customKeyStores.softhsm] : []));
   if (customKeyStores.ceiling) inProcess.push(customKeyStores.ceiling);
 
-  const auditOverhead = await compareAudit(config, recorder, encryptBody, client);
+  const auditOverhead = await compareAudit(config, recorder, plaintext, client);
 
-  const base = buildReport(config, loadBefore, results, results[0]!, results[1]!, encryptResponseBytes);
-  const report = { ...base, inProcess: compareInProcess(results, inProcess), customKeyStores, auditOverhead, valid: base.valid && auditOverhead.valid };
-  process.stdout.write(formatReport(report) + formatCustomKeyStores(customKeyStores) + formatOverhead(auditOverhead));
+  let scaled: ScaleResult | undefined;
+  if (scale) {
+    progress(`data scale: a fresh keywarden with 10 keys, then ${scale.keys} keys and ${scale.auditRecords} recorded calls (BENCH_SCALE=off leaves it out) ...`);
+    const child = await startKeywarden();
+    children.push(child);
+    scaled = await measureScale({ pid: child.pid, url: child.url, kms: client(child.url), trail: client(child.url, 'cloudtrail') }, config, scale, recorder, interrupted.signal, progress);
+    await stopChild(child);
+  }
+
+  const ceilingEncrypt = results.find((r) => r.side === 'ceiling' && r.operation === opName.Encrypt)!;
+  const serviceEncrypt = results.find((r) => r.side === 'service key' && r.operation === opName.Encrypt)!;
+  const base = buildReport(config, loadBefore, results, serviceEncrypt, ceilingEncrypt, sizes.Encrypt);
+  const report = {
+    ...base,
+    loadAverageAfter: machineLoad(),
+    inProcess: compareInProcess(results, inProcess),
+    memory,
+    customKeyStores,
+    auditOverhead,
+    ...(scaled ? { scale: scaled } : {}),
+    valid: base.valid && auditOverhead.valid && (scaled?.valid ?? true),
+  };
+  process.stdout.write(formatReport(report) + formatCustomKeyStores(customKeyStores) + formatOverhead(auditOverhead) + (scaled ? formatScale(scaled) : ''));
   writeJson(RESULTS_FILE, report);
   progress(`figures written to ${RESULTS_FILE}`);
   return report.valid ? 0 : 1;
@@ -147,24 +218,23 @@ async function main(): Promise<number> {
 /**
  * The same Encrypt burst against three fresh Keywarden processes: as shipped (audit trail on,
  * `--audit-sync os`), with `--audit-sync disk`, and with `--audit off`, in rotating rounds.
- * BENCH_AUDIT_ROUNDS sets how many (default 20).
+ * BENCH_AUDIT_ROUNDS sets how many (default 10).
  */
 async function compareAudit(
   config: BenchConfig,
   recorder: LatencyRecorder,
-  onBody: Buffer,
+  Plaintext: string,
   client: (url: string, service?: string) => LoadClient,
 ): Promise<AuditOverhead> {
-  const rounds = Math.floor(Number(process.env.BENCH_AUDIT_ROUNDS ?? 20));
+  const rounds = Math.floor(Number(process.env.BENCH_AUDIT_ROUNDS ?? 10));
   if (!Number.isSafeInteger(rounds) || rounds < 1 || rounds > 50) throw new Error('BENCH_AUDIT_ROUNDS must be a whole number from 1 to 50');
-  const { Plaintext } = JSON.parse(onBody.toString()) as { Plaintext: string };
   const start = async (args: string[], label: string) => {
     progress(`starting keywarden ${args.join(' ') || '(as shipped)'}, for the audit trail comparison ...`);
-    const child = await startKeywarden(args);
+    const child = await startKeywarden({ args });
     children.push(child);
     const c = client(child.url);
     const key = (await c.call<{ KeyMetadata: { KeyId: string } }>(`${TARGET}.CreateKey`, { Description: `keywarden bench, ${label}` })).KeyMetadata.KeyId;
-    return { pid: child.pid, client: c, trail: client(child.url, 'cloudtrail'), body: json({ KeyId: key, Plaintext }) };
+    return { child, pid: child.pid, client: c, trail: client(child.url, 'cloudtrail'), body: json({ KeyId: key, Plaintext }) };
   };
   const on = await start([], 'audit on');
   const disk = await start(['--audit-sync', 'disk'], 'audit-sync disk');
@@ -180,72 +250,39 @@ async function compareAudit(
     disk: { server: 'keywarden' as const, serverPid: disk.pid, client: disk.client, trail: disk.trail, target: `${TARGET}.Encrypt`, body: disk.body },
     off: { server: 'keywarden' as const, serverPid: off.pid, client: off.client, trail: undefined, target: `${TARGET}.Encrypt`, body: off.body },
   };
-  const order: Side[] = ['on', 'off', 'disk'];
-  const results: Record<Side, Round[]> = { on: [], off: [], disk: [] };
+  const order: AuditSide[] = ['on', 'off', 'disk'];
+  const results: Record<AuditSide, Round[]> = { on: [], off: [], disk: [] };
   for (const which of order) {
     const s = sides[which];
     progress(`warming up keywarden (audit ${which}) for ${config.warmupSeconds + 1} s ...`);
     await runLoad(s.client, s.target, s.body, { concurrency: config.concurrency, maxRequests: config.maxRequests, durationMs: (config.warmupSeconds + 1) * 1000, signal: interrupted.signal });
-    if (s.trail) await settleAudit(s.trail, s.serverPid);
+    if (s.trail) await settle({ pid: s.serverPid, trail: s.trail });
   }
   progress(`${rounds} rounds of ${seconds} s on each of: audit on (os), audit off, audit on (disk) ...`);
   for (let r = 0; r < rounds; r++) {
     for (let i = 0; i < order.length; i++) {
       const which = order[(r + i) % order.length]!;
       const s = sides[which];
-      const round: Round = await measure({ name: `${name}, audit ${which} (round ${r + 1})`, ...s }, perRound, recorder, true);
-      if (s.trail) round.catchUp = await settleAudit(s.trail, s.serverPid);
+      const round: Round = await measure({ name: `${name}, audit ${which} (round ${r + 1})`, ...s }, perRound, recorder, interrupted.signal);
+      if (s.trail) round.catchUp = await settle({ pid: s.serverPid, trail: s.trail });
       results[which].push(round);
       if (interrupted.signal.aborted) throw new Error('interrupted');
     }
   }
+  for (const s of [on, disk, off]) await stopChild(s.child);
   return summarizeOverhead(name, seconds, results);
 }
 
-/**
- * Lets a server's audit trail apply what waited for the burst to end: a LookupEvents call applies
- * everything first. Timed, with the server CPU it took, and done before anything else is measured.
- */
-async function settleAudit(trail: LoadClient, pid: number): Promise<{ ms: number; serverCpuMs: number | undefined }> {
-  const before = childCpuMs(pid);
-  const t0 = process.hrtime.bigint();
-  await trail.call('com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents', { MaxResults: 1 });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  const after = childCpuMs(pid);
-  return { ms, serverCpuMs: before === undefined || after === undefined ? undefined : after - before };
-}
-
-async function measure(s: Scenario, config: BenchConfig, recorder: LatencyRecorder, quiet = false): Promise<ScenarioResult> {
-  if (!quiet) progress(`${s.name} on ${s.server}: ${config.warmupSeconds} s warm-up, ${config.seconds} s measured ...`);
-  const common = { concurrency: config.concurrency, maxRequests: config.maxRequests, signal: interrupted.signal };
-  const warm = await runLoad(s.client, s.target, s.body, { ...common, durationMs: config.warmupSeconds * 1000 });
-  recorder.reset();
-  const serverBefore = childCpuMs(s.serverPid);
-  const clientBefore = ownCpuMs();
-  const run = await runLoad(s.client, s.target, s.body, { ...common, durationMs: config.seconds * 1000, recorder });
-  const clientCpuMs = ownCpuMs() - clientBefore;
-  const serverAfter = childCpuMs(s.serverPid);
-  const serverCpuMs = serverBefore === undefined || serverAfter === undefined ? undefined : serverAfter - serverBefore;
-  const wallMs = run.elapsedSeconds * 1000;
-  return {
-    name: s.name,
-    server: s.server,
-    target: s.target,
-    requestBytes: s.body.length,
-    ...run,
-    errorKinds: [...warm.errorKinds.map((k) => ({ ...k, what: `(warm-up) ${k.what}` })), ...run.errorKinds],
-    warmupErrors: warm.errors,
-    ...recorder.summary(),
-    serverCpuPercent: serverCpuMs === undefined ? undefined : (100 * serverCpuMs) / wallMs,
-    serverCpuUsPerOp: serverCpuMs === undefined || run.ok === 0 ? undefined : (1000 * serverCpuMs) / run.ok,
-    clientCpuPercent: (100 * clientCpuMs) / wallMs,
-  };
+async function stopChild(child: RunningChild): Promise<void> {
+  const i = children.indexOf(child);
+  if (i >= 0) children.splice(i, 1);
+  await child.stop();
 }
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
-/** Stops both servers (SIGTERM by pid) and removes the data directory; safe to run twice. */
+/** Stops the servers (SIGTERM by pid) and removes their data directories; safe to run twice. */
 async function cleanup(): Promise<void> {
   for (const c of clients.splice(0)) c.close();
   await Promise.allSettled(children.splice(0).map((c) => c.stop()));

@@ -1,26 +1,36 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startChild, type RunningChild } from './child.js';
 import { BARE_SERVER, KEYWARDEN_BIN, ROOT } from './paths.js';
 
-// The two servers under load, each in a process of its own: neither shares an event loop with
-// the load generator, and the ceiling runs exactly as Keywarden does (one process, one loop).
+// The servers under load, each in a process of its own: none shares an event loop with the load
+// generator, and the ceiling runs exactly as Keywarden does (one process, one loop).
 
 export interface KeywardenChild extends RunningChild {
   dataDir: string;
 }
 
-/** `keywarden serve` on a free loopback port with a fresh data directory (removed by stop()); `extraArgs` such as `--audit off`. */
-export async function startKeywarden(extraArgs: string[] = []): Promise<KeywardenChild> {
+export interface KeywardenStart {
+  /** Options of `keywarden serve`, such as `--audit off`. */
+  args?: string[];
+  /** Options of Node itself, such as `--cpu-prof`. */
+  nodeArgs?: string[];
+  /** Another build's bin/keywarden, to compare two builds under the same load (default: BENCH_KEYWARDEN_BIN, then this one's). */
+  bin?: string;
+}
+
+/** `keywarden serve` on a free loopback port with a fresh data directory (removed by stop()). */
+export async function startKeywarden(start: KeywardenStart = {}): Promise<KeywardenChild> {
   const dataDir = mkdtempSync(join(tmpdir(), 'keywarden-bench-'));
   try {
     // An empty KEYWARDEN_ROOT_KEY makes the server generate its own root key in the fresh directory,
     // whatever the developer's shell exports.
-    const child = await startChild('keywarden', [KEYWARDEN_BIN, 'serve', '--port', '0', '--data-dir', dataDir, ...extraArgs], {
-      cwd: ROOT,
-      env: { ...process.env, KEYWARDEN_ROOT_KEY: '' },
-    });
+    const args = [...(start.nodeArgs ?? []), start.bin ?? process.env.BENCH_KEYWARDEN_BIN ?? KEYWARDEN_BIN, 'serve', '--port', '0', '--data-dir', dataDir, ...(start.args ?? [])];
+    // Its log (a JSON line per request on standard error) goes to a file, as a service's does.
+    const child = await startChild('keywarden', args, { cwd: ROOT, env: { ...process.env, KEYWARDEN_ROOT_KEY: '' }, stderrFile: `${dataDir}.log` });
     return {
       ...child,
       dataDir,
@@ -29,16 +39,57 @@ export async function startKeywarden(extraArgs: string[] = []): Promise<Keywarde
           await child.stop(graceMs);
         } finally {
           rmSync(dataDir, { recursive: true, force: true });
+          rmSync(`${dataDir}.log`, { force: true });
         }
       },
     };
   } catch (err) {
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(`${dataDir}.log`, { force: true });
     throw err;
   }
 }
 
-/** The bare node:http server that answers every POST with `responseBytes` of fixed JSON. */
-export function startBareServer(responseBytes: number): Promise<RunningChild> {
-  return startChild('bare server', [BARE_SERVER, String(responseBytes)], { cwd: ROOT });
+/**
+ * The bare node:http server: answers every POST with fixed JSON, `bytes[operation]` long for that
+ * X-Amz-Target operation, `fallback` bytes for any other.
+ */
+export function startBareServer(fallback: number, bytes: Record<string, number> = {}): Promise<RunningChild> {
+  const sizes = Object.entries(bytes).map(([op, n]) => `${op}=${n}`);
+  return startChild('bare server', [BARE_SERVER, String(fallback), ...sizes], { cwd: ROOT });
+}
+
+/**
+ * moto's server, when `moto_server` is on the PATH and BENCH_MOTO is not `off`: the emulator most
+ * projects use instead, measured beside Keywarden with the same client. Undefined when absent.
+ */
+export async function startMoto(env: NodeJS.ProcessEnv = process.env): Promise<(RunningChild & { version: string }) | undefined> {
+  if (env.BENCH_MOTO === 'off') return undefined;
+  let version: string;
+  try {
+    version = execFileSync('python3', ['-c', 'import moto; print(moto.__version__)'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 }).trim();
+    execFileSync('moto_server', ['--help'], { stdio: 'ignore', timeout: 20_000 });
+  } catch {
+    return undefined;
+  }
+  const port = await freePort();
+  const child = await startChild('moto', ['-H', '127.0.0.1', '-p', String(port)], {
+    cwd: ROOT,
+    command: 'moto_server',
+    ready: /Running on (http:\/\/127\.0\.0\.1:\d+)/,
+    env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1' },
+  });
+  return { ...child, version };
+}
+
+/** A loopback port nothing listens on right now (moto takes no port 0). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
 }

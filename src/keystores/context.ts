@@ -54,5 +54,24 @@ export const openPassword = (sealer: Sealer, s: CustomKeyStoreRecord) => openSea
 export const openSealedPassword = (sealer: Sealer, id: string, sealed: string) => sealer.open(Buffer.from(sealed, 'base64'), passwordAad(id)).toString('utf8');
 export const sealSession = (sealer: Sealer, id: string, sessionId: string) =>
   sealer.seal(Buffer.from(sessionId, 'utf8'), sessionAad(id)).toString('base64');
-export const openSession = (sealer: Sealer, s: CustomKeyStoreRecord): string | undefined =>
-  s.sealedSession === undefined ? undefined : sealer.open(Buffer.from(s.sealedSession, 'base64'), sessionAad(s.customKeyStoreId)).toString('utf8');
+
+/**
+ * The session each store's record holds, as last opened: every cryptographic call of a store's keys
+ * needs it, and it changes only when the store connects again. Keyed by the sealed text, so a new
+ * session (a new seal) is opened afresh; held as long as the service holds the session anyway.
+ */
+const openedSessions = new WeakMap<Sealer, Map<string, { sealed: string; sessionId: string }>>();
+const OPENED_SESSIONS_LIMIT = 1000;
+
+export function openSession(sealer: Sealer, s: CustomKeyStoreRecord): string | undefined {
+  const sealed = s.sealedSession;
+  if (sealed === undefined) return undefined;
+  let opened = openedSessions.get(sealer);
+  if (!opened) openedSessions.set(sealer, (opened = new Map()));
+  const known = opened.get(s.customKeyStoreId);
+  if (known?.sealed === sealed) return known.sessionId;
+  const sessionId = sealer.open(Buffer.from(sealed, 'base64'), sessionAad(s.customKeyStoreId)).toString('utf8');
+  if (!known && opened.size >= OPENED_SESSIONS_LIMIT) opened.delete(opened.keys().next().value!);
+  opened.set(s.customKeyStoreId, { sealed, sessionId });
+  return sessionId;
+}

@@ -28,8 +28,12 @@ import type { GrantRecord, KmsStore } from './repository.js';
  * it. Every key an operation resolves passes through `authorize` before its state is checked.
  */
 export class KeyAuthorizer {
-  /** Parsed key policies by their text: parsing costs ~100 times what evaluating does. */
-  private readonly parsed = new Map<string, Policy>();
+  /**
+   * Parsed key policies by their text (parsing costs ~100 times what evaluating does), with
+   * whether they read kms:ResourceAliases, which a case-insensitive search of a long policy's
+   * text on every call would cost as much again.
+   */
+  private readonly parsed = new Map<string, { policy: Policy; readsAliases: boolean }>();
 
   constructor(
     private readonly deps: { store: KmsStore; clock: Clock; grantTokens: GrantTokens },
@@ -112,20 +116,24 @@ export class KeyAuthorizer {
 
   /** A stored or accepted key policy, parsed; stored policies were checked when they were put. */
   private policy(text: string): Policy {
-    let policy = this.parsed.get(text);
-    if (!policy) {
+    return this.parsedPolicy(text).policy;
+  }
+
+  private parsedPolicy(text: string): { policy: Policy; readsAliases: boolean } {
+    let parsed = this.parsed.get(text);
+    if (!parsed) {
       const result = parsePolicy(text, 'key');
       if (!result.ok) throw new MalformedPolicyDocumentException('The key policy is not valid.');
-      policy = result.policy;
+      parsed = { policy: result.policy, readsAliases: /resourcealiases/i.test(text) };
       // Bounded: a key policy is at most 32 KiB, so a thousand of them stay under 32 MiB.
       if (this.parsed.size >= 1000) this.parsed.delete(this.parsed.keys().next().value!);
-      this.parsed.set(text, policy);
+      this.parsed.set(text, parsed);
     }
-    return policy;
+    return parsed;
   }
 
   private async context(caller: Caller, identity: CallerIdentity, action: string, key: KeyRecord): Promise<RequestContext> {
-    const needsAliases = identity.readsResourceAliases === true || /resourcealiases/i.test(key.policy);
+    const needsAliases = identity.readsResourceAliases === true || this.parsedPolicy(key.policy).readsAliases;
     // A key has at most a few aliases in practice; the first hundred are what the condition sees.
     const aliases = needsAliases ? (await this.deps.store.aliases.list(key, 100, undefined, key.keyId)).items.map((a) => a.aliasName) : undefined;
     const facts: KeyFacts = {

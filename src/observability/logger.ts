@@ -20,6 +20,18 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
+/** The destination of each logger createLogger made: its lines are pino's JSON, level label and ISO time first. */
+const destinations = new WeakMap<Logger, DestinationStream>();
+
+/**
+ * Where a logger made by createLogger writes, for a record written on the path of every request
+ * (request-log.ts) as a line put together by hand, in the layout pino gives it, rather than
+ * through pino's generic serialiser. Undefined for any other logger.
+ */
+export function lineDestination(logger: Logger): DestinationStream | undefined {
+  return destinations.get(logger);
+}
+
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const format = opts.format ?? (process.stderr.isTTY ? 'text' : 'json');
   const destination =
@@ -32,7 +44,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       : format === 'text'
         ? textDestination(opts.destination)
         : opts.destination;
-  return pino(
+  const logger = pino(
     {
       level: opts.level ?? 'info',
       // No pid or hostname on every line: one service per process, and the collector knows the host.
@@ -42,4 +54,6 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     },
     destination,
   );
+  destinations.set(logger, destination);
+  return logger;
 }

@@ -1,11 +1,13 @@
 import { InvalidMarkerException } from '../kms/errors.js';
+import { noEscapes } from '../protocol/json-text.js';
 import type { Tag } from '../protocol/models/kms.types.js';
 
 // Conversions between domain values and the AWS JSON wire (blobs are base64, times epoch seconds).
 
 export const epochSeconds = (ms: number): number => ms / 1000;
 
-export const base64 = (b: Buffer): string => b.toString('base64');
+/** Noted as needing no JSON escaping, so that writing a large blob into the answer copies it once (json-text.ts). */
+export const base64 = (b: Buffer): string => noEscapes(b.toString('base64'));
 
 export const tagsFromWire = (tags: readonly Tag[] | undefined) => tags?.map((t) => ({ key: t.TagKey, value: t.TagValue }));
 export const tagsToWire = (tags: { key: string; value: string }[]): Tag[] => tags.map((t) => ({ TagKey: t.key, TagValue: t.value }));

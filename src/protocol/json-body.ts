@@ -26,8 +26,9 @@ export function parseJsonBody(body: Buffer): unknown {
   } catch {
     throw new SerializationException('The request body is not valid JSON.');
   }
-  // Only a \u escape can make an unpaired surrogate (strict UTF-8 cannot), so most bodies skip the walk.
-  if (SURROGATE_ESCAPE.test(text) && hasLoneSurrogate(json)) {
+  // Only a \u escape can make an unpaired surrogate (strict UTF-8 cannot), so most bodies skip the
+  // walk; and most have no \u at all, which indexOf finds out far faster than the expression.
+  if (text.includes('\\u') && SURROGATE_ESCAPE.test(text) && hasLoneSurrogate(json)) {
     throw new SerializationException('The request body has a string with an unpaired UTF-16 surrogate escape.');
   }
   return json;

@@ -12,6 +12,7 @@ import {
   ValidationException,
 } from './errors.js';
 import { parseJsonBody } from './json-body.js';
+import { jsonText } from './json-text.js';
 import type { CallContext, ServiceDefinition } from './service.js';
 import { answerAndClose } from './raw-answer.js';
 import { verifySigV4 } from './sigv4.js';
@@ -132,7 +133,7 @@ export function createApiHandler(opts: ApiOptions) {
       if (def.iam) authorizeByIdentity(ctx, def.iam, name, (opts.now ?? Date.now)());
       if (!op) throw def.notImplemented(name);
       const output = await op.handle(input, ctx, app);
-      const text = JSON.stringify(output ?? {});
+      const text = jsonText(output ?? {});
       if (opts.observer) {
         const observed = call;
         // Cleared first: if recording fails, the catch below answers with an internal error

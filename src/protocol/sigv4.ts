@@ -1,4 +1,4 @@
-import { createHmac, hash, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, hash, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import {
   IncompleteSignatureException,
@@ -375,10 +375,13 @@ function payloadHashes(req: SignedRequest, presigned: boolean): readonly string[
 // Keys and encodings
 
 const SIGNING_KEY_CACHE_LIMIT = 256;
-const signingKeys = new Map<string, Buffer>();
+const signingKeys = new Map<string, KeyObject>();
 
-/** The derived key only changes daily per scope, so the four HMACs are worth caching. */
-function signingKey(secret: string, credential: Credential): Buffer {
+/**
+ * The derived key only changes daily per scope, so the four HMACs are worth caching; kept as a
+ * KeyObject, which createHmac takes without importing the key bytes again on every request.
+ */
+function signingKey(secret: string, credential: Credential): KeyObject {
   // The scope parts cannot contain '/', so putting the secret last makes the id unambiguous.
   const id = `${credential.scope}/${secret}`;
   let key = signingKeys.get(id);
@@ -386,7 +389,7 @@ function signingKey(secret: string, credential: Credential): Buffer {
     const kDate = createHmac('sha256', `AWS4${secret}`).update(credential.date).digest();
     const kRegion = createHmac('sha256', kDate).update(credential.region).digest();
     const kService = createHmac('sha256', kRegion).update(credential.service).digest();
-    key = createHmac('sha256', kService).update(TERMINATOR).digest();
+    key = createSecretKey(createHmac('sha256', kService).update(TERMINATOR).digest());
     if (signingKeys.size >= SIGNING_KEY_CACHE_LIMIT) signingKeys.delete(signingKeys.keys().next().value!);
     signingKeys.set(id, key);
   }
@@ -437,8 +440,13 @@ function headerValue(headers: IncomingHttpHeaders, name: string): string | undef
   return value === undefined || typeof value === 'string' ? value : value.join(',');
 }
 
+// The last X-Amz-Date parsed: a client's calls within one second all carry the same one.
+let lastAmzDate = '';
+let lastAmzDateMs = 0;
+
 /** Parses 'YYYYMMDDTHHMMSSZ'; the round trip rejects anything Date.UTC would silently roll over. */
 function parseAmzDate(text: string): number {
+  if (text === lastAmzDate) return lastAmzDateMs;
   if (text.length === 16 && text[8] === 'T' && text[15] === 'Z' && isDigits(text.slice(0, 8)) && isDigits(text.slice(9, 15))) {
     const ms = Date.UTC(
       Number(text.slice(0, 4)),
@@ -448,7 +456,11 @@ function parseAmzDate(text: string): number {
       Number(text.slice(11, 13)),
       Number(text.slice(13, 15)),
     );
-    if (formatAmzDate(ms) === text) return ms;
+    if (formatAmzDate(ms) === text) {
+      lastAmzDate = text;
+      lastAmzDateMs = ms;
+      return ms;
+    }
   }
   throw new IncompleteSignatureException(
     `Date must be in ISO-8601 'basic format'. Got '${text}'. See http://en.wikipedia.org/wiki/ISO_8601`,

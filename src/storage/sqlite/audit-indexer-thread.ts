@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { removeSegment, SEGMENT_BYTES, segmentPath, sharedPosition, type LogPosition } from './audit-log.js';
 import { adoptOrphanLogs, applyOtherLogs, logDirOf } from './audit-logs.js';
@@ -32,6 +33,8 @@ export interface IndexerData {
   written: SharedArrayBuffer;
   /** Other processes write the trail too: reads apply their logs first. */
   shared: boolean;
+  /** APPLY_CHUNK_BYTES, smaller in tests. */
+  applyChunkBytes?: number;
 }
 
 /** The log is looked at this often (and whenever a read asks), so that passes are large: one commit for hundreds of records. */
@@ -45,11 +48,20 @@ const TICK_MS = 100;
 const BURST_BYTES_PER_TICK = 64 * 1024;
 const MAX_BACKLOG_BYTES = 32 * 1024 * 1024;
 
+/**
+ * The most of the log read and applied in one transaction. A backlog (up to MAX_BACKLOG_BYTES
+ * after a burst) is applied a chunk at a time, so this thread holds a chunk's records in memory,
+ * not the whole backlog's: its heap once grew by several times the backlog, and kept the pages.
+ */
+const APPLY_CHUNK_BYTES = 1024 * 1024;
+
 const port = parentPort!;
 const data = workerData as IndexerData;
 const db = openDatabase(data.file);
-// The tables' indexes grow with the trail; a larger page cache keeps their hot pages in memory (64 MiB).
-db.pragma('cache_size = -65536');
+// Records are appended (the sequence and the time index grow at their right-hand end) and purged
+// from the left, so the pages a pass touches are few; an 8 MiB page cache holds them, and the
+// operating system's cache holds the file. (64 MiB once, which the process kept resident for good.)
+db.pragma('cache_size = -8192');
 const tables = new AuditTables(db);
 const written = sharedPosition(data.written);
 const dir = logDirOf(data.root, data.log);
@@ -90,13 +102,23 @@ function report(message: string): void {
 }
 
 function applyWritten(at: LogPosition): void {
+  const chunk = data.applyChunkBytes ?? APPLY_CHUNK_BYTES;
   for (;;) {
     const applied = tables.applyLog(data.log, (from) => {
       if (from.segment > at.segment || (from.segment === at.segment && from.end >= at.end)) return undefined;
+      const path = segmentPath(dir, from.segment);
       // A segment before the writer's is complete: every line in it was written.
       const sealed = from.segment < at.segment;
-      const lines = readSegment(segmentPath(dir, from.segment), from.end, sealed ? undefined : at.end);
+      const stop = sealed ? statSync(path).size : at.end;
+      const to = Math.min(stop, from.end + chunk);
+      let lines = readSegment(path, from.end, to);
+      // A chunk without one whole record holds the start of a record longer than a chunk: read it whole.
+      const whole = to === stop || lines.length === 0;
+      if (lines.length === 0 && to < stop) lines = readSegment(path, from.end, stop);
       const end = lines.length > 0 ? lines[lines.length - 1]!.end : from.end;
+      if (!whole) return { segment: from.segment, start: from.end, lines, at: { segment: from.segment, end } };
+      // Read to the end: short of what the writer wrote, its segment holds a torn line; after the
+      // last record of a sealed segment, what follows is no record and is passed over.
       if (!sealed && end < at.end) throw torn(from.segment, end);
       return { segment: from.segment, start: from.end, lines, at: sealed ? { segment: from.segment + 1, end: 0 } : { segment: from.segment, end } };
     });
@@ -105,7 +127,7 @@ function applyWritten(at: LogPosition): void {
     offset = applied.at.end;
     // Segments wholly applied, here or by another process, are done with.
     for (; kept < segment; kept++) removeSegment(segmentPath(dir, kept));
-    if (segment >= at.segment || applied.at === applied.from) return;
+    if (applied.at === applied.from || segment > at.segment || (segment === at.segment && offset >= at.end)) return;
   }
 }
 

@@ -24,7 +24,7 @@ export interface AuditStoreOptions {
    * a record must be on disk (see SyncMode). Without it (':memory:' databases in tests, or a
    * service that records nothing), records are written straight to `db` on the calling thread.
    */
-  durable?: { file: string; sync?: SyncMode; onError: (err: unknown) => void };
+  durable?: { file: string; sync?: SyncMode; onError: (err: unknown) => void; applyChunkBytes?: number };
   /**
    * This process is one node of several on the database file (serve --shared-store): its log is
    * its own, named after it, in a subdirectory of `logDir`; reads apply the other nodes' logs
@@ -59,7 +59,8 @@ export function auditStoreOn(db: Db, opts: AuditStoreOptions = {}): SqliteAuditS
   mkdirSync(opts.logDir, { recursive: true, mode: 0o700 });
   const owned = log === '' ? undefined : claimLogDir(opts.logDir, log);
   const start = tables.applied(log).segment;
-  return new Store(db, tables, new LoggedWriter(tables, opts.durable.file, opts.logDir, log, owned, start, opts.durable.sync ?? 'os', onError), onError);
+  const writer = new LoggedWriter(tables, opts.durable.file, opts.logDir, log, owned, start, opts.durable.sync ?? 'os', onError, opts.durable.applyChunkBytes);
+  return new Store(db, tables, writer, onError);
 }
 
 interface Writer {
@@ -165,6 +166,8 @@ class Thread<Req extends { id: number }, Rep extends { id: number; ok: boolean }
   }
 }
 
+const INDEXER_YOUNG_GENERATION_MB = 8;
+
 /**
  * Records go through the write-ahead log, appended on this thread one event loop turn at a time
  * (LogAppender); the indexer thread applies the log to the tables.
@@ -186,14 +189,27 @@ class LoggedWriter implements Writer {
     segment: number,
     sync: SyncMode,
     onError: (err: unknown) => void,
+    applyChunkBytes?: number,
   ) {
     this.logDir = logDirOf(root, name);
     const written = new SharedArrayBuffer(8);
     const position = sharedPosition(written);
     this.log = new LogAppender(this.logDir, segment, { sync, onPosition: position.store, onError });
     position.store(this.log.position);
-    const indexerData: IndexerData = { file, root, log: name, from: this.log.position, written, shared: owned !== undefined };
-    this.indexer = new Thread(new URL('./audit-indexer-thread.js', import.meta.url), { workerData: indexerData }, 'indexer', onError);
+    const indexerData: IndexerData = {
+      file,
+      root,
+      log: name,
+      from: this.log.position,
+      written,
+      shared: owned !== undefined,
+      ...(applyChunkBytes !== undefined ? { applyChunkBytes } : {}),
+    };
+    // The thread parses every record it applies, so its young generation would grow to V8's
+    // largest (tens of MB, kept resident) for garbage that dies within a chunk; a small one costs
+    // it a few more scavenges, off the thread that answers calls.
+    const resourceLimits = { maxYoungGenerationSizeMb: INDEXER_YOUNG_GENERATION_MB };
+    this.indexer = new Thread(new URL('./audit-indexer-thread.js', import.meta.url), { workerData: indexerData, resourceLimits }, 'indexer', onError);
   }
 
   append(record: string, changed = false): Promise<void> {

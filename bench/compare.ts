@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import { customKeyStoreKey } from './key-store.js';
+import { childCpuMs } from './cpu.js';
+import { LoadClient, runLoad } from './load.js';
+import { startKeywarden, type KeywardenChild } from './servers.js';
+import { Signer } from './sigv4.js';
+
+// `node dist/bench/compare.js OTHER_BIN [Operation] [service|store]`: another build of Keywarden
+// (its bin/keywarden) against this one, both loaded at the same time by this process with the same
+// request, BENCH_COMPARE_ROUNDS rounds (default 8) of BENCH_COMPARE_SECONDS (4) each. On a
+// machine shared with other work, two servers measured one after the other see different
+// machines; measured side by side, they share whatever the machine does, and the ratio of their
+// CPU per request holds steady from round to round where each one's own figure does not.
+
+const OPERATIONS = ['Encrypt', 'Decrypt', 'GenerateDataKey'];
+const CONCURRENCY = 8;
+
+interface Side {
+  label: string;
+  server: KeywardenChild;
+  client: LoadClient;
+  body: Buffer;
+  cpuUsPerOp: number[];
+}
+
+async function main(): Promise<void> {
+  const [otherBin, op = 'Encrypt', keyKind = 'service'] = process.argv.slice(2);
+  if (!otherBin || !OPERATIONS.includes(op) || (keyKind !== 'service' && keyKind !== 'store')) {
+    throw new Error('usage: compare.js OTHER_BUILD/bin/keywarden [Encrypt|Decrypt|GenerateDataKey] [service|store]');
+  }
+  const rounds = bounded(process.env.BENCH_COMPARE_ROUNDS, 8, 50);
+  const seconds = bounded(process.env.BENCH_COMPARE_SECONDS, 4, 600);
+  const sides: Side[] = [];
+  try {
+    for (const [label, bin] of [['other build', otherBin], ['this build', undefined]] as const) {
+      const server = await startKeywarden({ args: ['--cluster-delay-ms', '0', '--connect-delay-ms', '0'], ...(bin ? { bin } : {}) });
+      const client = new LoadClient(new URL(server.url), new Signer({ accessKeyId: 'test', secretAccessKey: 'test', region: 'us-east-1', service: 'kms' }), 10_000, CONCURRENCY);
+      sides.push({ label, server, client, body: Buffer.alloc(0), cpuUsPerOp: [] });
+      const keyId =
+        keyKind === 'store'
+          ? await customKeyStoreKey(client, server.url)
+          : (await client.call<{ KeyMetadata: { KeyId: string } }>('TrentService.CreateKey', { Description: 'keywarden compare' })).KeyMetadata.KeyId;
+      const encrypt = { KeyId: keyId, Plaintext: randomBytes(4096).toString('base64') };
+      const input =
+        op === 'Decrypt'
+          ? { CiphertextBlob: (await client.call<{ CiphertextBlob: string }>('TrentService.Encrypt', encrypt)).CiphertextBlob }
+          : op === 'GenerateDataKey'
+            ? { KeyId: keyId, KeySpec: 'AES_256' }
+            : encrypt;
+      sides[sides.length - 1]!.body = Buffer.from(JSON.stringify(input));
+    }
+    const load = (s: Side, durationMs: number) => runLoad(s.client, `TrentService.${op}`, s.body, { concurrency: CONCURRENCY, maxRequests: 5_000_000, durationMs });
+    await Promise.all(sides.map((s) => load(s, 3_000)));
+    for (let r = 0; r < rounds; r++) {
+      const before = sides.map((s) => childCpuMs(s.server.pid));
+      const runs = await Promise.all(sides.map((s) => load(s, seconds * 1000)));
+      runs.forEach((run, i) => {
+        if (run.errors > 0) throw new Error(`${sides[i]!.label}: ${run.errors} requests failed: ${JSON.stringify(run.errorKinds)}`);
+        const after = childCpuMs(sides[i]!.server.pid);
+        if (before[i] === undefined || after === undefined) throw new Error('server CPU cannot be read here (no /proc)');
+        sides[i]!.cpuUsPerOp.push((1000 * (after - before[i]!)) / run.ok);
+      });
+    }
+    const [other, self] = sides as [Side, Side];
+    const ratios = self.cpuUsPerOp.map((v, i) => v / other.cpuUsPerOp[i]!);
+    const us = (v: number[]) => v.map((x) => x.toFixed(0)).join(' ');
+    process.stdout.write(
+      `${op} with a ${keyKind} key, ${CONCURRENCY} concurrent on each server at once, ${rounds} rounds of ${seconds} s\n` +
+        `  server CPU per request, other build: ${us(other.cpuUsPerOp)} µs (median ${median(other.cpuUsPerOp).toFixed(0)})\n` +
+        `  server CPU per request, this build:  ${us(self.cpuUsPerOp)} µs (median ${median(self.cpuUsPerOp).toFixed(0)})\n` +
+        `  this build / other build, round by round: ${ratios.map((x) => x.toFixed(2)).join(' ')} (median ${median(ratios).toFixed(2)})\n`,
+    );
+  } finally {
+    for (const s of sides) {
+      s.client.close();
+      await s.server.stop();
+    }
+  }
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+function bounded(text: string | undefined, fallback: number, max: number): number {
+  if (text === undefined || text === '') return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`expected a whole number from 1 to ${max}, not '${text}'`);
+  return n;
+}
+
+main().catch((err) => {
+  process.stderr.write(`compare FAILED: ${(err as Error)?.message ?? err}\n`);
+  process.exitCode = 1;
+});

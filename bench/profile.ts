@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readConfig } from './config.js';
+import { customKeyStoreKey } from './key-store.js';
+import { LoadClient, runLoad } from './load.js';
+import { RESULTS_DIR } from './paths.js';
+import { formatProfile, summarizeProfile, type CpuProfile } from './profile-summary.js';
+import { startKeywarden } from './servers.js';
+import { Signer } from './sigv4.js';
+
+// `node dist/bench/profile.js [Encrypt|Decrypt|GenerateDataKey] [service|store]`: one Keywarden
+// under the bench's load of one operation, profiled with node --cpu-prof, and the profile's
+// summary (bench/results/profile-<operation>-<key>.txt, beside the .cpuprofile for a flame graph
+// viewer). BENCH_PROFILE_SECONDS sets how long the load runs (default 10).
+
+const OPERATIONS = ['Encrypt', 'Decrypt', 'GenerateDataKey'] as const;
+type Operation = (typeof OPERATIONS)[number];
+
+async function main(): Promise<void> {
+  const op = (process.argv[2] ?? 'Encrypt') as Operation;
+  const keyKind = process.argv[3] ?? 'service';
+  if (!OPERATIONS.includes(op) || (keyKind !== 'service' && keyKind !== 'store')) {
+    throw new Error('usage: profile.js [Encrypt|Decrypt|GenerateDataKey] [service|store]');
+  }
+  const seconds = Number(process.env.BENCH_PROFILE_SECONDS ?? 10);
+  if (!(seconds > 0 && seconds <= 600)) throw new Error('BENCH_PROFILE_SECONDS must be above 0 and at most 600');
+  const config = readConfig();
+  const profileDir = mkdtempSync(join(tmpdir(), 'keywarden-profile-'));
+  const server = await startKeywarden({ args: ['--cluster-delay-ms', '0', '--connect-delay-ms', '0'], nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-interval', '200'] });
+  let window: { fromUs: number; toUs: number } | undefined;
+  const client = new LoadClient(new URL(server.url), new Signer({ accessKeyId: 'test', secretAccessKey: 'test', region: 'us-east-1', service: 'kms' }), 10_000, config.concurrency);
+  try {
+    const keyId =
+      keyKind === 'store'
+        ? await customKeyStoreKey(client, server.url)
+        : (await client.call<{ KeyMetadata: { KeyId: string } }>('TrentService.CreateKey', { Description: 'keywarden profile' })).KeyMetadata.KeyId;
+    const plaintext = randomBytes(config.plaintextBytes).toString('base64');
+    let body = JSON.stringify({ KeyId: keyId, Plaintext: plaintext });
+    if (op === 'Decrypt') body = JSON.stringify({ CiphertextBlob: (await client.call<{ CiphertextBlob: string }>('TrentService.Encrypt', JSON.parse(body))).CiphertextBlob });
+    if (op === 'GenerateDataKey') body = JSON.stringify({ KeyId: keyId, KeySpec: 'AES_256' });
+    const load = (durationMs: number) =>
+      runLoad(client, `TrentService.${op}`, Buffer.from(body), { concurrency: config.concurrency, maxRequests: config.maxRequests, durationMs });
+    await load(2_000);
+    process.stderr.write(`profile: ${op} with a ${keyKind} key for ${seconds} s ...\n`);
+    const fromUs = Number(process.hrtime.bigint() / 1000n);
+    const r = await load(seconds * 1000);
+    window = { fromUs, toUs: Number(process.hrtime.bigint() / 1000n) };
+    if (r.errors > 0) throw new Error(`${r.errors} requests failed: ${JSON.stringify(r.errorKinds)}`);
+    process.stderr.write(`profile: ${r.ok} requests, ${r.opsPerSecond.toFixed(0)} ops/s\n`);
+  } finally {
+    client.close();
+    await server.stop(30_000);
+  }
+  const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error('the server wrote no profile');
+  const profile = JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as CpuProfile;
+  const inside = window !== undefined && window.fromUs < profile.endTime && window.toUs > profile.startTime;
+  const text = formatProfile(
+    summarizeProfile(profile, 30, window),
+    `Keywarden under ${op} load with a ${keyKind} key, ${config.concurrency} concurrent, ${config.plaintextBytes}-byte plaintexts (Node ${process.version}; ` +
+      (inside ? 'the measured load only)' : 'the whole run: the profile\'s clock did not match this one)'),
+  );
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const base = join(RESULTS_DIR, `profile-${op}-${keyKind}`);
+  copyFileSync(join(profileDir, file), `${base}.cpuprofile`);
+  writeFileSync(`${base}.txt`, text);
+  rmSync(profileDir, { recursive: true, force: true });
+  process.stdout.write(text);
+  process.stderr.write(`profile: written to ${base}.txt and ${base}.cpuprofile\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`profile FAILED: ${(err as Error)?.stack ?? err}\n`);
+  process.exitCode = 1;
+});
