@@ -143,6 +143,10 @@ export function serveFlags(guide: Guide, id: string): string[] {
   return out;
 }
 
+/** Commands that read a state that changes after the call that changed it. */
+const STATE_READ = /^aws (kms describe-custom-key-stores|cloudhsmv2 describe-clusters) .*--query /;
+const STATE_WAIT_MS = 15_000;
+
 const normalise = (line: string) => line.replace(/[ \t]+/g, ' ').trim();
 const noBlank = (lines: string[]) => lines.filter((l) => l !== '');
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
@@ -325,14 +329,29 @@ export class Lane {
       const where = `${id} (docs/runbooks.md line ${step.line}, lane ${this.name})`;
       const command = this.fill(step.command, where);
       const input = step.input?.map((l) => this.fill(l, where));
-      const { output } = await this.shell.run(command, input);
-      const shown = this.asGuideShows(output);
-      const known = new Map([...this.vars].map(([k, v]) => [k, this.asGuideShows(v)]));
-      for (const [name, value] of matchOutput(step.expected, shown, known, `${where}: $ ${step.command.split('\n')[0]}`)) {
-        this.vars.set(name, this.fromGuide(value));
-        if (block.section === 'setup') this.lasting.add(name);
+      // A connection, like a cluster's change of state, completes after the call that started it;
+      // a reader who reads the state before it has (CONNECTING where the guide shows CONNECTED)
+      // reads it again, as AWS's guides tell them to. Other commands get one run.
+      const deadline = Date.now() + (STATE_READ.test(command) ? STATE_WAIT_MS : 0);
+      for (;;) {
+        const { output } = await this.shell.run(command, input);
+        const shown = this.asGuideShows(output);
+        const known = new Map([...this.vars].map(([k, v]) => [k, this.asGuideShows(v)]));
+        let found: Map<string, string>;
+        try {
+          found = matchOutput(step.expected, shown, known, `${where}: $ ${step.command.split('\n')[0]}`);
+        } catch (err) {
+          if (Date.now() >= deadline) throw err;
+          await new Promise((r) => setTimeout(r, 100));
+          continue;
+        }
+        for (const [name, value] of found) {
+          this.vars.set(name, this.fromGuide(value));
+          if (block.section === 'setup') this.lasting.add(name);
+        }
+        outputs.push(shown);
+        break;
       }
-      outputs.push(shown);
     }
     this.book.ran(id);
     return outputs;
