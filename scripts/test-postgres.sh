@@ -32,4 +32,7 @@ while IFS= read -r f; do
 done < <(find dist/test/e2e dist/test/runbooks dist/test/reliability -name '*.test.js' | sort)
 
 export KEYWARDEN_TEST_STORE=postgres
+# Two nodes per server behind a balancer that alternates requests between them (test/support/server.ts);
+# KEYWARDEN_TEST_NODES=1 runs one.
+export KEYWARDEN_TEST_NODES="${KEYWARDEN_TEST_NODES:-2}"
 exec node scripts/run-tests.mjs "${KEYWARDEN_TEST_CONCURRENCY:-3}" "${files[@]}"

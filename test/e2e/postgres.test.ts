@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { CreateKeyCommand, DescribeCustomKeyStoresCommand, EncryptCommand, type KMSClient } from '@aws-sdk/client-kms';
-import { run } from '../support/aws-cli.js';
+import { awsAsync, run } from '../support/aws-cli.js';
 import { freshDatabase } from '../support/postgres.js';
 import { BIN, ROOT, serveExpectingFailure, startServer, type TestServer } from '../support/server.js';
 import { connectedStore, kmsSdk, readyCluster } from '../support/sdk-setup.js';
@@ -132,4 +132,24 @@ test('a --store that is not a PostgreSQL URL, or a database that does not answer
   const inMemory = await serveExpectingFailure(['--port', '0', '--in-memory', '--store', url], {}, 60_000);
   assert.equal(inMemory.status, 2);
   assert.equal(inMemory.stderr, 'keywarden: --in-memory keeps the data in this process: leave out --store, or --in-memory.\n');
+});
+
+test('the tests’ two-node server (KEYWARDEN_TEST_NODES=2): the balancer sends each request to the other node, a kept-alive connection included, and a node that is down is passed over', async () => {
+  const pair = await startServer({ nodes: 2, args: ['--store', await freshDatabase()] });
+  const client = kmsSdk(pair.url);
+  try {
+    assert.equal(pair.nodes?.length, 2);
+    const served = () => pair.nodes!.map((n) => (n.output().match(/"msg":"request completed"/g) ?? []).length);
+    const before = served();
+    for (let i = 0; i < 3; i++) assert.equal((await awsAsync(pair.url, ['kms', 'list-keys'])).status, 0);
+    const key = await client.send(new CreateKeyCommand({}));
+    for (let i = 0; i < 5; i++) await client.send(new EncryptCommand({ KeyId: key.KeyMetadata!.KeyId!, Plaintext: Buffer.from('x') }));
+    const after = served();
+    assert.deepEqual(after.map((n, i) => n - before[i]!).sort(), [4, 5], `requests per node: ${after}`);
+    await pair.nodes![1]!.stop();
+    for (let i = 0; i < 2; i++) await client.send(new EncryptCommand({ KeyId: key.KeyMetadata!.KeyId!, Plaintext: Buffer.from('y') }));
+  } finally {
+    client.destroy();
+    await pair.dispose();
+  }
 });

@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
 import { freshDatabase } from './postgres.js';
+import { type RoundRobin, roundRobin } from './round-robin.js';
 import { type SoftHsmTokens, softHsmTokens } from './softhsm.js';
 
 /** The repository root, found from this compiled file (dist/test/support). */
@@ -32,6 +34,8 @@ export interface TestServer {
   dispose(): Promise<void>;
   /** The SoftHSM2 tokens that serve as its HSMs, with --hsm-engine pkcs11. */
   softhsm?: SoftHsmTokens;
+  /** The nodes behind the balancer, when the server is several (TEST_NODES). */
+  nodes?: TestServer[];
 }
 
 export interface ServerOptions {
@@ -57,6 +61,8 @@ export interface ServerOptions {
    * arguments choose no engine, so that the black-box suites run a second time on tokens.
    */
   pkcs11?: SoftHsmTokens | true;
+  /** Two nodes on the PostgreSQL store behind a balancer (TEST_NODES), whatever KEYWARDEN_TEST_NODES says; needs --store or KEYWARDEN_TEST_STORE=postgres. */
+  nodes?: 1 | 2;
 }
 
 /**
@@ -71,13 +77,71 @@ const TOKENS_PER_SERVER = 24;
 
 const pkcs11ByDefault = (args: string[]) => process.env.KEYWARDEN_TEST_HSM_ENGINE === 'pkcs11' && !args.includes('--hsm-engine');
 
+/**
+ * KEYWARDEN_TEST_NODES=2 with the PostgreSQL store (`npm run test:postgres`): each such server is
+ * two nodes on its database, each with a data directory of its own and the same root key, behind
+ * a balancer that sends each request to the other node in turn (round-robin.ts). The test sees
+ * one server: its url is the balancer's, output and waits cover both nodes, and stop, crash and
+ * restart act on both.
+ */
+export const TEST_NODES = process.env.KEYWARDEN_TEST_NODES === '2' ? 2 : 1;
+
 /** Starts `keywarden serve` on a free loopback port with a fresh data directory. */
 export async function startServer(opts: ServerOptions = {}): Promise<TestServer> {
-  const dataDir = opts.inMemory ? '' : (opts.dataDir ?? mkdtempSync(join(tmpdir(), 'keywarden-test-')));
   const onPostgres = TEST_STORE === 'postgres' && !opts.inMemory && opts.store !== 'sqlite' && !(opts.args ?? []).includes('--store');
   const given = opts.args?.indexOf('--store') ?? -1;
   const store = onPostgres ? await freshDatabase() : given >= 0 ? opts.args![given + 1] : undefined;
   const extra = [...(opts.args ?? []), ...(opts.allowClockControl ? ['--allow-clock-control'] : []), ...(onPostgres ? ['--store', store!] : [])];
+  const twoNodes = store !== undefined && (opts.nodes ?? (onPostgres ? TEST_NODES : 1)) === 2 && !opts.pkcs11 && !pkcs11ByDefault(extra) && opts.fileLimit === undefined;
+  if (!twoNodes) return startNode(opts, extra, store);
+  const env = { KEYWARDEN_ROOT_KEY: randomBytes(32).toString('hex'), ...opts.env };
+  const first = await startNode({ ...opts, env }, extra, store);
+  let second: TestServer;
+  try {
+    second = await startNode({ ...opts, env, dataDir: undefined }, extra, store);
+  } catch (err) {
+    await first.dispose();
+    throw err;
+  }
+  const nodes = [first, second];
+  let balancer: RoundRobin;
+  try {
+    balancer = await roundRobin(() => nodes.map((n) => n.port));
+  } catch (err) {
+    await Promise.all(nodes.map((n) => n.dispose()));
+    throw err;
+  }
+  const all = async <T>(each: (n: TestServer) => Promise<T>): Promise<T[]> => Promise.all(nodes.map(each));
+  return {
+    nodes,
+    url: balancer.url,
+    port: balancer.port,
+    get pid() {
+      return first.pid;
+    },
+    dataDir: first.dataDir,
+    ...(store ? { store } : {}),
+    output: () => nodes.map((n) => n.output()).join(''),
+    waitForOutput: (pattern, timeoutMs) =>
+      Promise.any(nodes.map((n) => n.waitForOutput(pattern, timeoutMs))).catch((err: AggregateError) => {
+        throw err.errors[0];
+      }),
+    stop: async () => (await all((n) => n.stop())).find((code) => code !== 0) ?? 0,
+    crash: async () => {
+      await all((n) => n.crash());
+    },
+    restart: async () => {
+      await all((n) => n.restart());
+    },
+    dispose: async () => {
+      await balancer.close();
+      await all((n) => n.dispose());
+    },
+  };
+}
+
+async function startNode(opts: ServerOptions, extra: string[], store: string | undefined): Promise<TestServer> {
+  const dataDir = opts.inMemory ? '' : (opts.dataDir ?? mkdtempSync(join(tmpdir(), 'keywarden-test-')));
   const wantsTokens = opts.pkcs11 ?? (pkcs11ByDefault(extra) || undefined);
   const softhsm = wantsTokens === true ? softHsmTokens(TOKENS_PER_SERVER) : wantsTokens;
   if (softhsm) extra.push('--hsm-engine', 'pkcs11', '--pkcs11-module', softhsm.module, '--pkcs11-config', softhsm.configFile());
