@@ -161,18 +161,30 @@ export class DoctorWorld {
     return (await this.cloudhsm.send(new DescribeClustersCommand({ Filters: { clusterIds: [clusterId] } }))).Clusters?.[0];
   }
 
+  /** DeleteHsm for each HSM, then polls DescribeClusters until none is left. */
   async deleteHsms(clusterId: string): Promise<void> {
     for (const h of (await this.cluster(clusterId))!.Hsms ?? []) await this.cloudhsm.send(new DeleteHsmCommand({ ClusterId: clusterId, HsmId: h.HsmId }));
-    const end = Date.now() + WAIT_MS;
-    while (((await this.cluster(clusterId))?.Hsms ?? []).length > 0) {
-      assert.ok(Date.now() < end, `the HSMs of ${clusterId} are not gone after ${WAIT_MS / 1000} s`);
-      await new Promise((r) => setTimeout(r, POLL_MS));
-    }
+    await this.until(async () => ((await this.cluster(clusterId))?.Hsms ?? []).length === 0, `the HSMs of ${clusterId} are not gone`);
   }
 
+  /**
+   * Its HSMs, then the cluster, and polls DescribeClusters until the cluster is gone: DeleteCluster
+   * leaves it DELETE_IN_PROGRESS for the server's --cluster-delay-ms, and a report made within that
+   * time would see a cluster being deleted, not one that no longer exists.
+   */
   async deleteCluster(clusterId: string): Promise<void> {
     await this.deleteHsms(clusterId);
     await this.cloudhsm.send(new DeleteClusterCommand({ ClusterId: clusterId }));
+    await this.until(async () => (await this.cluster(clusterId)) === undefined, `cluster ${clusterId} is not gone`);
+  }
+
+  /** Polls until `done` holds, or fails the test after 30 s saying `what`. */
+  private async until(done: () => Promise<boolean>, what: string): Promise<void> {
+    const end = Date.now() + WAIT_MS;
+    while (!(await done())) {
+      assert.ok(Date.now() < end, `${what} after ${WAIT_MS / 1000} s`);
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
   }
 
   /** Doctor in this process, through the same gatherer and rules as the command, with the reader's environment. */
