@@ -2,8 +2,10 @@
 // the next node in turn (per request, not per connection, so that a client keeping its connection
 // alive still alternates). A node that refuses the connection is skipped for that request, as a
 // balancer's health check would take it out. The Host header is passed through unchanged: it is
-// part of what the client signed.
-import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
+// part of what the client signed. Each forwarded request has a connection of its own: a kept-alive
+// one could be closed by the node (idle) just as a request is sent on it, and a request is not
+// always safe to send twice.
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface RoundRobin {
@@ -16,7 +18,6 @@ export interface RoundRobin {
 const MAX_BODY = 16 << 20;
 
 export async function roundRobin(nodePorts: () => number[], port = 0): Promise<RoundRobin> {
-  const agent = new Agent({ keepAlive: true });
   let next = 0;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -31,8 +32,13 @@ export async function roundRobin(nodePorts: () => number[], port = 0): Promise<R
   const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer, triesLeft: number) => {
     const ports = nodePorts();
     const target = ports[next++ % ports.length]!;
-    const upstream = request({ host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, answer.rawHeaders);
+    const headers = { ...req.headers, connection: 'close' };
+    const upstream = request({ host: '127.0.0.1', port: target, method: req.method, path: req.url, headers, agent: false }, (answer) => {
+      // The connection to the node closes; the client's own may stay open.
+      const raw = answer.rawHeaders;
+      const kept: string[] = [];
+      for (let i = 0; i < raw.length; i += 2) if (!/^(connection|keep-alive)$/i.test(raw[i]!)) kept.push(raw[i]!, raw[i + 1]!);
+      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, kept);
       answer.pipe(res);
     });
     upstream.on('error', (err: NodeJS.ErrnoException) => {
@@ -49,7 +55,6 @@ export async function roundRobin(nodePorts: () => number[], port = 0): Promise<R
     port: bound,
     close: () =>
       new Promise<void>((done) => {
-        agent.destroy();
         server.closeAllConnections();
         server.close(() => done());
       }),
