@@ -7,6 +7,7 @@
 // always safe to send twice.
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
 export interface RoundRobin {
   url: string;
@@ -59,4 +60,15 @@ export async function roundRobin(nodePorts: () => number[], port = 0): Promise<R
         server.close(() => done());
       }),
   };
+}
+
+// Run as a process of its own (`node round-robin.js PORT…`): a test that runs a client with
+// spawnSync blocks its own event loop, which would stop a balancer living in it. It prints the
+// port it listens on, and ends with its parent.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const ports = process.argv.slice(2).map(Number);
+  const balancer = await roundRobin(() => ports);
+  process.stdout.write(`${balancer.port}\n`);
+  process.stdin.resume();
+  process.stdin.on('end', () => process.exit(0));
 }

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { freshDatabase } from './postgres.js';
-import { type RoundRobin, roundRobin } from './round-robin.js';
+import type { RoundRobin } from './round-robin.js';
 import { type SoftHsmTokens, softHsmTokens } from './softhsm.js';
 
 /** The repository root, found from this compiled file (dist/test/support). */
@@ -106,7 +106,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
   const nodes = [first, second];
   let balancer: RoundRobin;
   try {
-    balancer = await roundRobin(() => nodes.map((n) => n.port));
+    balancer = await balancerProcess(nodes.map((n) => n.port));
   } catch (err) {
     await Promise.all(nodes.map((n) => n.dispose()));
     throw err;
@@ -138,6 +138,31 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
       await all((n) => n.dispose());
     },
   };
+}
+
+/** The balancer in a process of its own (round-robin.ts), which ends when its stdin closes. */
+function balancerProcess(ports: number[]): Promise<RoundRobin> {
+  const child = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'round-robin.js'), ...ports.map(String)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  return new Promise((resolveBalancer, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /^(\d+)\n/.exec(out);
+      if (!m) return;
+      const port = Number(m[1]);
+      resolveBalancer({
+        url: `http://127.0.0.1:${port}`,
+        port,
+        close: () =>
+          new Promise<void>((done) => {
+            if (child.exitCode !== null || child.signalCode !== null) return done();
+            child.once('exit', () => done());
+            child.stdin!.end();
+          }),
+      });
+    });
+    child.once('exit', (code) => reject(new Error(`the balancer exited with ${code}`)));
+  });
 }
 
 async function startNode(opts: ServerOptions, extra: string[], store: string | undefined): Promise<TestServer> {
