@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 // CPU time used, sampled around each measured phase. On a 2-core machine shared by the server and
 // the load generator, these show which of the two was the limit: a server well below 100% of a
@@ -9,19 +9,57 @@ const TICKS_PER_SECOND = 100;
 
 /** CPU milliseconds (user + system) another process has used so far; undefined where /proc is absent. */
 export function childCpuMs(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may contain spaces and parentheses; fields are counted after its ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime are fields 14 and 15 overall, i.e. 11 and 12 after the name.
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-  } catch {
-    return undefined;
-  }
+  const fields = statFields(pid);
+  // utime and stime are fields 14 and 15 overall, i.e. 11 and 12 after the name.
+  return fields === undefined ? undefined : ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
 }
 
 /** CPU milliseconds this process (the load generator) has used so far. */
 export function ownCpuMs(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
+}
+
+/**
+ * CPU milliseconds a process and all its descendants have used so far: its own time, the time of
+ * children it has already waited for (cutime and cstime), and its live children's, recursively.
+ * For PostgreSQL's postmaster this is the whole server: every backend, the WAL writer, the
+ * checkpointer, and the autovacuum workers that came and went. A child that exits between two
+ * reads may be counted twice or not at all; backends live as long as the pools' connections, so
+ * that is rare and small. Undefined if `pid` is gone or /proc is absent.
+ */
+export function treeCpuMs(pid: number, children = childrenByParent()): number | undefined {
+  const own = statFields(pid);
+  if (own === undefined) return undefined;
+  let ms = ((Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])) * 1000) / TICKS_PER_SECOND;
+  for (const child of children.get(pid) ?? []) ms += treeCpuMs(child, children) ?? 0;
+  return ms;
+}
+
+/**
+ * The fields of /proc/<pid>/stat after the command name, or undefined. The name (field 2) may
+ * contain spaces and parentheses; fields are counted after its last ')'.
+ */
+function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every live process's children, from the parent pid in its stat (field 4, the second after the name). */
+function childrenByParent(): Map<number, number[]> {
+  const map = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const fields = statFields(Number(name));
+    if (fields === undefined) continue;
+    const parent = Number(fields[1]);
+    const list = map.get(parent);
+    if (list) list.push(Number(name));
+    else map.set(parent, [Number(name)]);
+  }
+  return map;
 }

@@ -112,8 +112,12 @@ const ERROR_KINDS_KEPT = 10;
 /**
  * Closed loop: `concurrency` workers, each sending one request and waiting for its answer before
  * sending the next. Ends when the duration is up, the request cap is reached, or errors pile up.
+ * Given several clients (one per node of a deployment), the requests go to each in turn, as a
+ * round-robin load balancer would send them.
  */
-export async function runLoad(client: LoadClient, target: string, body: Buffer, opts: LoadOptions): Promise<LoadResult> {
+export async function runLoad(client: LoadClient | readonly LoadClient[], target: string, body: Buffer, opts: LoadOptions): Promise<LoadResult> {
+  const clients: readonly LoadClient[] = client instanceof LoadClient ? [client] : client;
+  if (clients.length === 0) throw new Error('runLoad needs at least one client');
   const start = process.hrtime.bigint();
   const deadline = start + BigInt(Math.round(opts.durationMs * 1e6));
   let started = 0;
@@ -143,12 +147,13 @@ export async function runLoad(client: LoadClient, target: string, body: Buffer, 
         stoppedBy = 'error limit';
         break;
       }
+      const to = clients[started % clients.length]!;
       started++;
       try {
-        const headers = client.sign(target, body);
+        const headers = to.sign(target, body);
         // The clock starts after signing: latency is the server's answer time plus the wire, not our signing.
         const t0 = process.hrtime.bigint();
-        const answer = await client.transmit(headers, body, false);
+        const answer = await to.transmit(headers, body, false);
         const t1 = process.hrtime.bigint();
         if (answer.status === 200) {
           ok++;

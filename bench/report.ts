@@ -171,7 +171,7 @@ function errorBanner(r: Report): string {
 const ms = (v: number) => (Number.isNaN(v) ? '-' : v.toFixed(2));
 const pct = (v: number | undefined) => (v === undefined ? '-' : `${v.toFixed(0)}%`);
 
-export function writeJson(file: string, r: Report): void {
+export function writeJson(file: string, r: object): void {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(r, null, 2) + '\n');
 }

@@ -11,11 +11,13 @@ import { LoadClient, runLoad } from './load.js';
 import { measure, type Scenario } from './measure.js';
 import { keywardenMemory } from './memory.js';
 import { RESULTS_FILE } from './paths.js';
+import { benchStores, storesUnavailable } from './postgres-nodes.js';
 import { buildReport, compareInProcess, formatReport, machineLoad, writeJson, type ScenarioResult } from './report.js';
 import { formatScale, measureScale, readScaleConfig, settle, type ScaleResult } from './scale.js';
 import { startBareServer, startKeywarden, startMoto } from './servers.js';
 import { Signer } from './sigv4.js';
 import { LatencyRecorder } from './stats.js';
+import { formatStores, type StoreComparison } from './store-comparison.js';
 
 // `npm run bench`: Keywarden's hot operations under closed-loop load, next to the ceiling a bare
 // node:http server reaches with the identical request (and moto, when it is installed). Every
@@ -187,6 +189,25 @@ async function main(): Promise<number> {
 
   const auditOverhead = await compareAudit(config, recorder, plaintext, client);
 
+  // Encrypt and CreateKey on SQLite, on PostgreSQL, and on two nodes sharing PostgreSQL (BENCH_POSTGRES=off leaves it out).
+  const storesSkipped = storesUnavailable();
+  let stores: StoreComparison | undefined;
+  if (storesSkipped === undefined) {
+    stores = await benchStores({
+      config,
+      recorder,
+      signal: interrupted.signal,
+      start: async (start) => {
+        const child = await startKeywarden(start);
+        children.push(child);
+        return child;
+      },
+      stop: stopChild,
+      client,
+      progress,
+    });
+  }
+
   let scaled: ScaleResult | undefined;
   if (scale) {
     progress(`data scale: a fresh keywarden with 10 keys, then ${scale.keys} keys and ${scale.auditRecords} recorded calls (BENCH_SCALE=off leaves it out) ...`);
@@ -206,10 +227,12 @@ async function main(): Promise<number> {
     memory,
     customKeyStores,
     auditOverhead,
+    ...(stores ? { stores } : { storesSkipped }),
     ...(scaled ? { scale: scaled } : {}),
-    valid: base.valid && auditOverhead.valid && (scaled?.valid ?? true),
+    valid: base.valid && auditOverhead.valid && (stores?.valid ?? true) && (scaled?.valid ?? true),
   };
-  process.stdout.write(formatReport(report) + formatCustomKeyStores(customKeyStores) + formatOverhead(auditOverhead) + (scaled ? formatScale(scaled) : ''));
+  const storesText = stores ? formatStores(stores) : `\nSQLite and PostgreSQL: not measured, ${storesSkipped}\n`;
+  process.stdout.write(formatReport(report) + formatCustomKeyStores(customKeyStores) + formatOverhead(auditOverhead) + storesText + (scaled ? formatScale(scaled) : ''));
   writeJson(RESULTS_FILE, report);
   progress(`figures written to ${RESULTS_FILE}`);
   return report.valid ? 0 : 1;

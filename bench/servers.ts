@@ -20,17 +20,20 @@ export interface KeywardenStart {
   nodeArgs?: string[];
   /** Another build's bin/keywarden, to compare two builds under the same load (default: BENCH_KEYWARDEN_BIN, then this one's). */
   bin?: string;
+  /** Environment variables besides the bench's own, such as the KEYWARDEN_ROOT_KEY that nodes on one database share. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** `keywarden serve` on a free loopback port with a fresh data directory (removed by stop()). */
 export async function startKeywarden(start: KeywardenStart = {}): Promise<KeywardenChild> {
   const dataDir = mkdtempSync(join(tmpdir(), 'keywarden-bench-'));
   try {
-    // An empty KEYWARDEN_ROOT_KEY makes the server generate its own root key in the fresh directory,
-    // whatever the developer's shell exports.
+    // An empty KEYWARDEN_ROOT_KEY (unless `env` gives one) makes the server generate its own root key
+    // in the fresh directory, and an empty KEYWARDEN_STORE keeps it on SQLite unless `args` say
+    // --store, whatever the developer's shell exports.
     const args = [...(start.nodeArgs ?? []), start.bin ?? process.env.BENCH_KEYWARDEN_BIN ?? KEYWARDEN_BIN, 'serve', '--port', '0', '--data-dir', dataDir, ...(start.args ?? [])];
     // Its log (a JSON line per request on standard error) goes to a file, as a service's does.
-    const child = await startChild('keywarden', args, { cwd: ROOT, env: { ...process.env, KEYWARDEN_ROOT_KEY: '' }, stderrFile: `${dataDir}.log` });
+    const child = await startChild('keywarden', args, { cwd: ROOT, env: { ...process.env, KEYWARDEN_ROOT_KEY: '', KEYWARDEN_STORE: '', ...start.env }, stderrFile: `${dataDir}.log` });
     return {
       ...child,
       dataDir,

@@ -73,8 +73,22 @@ function freePort(): Promise<number> {
   });
 }
 
+export interface PostgresOptions {
+  /**
+   * Keep PostgreSQL's own durability settings (fsync, synchronous_commit, full_page_writes on) and
+   * its default shared_buffers, as a deployment would: for the bench, whose figures compare with
+   * SQLite's synchronous=FULL. Tests leave them off, since their data does not outlive them.
+   */
+  durable?: boolean;
+}
+
+/** A server this process started, with the postmaster's pid (for reading its processes' CPU). */
+export interface StartedPostgres extends ThrowawayPostgres {
+  readonly pid: number;
+}
+
 /** Starts a new server; bounded: a port taken between choosing and binding is tried again, a few times. */
-export async function startPostgres(): Promise<ThrowawayPostgres> {
+export async function startPostgres(opts: PostgresOptions = {}): Promise<StartedPostgres> {
   const bin = postgresBinDir();
   const user = serverUser();
   const dir = mkdtempSync(join(tmpdir(), 'keywarden-pg-'));
@@ -95,10 +109,7 @@ export async function startPostgres(): Promise<ThrowawayPostgres> {
         `-p ${port}`,
         `-k ${dir}`,
         "-c listen_addresses='127.0.0.1'",
-        '-c fsync=off',
-        '-c synchronous_commit=off',
-        '-c full_page_writes=off',
-        '-c shared_buffers=16MB',
+        ...(opts.durable ? [] : ['-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off', '-c shared_buffers=16MB']),
         '-c max_connections=200',
       ].join(' ');
       try {
@@ -111,8 +122,11 @@ export async function startPostgres(): Promise<ThrowawayPostgres> {
     const stopNow = () => stopServer(bin, data, dir, as);
     process.once('exit', stopNow);
     const url = `postgres://${SUPERUSER}@127.0.0.1:${port}/postgres`;
+    // postmaster.pid's first line is the postmaster's pid.
+    const pid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
     return {
       ...creating(url),
+      pid,
       async stop() {
         process.off('exit', stopNow);
         stopNow();
