@@ -118,6 +118,7 @@ export function createApiHandler(opts: ApiOptions) {
         accessKeyId: identity.accessKeyId,
         sourceIp: req.socket.remoteAddress ?? '',
         userAgent: header(req, 'user-agent'),
+        host: header(req, 'host'),
         identity: principal.identity,
         secureTransport: 'encrypted' in req.socket && req.socket.encrypted === true,
       };

@@ -17,6 +17,8 @@ export interface CallContext {
   identity?: CallerIdentity;
   /** The decoded input, where authorization reads the request's condition values. */
   parameters?: Record<string, unknown>;
+  /** The Host header the caller signed: the service's address as the caller reached it (through a load balancer, say). */
+  host?: string;
   /** Whether the request came over TLS (aws:SecureTransport). */
   secureTransport?: boolean;
   /**

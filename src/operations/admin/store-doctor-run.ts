@@ -22,13 +22,15 @@ export async function runStoreDoctor(opts: StoreDoctorOptions, ctx: CallContext,
   const checkedAt = Date.now();
   const self = opts.endpoint();
   const principal = opts.principalOf(ctx.accessKeyId);
-  const failed = (problem: string) => couldNotCheck({ checkedAt, region: ctx.region, endpoint: self?.url, deep: false }, problem);
+  // Commands to paste name the address the caller used, which behind a load balancer is not this node's.
+  const shown = self && asReached(self.url, ctx.host);
+  const failed = (problem: string) => couldNotCheck({ checkedAt, region: ctx.region, endpoint: shown, deep: false }, problem);
   // Neither can happen for a call that was just verified on a listening server; say so if it does.
   if (!self) return failed('the service does not know its own address yet');
   if (!principal) return failed(`the access key ${ctx.accessKeyId} is no longer in the service's credentials`);
   // As if the caller ran doctor with --endpoint and --region and nothing else set: the printed
   // commands name the endpoint and the Region, so they work when pasted anywhere.
-  const settings = resolveSettings({ endpoint: self.url, region: ctx.region }, {}, { configFile: {}, credentialsFile: {} });
+  const settings = resolveSettings({ endpoint: shown ?? self.url, region: ctx.region }, {}, { configFile: {}, credentialsFile: {} });
   const credentials = {
     accessKeyId: principal.accessKeyId,
     secretAccessKey: principal.secretAccessKey,
@@ -55,6 +57,13 @@ export async function runStoreDoctor(opts: StoreDoctorOptions, ctx: CallContext,
     // Ends the sockets of reads the time limit abandoned.
     destroyClients(clients);
   }
+}
+
+/** The service's URL with the host and port the caller's signed Host header names, when it names one. */
+export function asReached(selfUrl: string, host: string | undefined): string {
+  if (!host || host.length > 255 || !/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(host)) return selfUrl;
+  const url = new URL(selfUrl);
+  return `${url.protocol}//${host}`;
 }
 
 /** Doctor's four clients, each pointed at the service itself; one attempt each, so a refusal is not retried against ourselves. */
