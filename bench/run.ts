@@ -15,6 +15,7 @@ import { benchStores, storesUnavailable } from './postgres-nodes.js';
 import { buildReport, compareInProcess, formatReport, machineLoad, writeJson, type ScenarioResult } from './report.js';
 import { formatScale, measureScale, readScaleConfig, settle, type ScaleResult } from './scale.js';
 import { startBareServer, startKeywarden, startMoto } from './servers.js';
+import { BenchSession, progress } from './session.js';
 import { Signer } from './sigv4.js';
 import { LatencyRecorder } from './stats.js';
 import { formatStores, type StoreComparison } from './store-comparison.js';
@@ -27,11 +28,10 @@ const TARGET = 'TrentService';
 /** Keywarden's options for the main server: cluster changes and connections take no time, so the bench's key store is ready at once. */
 const MAIN_ARGS = ['--cluster-delay-ms', '0', '--connect-delay-ms', '0'];
 
-// Everything cleanup() must release, whichever way the run ends.
-const children: RunningChild[] = [];
-const clients: LoadClient[] = [];
-/** Aborted on Ctrl-C / SIGTERM, so the load stops before the servers are asked to. */
-const interrupted = new AbortController();
+// Everything the session releases, whichever way the run ends; `interrupted` is aborted on
+// Ctrl-C / SIGTERM, so the load stops before the servers are asked to.
+const session = new BenchSession();
+const { children, clients, interrupted } = session;
 
 async function main(): Promise<number> {
   const config = readConfig();
@@ -303,30 +303,4 @@ async function stopChild(child: RunningChild): Promise<void> {
 }
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
-const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
-
-/** Stops the servers (SIGTERM by pid) and removes their data directories; safe to run twice. */
-async function cleanup(): Promise<void> {
-  for (const c of clients.splice(0)) c.close();
-  await Promise.allSettled(children.splice(0).map((c) => c.stop()));
-}
-
-// Ctrl-C or a kill must not leave servers or the temp directory behind.
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    progress(`${sig}: stopping the load and the servers`);
-    interrupted.abort();
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-
-let code = 1;
-try {
-  code = await main();
-} catch (err) {
-  process.stderr.write(`bench FAILED: ${(err as Error)?.stack ?? err}\n`);
-  for (const c of children) process.stderr.write(`--- last output of server pid ${c.pid} ---\n${c.output()}\n`);
-} finally {
-  await cleanup();
-}
-process.exitCode = code;
+await session.run(main);

@@ -1,6 +1,5 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import type { RunningChild } from './child.js';
 import { readConfig } from './config.js';
 import { LoadClient } from './load.js';
 import { RESULTS_DIR } from './paths.js';
@@ -8,6 +7,7 @@ import { benchStores, storesUnavailable } from './postgres-nodes.js';
 import { machineLoad, writeJson } from './report.js';
 import { startKeywarden } from './servers.js';
 import { Signer } from './sigv4.js';
+import { BenchSession, progress } from './session.js';
 import { LatencyRecorder } from './stats.js';
 import { formatStores } from './store-comparison.js';
 
@@ -16,10 +16,8 @@ import { formatStores } from './store-comparison.js';
 // BENCH_ROUNDS, ...), in a minute or two instead of the whole bench's many; the figures go to
 // bench/results/stores.json.
 
-const children: RunningChild[] = [];
-const clients: LoadClient[] = [];
-const interrupted = new AbortController();
-const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
+const session = new BenchSession();
+const { children, clients, interrupted } = session;
 
 async function main(): Promise<number> {
   const unavailable = storesUnavailable({ ...process.env, BENCH_POSTGRES: undefined });
@@ -57,26 +55,4 @@ async function main(): Promise<number> {
   return stores.valid ? 0 : 1;
 }
 
-async function cleanup(): Promise<void> {
-  for (const c of clients.splice(0)) c.close();
-  await Promise.allSettled(children.splice(0).map((c) => c.stop()));
-}
-
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    progress(`${sig}: stopping the load and the servers`);
-    interrupted.abort();
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-
-let code = 1;
-try {
-  code = await main();
-} catch (err) {
-  process.stderr.write(`bench FAILED: ${(err as Error)?.stack ?? err}\n`);
-  for (const c of children) process.stderr.write(`--- last output of server pid ${c.pid} ---\n${c.output()}\n`);
-} finally {
-  await cleanup();
-}
-process.exitCode = code;
+await session.run(main);

@@ -150,6 +150,10 @@ function balancerProcess(ports: number[]): Promise<RoundRobin> {
       const m = /^(\d+)\n/.exec(out);
       if (!m) return;
       const port = Number(m[1]);
+      // Like the nodes, it must not keep the test's process alive (a test may stop the server
+      // without disposing of it); it ends when its stdin closes, with that process at the latest.
+      child.unref();
+      for (const stream of [child.stdin, child.stdout] as Array<{ unref?: () => void } | null>) stream?.unref?.();
       resolveBalancer({
         url: `http://127.0.0.1:${port}`,
         port,
