@@ -121,6 +121,13 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Started
     }
     const stopNow = () => stopServer(bin, data, dir, as);
     process.once('exit', stopNow);
+    // pg_ctl leaves the server running on its own: a test process ended by a signal (the runner's
+    // time limit, Ctrl-C) stops it too, rather than leaving it behind.
+    const onSignal = (signal: NodeJS.Signals) => {
+      stopNow();
+      process.kill(process.pid, signal);
+    };
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, onSignal);
     const url = `postgres://${SUPERUSER}@127.0.0.1:${port}/postgres`;
     // postmaster.pid's first line is the postmaster's pid.
     const pid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
@@ -129,6 +136,7 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Started
       pid,
       async stop() {
         process.off('exit', stopNow);
+        for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.off(signal, onSignal);
         stopNow();
       },
     };
