@@ -142,7 +142,8 @@ describe('file descriptors', () => {
 
 describe('idle connections', () => {
   test('an idle keep-alive connection is closed after 5 s and a silent one after 10 s', { timeout: 60_000 }, async () => {
-    const server = await startServer();
+    // The node's own sockets, also under test:postgres's two nodes (not the test balancer's).
+    const server = await startServer({ nodes: 1 });
     const silent = connect(server.port, '127.0.0.1');
     const idle = connect(server.port, '127.0.0.1');
     try {
