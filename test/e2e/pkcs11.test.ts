@@ -25,7 +25,9 @@ const { admin } = adminApi(() => server.url);
 
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'keywarden-e2e-pkcs11-'));
-  server = await startServer({ pkcs11: tokens, args: SERVE });
+  // SQLite whatever KEYWARDEN_TEST_STORE says: the restarts below reopen this data directory, and
+  // the refused start reads what it was sealed with.
+  server = await startServer({ pkcs11: tokens, args: SERVE, store: 'sqlite' });
 });
 
 after(async () => {
@@ -162,6 +164,7 @@ describe('the PKCS#11 engine on SoftHSM2 tokens', () => {
     await server.stop();
     // One session per token: the one that holds the login. The key store's kmsuser gets none.
     const limited = await startServer({
+      store: 'sqlite',
       dataDir: server.dataDir,
       args: ['--hsm-engine', 'pkcs11', '--pkcs11-module', tokens.module, '--pkcs11-config', tokens.configFile({ maxSessions: 1 }), ...SERVE],
       env: tokens.env,
