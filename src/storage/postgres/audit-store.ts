@@ -13,10 +13,11 @@ import {
   type StoredRecord,
 } from '../../audit/repository.js';
 import { verifyTrail, type VerifyReport } from '../../audit/verify.js';
-import { decodeResources, encodeResources, SEP, TAB } from '../audit-resources.js';
+import { encodeResources, SEP, TAB } from '../audit-resources.js';
 import { type PgDatabase, statement } from './database.js';
 import type { SchemaPart } from './schema.js';
 import { inTransaction, LOCK, lockName } from './transaction.js';
+import { type AuditRow, storedRecord } from '../audit-rows.js';
 
 // The audit trail in PostgreSQL, as the port stands: one table of records, each with its place in
 // the chain (a sequence number and a digest over the previous record's) and the columns
@@ -101,22 +102,6 @@ interface Pending {
   index: RecordIndex;
   resolve: () => void;
   reject: (err: unknown) => void;
-}
-
-interface Row {
-  seq: number;
-  event_time: number;
-  account_id: string;
-  region: string;
-  event_id: string;
-  event_name: string;
-  event_source: string;
-  read_only: boolean;
-  username: string | null;
-  access_key_id: string | null;
-  resources: string;
-  record: string;
-  digest: string;
 }
 
 export function pgAuditStore(db: PgDatabase): AuditStore {
@@ -232,7 +217,7 @@ class PgAuditStore implements AuditStore, ChainTail {
     await this.flush();
     const out: StoredRecord[] = [];
     let bytes = 0;
-    for (const row of (await this.db.pool.query<Row>(SQL.chain(afterSeq, limit))).rows) {
+    for (const row of (await this.db.pool.query<AuditRow>(SQL.chain(afterSeq, limit))).rows) {
       out.push(storedRecord(row));
       bytes += row.record.length;
       if (bytes >= CHAIN_PAGE_BYTES) break;
@@ -295,21 +280,3 @@ function attributeValue(key: LookupAttributeKey, value: string): [unknown, strin
   }
 }
 
-function storedRecord(r: Row): StoredRecord {
-  const s: StoredRecord = {
-    seq: r.seq,
-    digest: r.digest,
-    record: r.record,
-    eventTime: r.event_time,
-    accountId: r.account_id,
-    region: r.region,
-    eventId: r.event_id,
-    eventName: r.event_name,
-    eventSource: r.event_source,
-    readOnly: r.read_only,
-    resources: decodeResources(r.resources),
-  };
-  if (r.username !== null) s.username = r.username;
-  if (r.access_key_id !== null) s.accessKeyId = r.access_key_id;
-  return s;
-}

@@ -8,6 +8,7 @@ import { PgGrants } from './grant-store.js';
 import { PgKeyUsage } from './key-usage-store.js';
 import type { SchemaPart } from './schema.js';
 import { inTransaction, LOCK, lockName, type Tx } from './transaction.js';
+import { type AliasRow, toAlias } from '../alias-rows.js';
 
 // Text columns that order pages compare byte by byte (COLLATE "C"), as SQLite does, whatever the
 // database's locale: a page's cursor then means the same on every node and after a restore.
@@ -213,23 +214,6 @@ async function removeKey(tx: Tx, scope: Scope, keyId: string): Promise<void> {
   await tx.query(KEY.removeGrants(...key));
 }
 
-interface AliasRow {
-  account_id: string;
-  region: string;
-  alias_name: string;
-  key_id: string;
-  created_at: number;
-  updated_at: number;
-}
-
-const toAlias = (r: AliasRow): AliasRecord => ({
-  accountId: r.account_id,
-  region: r.region,
-  aliasName: r.alias_name,
-  targetKeyId: r.key_id,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
 
 const ALIAS = {
   insert: statement(

@@ -1,29 +1,13 @@
 import { GENESIS, type ChainPoint } from '../../audit/chain.js';
 import { CHAIN_PAGE_BYTES, type ExportPage, type LogLoss, type StoredRecord } from '../../audit/repository.js';
-import { decodeResources } from './audit-sql.js';
 import type { Db } from './database.js';
+import { type AuditRow, storedRecord } from '../audit-rows.js';
 
 // The long reads of the audit tables, export and verification, on whichever connection they are
 // given: the reader thread's (audit-reader-thread.ts), or the only one of an in-memory database.
 // Pages stop at a number of records or of bytes of record text, whichever comes first, so a page
 // of large records is never held whole in memory; statements are iterated rather than read whole
 // for the same reason.
-
-interface Row {
-  seq: number;
-  event_time: number;
-  account_id: string;
-  region: string;
-  event_id: string;
-  event_name: string;
-  event_source: string;
-  read_only: number;
-  username: string | null;
-  access_key_id: string | null;
-  resources: string;
-  record: string;
-  digest: string;
-}
 
 export class AuditReads {
   private readonly exportStmt;
@@ -37,7 +21,7 @@ export class AuditReads {
     this.exportStmt = db.prepare<[number, string, number, number], { seq: number; record: string }>(
       'SELECT seq, record FROM audit_events NOT INDEXED WHERE seq > ? AND account_id = ? AND event_time BETWEEN ? AND ? ORDER BY seq',
     );
-    this.chainStmt = db.prepare<[number], Row>('SELECT * FROM audit_events WHERE seq > ? ORDER BY seq');
+    this.chainStmt = db.prepare<[number], AuditRow>('SELECT * FROM audit_events WHERE seq > ? ORDER BY seq');
     this.pointStmt = db.prepare<[string], ChainPoint>('SELECT seq, digest FROM audit_chain WHERE point = ?');
     this.lossesStmt = db.prepare<[], LogLoss>('SELECT after_seq AS afterSeq, detail FROM audit_log_losses ORDER BY after_seq, rowid');
   }
@@ -72,21 +56,3 @@ export class AuditReads {
   }
 }
 
-function storedRecord(r: Row): StoredRecord {
-  const s: StoredRecord = {
-    seq: r.seq,
-    digest: r.digest,
-    record: r.record,
-    eventTime: r.event_time,
-    accountId: r.account_id,
-    region: r.region,
-    eventId: r.event_id,
-    eventName: r.event_name,
-    eventSource: r.event_source,
-    readOnly: r.read_only === 1,
-    resources: decodeResources(r.resources),
-  };
-  if (r.username !== null) s.username = r.username;
-  if (r.access_key_id !== null) s.accessKeyId = r.access_key_id;
-  return s;
-}

@@ -7,6 +7,7 @@ import { type Db, openDatabase } from './database.js';
 import { GRANTS_TABLE, SqliteGrants } from './grant-store.js';
 import { SqliteKeyUsage } from './key-usage-store.js';
 import { migrate } from './schema.js';
+import { type AliasRow, toAlias } from '../alias-rows.js';
 
 export const KMS_MIGRATIONS = [
   `CREATE TABLE keys (
@@ -250,23 +251,6 @@ class SqliteKeys implements VersionedKeyRepository {
 
 const columns = keyColumns;
 
-interface AliasRow {
-  account_id: string;
-  region: string;
-  alias_name: string;
-  key_id: string;
-  created_at: number;
-  updated_at: number;
-}
-
-const toAlias = (r: AliasRow): AliasRecord => ({
-  accountId: r.account_id,
-  region: r.region,
-  aliasName: r.alias_name,
-  targetKeyId: r.key_id,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
 
 class SqliteAliases implements AliasRepository {
   private readonly insertStmt;
