@@ -92,7 +92,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
   const given = opts.args?.indexOf('--store') ?? -1;
   const store = onPostgres ? await freshDatabase() : given >= 0 ? opts.args![given + 1] : undefined;
   const extra = [...(opts.args ?? []), ...(opts.allowClockControl ? ['--allow-clock-control'] : []), ...(onPostgres ? ['--store', store!] : [])];
-  const twoNodes = store !== undefined && (opts.nodes ?? (onPostgres ? TEST_NODES : 1)) === 2 && !opts.pkcs11 && !pkcs11ByDefault(extra) && opts.fileLimit === undefined;
+  // The balancer speaks plain HTTP to the nodes: a server that serves TLS itself is one node.
+  const tls = extra.some((a) => a.startsWith('--tls'));
+  const twoNodes = store !== undefined && (opts.nodes ?? (onPostgres ? TEST_NODES : 1)) === 2 && !tls && !opts.pkcs11 && !pkcs11ByDefault(extra) && opts.fileLimit === undefined;
   if (!twoNodes) return startNode(opts, extra, store);
   const env = { KEYWARDEN_ROOT_KEY: randomBytes(32).toString('hex'), ...opts.env };
   const first = await startNode({ ...opts, env }, extra, store);
