@@ -356,7 +356,8 @@ async function checkAudit(label: string): Promise<void> {
 }
 
 before(async () => {
-  server = await startServer();
+  // kill -9 of one node's process; two nodes under load and killed are test/e2e/two-nodes.test.ts's.
+  server = await startServer({ nodes: 1 });
   const prng = new Prng(SEED);
   const started = performance.now();
   let up = true;
