@@ -24,6 +24,17 @@ for (const bits of [2048, 3072]) {
       assert.ok(!verifyPkcs1Digest(publicKey, hash, digestOf(hash).reverse(), ours));
       assert.ok(!verifyPkcs1Digest(publicKey, hash, digestOf(hash), ours.subarray(1)));
     }
+    // A signature that starts with a zero byte (about one in 256) is the same number without it:
+    // still refused, for its length.
+    for (let i = 0; i < 5_000; i++) {
+      const digest = createHash('sha256').update(`message ${i}`).digest();
+      const signature = signPkcs1Digest(privateKey, 'sha256', digest);
+      if (signature[0] !== 0) continue;
+      assert.ok(verifyPkcs1Digest(publicKey, 'sha256', digest, signature));
+      assert.ok(!verifyPkcs1Digest(publicKey, 'sha256', digest, signature.subarray(1)), 'the signature without its leading zero byte');
+      return;
+    }
+    assert.fail('no signature among 5,000 started with a zero byte');
   });
 
   test(`RSASSA-PSS over a digest verifies as OpenSSL's PSS with a digest-long salt, and back (RSA ${bits})`, () => {

@@ -25,6 +25,9 @@ export function signPkcs1Digest(key: KeyObject, hash: DigestHash, digest: Buffer
 }
 
 export function verifyPkcs1Digest(key: KeyObject, hash: DigestHash, digest: Buffer, signature: Buffer): boolean {
+  // RFC 8017 8.2.2: a signature is exactly as long as the modulus. OpenSSL's public decryption
+  // would take one a leading zero byte shorter as the same number.
+  if (signature.length !== Math.ceil(key.asymmetricKeyDetails!.modulusLength! / 8)) return false;
   let recovered: Buffer;
   try {
     recovered = publicDecrypt({ key, padding: constants.RSA_PKCS1_PADDING }, signature);
