@@ -42,6 +42,17 @@ export function keyStoreRepositoryContract(name: string, open: () => Promise<Ope
     assert.equal(await r.findByName(B, 'store-1'), undefined);
   });
 
+  withRepo('an id or a name with a NUL character finds nothing and changes nothing', async (r) => {
+    assert.equal(await r.insert(store(A, 1), 10), 'inserted');
+    const id = `${store(A, 1).customKeyStoreId}\u0000`;
+    assert.equal(await r.get(A, id), undefined);
+    assert.equal(await r.get(A, '\u0000'), undefined);
+    assert.equal(await r.findByName(A, 'store-1\u0000'), undefined);
+    assert.equal(await r.update(A, id, (s) => ({ ...s, name: 'changed' })), undefined);
+    assert.equal(await r.remove(A, id, () => {}), false);
+    assert.equal((await r.get(A, store(A, 1).customKeyStoreId))?.name, 'store-1');
+  });
+
   withRepo('insert refuses a name in use in the scope, and more than the quota', async (r) => {
     assert.equal(await r.insert(store(A, 1), 2), 'inserted');
     assert.equal(await r.insert(store(A, 2, { name: 'store-1' }), 2), 'name-taken');

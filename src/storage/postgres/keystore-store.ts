@@ -4,6 +4,7 @@ import type { Page } from '../../kms/repository.js';
 import { type PgDatabase, statement } from './database.js';
 import type { SchemaPart } from './schema.js';
 import { inTransaction, LOCK, lockName } from './transaction.js';
+import { cannotBeStored } from './text-values.js';
 
 export const KEYSTORE_SCHEMA: SchemaPart = {
   part: 'keystores',
@@ -71,10 +72,12 @@ class PgKeyStores implements CustomKeyStoreRepository {
   }
 
   async get(scope: Scope, customKeyStoreId: string): Promise<CustomKeyStoreRecord | undefined> {
+    if (cannotBeStored(customKeyStoreId)) return undefined;
     return first((await this.db.pool.query<Row>(STORE.get(customKeyStoreId, scope.accountId, scope.region))).rows);
   }
 
   async findByName(scope: Scope, name: string): Promise<CustomKeyStoreRecord | undefined> {
+    if (cannotBeStored(name)) return undefined;
     return first((await this.db.pool.query<Row>(STORE.byName(scope.accountId, scope.region, name))).rows);
   }
 
@@ -85,6 +88,7 @@ class PgKeyStores implements CustomKeyStoreRepository {
   }
 
   async update(scope: Scope, id: string, change: (s: CustomKeyStoreRecord) => CustomKeyStoreRecord): Promise<CustomKeyStoreRecord | undefined> {
+    if (cannotBeStored(id)) return undefined;
     return inTransaction(this.db.pool, async (tx) => {
       const current = first((await tx.query<Row>(STORE.locked(id, scope.accountId, scope.region))).rows);
       if (!current) return undefined;
@@ -102,6 +106,7 @@ class PgKeyStores implements CustomKeyStoreRepository {
   }
 
   async remove(scope: Scope, id: string, check: (s: CustomKeyStoreRecord) => void): Promise<boolean> {
+    if (cannotBeStored(id)) return false;
     return inTransaction(this.db.pool, async (tx) => {
       const current = first((await tx.query<Row>(STORE.locked(id, scope.accountId, scope.region))).rows);
       if (!current) return false;
