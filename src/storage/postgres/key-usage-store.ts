@@ -1,4 +1,5 @@
-import type { KeyUse, KeyUsageRepository, TrackedOperation } from '../../kms/key-usage.js';
+import type { KeyUse, KeyUsageRepository } from '../../kms/key-usage.js';
+import { type UseRow, toUse } from '../key-usage-rows.js';
 import { type PgDatabase, statement } from './database.js';
 import type { SchemaPart } from './schema.js';
 
@@ -15,14 +16,6 @@ export const KEY_USAGE_SCHEMA: SchemaPart = {
      );`,
   ],
 };
-
-interface UseRow {
-  key_arn: string;
-  operation: string;
-  event_time: number;
-  event_id: string;
-  request_id: string;
-}
 
 const USE = {
   all: statement('kms-usage-all', 'SELECT key_arn, operation, event_time, event_id, request_id FROM key_last_usage'),
@@ -71,11 +64,3 @@ export class PgKeyUsage implements KeyUsageRepository {
     );
   }
 }
-
-const toUse = (r: UseRow): KeyUse => ({
-  keyArn: r.key_arn,
-  operation: r.operation as TrackedOperation,
-  timestamp: r.event_time,
-  eventId: r.event_id,
-  requestId: r.request_id,
-});

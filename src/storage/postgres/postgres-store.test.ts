@@ -4,7 +4,7 @@ import { freshSchema } from '../../../test/support/postgres.js';
 import { secureRandom } from '../../core/random.js';
 import { Sealer } from '../../core/sealer.js';
 import { clusterRepositoriesContract } from '../cluster-contract.js';
-import { kmsStoreContract } from '../contract.js';
+import { kmsStoreContract, storedKey } from '../contract.js';
 import { faultRepositoryContract } from '../fault-contract.js';
 import { hsmStoreContract } from '../hsm-contract.js';
 import { keyStoreRepositoryContract } from '../keystore-contract.js';
@@ -90,20 +90,7 @@ test('postgres: a key changed by two nodes at once loses neither change', async 
   try {
     const [a, b] = [pgKmsStore(first), pgKmsStore(second)];
     const scope = { accountId: '111122223333', region: 'us-east-1' };
-    await a.keys.insert({
-      ...scope,
-      keyId: 'k1',
-      createdAt: 1,
-      description: '',
-      keyUsage: 'ENCRYPT_DECRYPT',
-      keySpec: 'SYMMETRIC_DEFAULT',
-      origin: 'AWS_KMS',
-      state: 'Enabled',
-      policy: '{}',
-      tags: [],
-      rotation: { enabled: false },
-      materials: [],
-    });
+    await a.keys.insert(storedKey(scope, 'k1', { createdAt: 1, materials: [] }));
     await Promise.all(
       Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).keys.update(scope, 'k1', (k) => ({ ...k, tags: [...k.tags, { key: `t${i}`, value: '' }] }))),
     );

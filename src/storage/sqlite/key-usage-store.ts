@@ -1,4 +1,5 @@
-import type { KeyUse, KeyUsageRepository, TrackedOperation } from '../../kms/key-usage.js';
+import type { KeyUse, KeyUsageRepository } from '../../kms/key-usage.js';
+import { type UseRow, toUse } from '../key-usage-rows.js';
 import type { Db } from './database.js';
 import { migrate } from './schema.js';
 
@@ -12,14 +13,6 @@ const KEY_USAGE_MIGRATIONS = [
      request_id TEXT NOT NULL
    );`,
 ];
-
-interface UseRow {
-  key_arn: string;
-  operation: string;
-  event_time: number;
-  event_id: string;
-  request_id: string;
-}
 
 export class SqliteKeyUsage implements KeyUsageRepository {
   private readonly allStmt;
@@ -55,11 +48,3 @@ export class SqliteKeyUsage implements KeyUsageRepository {
     this.saveMany(uses);
   }
 }
-
-const toUse = (r: UseRow): KeyUse => ({
-  keyArn: r.key_arn,
-  operation: r.operation as TrackedOperation,
-  timestamp: r.event_time,
-  eventId: r.event_id,
-  requestId: r.request_id,
-});
