@@ -43,12 +43,16 @@ function isExecutable(path: string): boolean {
 }
 
 function isPyenvShim(path: string): boolean {
+  const text = scriptHead(path);
+  return text.startsWith('#!') && text.includes('pyenv');
+}
+
+/** The first 512 bytes of a file, as text: enough for a script's #! line and a shim's marks. */
+function scriptHead(path: string): string {
   const head = Buffer.alloc(512);
   const fd = openSync(path, 'r');
   try {
-    const n = readSync(fd, head, 0, head.length, 0);
-    const text = head.subarray(0, n).toString('latin1');
-    return text.startsWith('#!') && text.includes('pyenv');
+    return head.subarray(0, readSync(fd, head, 0, head.length, 0)).toString('latin1');
   } finally {
     closeSync(fd);
   }
@@ -63,6 +67,9 @@ export const PYTHON = realProgram('python3');
 // forks a child to run `awscli.clidriver.main()` with the caller's arguments, environment,
 // directory and streams (server.py). The client runs the real `aws` itself while that process is
 // still starting.
+/** The installed AWS CLI itself, as a user's shell runs it. */
+export const installedAws = (): string => realProgram('aws');
+
 let awsClient: string | undefined;
 let awsCalls = 0;
 
@@ -71,14 +78,11 @@ let awsCalls = 0;
  * AWS CLI for later calls: the started one serves from the second call on (`now` at once).
  */
 export function awsCli(opts: { now?: boolean } = {}): string {
-  if (process.env.KEYWARDEN_TEST_AWS_CLI === 'exec') return realProgram('aws');
-  if (awsClient === undefined && !opts.now && ++awsCalls < 2) return realProgram('aws');
+  if (process.env.KEYWARDEN_TEST_AWS_CLI === 'exec') return installedAws();
+  if (awsClient === undefined && !opts.now && ++awsCalls < 2) return installedAws();
   awsClient ??= startWarmAws();
   return awsClient;
 }
-
-/** The installed AWS CLI itself, as a user's shell runs it. */
-export const installedAws = (): string => realProgram('aws');
 
 const WARM_AWS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'support', 'warm-aws');
 
@@ -95,7 +99,7 @@ export async function startedAwsReady(timeoutMs = 60_000): Promise<void> {
 }
 
 function startWarmAws(): string {
-  const real = realProgram('aws');
+  const real = installedAws();
   const python = interpreterOf(real);
   if (!python) return real;
   const dir = toolsDir();
@@ -113,15 +117,8 @@ function startWarmAws(): string {
 
 /** The interpreter a script's #! line names, when it is a Python one. */
 function interpreterOf(script: string): string | undefined {
-  const head = Buffer.alloc(256);
-  const fd = openSync(script, 'r');
-  try {
-    const line = head.subarray(0, readSync(fd, head, 0, head.length, 0)).toString('latin1').split('\n')[0];
-    const m = /^#!(\S+)$/.exec(line.trim());
-    return m && /python[0-9.]*$/.test(m[1]) ? m[1] : undefined;
-  } finally {
-    closeSync(fd);
-  }
+  const m = /^#!(\S+)$/.exec(scriptHead(script).split('\n')[0]!.trim());
+  return m && /python[0-9.]*$/.test(m[1]!) ? m[1] : undefined;
 }
 
 function toolsDir(): string {
