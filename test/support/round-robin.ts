@@ -18,7 +18,7 @@ export interface RoundRobin {
 /** Requests are small API calls: the body is read whole, so that it can go to another node. */
 const MAX_BODY = 16 << 20;
 
-export async function roundRobin(nodePorts: () => number[], port = 0): Promise<RoundRobin> {
+export async function roundRobin(ports: readonly number[], port = 0): Promise<RoundRobin> {
   let next = 0;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -28,10 +28,9 @@ export async function roundRobin(nodePorts: () => number[], port = 0): Promise<R
       if (size > MAX_BODY) req.destroy();
       else chunks.push(c);
     });
-    req.on('end', () => forward(req, res, Buffer.concat(chunks), nodePorts().length));
+    req.on('end', () => forward(req, res, Buffer.concat(chunks), ports.length));
   });
   const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer, triesLeft: number) => {
-    const ports = nodePorts();
     const target = ports[next++ % ports.length]!;
     const headers = { ...req.headers, connection: 'close' };
     const upstream = request({ host: '127.0.0.1', port: target, method: req.method, path: req.url, headers, agent: false }, (answer) => {
@@ -67,7 +66,7 @@ export async function roundRobin(nodePorts: () => number[], port = 0): Promise<R
 // port it listens on, and ends with its parent.
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const ports = process.argv.slice(2).map(Number);
-  const balancer = await roundRobin(() => ports);
+  const balancer = await roundRobin(ports);
   process.stdout.write(`${balancer.port}\n`);
   process.stdin.resume();
   process.stdin.on('end', () => process.exit(0));
