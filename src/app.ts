@@ -30,6 +30,7 @@ import { deleteKeyEvents } from './kms/deletion-events.js';
 import { GrantTokens, grantTokenSecret } from './kms/grant-tokens.js';
 import { ImportTokens, importSecret } from './kms/import-tokens.js';
 import { KeyBackends } from './kms/key-backends.js';
+import { SHARED_WRITE_BEHIND_MS } from './kms/key-usage.js';
 import { ServiceKeyBackend } from './kms/service-key-backend.js';
 import { createKmsServices } from './kms/services.js';
 import { adminService, type AdminApp } from './operations/admin/index.js';
@@ -279,7 +280,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
         retentionDays: opts.auditRetentionDays,
         onRecorded: (call, record) => {
           if (call.service === kmsService.targetPrefix) {
-            kms.usage.noteCall(call.operation, record.keyArns, { timestamp: record.eventTime, eventId: record.eventId, requestId: call.ctx.requestId });
+            kms.usage.noteCall(call.operation, record.keyArns, { timestamp: record.eventTime, at: record.at, eventId: record.eventId, requestId: call.ctx.requestId });
           }
         },
       })
@@ -345,7 +346,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   });
   const backends = new KeyBackends(serviceKeys, keyStores.backend);
   const deps: KmsDeps = { store, clock, random: secureRandom, backends, events, customKeyStores: keyStores.port, grantTokens, importTokens };
-  const kms = createKmsServices(deps);
+  const kms = createKmsServices(deps, { usage: sharedWriters ? { writeBehindMs: SHARED_WRITE_BEHIND_MS } : {} });
   const kmsApp: KmsApp = { ...kms, customKeyStores: keyStores.stores };
   await kms.usage.load();
 

@@ -28,6 +28,8 @@ export interface RecordedCall {
   eventId: string;
   /** The record's eventTime in milliseconds: whole seconds, as CloudTrail writes it. */
   eventTime: number;
+  /** The time the record was made, to the millisecond: what orders the calls of one second. */
+  at: number;
   keyArns: string[];
 }
 
@@ -57,7 +59,7 @@ export class AuditTrail implements ApiCallObserver, ServiceEventSink {
     const written = this.deps.store.append(text, !call.error && !service.readOnly(call.operation));
     const onRecorded = this.deps.onRecorded;
     if (!onRecorded || call.error) return written;
-    return written.then(() => onRecorded(call, { eventId, eventTime: Math.floor(time / 1000) * 1000, keyArns: service.keyArns?.(call) ?? [] }));
+    return written.then(() => onRecorded(call, { eventId, eventTime: Math.floor(time / 1000) * 1000, at: time, keyArns: service.keyArns?.(call) ?? [] }));
   }
 
   emit(event: ServiceEvent): Promise<void> {

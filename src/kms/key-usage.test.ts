@@ -8,6 +8,15 @@ import { KeyService } from './keys.js';
 
 const caller = CALLER;
 
+/** Lets the store's promises settle (mocked timers leave setImmediate alone) until `done` holds, or fails. */
+async function waitFor(done: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await done()) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  assert.fail('the use was never written');
+}
+
 describe('KeyUsageService', () => {
   let t: number;
   let deps: KmsDeps;
@@ -24,7 +33,8 @@ describe('KeyUsageService', () => {
 
   afterEach(() => deps.store.close());
 
-  const record = (eventId: string, timestamp = t) => ({ timestamp, eventId, requestId: `req-${eventId}` });
+  /** A call's record as the trail reports it: eventTime in whole seconds, `at` to the millisecond. */
+  const record = (eventId: string, at = t) => ({ timestamp: Math.floor(at / 1000) * 1000, at, eventId, requestId: `req-${eventId}` });
 
   it('answers a key never used with its creation as the start of tracking and no use', async () => {
     t += 1000;
@@ -60,6 +70,7 @@ describe('KeyUsageService', () => {
       keyArn: k.arn,
       operation: 'Sign',
       timestamp: t,
+      at: t,
       eventId: 's1',
       requestId: 'req-s1',
     });
@@ -82,6 +93,49 @@ describe('KeyUsageService', () => {
     const restarted = new KeyUsageService(deps);
     assert.equal((await restarted.lastUsage(caller, a.key.keyId)).use?.eventId, 'kept');
     assert.equal((await restarted.lastUsage(caller, b.key.keyId)).use, undefined);
+  });
+
+  it('on a shared store, writes a use shortly after noting it, with the uses noted meanwhile, for the other nodes to see', async (ctx) => {
+    ctx.mock.timers.enable({ apis: ['setTimeout'] });
+    const a = await keys.create(caller, {});
+    const b = await keys.create(caller, {});
+    const node = new KeyUsageService(deps, { writeBehindMs: 200 });
+    const other = new KeyUsageService(deps);
+    await node.load();
+    node.noteCall('Encrypt', [a.arn], record('first'));
+    ctx.mock.timers.tick(100);
+    node.noteCall('Sign', [b.arn], record('second'));
+    assert.equal((await other.lastUsage(caller, a.arn)).use, undefined);
+    ctx.mock.timers.tick(100);
+    // The write runs on the timer; the store answers once it has committed.
+    await waitFor(async () => (await other.lastUsage(caller, b.arn)).use?.eventId === 'second');
+    assert.equal((await other.lastUsage(caller, a.arn)).use?.eventId, 'first');
+  });
+
+  it('orders two nodes\' uses of one second by the millisecond, whichever node writes last', async () => {
+    const k = await keys.create(caller, {});
+    const node = new KeyUsageService(deps);
+    const other = new KeyUsageService(deps);
+    await Promise.all([node.load(), other.load()]);
+    other.noteCall('Encrypt', [k.arn], record('earlier', t + 100));
+    node.noteCall('Decrypt', [k.arn], record('later', t + 600));
+    await node.flush();
+    // The other node holds its own, earlier use: the stored one is the later.
+    assert.equal((await other.lastUsage(caller, k.arn)).use?.eventId, 'later');
+    await other.flush();
+    assert.equal((await node.lastUsage(caller, k.arn)).use?.eventId, 'later');
+    assert.equal((await usage.lastUsage(caller, k.arn)).use?.eventId, 'later');
+  });
+
+  it('without a write-behind delay, leaves the writing to flush', async (ctx) => {
+    ctx.mock.timers.enable({ apis: ['setTimeout'] });
+    const a = await keys.create(caller, {});
+    usage.noteCall('Encrypt', [a.arn], record('held'));
+    ctx.mock.timers.tick(60_000);
+    const other = new KeyUsageService(deps);
+    assert.equal((await other.lastUsage(caller, a.arn)).use, undefined);
+    await usage.flush();
+    assert.equal((await other.lastUsage(caller, a.arn)).use?.eventId, 'held');
   });
 
   it('keeps the start of tracking of the data directory across restarts', async () => {

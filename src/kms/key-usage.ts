@@ -31,6 +31,11 @@ export interface KeyUse {
   operation: TrackedOperation;
   /** The record's eventTime, in milliseconds (whole seconds, as CloudTrail has it). */
   timestamp: number;
+  /**
+   * When the record was made, to the millisecond: which of two uses in one second is the later,
+   * whichever node noted it. Uses stored before it was kept have their timestamp here.
+   */
+  at: number;
   eventId: string;
   requestId: string;
 }
@@ -41,8 +46,8 @@ export interface KeyUsageRepository {
   /** The stored use of one key, if any. */
   get(keyArn: string): Promise<KeyUse | undefined>;
   /**
-   * Replaces the stored use of each key named, unless the stored one is newer (another node saved
-   * a later use of the key first).
+   * Replaces the stored use of each key named, unless the stored one is newer by `at` (another
+   * node saved a later use of the key first).
    */
   save(uses: KeyUse[]): Promise<void>;
 }
@@ -66,19 +71,37 @@ export interface KeyUsageDeps {
   authorizer?: KeyAuthorizer;
 }
 
+export interface KeyUsageOptions {
+  /**
+   * On a store that other nodes share, how long (real time, in milliseconds) after a use is noted
+   * it is written, with every use noted meanwhile, so that GetKeyLastUsage on the other nodes
+   * shows it that soon. Without it, uses are written by the maintenance run.
+   */
+  writeBehindMs?: number;
+}
+
+/** The delay of a noted use's write on a store other nodes share: the lag GetKeyLastUsage shows there. */
+export const SHARED_WRITE_BEHIND_MS = 200;
+
 /**
  * The last use of every key. Uses are noted in memory as their audit records are written, which
- * costs the cryptographic calls no storage write of their own; `flush` (a maintenance task, and
- * at shutdown) writes the keys used since the last flush in one transaction. A crash loses at
- * most the uses noted since the last flush: the key then shows its previous last use.
+ * costs the cryptographic calls no storage write of their own; `flush` (a maintenance task, at
+ * shutdown, and shortly after a use on a shared store) writes the keys used since the last flush
+ * in one transaction. A crash loses at most the uses noted since the last flush: the key then
+ * shows its previous last use. Other nodes of a shared store see a use once it is written, as
+ * AWS KMS's eventual consistency allows.
  */
 export class KeyUsageService {
   private readonly last = new Map<string, KeyUse>();
   private dirty = new Map<string, KeyUse>();
   private trackingSince: number | undefined;
   private loading: Promise<void> | undefined;
+  private writeBehind: NodeJS.Timeout | undefined;
 
-  constructor(private readonly deps: KeyUsageDeps) {}
+  constructor(
+    private readonly deps: KeyUsageDeps,
+    private readonly options: KeyUsageOptions = {},
+  ) {}
 
   /** Reads the stored uses and the start of tracking (set now when this data directory has none). */
   load(): Promise<void> {
@@ -101,16 +124,28 @@ export class KeyUsageService {
    * Notes a successful call on the keys it used, once its audit record is written. Calls that are
    * not cryptographic operations on a key are ignored; ReEncrypt counts for both of its keys.
    */
-  noteCall(operation: string, keyArns: readonly string[], record: { timestamp: number; eventId: string; requestId: string }): void {
+  noteCall(operation: string, keyArns: readonly string[], record: { timestamp: number; at: number; eventId: string; requestId: string }): void {
     if (!TRACKED.has(operation)) return;
     for (const arn of keyArns) {
       const known = this.last.get(arn);
-      // Calls that end in the same second keep the order their records were written in.
-      if (known && known.timestamp > record.timestamp) continue;
+      // A slow call's record may be written after a later call's.
+      if (known && known.at > record.at) continue;
       const use: KeyUse = { keyArn: arn, operation: operation as TrackedOperation, ...record };
       this.last.set(arn, use);
       this.dirty.set(arn, use);
     }
+    if (this.dirty.size > 0) this.writeSoon();
+  }
+
+  private writeSoon(): void {
+    const ms = this.options.writeBehindMs;
+    if (ms === undefined || this.writeBehind) return;
+    this.writeBehind = setTimeout(() => {
+      this.writeBehind = undefined;
+      // A failed write keeps its uses for the next flush; the maintenance run reports a failure that lasts.
+      this.flush().catch(() => {});
+    }, ms);
+    this.writeBehind.unref();
   }
 
   /** GetKeyLastUsage: the key named by key id or ARN (not alias), authorized as the caller's GetKeyLastUsage, in any key state. */
@@ -127,13 +162,15 @@ export class KeyUsageService {
     // Another node of a shared store may have saved a later use (with its last maintenance run).
     const mine = this.last.get(arn);
     const stored = await this.deps.store.keyUsage.get(arn);
-    const use = !mine || (stored && stored.timestamp > mine.timestamp) ? stored : mine;
+    const use = !mine || (stored && stored.at >= mine.at) ? stored : mine;
     if (use) out.use = use;
     return out;
   }
 
   /** Writes the uses noted since the last flush. */
   async flush(): Promise<void> {
+    clearTimeout(this.writeBehind);
+    this.writeBehind = undefined;
     await this.load();
     if (this.dirty.size === 0) return;
     const uses = [...this.dirty.values()];

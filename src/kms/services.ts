@@ -9,7 +9,7 @@ import { DataKeyPairService } from './data-key-pairs.js';
 import { GrantService } from './grants.js';
 import { KeyAgreementService } from './key-agreement.js';
 import { KeyService } from './keys.js';
-import { KeyUsageService } from './key-usage.js';
+import { KeyUsageService, type KeyUsageOptions } from './key-usage.js';
 import { MacService } from './mac.js';
 import { MultiRegionService } from './multi-region.js';
 import { RotationService } from './rotation.js';
@@ -31,7 +31,7 @@ export interface KmsServices {
   multiRegion: MultiRegionService;
 }
 
-export function createKmsServices(given: KmsDeps): KmsServices {
+export function createKmsServices(given: KmsDeps, options: { usage?: KeyUsageOptions } = {}): KmsServices {
   // Without a configured secret (domain tests), grant tokens are good for this process only.
   const grantTokens = given.grantTokens ?? new GrantTokens(given.random.bytes(32), given.random);
   const deps: KmsDeps = { ...given, grantTokens, authorizer: new KeyAuthorizer({ store: given.store, clock: given.clock, grantTokens }) };
@@ -47,7 +47,7 @@ export function createKmsServices(given: KmsDeps): KmsServices {
     dataKeyPairs: new DataKeyPairService(deps, crypto),
     keyAgreement: new KeyAgreementService(deps, keys),
     grants: new GrantService(deps, keys),
-    usage: new KeyUsageService(deps),
+    usage: new KeyUsageService(deps, options.usage),
     imports: new ImportedMaterialService(deps, keys, given.importTokens ?? new ImportTokens(given.random.bytes(32), given.random)),
     multiRegion: new MultiRegionService(deps, keys),
   };

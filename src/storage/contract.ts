@@ -279,7 +279,14 @@ export function kmsStoreContract(name: string, open: () => Promise<KmsStore>): v
   withStore('last key uses: one per key, a later one replacing the one before, never an earlier one', async (s) => {
     assert.deepEqual(await s.keyUsage.all(), []);
     const arn = (id: string) => `arn:aws:kms:us-east-1:111122223333:key/${id}`;
-    const use = (id: string, eventId: string, timestamp: number) => ({ keyArn: arn(id), operation: 'Encrypt' as const, timestamp, eventId, requestId: `r-${eventId}` });
+    const use = (id: string, eventId: string, at: number) => ({
+      keyArn: arn(id),
+      operation: 'Encrypt' as const,
+      timestamp: Math.floor(at / 1000) * 1000,
+      at,
+      eventId,
+      requestId: `r-${eventId}`,
+    });
     await s.keyUsage.save([use('k1', 'e1', 1_000), use('k2', 'e2', 2_000)]);
     await s.keyUsage.save([{ ...use('k1', 'e3', 3_000), operation: 'Sign' }]);
     // Another node saves later what it noted earlier.
@@ -288,5 +295,9 @@ export function kmsStoreContract(name: string, open: () => Promise<KmsStore>): v
     assert.deepEqual(byKey, [{ ...use('k1', 'e3', 3_000), operation: 'Sign' }, use('k2', 'e2', 2_000)]);
     assert.deepEqual(await s.keyUsage.get(arn('k2')), use('k2', 'e2', 2_000));
     assert.equal(await s.keyUsage.get(arn('k3')), undefined);
+    // Two uses in one second, saved in the wrong order by two nodes: the later by the millisecond stays.
+    await s.keyUsage.save([use('k2', 'later', 2_700)]);
+    await s.keyUsage.save([use('k2', 'earlier', 2_300)]);
+    assert.equal((await s.keyUsage.get(arn('k2')))?.eventId, 'later');
   });
 }

@@ -5,6 +5,7 @@ export interface UseRow {
   key_arn: string;
   operation: string;
   event_time: number;
+  written_at: number;
   event_id: string;
   request_id: string;
 }
@@ -13,6 +14,7 @@ export const toUse = (r: UseRow): KeyUse => ({
   keyArn: r.key_arn,
   operation: r.operation as TrackedOperation,
   timestamp: r.event_time,
+  at: r.written_at,
   eventId: r.event_id,
   requestId: r.request_id,
 });

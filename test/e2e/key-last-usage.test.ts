@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { assertOutputShape } from '../support/botocore-shape.js';
 import { kmsCli, keyArn } from '../support/kms-cli.js';
 import { b64in, kmsApi } from '../support/wire-api.js';
@@ -39,6 +40,24 @@ async function lastUsage(keyId: string): Promise<any> {
   return printed;
 }
 
+/**
+ * Waits until every node shows `operation` as the key's last use. One node shows it at once; the
+ * other nodes of a shared store once the node that served the call has written it, a fraction of
+ * a second later (GetKeyLastUsage is eventually consistent in AWS KMS too).
+ */
+async function usedOnEveryNode(keyId: string, operation: string, on: TestServer = server): Promise<void> {
+  for (const node of on.nodes ?? [on]) {
+    const deadline = Date.now() + 5_000;
+    for (;;) {
+      const r = await signedJson(node.url, 'TrentService.GetKeyLastUsage', 'kms', { KeyId: keyId });
+      assert.equal(r.status, 200, r.text);
+      if (r.json.KeyLastUsage?.Operation === operation) break;
+      assert.ok(on.nodes && Date.now() < deadline, `GetKeyLastUsage on ${node.url} shows ${JSON.stringify(r.json.KeyLastUsage)}, not a use by ${operation}`);
+      await delay(50);
+    }
+  }
+}
+
 /** The CloudTrail record LookupEvents shows for one event id. */
 async function recordWithId(eventId: string): Promise<Record<string, any>> {
   const r = await signedJson(server.url, LOOKUP_EVENTS, 'cloudtrail', { LookupAttributes: [{ AttributeKey: 'EventId', AttributeValue: eventId }] });
@@ -62,6 +81,7 @@ test('a new key has no last usage; tracking starts at its creation', async () =>
 
 test('after Encrypt, the operation, time, event id and request id are those of its LookupEvents record', async () => {
   await api('Encrypt', { KeyId: keyId, Plaintext: b64in('counted') });
+  await usedOnEveryNode(keyId, 'Encrypt');
   reported = (await lastUsage(keyArn(keyId))).KeyLastUsage;
   assert.equal(reported.Operation, 'Encrypt');
   const record = await recordWithId(reported.CloudTrailEventId);
@@ -85,6 +105,8 @@ test('ReEncrypt counts for its source and its destination key', async () => {
   const source = (await api('CreateKey')).KeyMetadata.KeyId;
   const ciphertext = (await api('Encrypt', { KeyId: source, Plaintext: b64in('moved') })).CiphertextBlob;
   await api('ReEncrypt', { CiphertextBlob: ciphertext, DestinationKeyId: keyId });
+  await usedOnEveryNode(source, 'ReEncrypt');
+  await usedOnEveryNode(keyId, 'ReEncrypt');
   const [from, to] = [(await lastUsage(source)).KeyLastUsage, (await lastUsage(keyId)).KeyLastUsage];
   assert.equal(from.Operation, 'ReEncrypt');
   assert.equal(to.Operation, 'ReEncrypt');
@@ -112,6 +134,7 @@ test('a crash keeps the uses written by the last maintenance run', async () => {
     const call = (operation: string, input: unknown) => signedJson(crashing.url, `TrentService.${operation}`, 'kms', input);
     const id = (await call('CreateKey', {})).json.KeyMetadata.KeyId as string;
     assert.equal((await call('Encrypt', { KeyId: id, Plaintext: Buffer.from('kept').toString('base64') })).status, 200);
+    await usedOnEveryNode(id, 'Encrypt', crashing);
     const noted = (await call('GetKeyLastUsage', { KeyId: id })).json.KeyLastUsage;
     assert.equal(noted.Operation, 'Encrypt');
     // Moving the clock runs the maintenance tasks at once, the write of the last uses among them.

@@ -14,21 +14,24 @@ export const KEY_USAGE_SCHEMA: SchemaPart = {
        event_id TEXT NOT NULL,
        request_id TEXT NOT NULL
      );`,
+    // To the millisecond, which eventTime's whole seconds are not: what orders two nodes' uses of one second.
+    `ALTER TABLE key_last_usage ADD COLUMN written_at BIGINT NOT NULL DEFAULT 0;
+     UPDATE key_last_usage SET written_at = event_time;`,
   ],
 };
 
 const USE = {
-  all: statement('kms-usage-all', 'SELECT key_arn, operation, event_time, event_id, request_id FROM key_last_usage'),
-  get: statement('kms-usage-get', 'SELECT key_arn, operation, event_time, event_id, request_id FROM key_last_usage WHERE key_arn = $1'),
+  all: statement('kms-usage-all', 'SELECT key_arn, operation, event_time, written_at, event_id, request_id FROM key_last_usage'),
+  get: statement('kms-usage-get', 'SELECT key_arn, operation, event_time, written_at, event_id, request_id FROM key_last_usage WHERE key_arn = $1'),
   // One statement for the whole batch. A node that saves later than another may hold an older use
   // of the same key: the newer stays.
   save: statement(
     'kms-usage-save',
-    `INSERT INTO key_last_usage (key_arn, operation, event_time, event_id, request_id)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[])
+    `INSERT INTO key_last_usage (key_arn, operation, event_time, written_at, event_id, request_id)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[])
      ON CONFLICT (key_arn) DO UPDATE SET operation = excluded.operation, event_time = excluded.event_time,
-       event_id = excluded.event_id, request_id = excluded.request_id
-     WHERE excluded.event_time >= key_last_usage.event_time`,
+       written_at = excluded.written_at, event_id = excluded.event_id, request_id = excluded.request_id
+     WHERE excluded.written_at >= key_last_usage.written_at`,
   ),
 };
 
@@ -50,7 +53,7 @@ export class PgKeyUsage implements KeyUsageRepository {
     const last = new Map<string, KeyUse>();
     for (const u of uses) {
       const before = last.get(u.keyArn);
-      if (!before || u.timestamp >= before.timestamp) last.set(u.keyArn, u);
+      if (!before || u.at >= before.at) last.set(u.keyArn, u);
     }
     const batch = [...last.values()];
     await this.db.pool.query(
@@ -58,6 +61,7 @@ export class PgKeyUsage implements KeyUsageRepository {
         batch.map((u) => u.keyArn),
         batch.map((u) => u.operation),
         batch.map((u) => u.timestamp),
+        batch.map((u) => u.at),
         batch.map((u) => u.eventId),
         batch.map((u) => u.requestId),
       ),

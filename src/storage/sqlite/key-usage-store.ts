@@ -12,6 +12,9 @@ const KEY_USAGE_MIGRATIONS = [
      event_id TEXT NOT NULL,
      request_id TEXT NOT NULL
    );`,
+  // To the millisecond, which eventTime's whole seconds are not: what orders two nodes' uses of one second.
+  `ALTER TABLE key_last_usage ADD COLUMN written_at INTEGER NOT NULL DEFAULT 0;
+   UPDATE key_last_usage SET written_at = event_time;`,
 ];
 
 export class SqliteKeyUsage implements KeyUsageRepository {
@@ -21,17 +24,17 @@ export class SqliteKeyUsage implements KeyUsageRepository {
 
   constructor(db: Db) {
     migrate(db, 'key-usage', KEY_USAGE_MIGRATIONS);
-    this.allStmt = db.prepare<[], UseRow>('SELECT key_arn, operation, event_time, event_id, request_id FROM key_last_usage');
-    this.getStmt = db.prepare<[string], UseRow>('SELECT key_arn, operation, event_time, event_id, request_id FROM key_last_usage WHERE key_arn = ?');
+    this.allStmt = db.prepare<[], UseRow>('SELECT key_arn, operation, event_time, written_at, event_id, request_id FROM key_last_usage');
+    this.getStmt = db.prepare<[string], UseRow>('SELECT key_arn, operation, event_time, written_at, event_id, request_id FROM key_last_usage WHERE key_arn = ?');
     // A node that saves later than another may hold an older use of the same key: the newer stays.
     const put = db.prepare(
-      `INSERT INTO key_last_usage (key_arn, operation, event_time, event_id, request_id) VALUES (?, ?, ?, ?, ?)
+      `INSERT INTO key_last_usage (key_arn, operation, event_time, written_at, event_id, request_id) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (key_arn) DO UPDATE SET operation = excluded.operation, event_time = excluded.event_time,
-         event_id = excluded.event_id, request_id = excluded.request_id
-       WHERE excluded.event_time >= key_last_usage.event_time`,
+         written_at = excluded.written_at, event_id = excluded.event_id, request_id = excluded.request_id
+       WHERE excluded.written_at >= key_last_usage.written_at`,
     );
     this.saveMany = db.transaction((uses: KeyUse[]) => {
-      for (const u of uses) put.run(u.keyArn, u.operation, u.timestamp, u.eventId, u.requestId);
+      for (const u of uses) put.run(u.keyArn, u.operation, u.timestamp, u.at, u.eventId, u.requestId);
     }).immediate;
   }
 
