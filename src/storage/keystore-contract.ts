@@ -53,6 +53,17 @@ export function keyStoreRepositoryContract(name: string, open: () => Promise<Ope
     assert.equal((await r.get(A, store(A, 1).customKeyStoreId))?.name, 'store-1');
   });
 
+  withRepo('a name may hold a NUL character: stored, found and renamed as any other, and distinct from the name without it', async (r) => {
+    assert.equal(await r.insert(store(A, 1, { name: 'a\u0000b' }), 10), 'inserted');
+    assert.equal(await r.insert(store(A, 2, { name: 'ab' }), 10), 'inserted');
+    assert.equal(await r.insert(store(A, 3, { name: 'a\u0000b' }), 10), 'name-taken');
+    assert.equal((await r.findByName(A, 'a\u0000b'))?.customKeyStoreId, store(A, 1).customKeyStoreId);
+    assert.equal((await r.get(A, store(A, 1).customKeyStoreId))?.name, 'a\u0000b');
+    await r.update(A, store(A, 2).customKeyStoreId, (s) => ({ ...s, name: '\u0000' }));
+    assert.equal((await r.findByName(A, '\u0000'))?.customKeyStoreId, store(A, 2).customKeyStoreId);
+    assert.equal(await r.findByName(A, 'ab'), undefined);
+  });
+
   withRepo('insert refuses a name in use in the scope, and more than the quota', async (r) => {
     assert.equal(await r.insert(store(A, 1), 2), 'inserted');
     assert.equal(await r.insert(store(A, 2, { name: 'store-1' }), 2), 'name-taken');

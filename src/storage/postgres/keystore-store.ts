@@ -20,6 +20,9 @@ export const KEYSTORE_SCHEMA: SchemaPart = {
      CREATE UNIQUE INDEX custom_key_stores_name ON custom_key_stores (account_id, region, name);
      CREATE INDEX custom_key_stores_scope ON custom_key_stores (account_id, region, custom_key_store_id);
      CREATE INDEX custom_key_stores_state ON custom_key_stores (connection_state, custom_key_store_id);`,
+    // A name is any string of 1 to 256 characters, NUL among them, which text cannot hold: names
+    // are kept as their UTF-8 bytes, compared byte for byte as SQLite compares them.
+    `ALTER TABLE custom_key_stores ALTER COLUMN name TYPE BYTEA USING convert_to(name, 'UTF8');`,
   ],
 };
 
@@ -45,6 +48,9 @@ const STORE = {
   inState: statement('cks-in-state', 'SELECT doc FROM custom_key_stores WHERE connection_state = $1 ORDER BY custom_key_store_id'),
 };
 
+/** The name column's value: the name's UTF-8 bytes. */
+const nameBytes = (name: string): Buffer => Buffer.from(name, 'utf8');
+
 const first = (rows: Row[]) => (rows[0] ? (JSON.parse(rows[0].doc) as CustomKeyStoreRecord) : undefined);
 const UNIQUE_VIOLATION = '23505';
 
@@ -64,9 +70,9 @@ class PgKeyStores implements CustomKeyStoreRepository {
     return inTransaction(this.db.pool, async (tx): Promise<InsertResult> => {
       // The quota counts rows that another node may be adding: creations in one scope queue here.
       await lockName(tx, LOCK.keyStoreScope, `${store.accountId}/${store.region}`);
-      if ((await tx.query(STORE.byName(store.accountId, store.region, store.name))).rowCount) return 'name-taken';
+      if ((await tx.query(STORE.byName(store.accountId, store.region, nameBytes(store.name)))).rowCount) return 'name-taken';
       if ((await tx.query<{ n: number }>(STORE.count(store.accountId, store.region))).rows[0]!.n >= maxPerScope) return 'limit-exceeded';
-      await tx.query(STORE.insert(store.customKeyStoreId, store.accountId, store.region, store.name, store.connectionState, JSON.stringify(store)));
+      await tx.query(STORE.insert(store.customKeyStoreId, store.accountId, store.region, nameBytes(store.name), store.connectionState, JSON.stringify(store)));
       return 'inserted';
     });
   }
@@ -77,8 +83,7 @@ class PgKeyStores implements CustomKeyStoreRepository {
   }
 
   async findByName(scope: Scope, name: string): Promise<CustomKeyStoreRecord | undefined> {
-    if (cannotBeStored(name)) return undefined;
-    return first((await this.db.pool.query<Row>(STORE.byName(scope.accountId, scope.region, name))).rows);
+    return first((await this.db.pool.query<Row>(STORE.byName(scope.accountId, scope.region, nameBytes(name)))).rows);
   }
 
   async list(scope: Scope, limit: number, after = ''): Promise<Page<CustomKeyStoreRecord>> {
@@ -93,9 +98,9 @@ class PgKeyStores implements CustomKeyStoreRepository {
       const current = first((await tx.query<Row>(STORE.locked(id, scope.accountId, scope.region))).rows);
       if (!current) return undefined;
       const next = change(current);
-      if (next.name !== current.name && (await tx.query(STORE.byName(scope.accountId, scope.region, next.name))).rowCount) throw new DuplicateStoreName(next.name);
+      if (next.name !== current.name && (await tx.query(STORE.byName(scope.accountId, scope.region, nameBytes(next.name)))).rowCount) throw new DuplicateStoreName(next.name);
       try {
-        await tx.query(STORE.write(id, next.name, next.connectionState, JSON.stringify(next)));
+        await tx.query(STORE.write(id, nameBytes(next.name), next.connectionState, JSON.stringify(next)));
       } catch (err) {
         // Another node took the name between the check and the write.
         if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw new DuplicateStoreName(next.name);

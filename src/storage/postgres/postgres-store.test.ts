@@ -72,6 +72,24 @@ test('postgres: nodes that start at once migrate the schema once, and a later st
   }
 });
 
+test('postgres: custom key stores made before names became bytes keep their names, found and unique as before', async () => {
+  const db = await openPgDatabase(await freshSchema());
+  try {
+    const keystores = SCHEMA.find((p) => p.part === 'keystores')!;
+    const before = SCHEMA.map((p) => (p === keystores ? { ...p, steps: keystores.steps.slice(0, 1) } : p));
+    await migrate(db, before);
+    const repo = pgKeyStoreRepository(db);
+    const scope = { accountId: '111122223333', region: 'us-east-1' };
+    const made = { ...scope, customKeyStoreId: 'cks-00000000000000001', name: 'déjà vu', type: 'AWS_CLOUDHSM', clusterId: 'cluster-abcdefghij1', lineageId: 'cluster-abcdefghij1', trustAnchor: 'x', sealedPassword: 'x', connectionState: 'DISCONNECTED', createdAt: 1, attempt: 0 } as const;
+    await db.pool.query('INSERT INTO custom_key_stores (custom_key_store_id, account_id, region, name, connection_state, doc) VALUES ($1, $2, $3, $4, $5, $6)', [made.customKeyStoreId, scope.accountId, scope.region, made.name, made.connectionState, JSON.stringify(made)]);
+    await migrate(db, SCHEMA);
+    assert.equal((await repo.findByName(scope, 'déjà vu'))?.customKeyStoreId, made.customKeyStoreId);
+    assert.equal(await repo.insert({ ...made, customKeyStoreId: 'cks-00000000000000002' }, 10), 'name-taken');
+  } finally {
+    await db.close();
+  }
+});
+
 test('postgres: a node older than the schema refuses to start', async () => {
   const db = await migrated();
   try {
