@@ -1,3 +1,5 @@
+import { FreshReads } from './fresh-reads.js';
+
 /**
  * Counters a store moves with every change of the state that each node keeps a copy of in memory
  * (the clock's setting, the faults): one read of them tells a node whether a copy is stale, so that
@@ -16,17 +18,23 @@ export const FAULTS_COUNTER = 'faults';
 /**
  * Copies of shared state, each reloaded when its counter moved. `refresh` is what a node runs
  * before each request and each maintenance run when other nodes share its store; alone on a store,
- * a node changes every copy itself and never needs it.
+ * a node changes every copy itself and never needs it. Requests that arrive together share one
+ * read that started after they arrived (FreshReads).
  */
 export class SharedState {
   private seen = new Map<string, number>();
+  private readonly refreshes = new FreshReads<null, void>();
 
   constructor(
     private readonly counters: ChangeCounters,
     private readonly reload: Readonly<Record<string, () => Promise<unknown>>>,
   ) {}
 
-  async refresh(): Promise<void> {
+  refresh(): Promise<void> {
+    return this.refreshes.get(null, () => this.readAndReload());
+  }
+
+  private async readAndReload(): Promise<void> {
     const now = await this.counters.read();
     for (const [name, reload] of Object.entries(this.reload)) {
       const n = now.get(name) ?? 0;

@@ -129,6 +129,20 @@ test('key cache: with other writers, a hit reads only the version; a changed key
   assert.throws(() => ((cached as { description: string }).description = 'changed by a caller'), TypeError);
 });
 
+test('key cache: with other writers, requests for one key that arrive together share a read that started after they arrived', async () => {
+  const store = new CountingKeys();
+  const keys = new CachedKeys(store.repo(), { sharedWriters: true });
+  await keys.get(A, 'k1');
+  const first = keys.get(A, 'k1');
+  // Written elsewhere after the first read was asked for: the callers after it must see the change.
+  store.changeBehind('elsewhere');
+  const together = await Promise.all(Array.from({ length: 10 }, () => keys.get(A, 'k1')));
+  assert.notEqual((await first)?.description, 'elsewhere');
+  assert.ok(together.every((k) => k?.description === 'elsewhere'));
+  // The first read, then one read for the ten.
+  assert.deepEqual(store.reads, [undefined, 1, 1]);
+});
+
 test('key cache: alone on its store, the cache answers from memory and follows its own writes', async () => {
   const store = new CountingKeys();
   const keys = new CachedKeys(store.repo(), { sharedWriters: false });

@@ -1,3 +1,4 @@
+import { FreshReads } from '../core/fresh-reads.js';
 import type { KeyRecord, Scope } from '../kms/key.js';
 import type { KeyRepository, KmsStore, Page, RelatedKeysChange } from '../kms/repository.js';
 
@@ -45,10 +46,12 @@ interface Entry {
  * that no caller can change what others will read. With one writer the cache follows the writes
  * it passes on; with several it checks each read against the row's version, which costs a read of
  * one indexed column instead of reading and parsing the record (a key policy alone can be 32 KiB).
- * Lists and the background queries go to the store: they are not on the hot path.
+ * Lists and the background queries go to the store: they are not on the hot path. Requests for
+ * one key that arrive together share one version read that started after they arrived.
  */
 export class CachedKeys implements KeyRepository {
   private readonly entries = new Map<string, Entry>();
+  private readonly versionReads = new FreshReads<string, KeyRecord | undefined>();
   private readonly limit: number;
 
   constructor(
@@ -72,6 +75,11 @@ export class CachedKeys implements KeyRepository {
     const id = idOf(region, keyId);
     const entry = this.entries.get(id);
     if (entry && !this.opts.sharedWriters) return entry.key;
+    return this.versionReads.get(id, () => this.readThrough(id, keyId, region));
+  }
+
+  private async readThrough(id: string, keyId: string, region: string): Promise<KeyRecord | undefined> {
+    const entry = this.entries.get(id);
     const read = await this.inner.findVersioned(keyId, region, entry?.version);
     if (read === undefined) {
       this.entries.delete(id);
