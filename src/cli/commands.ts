@@ -112,6 +112,7 @@ export const COMMANDS: Command[] = [
       'tls-key': { type: 'string', value: 'FILE', help: 'the PEM private key of --tls-cert' },
       console: { type: 'string', value: 'on|off', help: 'serve the web console at /console on the same port (default on when the host is a loopback address)' },
       'in-memory': { type: 'boolean', help: 'keep nothing on disk: database, audit trail and root key live in memory and are gone when it stops' },
+      workers: { type: 'string', value: 'N|auto', help: 'serve the port with N processes over one store (auto: one per core; default 1); a SQLite data directory is shared as with --shared-store (docs/nodes.md)' },
       'shared-store': { type: 'boolean', help: 'share the data directory with other services started with --shared-store: one set of keys, audit trail and clock (docs/nodes.md)' },
       'log-level': { type: 'string', value: 'LEVEL', help: 'trace, debug, info (default: a line per request), warn, error, fatal or silent' },
       'log-format': { type: 'string', value: 'json|text', help: 'one JSON object per line (default) or text (the default when standard error is a terminal)' },
@@ -129,6 +130,7 @@ export const COMMANDS: Command[] = [
       'keywarden serve --allow-clock-control --cluster-delay-ms 0 --connect-delay-ms 0',
       'keywarden serve --hsm-engine pkcs11 --root-key pkcs11 --pkcs11-module /usr/lib/softhsm/libsofthsm2.so --pkcs11-config pkcs11.json',
       'keywarden serve --shared-store --data-dir /srv/keywarden --port 4600',
+      'keywarden serve --workers auto',
     ],
     run: load(() => import('./serve.js'), async (m, args) => {
       await m.serve(args);

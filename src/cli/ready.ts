@@ -22,6 +22,10 @@ export interface ReadyLine {
   /** The certificate an HTTPS endpoint serves: what AWS_CA_BUNDLE names when it is self-signed. */
   tlsCertificate?: string;
   selfSigned?: boolean;
+  /** The web console's address, when it is served. */
+  consoleUrl?: string;
+  /** With `serve --workers`: the pid of each worker process (`pid` is the primary's, which stops them all). */
+  workers?: number[];
 }
 
 export function readyLine(running: RunningKeywarden, dataDir: string | undefined): ReadyLine {
@@ -35,6 +39,7 @@ export function readyLine(running: RunningKeywarden, dataDir: string | undefined
     ...(running.store.kind === 'postgres' ? { store: running.store.location } : {}),
     version: keywardenVersion(),
     ...(running.tls ? { tlsCertificate: running.tls.certFile, selfSigned: running.tls.selfSigned } : {}),
+    ...(running.consoleUrl ? { consoleUrl: running.consoleUrl } : {}),
   };
 }
 

@@ -4,8 +4,9 @@ import { timingsOf } from '../cluster/transitions.js';
 import { createLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../observability/logger.js';
 import { METRICS_ACCESS, type MetricsAccess } from '../observability/routes.js';
 import { type Args, portOption, stringOption, UsageError } from './args.js';
-import { readyLine, removeReadyFile, writeReadyFile } from './ready.js';
+import { type ReadyLine, readyLine, removeReadyFile, writeReadyFile } from './ready.js';
 import { startFailureLine } from './start-failure.js';
+import { isWorker, reportReady, superviseWorkers, WorkerFailed, workersOption } from './workers.js';
 
 export async function serve(args: Args): Promise<void> {
   // Whatever the service creates (database, journals, audit log, root key) is its owner's only.
@@ -15,6 +16,8 @@ export async function serve(args: Args): Promise<void> {
   const inMemory = inMemorySwitch(args);
   const store = storeOption(args, inMemory);
   const dataDir = stringOption(args, 'data-dir') ?? './.keywarden';
+  const workers = workersOption(args);
+  const worker = isWorker();
   const options: KeywardenOptions = {
     host,
     port,
@@ -36,14 +39,17 @@ export async function serve(args: Args): Promise<void> {
     console: consoleSwitch(args, host),
     inMemory,
     store,
-    sharedStore: sharedStoreSwitch(args),
+    // A worker of `serve --workers` is one node of several on the store.
+    sharedStore: sharedStoreSwitch(args) || worker,
     logger: createLogger({ level: logLevel(args), format: logFormat(args) }),
     metricsAccess: metricsAccess(args),
   };
   const out = process.stdout;
   const json = args.options.get('json') === true;
   const readyFile = stringOption(args, 'ready-file');
-  const say = (text: string, record: Record<string, unknown>) => out.write(json ? JSON.stringify(record) + '\n' : text);
+  // A worker's primary speaks for it.
+  const say = (text: string, record: Record<string, unknown>) => worker || out.write(json ? JSON.stringify(record) + '\n' : text);
+  if (workers > 1 && !worker) return superviseAll(workers, { json, readyFile, say, inMemory, dataDir, consoleCredentials: options.credentialsFile !== undefined });
 
   // Signals are taken before start-up opens anything: one that arrives while the data directory
   // is being opened lets start-up finish, then shuts down cleanly, instead of killing it half-way.
@@ -71,6 +77,7 @@ export async function serve(args: Args): Promise<void> {
   });
   if (stopping) return shutDown(running, stopping, say, readyFile);
   const ready = readyLine(running, inMemory ? undefined : dataDir);
+  if (worker) return reportReady(ready);
   if (readyFile) {
     try {
       writeReadyFile(readyFile, ready);
@@ -81,25 +88,78 @@ export async function serve(args: Args): Promise<void> {
     }
   }
   if (json) return void out.write(JSON.stringify(ready) + '\n');
-  // One write, so that whoever reads the first line has the rest too.
-  const caBundle = running.tls?.selfSigned ? `AWS_CA_BUNDLE=${running.tls.certFile} ` : '';
-  const certificate = !running.tls
+  out.write(banner(ready, { inMemory, dataDir, consoleCredentials: options.credentialsFile !== undefined }));
+}
+
+interface BannerFacts {
+  inMemory: boolean;
+  dataDir: string;
+  /** Whether the console's sign-in takes the credentials file's access keys (or test / test). */
+  consoleCredentials: boolean;
+}
+
+/** What `serve` prints once it answers, in one write, so that whoever reads the first line has the rest too. */
+function banner(ready: ReadyLine, facts: BannerFacts): string {
+  const caBundle = ready.selfSigned ? `AWS_CA_BUNDLE=${ready.tlsCertificate} ` : '';
+  const certificate = !ready.tlsCertificate
     ? ''
-    : running.tls.selfSigned
-      ? `TLS certificate (self-signed, for localhost, 127.0.0.1 and ::1): ${running.tls.certFile}\n`
-      : `TLS certificate: ${running.tls.certFile}\n`;
-  out.write(
-    `Keywarden is listening on ${running.url} (${where(running, inMemory, dataDir)})\n` +
-      certificate +
-      (running.consoleUrl ? `Web console: ${running.consoleUrl} (sign in with ${options.credentialsFile ? 'an access key of the credentials file' : 'test / test'})\n` : '') +
-      `Use it with the AWS CLI:\n` +
-      `  ${caBundle}AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --region us-east-1 --endpoint-url ${running.url} kms create-key\n`,
+    : ready.selfSigned
+      ? `TLS certificate (self-signed, for localhost, 127.0.0.1 and ::1): ${ready.tlsCertificate}\n`
+      : `TLS certificate: ${ready.tlsCertificate}\n`;
+  const where = ready.store ? `data in the PostgreSQL database ${ready.store}` : facts.inMemory ? 'data in memory only: gone when it stops' : `data in ${facts.dataDir}`;
+  const workers = ready.workers ? `, ${ready.workers.length} worker processes` : '';
+  return (
+    `Keywarden is listening on ${ready.url} (${where}${workers})\n` +
+    certificate +
+    (ready.consoleUrl ? `Web console: ${ready.consoleUrl} (sign in with ${facts.consoleCredentials ? 'an access key of the credentials file' : 'test / test'})\n` : '') +
+    `Use it with the AWS CLI:\n` +
+    `  ${caBundle}AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --region us-east-1 --endpoint-url ${ready.url} kms create-key\n`
   );
 }
 
-function where(running: RunningKeywarden, inMemory: boolean, dataDir: string): string {
-  if (running.store.kind === 'postgres') return `data in the PostgreSQL database ${running.store.location}`;
-  return inMemory ? 'data in memory only: gone when it stops' : `data in ${dataDir}`;
+/**
+ * `serve --workers N` in the primary process: the workers serve, this process supervises them and
+ * prints what a service alone prints, with every worker's pid in the ready line.
+ */
+async function superviseAll(
+  count: number,
+  o: { json: boolean; readyFile: string | undefined; say: (text: string, record: Record<string, unknown>) => void; inMemory: boolean; dataDir: string; consoleCredentials: boolean },
+): Promise<void> {
+  let stopping: string | undefined;
+  let stopAll: (() => Promise<boolean>) | undefined;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = signal;
+    o.say(`Keywarden received ${signal}; shutting down.\n`, { event: 'stopping', signal });
+    removeReadyFile(o.readyFile);
+    void stopAll?.().then((clean) => process.exit(clean ? 0 : 1));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  try {
+    removeReadyFile(o.readyFile);
+  } catch (err) {
+    throw new UsageError(`cannot remove the old --ready-file ${o.readyFile}: ${(err as Error).message}`);
+  }
+  const supervision = await superviseWorkers(count, (line) => process.stderr.write(line + '\n')).catch((err: unknown) => {
+    // The worker that failed has said why.
+    if (!(err instanceof WorkerFailed)) process.stderr.write(`keywarden: ${(err as Error).message}\n`);
+    return process.exit(1);
+  });
+  stopAll = supervision.stop;
+  if (stopping) return void supervision.stop().then((clean) => process.exit(clean ? 0 : 1));
+  const { ready } = supervision;
+  if (o.readyFile) {
+    try {
+      writeReadyFile(o.readyFile, ready);
+    } catch (err) {
+      process.stderr.write(`keywarden: cannot write --ready-file ${o.readyFile}: ${(err as Error).message}\n`);
+      await supervision.stop();
+      return process.exit(1);
+    }
+  }
+  if (o.json) return void process.stdout.write(JSON.stringify(ready) + '\n');
+  process.stdout.write(banner(ready, { inMemory: o.inMemory, dataDir: o.dataDir, consoleCredentials: o.consoleCredentials }));
 }
 
 function shutDown(running: RunningKeywarden, signal: string, say: (text: string, record: Record<string, unknown>) => void, readyFile: string | undefined): void {

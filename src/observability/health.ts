@@ -26,6 +26,8 @@ export interface HealthSources {
 export interface HealthReport {
   status: 'ok' | 'degraded';
   version: string;
+  /** The process that answered: one of several behind a port (serve --workers) or a balancer. */
+  pid: number;
   uptimeSeconds: number;
   store: { kind: string; location: string; problem?: string };
   engine: string;
@@ -49,6 +51,7 @@ export function healthReport(s: HealthSources): HealthReport {
   return {
     status: storeProblem === undefined && audit.problem === undefined ? 'ok' : 'degraded',
     version: s.version,
+    pid: process.pid,
     uptimeSeconds: Math.max(0, Math.round(((s.now ?? Date.now)() - s.startedAt) / 100) / 10),
     store: { ...s.store, ...(storeProblem === undefined ? {} : { problem: storeProblem }) },
     engine: s.engine,

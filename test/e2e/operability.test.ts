@@ -60,6 +60,7 @@ describe('a service on a data directory', () => {
     const h = health.json();
     assert.equal(h.status, 'ok');
     assert.equal(h.version, VERSION);
+    assert.equal(h.pid, server.pid);
     assert.equal(typeof h.uptimeSeconds, 'number');
     assert.ok(h.uptimeSeconds >= 0 && h.uptimeSeconds < 600, `uptime ${h.uptimeSeconds}`);
     assert.deepEqual(h.store, server.store ? { kind: 'postgres', location: server.store } : { kind: 'sqlite', location: join(server.dataDir, 'keywarden.db') });

@@ -99,7 +99,8 @@ test('--port 0 --json: one JSON ready line with the port it picked; the service 
     const ready = JSON.parse(await s.line(/^\{/));
     const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     assert.ok(Number.isInteger(ready.port) && ready.port > 0, JSON.stringify(ready));
-    assert.deepEqual(ready, { event: 'ready', url: `http://127.0.0.1:${ready.port}`, host: '127.0.0.1', port: ready.port, pid: s.child.pid, dataDir, version });
+    const url = `http://127.0.0.1:${ready.port}`;
+    assert.deepEqual(ready, { event: 'ready', url, host: '127.0.0.1', port: ready.port, pid: s.child.pid, dataDir, version, consoleUrl: `${url}/console/` });
     assert.equal(s.stdout(), JSON.stringify(ready) + '\n', 'stdout holds the ready line and nothing else');
     const shown = await run(process.execPath, [BIN, 'clock', 'show', '--json', '--endpoint', ready.url], { cwd: ROOT });
     assert.equal(shown.status, 0, shown.stderr);
