@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { postgresBinDir, startPostgres, type StartedPostgres } from '../test/support/postgres.js';
 import type { BenchConfig } from './config.js';
-import { childCpuMs, treeCpuMs } from './cpu.js';
+import { treeCpuMs } from './cpu.js';
 import { runLoad, type LoadClient } from './load.js';
 import type { KeywardenChild, KeywardenStart } from './servers.js';
 import type { LatencyRecorder } from './stats.js';
@@ -79,8 +79,9 @@ export async function benchStores(setup: StoresSetup): Promise<StoreComparison> 
       const env = { KEYWARDEN_ROOT_KEY: randomBytes(32).toString('hex') };
       return Array.from({ length: nodes }, () => ({ args: ['--store', store], env }));
     };
-    progress('stores: one node on SQLite, one node on PostgreSQL, two nodes on another PostgreSQL database ...');
+    progress('stores: one node on SQLite, two worker processes on SQLite, one node on PostgreSQL, two nodes on another PostgreSQL database ...');
     await side('sqlite', [{}]);
+    await side('sqlite-workers-2', [{ args: ['--workers', '2'] }]);
     await side('postgres', await onPostgres(1));
     await side('postgres-2', await onPostgres(2));
 
@@ -139,11 +140,11 @@ async function measureSide(setup: StoresSetup, s: Side, operation: StoreOperatio
   };
 }
 
-/** The nodes' CPU summed; undefined if one cannot be read. */
+/** The nodes' CPU summed, each with its worker processes (serve --workers); undefined if one cannot be read. */
 function nodesCpu(s: Side): number | undefined {
   let sum = 0;
   for (const n of s.nodes) {
-    const ms = childCpuMs(n.pid);
+    const ms = treeCpuMs(n.pid);
     if (ms === undefined) return undefined;
     sum += ms;
   }

@@ -1,22 +1,26 @@
 import type { LatencySummary } from './stats.js';
 
-// Encrypt and CreateKey on the three deployments a team chooses between: one node on SQLite (the
-// default), one node on PostgreSQL, and two nodes on one PostgreSQL database with the requests
-// alternating between them. Throughput is shown as a ratio to SQLite's; because the machine the
+// Encrypt and CreateKey on the deployments a team chooses between: one node on SQLite (the
+// default), the same with two worker processes (`serve --workers 2`), one node on PostgreSQL, and
+// two nodes on one PostgreSQL database with the requests alternating between them. Throughput is shown as a ratio to SQLite's; because the machine the
 // bench runs on may have as few cores as there are processes under load, the figure that says
 // what a deployment costs is CPU per request: the nodes' own, PostgreSQL's server processes'
 // beside it, and both together. SQLite runs inside the node, so its cost is all in the node's.
 
-export type Deployment = 'sqlite' | 'postgres' | 'postgres-2';
-export const DEPLOYMENTS: readonly Deployment[] = ['sqlite', 'postgres', 'postgres-2'];
+export type Deployment = 'sqlite' | 'sqlite-workers-2' | 'postgres' | 'postgres-2';
+export const DEPLOYMENTS: readonly Deployment[] = ['sqlite', 'sqlite-workers-2', 'postgres', 'postgres-2'];
 export const DEPLOYMENT_LABEL: Record<Deployment, string> = {
   sqlite: 'SQLite, 1 node',
+  'sqlite-workers-2': 'SQLite, --workers 2',
   postgres: 'PostgreSQL, 1 node',
   'postgres-2': 'PostgreSQL, 2 nodes',
 };
 
 export type StoreOperation = 'Encrypt' | 'CreateKey';
 export const STORE_OPERATIONS: readonly StoreOperation[] = ['Encrypt', 'CreateKey'];
+
+/** Whether the deployment's store is SQLite, inside its processes: it has no database server of its own. */
+export const onSqlite = (d: Deployment): boolean => d === 'sqlite' || d === 'sqlite-workers-2';
 
 /** The aim issue 17 sets: CPU per request on PostgreSQL (the database's included) within this factor of SQLite's. */
 export const CPU_AIM = 1.5;
@@ -103,9 +107,9 @@ export function summarizeStores(context: ComparisonContext, measured: StoreRound
       if (runs.length === 0) continue;
       const seconds = runs.reduce((sum, r) => sum + r.elapsedSeconds, 0);
       const nodesUsPerRequest = perRequest(runs, (r) => r.nodesCpuMs);
-      const databaseUsPerRequest = deployment === 'sqlite' ? undefined : perRequest(runs, (r) => r.databaseCpuMs);
+      const databaseUsPerRequest = onSqlite(deployment) ? undefined : perRequest(runs, (r) => r.databaseCpuMs);
       const withDatabaseUsPerRequest =
-        deployment === 'sqlite' ? nodesUsPerRequest : nodesUsPerRequest === undefined || databaseUsPerRequest === undefined ? undefined : nodesUsPerRequest + databaseUsPerRequest;
+        onSqlite(deployment) ? nodesUsPerRequest : nodesUsPerRequest === undefined || databaseUsPerRequest === undefined ? undefined : nodesUsPerRequest + databaseUsPerRequest;
       const f: DeploymentFigures = {
         deployment,
         operation,
@@ -141,7 +145,7 @@ export function summarizeStores(context: ComparisonContext, measured: StoreRound
     figures,
     databaseBackgroundMsPerSecond: idle.length === 0 || idleCpu.some((v) => v === undefined) ? undefined : idleCpu.reduce((s: number, v) => s + v!, 0) / idleSeconds,
     aim: figures
-      .filter((f) => f.deployment !== 'sqlite')
+      .filter((f) => !onSqlite(f.deployment))
       .map((f) => ({ deployment: f.deployment, operation: f.operation, cpuRatio: f.cpuRatio, met: f.cpuRatio !== undefined && f.cpuRatio <= CPU_AIM })),
     valid: measured.length > 0 && measured.every((r) => r.errors === 0 && r.warmupErrors === 0),
   };
@@ -170,12 +174,12 @@ export function formatStores(c: StoreComparison): string {
   const lines = [
     '',
     `SQLite and PostgreSQL ${c.postgresVersion}: ${c.concurrency} concurrent, ${c.rounds} interleaved round(s) of ${c.seconds} s per deployment and operation; ` +
-      'two nodes share one database and the root key, and the requests alternate between them',
+      'two nodes share one database and the root key, and the requests alternate between them; --workers 2 is one service of two worker processes',
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),
     '  ops/s: all rounds together (rounds: each round). µs: server CPU per successful request (utime + stime from /proc) over the load and',
-    '  the audit indexing after it: the nodes\u2019 summed, PostgreSQL\u2019s server processes\u2019 (every backend, the WAL writer, the checkpointer,',
+    '  the audit indexing after it: the nodes\u2019 summed (a --workers service\u2019s processes, its supervisor included), PostgreSQL\u2019s server processes\u2019 (every backend, the WAL writer, the checkpointer,',
     '  autovacuum), and both together. × SQLite: throughput, then CPU per request with the database, over the SQLite node\u2019s.',
   ];
   if (c.databaseBackgroundMsPerSecond !== undefined) {
@@ -187,7 +191,7 @@ export function formatStores(c: StoreComparison): string {
   for (const operation of STORE_OPERATIONS) {
     const aims = c.aim.filter((a) => a.operation === operation);
     if (aims.length === 0) continue;
-    const nodesOnly = c.figures.filter((f) => f.operation === operation && f.deployment !== 'sqlite').map((f) => `${DEPLOYMENT_LABEL[f.deployment]} ${times(f.nodesCpuRatio)}`);
+    const nodesOnly = c.figures.filter((f) => f.operation === operation && !onSqlite(f.deployment)).map((f) => `${DEPLOYMENT_LABEL[f.deployment]} ${times(f.nodesCpuRatio)}`);
     lines.push(
       `  Aim (CPU per request on PostgreSQL, the database's included, within ${CPU_AIM}× of SQLite's), ${operation}: ` +
         aims.map((a) => `${DEPLOYMENT_LABEL[a.deployment]} ${times(a.cpuRatio)} ${a.met ? 'met' : 'NOT met'}`).join('; ') +
