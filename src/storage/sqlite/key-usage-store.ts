@@ -1,6 +1,7 @@
 import type { KeyUse, KeyUsageRepository, TrackedOperation } from '../../kms/key-usage.js';
 import type { Db } from './database.js';
 import { migrate } from './schema.js';
+import { writeTransaction } from './write-lock.js';
 
 // A part of its own, so its schema steps never interleave with the KMS tables' migrations.
 const KEY_USAGE_MIGRATIONS = [
@@ -37,9 +38,9 @@ export class SqliteKeyUsage implements KeyUsageRepository {
          event_id = excluded.event_id, request_id = excluded.request_id
        WHERE excluded.event_time >= key_last_usage.event_time`,
     );
-    this.saveMany = db.transaction((uses: KeyUse[]) => {
+    this.saveMany = writeTransaction(db, (uses: KeyUse[]) => {
       for (const u of uses) put.run(u.keyArn, u.operation, u.timestamp, u.eventId, u.requestId);
-    }).immediate;
+    });
   }
 
   async all(): Promise<KeyUse[]> {
