@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { encodeResources } from '../audit-resources.js';
 import { readRange, records, removeSegment, segments, type LogPosition, type LogRecord } from './audit-log.js';
 import type { Db } from './database.js';
+import { withWriteLock, writeTransaction } from './write-lock.js';
 
 // The audit tables and the writes on them: appending records after the chain's head (from a
 // write-ahead log, or straight), and purging old ones.
@@ -146,7 +147,7 @@ export class AuditTables implements ChainTail {
   /** Records that log `log` starts again at `at`, where nothing has been applied or written yet. */
   readonly restartLog: (log: string, at: LogPosition) => void;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
       `INSERT INTO audit_events (seq, event_time, account_id, region, event_id, event_name, event_source, read_only,
          username, access_key_id, resources, record, digest)
@@ -174,17 +175,17 @@ export class AuditTables implements ChainTail {
     this.forgetStmt = db.prepare('DELETE FROM audit_logs WHERE log = ?');
     this.lossesStmt = db.prepare<[], LogLoss>('SELECT after_seq AS afterSeq, detail FROM audit_log_losses ORDER BY after_seq, rowid');
     this.addLoss = db.prepare('INSERT INTO audit_log_losses (after_seq, detail) VALUES (?, ?)');
-    this.restartLog = db.transaction((log: string, at: LogPosition) => {
+    this.restartLog = writeTransaction(db, (log: string, at: LogPosition) => {
       this.setApplied.run(log, at.segment, at.end);
       this.setWritten.run({ log, segment: at.segment, end: at.end });
-    }).immediate as (log: string, at: LogPosition) => void;
+    });
 
-    this.appendTx = db.transaction((link: (head: ChainPoint) => LinkedRecord[]) => {
+    this.appendTx = writeTransaction(db, (link: (head: ChainPoint) => LinkedRecord[]) => {
       const records = link(this.head());
       this.store(records);
     });
 
-    this.applyTx = db.transaction((log: string, read: (from: LogPosition) => LogRead | undefined): Applied => {
+    this.applyTx = writeTransaction(db, (log: string, read: (from: LogPosition) => LogRead | undefined): Applied => {
       const from = this.applied(log);
       const got = read(from);
       if (got === undefined) return { from, at: from, count: 0, complete: true };
@@ -195,7 +196,7 @@ export class AuditTables implements ChainTail {
       return { from, at, count: linked.records.length, complete: linked.complete };
     });
 
-    this.purgeBefore = db.transaction((cutoff: number): number => {
+    this.purgeBefore = writeTransaction(db, (cutoff: number): number => {
       const kept = this.firstKept.get(cutoff)?.seq ?? null;
       const upTo = kept === null ? this.lastSeq.get()?.seq ?? null : kept - 1;
       if (upTo === null) return 0;
@@ -205,11 +206,11 @@ export class AuditTables implements ChainTail {
       // The chain now starts after the last removed record: verification starts from its digest.
       this.setPoint.run('anchor', last.seq, last.digest);
       return removed;
-    }).immediate as (cutoff: number) => number;
+    });
   }
 
   appendAfterHead(link: (head: ChainPoint) => LinkedRecord[]): void {
-    this.appendTx.immediate(link);
+    this.appendTx(link);
   }
 
   /**
@@ -221,7 +222,7 @@ export class AuditTables implements ChainTail {
    * one sequence.
    */
   applyLog(log: string, read: (from: LogPosition) => LogRead | undefined): Applied {
-    return this.applyTx.immediate(log, read);
+    return this.applyTx(log, read);
   }
 
   /** Stores linked records and moves the head to the last of them; inside a transaction. */
@@ -266,17 +267,17 @@ export class AuditTables implements ChainTail {
    * cut before a restart applies it, the restart knows that records went missing.
    */
   markWritten(log: string, at: LogPosition): void {
-    this.setWritten.run({ log, segment: at.segment, end: at.end });
+    withWriteLock(this.db, () => this.setWritten.run({ log, segment: at.segment, end: at.end }));
   }
 
   /** Forgets a log whose files are gone for good (applied, then removed). */
   forget(log: string): void {
-    this.forgetStmt.run(log);
+    withWriteLock(this.db, () => this.forgetStmt.run(log));
   }
 
   /** Records that records written to the log after record `afterSeq` never reached the tables. */
   recordLoss(loss: LogLoss): void {
-    this.addLoss.run(loss.afterSeq, loss.detail);
+    withWriteLock(this.db, () => this.addLoss.run(loss.afterSeq, loss.detail));
   }
 
   losses(): LogLoss[] {

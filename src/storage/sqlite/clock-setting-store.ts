@@ -2,6 +2,7 @@ import type { ClockSettingRepository } from '../../core/clock-setting.js';
 import { CLOCK_COUNTER } from '../../core/shared-state.js';
 import { changeCountersOn } from './change-counters.js';
 import type { Db } from './database.js';
+import { writeTransaction } from './write-lock.js';
 
 // In the settings table (the KMS part's, which must exist first), where the offset always was.
 const OFFSET = 'clock.offsetMs';
@@ -16,23 +17,23 @@ export function clockSettingStoreOn(db: Db): ClockSettingRepository {
     const value = get.get(OFFSET);
     return value === undefined ? 0 : Number(value);
   };
-  const changeTx = db.transaction((change: (offsetMs: number) => number): number => {
+  const changeTx = writeTransaction(db, (change: (offsetMs: number) => number): number => {
     const next = change(stored());
     set.run(OFFSET, String(next));
     counters.bump(CLOCK_COUNTER);
     return next;
   });
-  const standTx = db.transaction((ms: number) => {
+  const standTx = writeTransaction(db, (ms: number) => {
     set.run(STANDING_AT, String(ms));
     counters.bump(CLOCK_COUNTER);
   });
   return {
     offset: async () => stored(),
-    changeOffset: async (change) => changeTx.immediate(change),
+    changeOffset: async (change) => changeTx(change),
     standingAt: async () => {
       const value = Number(get.get(STANDING_AT));
       return Number.isSafeInteger(value) ? value : undefined;
     },
-    setStandingAt: async (ms) => standTx.immediate(ms),
+    setStandingAt: async (ms) => standTx(ms),
   };
 }

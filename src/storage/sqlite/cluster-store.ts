@@ -3,6 +3,7 @@ import type { BackupRepository, ClusterRepository, ClusterStore, NetworkSetup, P
 import { nextClusterTransition } from '../../cluster/transitions.js';
 import type { Db } from './database.js';
 import { migrate } from './schema.js';
+import { withWriteLock, writeTransaction } from './write-lock.js';
 
 const CLUSTER_MIGRATIONS = [
   `CREATE TABLE cluster_networks (
@@ -68,7 +69,7 @@ class SqliteSubnets implements SubnetRepository {
   private readonly initTx;
   private readonly updateTx;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.networkStmt = db.prepare<[string, string], { vpc_id: string }>('SELECT vpc_id FROM cluster_networks WHERE account_id = ? AND region = ?');
     this.insertNetworkStmt = db.prepare('INSERT INTO cluster_networks (account_id, region, vpc_id) VALUES (?, ?, ?)');
     this.insertStmt = db.prepare('INSERT INTO cluster_subnets (subnet_id, account_id, region, doc) VALUES (@subnetId, @accountId, @region, @doc)');
@@ -76,7 +77,7 @@ class SqliteSubnets implements SubnetRepository {
     this.listStmt = db.prepare<[string, string], DocRow>('SELECT doc FROM cluster_subnets WHERE account_id = ? AND region = ? ORDER BY subnet_id');
     this.writeStmt = db.prepare('UPDATE cluster_subnets SET doc = ? WHERE subnet_id = ?');
     this.removeStmt = db.prepare('DELETE FROM cluster_subnets WHERE subnet_id = ? AND account_id = ? AND region = ?');
-    this.initTx = db.transaction((scope: Scope, create: () => NetworkSetup): string => {
+    this.initTx = writeTransaction(db, (scope: Scope, create: () => NetworkSetup): string => {
       const existing = this.networkStmt.get(scope.accountId, scope.region);
       if (existing) return existing.vpc_id;
       const setup = create();
@@ -84,7 +85,7 @@ class SqliteSubnets implements SubnetRepository {
       for (const s of setup.subnets) this.insertStmt.run(subnetColumns(s));
       return setup.vpcId;
     });
-    this.updateTx = db.transaction((scope: Scope, subnetId: string, change: (s: Subnet) => Subnet) => {
+    this.updateTx = writeTransaction(db, (scope: Scope, subnetId: string, change: (s: Subnet) => Subnet) => {
       const current = parse<Subnet>(this.getStmt.get(subnetId, scope.accountId, scope.region));
       if (!current) return undefined;
       const next = change(current);
@@ -95,11 +96,11 @@ class SqliteSubnets implements SubnetRepository {
 
   async initNetwork(scope: Scope, create: () => NetworkSetup): Promise<string> {
     // Fast path: the network exists after the first call, so no write transaction is needed.
-    return this.networkStmt.get(scope.accountId, scope.region)?.vpc_id ?? this.initTx.immediate(scope, create);
+    return this.networkStmt.get(scope.accountId, scope.region)?.vpc_id ?? this.initTx(scope, create);
   }
 
   async insert(subnet: Subnet): Promise<void> {
-    this.insertStmt.run(subnetColumns(subnet));
+    withWriteLock(this.db, () => this.insertStmt.run(subnetColumns(subnet)));
   }
 
   async get(scope: Scope, subnetId: string): Promise<Subnet | undefined> {
@@ -112,11 +113,11 @@ class SqliteSubnets implements SubnetRepository {
   }
 
   async update(scope: Scope, subnetId: string, change: (s: Subnet) => Subnet): Promise<Subnet | undefined> {
-    return this.updateTx.immediate(scope, subnetId, change);
+    return this.updateTx(scope, subnetId, change);
   }
 
   async remove(scope: Scope, subnetId: string): Promise<boolean> {
-    return this.removeStmt.run(subnetId, scope.accountId, scope.region).changes === 1;
+    return withWriteLock(this.db, () => this.removeStmt.run(subnetId, scope.accountId, scope.region)).changes === 1;
   }
 }
 
@@ -132,7 +133,7 @@ class SqliteClusters implements ClusterRepository {
   private readonly allStmt;
   private readonly updateTx;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
       'INSERT INTO clusters (cluster_id, account_id, region, transition_at, doc) VALUES (@clusterId, @accountId, @region, @transitionAt, @doc)',
     );
@@ -144,7 +145,7 @@ class SqliteClusters implements ClusterRepository {
     this.removeStmt = db.prepare('DELETE FROM clusters WHERE cluster_id = ? AND account_id = ? AND region = ?');
     this.dueStmt = db.prepare<[number], DocRow>('SELECT doc FROM clusters WHERE transition_at IS NOT NULL AND transition_at <= ? ORDER BY transition_at');
     this.allStmt = db.prepare<[], DocRow>('SELECT doc FROM clusters ORDER BY account_id, region, cluster_id');
-    this.updateTx = db.transaction((scope: Scope, clusterId: string, change: (c: ClusterRecord) => ClusterRecord) => {
+    this.updateTx = writeTransaction(db, (scope: Scope, clusterId: string, change: (c: ClusterRecord) => ClusterRecord) => {
       const current = parse<ClusterRecord>(this.getStmt.get(clusterId, scope.accountId, scope.region));
       if (!current) return undefined;
       const next = change(current);
@@ -154,7 +155,7 @@ class SqliteClusters implements ClusterRepository {
   }
 
   async insert(cluster: ClusterRecord): Promise<void> {
-    this.insertStmt.run(clusterColumns(cluster));
+    withWriteLock(this.db, () => this.insertStmt.run(clusterColumns(cluster)));
   }
 
   async get(scope: Scope, clusterId: string): Promise<ClusterRecord | undefined> {
@@ -162,7 +163,7 @@ class SqliteClusters implements ClusterRepository {
   }
 
   async update(scope: Scope, clusterId: string, change: (c: ClusterRecord) => ClusterRecord): Promise<ClusterRecord | undefined> {
-    return this.updateTx.immediate(scope, clusterId, change);
+    return this.updateTx(scope, clusterId, change);
   }
 
   async list(scope: Scope, limit: number, after = ''): Promise<Page<ClusterRecord>> {
@@ -172,7 +173,7 @@ class SqliteClusters implements ClusterRepository {
   }
 
   async remove(scope: Scope, clusterId: string): Promise<void> {
-    this.removeStmt.run(clusterId, scope.accountId, scope.region);
+    withWriteLock(this.db, () => this.removeStmt.run(clusterId, scope.accountId, scope.region));
   }
 
   async dueForTransition(now: number): Promise<ClusterRecord[]> {
@@ -200,7 +201,7 @@ class SqliteBackups implements BackupRepository {
   private readonly dueStmt;
   private readonly updateTx;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
       `INSERT INTO cluster_backups (backup_id, account_id, region, created_at, transition_at, doc)
        VALUES (@backupId, @accountId, @region, @createdAt, @transitionAt, @doc)`,
@@ -213,7 +214,7 @@ class SqliteBackups implements BackupRepository {
     this.dueStmt = db.prepare<[number], DocRow>(
       'SELECT doc FROM cluster_backups WHERE transition_at IS NOT NULL AND transition_at <= ? ORDER BY transition_at',
     );
-    this.updateTx = db.transaction((scope: Scope, backupId: string, change: (b: BackupRecord) => BackupRecord) => {
+    this.updateTx = writeTransaction(db, (scope: Scope, backupId: string, change: (b: BackupRecord) => BackupRecord) => {
       const current = parse<BackupRecord>(this.getStmt.get(backupId, scope.accountId, scope.region));
       if (!current) return undefined;
       const next = change(current);
@@ -223,7 +224,7 @@ class SqliteBackups implements BackupRepository {
   }
 
   async insert(backup: BackupRecord): Promise<void> {
-    this.insertStmt.run(backupColumns(backup));
+    withWriteLock(this.db, () => this.insertStmt.run(backupColumns(backup)));
   }
 
   async get(scope: Scope, backupId: string): Promise<BackupRecord | undefined> {
@@ -231,7 +232,7 @@ class SqliteBackups implements BackupRepository {
   }
 
   async update(scope: Scope, backupId: string, change: (b: BackupRecord) => BackupRecord): Promise<BackupRecord | undefined> {
-    return this.updateTx.immediate(scope, backupId, change);
+    return this.updateTx(scope, backupId, change);
   }
 
   async list(scope: Scope): Promise<BackupRecord[]> {

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createPrivateFile } from '../private-file.js';
+import { WRITE_LOCK_WAIT_MS } from './write-lock.js';
 
 export type Db = Database.Database;
 
@@ -21,6 +22,7 @@ export function openDatabase(file: string): Db {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  // SQLite's own wait for another connection's write lock; write-lock.ts keeps it to the clock.
+  db.pragma(`busy_timeout = ${WRITE_LOCK_WAIT_MS}`);
   return db;
 }

@@ -1,6 +1,7 @@
 import type { Scope } from '../../kms/key.js';
 import type { GrantFilter, GrantInsert, GrantRecord, GrantRepository, Page } from '../../kms/repository.js';
 import type { Db } from './database.js';
+import { withWriteLock, writeTransaction } from './write-lock.js';
 
 /**
  * The KMS schema's grants table (a step of KMS_MIGRATIONS, so an existing data directory gains it
@@ -44,7 +45,7 @@ export class SqliteGrants implements GrantRepository {
   private readonly removeStmt;
   private readonly insertTx;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
       `INSERT INTO grants (grant_id, key_id, account_id, region, name, grantee_principal, retiring_principal, doc)
        VALUES (@grantId, @keyId, @accountId, @region, @name, @granteePrincipal, @retiringPrincipal, @doc)`,
@@ -72,7 +73,7 @@ export class SqliteGrants implements GrantRepository {
       'SELECT seq, doc FROM grants WHERE key_id = ? AND account_id = ? AND region = ? AND grantee_principal = ? ORDER BY seq',
     );
     this.removeStmt = db.prepare('DELETE FROM grants WHERE grant_id = ?');
-    this.insertTx = db.transaction((grant: GrantRecord, limit: number, same: (g: GrantRecord) => boolean): GrantInsert => {
+    this.insertTx = writeTransaction(db, (grant: GrantRecord, limit: number, same: (g: GrantRecord) => boolean): GrantInsert => {
       const key = [grant.keyId, grant.accountId, grant.region] as const;
       if (!this.keyExistsStmt.get(...key)) return { outcome: 'noKey' };
       if (grant.name !== undefined) {
@@ -95,7 +96,7 @@ export class SqliteGrants implements GrantRepository {
   }
 
   async insert(grant: GrantRecord, limit: number, same: (existing: GrantRecord) => boolean): Promise<GrantInsert> {
-    return this.insertTx.immediate(grant, limit, same);
+    return this.insertTx(grant, limit, same);
   }
 
   async get(grantId: string): Promise<GrantRecord | undefined> {
@@ -126,7 +127,7 @@ export class SqliteGrants implements GrantRepository {
   }
 
   async remove(grantId: string): Promise<boolean> {
-    return this.removeStmt.run(grantId).changes === 1;
+    return withWriteLock(this.db, () => this.removeStmt.run(grantId)).changes === 1;
   }
 }
 

@@ -4,6 +4,7 @@ import type { Sealer } from '../../core/sealer.js';
 import { SessionTokens, tokenDigest } from '../session-tokens.js';
 import type { Db } from './database.js';
 import { migrate } from './schema.js';
+import { withWriteLock, writeTransaction } from './write-lock.js';
 
 // hsm_sessions.session_id holds the SHA-256 of the session's token, not the token (see SqliteSessions).
 const HSM_MIGRATIONS = [
@@ -46,14 +47,14 @@ class SqliteContents implements ContentRepository {
   private readonly removeStmt;
   private readonly updateTx;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.getStmt = db.prepare<[string], DocRow>('SELECT doc FROM hsm_contents WHERE cluster_id = ?');
     this.putStmt = db.prepare(
       'INSERT INTO hsm_contents (cluster_id, doc) VALUES (?, ?) ON CONFLICT (cluster_id) DO UPDATE SET doc = excluded.doc',
     );
     this.writeStmt = db.prepare('UPDATE hsm_contents SET doc = ? WHERE cluster_id = ?');
     this.removeStmt = db.prepare('DELETE FROM hsm_contents WHERE cluster_id = ?');
-    this.updateTx = db.transaction((clusterId: string, change: (c: ClusterContent) => ClusterContent) => {
+    this.updateTx = writeTransaction(db, (clusterId: string, change: (c: ClusterContent) => ClusterContent) => {
       const row = this.getStmt.get(clusterId);
       if (!row) return undefined;
       const next = change(JSON.parse(row.doc) as ClusterContent);
@@ -68,15 +69,15 @@ class SqliteContents implements ContentRepository {
   }
 
   async put(clusterId: string, content: ClusterContent): Promise<void> {
-    this.putStmt.run(clusterId, JSON.stringify(content));
+    withWriteLock(this.db, () => this.putStmt.run(clusterId, JSON.stringify(content)));
   }
 
   async update(clusterId: string, change: (c: ClusterContent) => ClusterContent): Promise<ClusterContent | undefined> {
-    return this.updateTx.immediate(clusterId, change);
+    return this.updateTx(clusterId, change);
   }
 
   async remove(clusterId: string): Promise<void> {
-    this.removeStmt.run(clusterId);
+    withWriteLock(this.db, () => this.removeStmt.run(clusterId));
   }
 }
 
@@ -104,7 +105,8 @@ class SqliteSessions implements SessionRepository {
 
   async open(session: HsmSession): Promise<void> {
     const digest = tokenDigest(session.sessionId);
-    this.openStmt.run(digest, session.clusterId, session.openedAt, this.tokens.sealed(session, digest));
+    const sealed = this.tokens.sealed(session, digest);
+    withWriteLock(this.db, () => this.openStmt.run(digest, session.clusterId, session.openedAt, sealed));
   }
 
   async get(sessionId: string): Promise<HsmSession | undefined> {
@@ -119,12 +121,12 @@ class SqliteSessions implements SessionRepository {
   async close(sessionId: string): Promise<boolean> {
     const digest = tokenDigest(sessionId);
     this.tokens.forget(digest);
-    return this.closeStmt.run(digest).changes === 1;
+    return withWriteLock(this.db, () => this.closeStmt.run(digest)).changes === 1;
   }
 
   async closeAll(clusterId: string): Promise<number> {
     for (const r of this.listStmt.all(clusterId)) this.tokens.forget(r.digest);
-    return this.closeAllStmt.run(clusterId).changes;
+    return withWriteLock(this.db, () => this.closeAllStmt.run(clusterId)).changes;
   }
 
   /**
@@ -138,14 +140,14 @@ class SqliteSessions implements SessionRepository {
     const secureDelete = this.db.pragma('secure_delete', { simple: true });
     this.db.pragma('secure_delete = ON');
     try {
-      this.db.transaction(() => {
+      writeTransaction(this.db, () => {
         for (const row of clear) {
           const session = JSON.parse(row.doc) as HsmSession;
           const digest = tokenDigest(session.sessionId);
           this.closeStmt.run(row.id);
           this.openStmt.run(digest, session.clusterId, session.openedAt, this.tokens.sealed(session, digest));
         }
-      }).immediate();
+      })();
     } finally {
       this.db.pragma(`secure_delete = ${Number(secureDelete)}`);
     }

@@ -2,6 +2,7 @@ import type { KeyUse, KeyUsageRepository } from '../../kms/key-usage.js';
 import { type UseRow, toUse } from '../key-usage-rows.js';
 import type { Db } from './database.js';
 import { migrate } from './schema.js';
+import { writeTransaction } from './write-lock.js';
 
 // A part of its own, so its schema steps never interleave with the KMS tables' migrations.
 const KEY_USAGE_MIGRATIONS = [
@@ -33,9 +34,9 @@ export class SqliteKeyUsage implements KeyUsageRepository {
          written_at = excluded.written_at, event_id = excluded.event_id, request_id = excluded.request_id
        WHERE excluded.written_at >= key_last_usage.written_at`,
     );
-    this.saveMany = db.transaction((uses: KeyUse[]) => {
+    this.saveMany = writeTransaction(db, (uses: KeyUse[]) => {
       for (const u of uses) put.run(u.keyArn, u.operation, u.timestamp, u.at, u.eventId, u.requestId);
-    }).immediate;
+    });
   }
 
   async all(): Promise<KeyUse[]> {

@@ -3,6 +3,7 @@ import { type CustomKeyStoreRepository, DuplicateStoreName, type InsertResult } 
 import type { Page } from '../../kms/repository.js';
 import type { Db } from './database.js';
 import { migrate } from './schema.js';
+import { writeTransaction } from './write-lock.js';
 
 const KEYSTORE_MIGRATIONS = [
   `CREATE TABLE custom_key_stores (
@@ -63,13 +64,13 @@ class SqliteKeyStores implements CustomKeyStoreRepository {
     );
     this.removeStmt = db.prepare('DELETE FROM custom_key_stores WHERE custom_key_store_id = ?');
     this.inStateStmt = db.prepare<[string], Row>('SELECT doc FROM custom_key_stores WHERE connection_state = ? ORDER BY custom_key_store_id');
-    this.insertTx = db.transaction((store: CustomKeyStoreRecord, max: number): InsertResult => {
+    this.insertTx = writeTransaction(db, (store: CustomKeyStoreRecord, max: number): InsertResult => {
       if (this.byNameStmt.get(store.accountId, store.region, store.name)) return 'name-taken';
       if (this.countStmt.get(store.accountId, store.region)!.n >= max) return 'limit-exceeded';
       this.insertStmt.run(columns(store));
       return 'inserted';
     });
-    this.updateTx = db.transaction((scope: Scope, id: string, change: (s: CustomKeyStoreRecord) => CustomKeyStoreRecord) => {
+    this.updateTx = writeTransaction(db, (scope: Scope, id: string, change: (s: CustomKeyStoreRecord) => CustomKeyStoreRecord) => {
       const row = this.getStmt.get(id, scope.accountId, scope.region);
       if (!row) return undefined;
       const current = JSON.parse(row.doc) as CustomKeyStoreRecord;
@@ -81,7 +82,7 @@ class SqliteKeyStores implements CustomKeyStoreRepository {
       this.writeStmt.run(columns(next));
       return next;
     });
-    this.removeTx = db.transaction((scope: Scope, id: string, check: (s: CustomKeyStoreRecord) => void) => {
+    this.removeTx = writeTransaction(db, (scope: Scope, id: string, check: (s: CustomKeyStoreRecord) => void) => {
       const row = this.getStmt.get(id, scope.accountId, scope.region);
       if (!row) return false;
       check(JSON.parse(row.doc) as CustomKeyStoreRecord);
@@ -91,7 +92,7 @@ class SqliteKeyStores implements CustomKeyStoreRepository {
   }
 
   async insert(store: CustomKeyStoreRecord, maxPerScope: number): Promise<InsertResult> {
-    return this.insertTx.immediate(store, maxPerScope);
+    return this.insertTx(store, maxPerScope);
   }
 
   async get(scope: Scope, customKeyStoreId: string): Promise<CustomKeyStoreRecord | undefined> {
@@ -109,11 +110,11 @@ class SqliteKeyStores implements CustomKeyStoreRepository {
   }
 
   async update(scope: Scope, customKeyStoreId: string, change: (s: CustomKeyStoreRecord) => CustomKeyStoreRecord): Promise<CustomKeyStoreRecord | undefined> {
-    return this.updateTx.immediate(scope, customKeyStoreId, change);
+    return this.updateTx(scope, customKeyStoreId, change);
   }
 
   async remove(scope: Scope, customKeyStoreId: string, check: (s: CustomKeyStoreRecord) => void): Promise<boolean> {
-    return this.removeTx.immediate(scope, customKeyStoreId, check);
+    return this.removeTx(scope, customKeyStoreId, check);
   }
 
   async inState(state: ConnectionState): Promise<CustomKeyStoreRecord[]> {

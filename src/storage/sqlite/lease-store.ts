@@ -1,6 +1,7 @@
 import type { LeaseRepository } from '../../core/leases.js';
 import type { Db } from './database.js';
 import { migrate } from './schema.js';
+import { withWriteLock } from './write-lock.js';
 
 const LEASE_MIGRATIONS = [
   `CREATE TABLE leases (
@@ -40,19 +41,19 @@ export function leaseStoreOn(db: Db, now: () => number = Date.now): SqliteLeases
   return {
     async claim(job, holder, ttlMs) {
       const t = now();
-      return claimStmt.run({ job, holder, until: t + ttlMs, now: t }).changes === 1;
+      return withWriteLock(db, () => claimStmt.run({ job, holder, until: t + ttlMs, now: t })).changes === 1;
     },
     async renew(job, holder, ttlMs) {
-      return renewStmt.run({ job, holder, until: now() + ttlMs }).changes === 1;
+      return withWriteLock(db, () => renewStmt.run({ job, holder, until: now() + ttlMs })).changes === 1;
     },
     async release(job, holder) {
-      releaseStmt.run(job, holder);
+      withWriteLock(db, () => releaseStmt.run(job, holder));
     },
     async holder(job) {
       return holderStmt.get(job, now());
     },
     clear() {
-      clearStmt.run();
+      withWriteLock(db, () => clearStmt.run());
     },
   };
 }

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { writeTransaction } from './write-lock.js';
 
 /**
  * Each part of the service (kms, cluster, hsm, audit, ...) owns its tables and its list of
@@ -13,11 +14,11 @@ export function migrate(db: Database.Database, part: string, steps: readonly str
   const record = db.prepare(
     'INSERT INTO schema_migrations (part, version) VALUES (?, ?) ON CONFLICT (part) DO UPDATE SET version = excluded.version',
   );
-  const step = db.transaction((v: number): boolean => {
+  const step = writeTransaction(db, (v: number): boolean => {
     if ((version.get(part)?.version ?? 0) !== v) return false;
     db.exec(steps[v]!);
     record.run(part, v + 1);
     return true;
   });
-  for (let v = version.get(part)?.version ?? 0; v < steps.length; v = version.get(part)?.version ?? 0) step.immediate(v);
+  for (let v = version.get(part)?.version ?? 0; v < steps.length; v = version.get(part)?.version ?? 0) step(v);
 }

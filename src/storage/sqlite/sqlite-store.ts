@@ -8,6 +8,7 @@ import { GRANTS_TABLE, SqliteGrants } from './grant-store.js';
 import { SqliteKeyUsage } from './key-usage-store.js';
 import { migrate } from './schema.js';
 import { type AliasRow, toAlias } from '../alias-rows.js';
+import { withWriteLock, writeTransaction } from './write-lock.js';
 
 export const KMS_MIGRATIONS = [
   `CREATE TABLE keys (
@@ -151,17 +152,17 @@ class SqliteKeys implements VersionedKeyRepository {
     this.dueExpiryStmt = db.prepare<[number], KeyRow>('SELECT doc FROM keys WHERE material_expires_at IS NOT NULL AND material_expires_at <= ?');
     this.dueRotationStmt = db.prepare<[number], KeyRow>('SELECT doc FROM keys WHERE rotation_at IS NOT NULL AND rotation_at <= ?');
     this.inStoreStmt = db.prepare<[string], KeyRow>('SELECT doc FROM keys WHERE custom_key_store_id = ? ORDER BY key_id');
-    this.insertTx = db.transaction((key: KeyRecord) => {
+    this.insertTx = writeTransaction(db, (key: KeyRecord) => {
       this.insertStmt.run(this.columns(key));
     });
-    this.updateTx = db.transaction((scope: Scope, keyId: string, change: (k: KeyRecord) => KeyRecord) => {
+    this.updateTx = writeTransaction(db, (scope: Scope, keyId: string, change: (k: KeyRecord) => KeyRecord) => {
       const row = this.getStmt.get(keyId, scope.accountId, scope.region);
       if (!row) return undefined;
       const next = change(JSON.parse(row.doc) as KeyRecord);
       this.writeStmt.run(this.columns(next));
       return next;
     });
-    this.removeTx = db.transaction((scope: Scope, keyId: string, check?: (k: KeyRecord) => boolean) => {
+    this.removeTx = writeTransaction(db, (scope: Scope, keyId: string, check?: (k: KeyRecord) => boolean) => {
       const row = this.getStmt.get(keyId, scope.accountId, scope.region);
       if (!row) return undefined;
       const key = JSON.parse(row.doc) as KeyRecord;
@@ -171,7 +172,7 @@ class SqliteKeys implements VersionedKeyRepository {
       this.removeStmt.run(keyId, scope.accountId, scope.region);
       return key;
     });
-    this.relatedTx = db.transaction((accountId: string, keyId: string, change: (keys: readonly KeyRecord[]) => RelatedKeysChange) => {
+    this.relatedTx = writeTransaction(db, (accountId: string, keyId: string, change: (keys: readonly KeyRecord[]) => RelatedKeysChange) => {
       const before = this.relatedStmt.all(accountId, keyId).map((r) => JSON.parse(r.doc) as KeyRecord);
       const { put, remove = [] } = change(before);
       const existing = new Set(before.map((k) => k.region));
@@ -186,7 +187,7 @@ class SqliteKeys implements VersionedKeyRepository {
   }
 
   async insert(key: KeyRecord): Promise<void> {
-    this.insertTx.immediate(key);
+    this.insertTx(key);
   }
 
   async get(scope: Scope, keyId: string): Promise<KeyRecord | undefined> {
@@ -205,11 +206,11 @@ class SqliteKeys implements VersionedKeyRepository {
   }
 
   async update(scope: Scope, keyId: string, change: (key: KeyRecord) => KeyRecord): Promise<KeyRecord | undefined> {
-    return this.updateTx.immediate(scope, keyId, change);
+    return this.updateTx(scope, keyId, change);
   }
 
   async updateRelated(accountId: string, keyId: string, change: (keys: readonly KeyRecord[]) => RelatedKeysChange): Promise<KeyRecord[]> {
-    this.relatedTx.immediate(accountId, keyId, change);
+    this.relatedTx(accountId, keyId, change);
     return this.related(accountId, keyId);
   }
 
@@ -218,7 +219,7 @@ class SqliteKeys implements VersionedKeyRepository {
   }
 
   async remove(scope: Scope, keyId: string, check?: (key: KeyRecord) => boolean): Promise<KeyRecord | undefined> {
-    return this.removeTx.immediate(scope, keyId, check);
+    return this.removeTx(scope, keyId, check);
   }
 
   async list(scope: Scope, limit: number, after = ''): Promise<Page<KeyRecord>> {
@@ -260,7 +261,7 @@ class SqliteAliases implements AliasRepository {
   private readonly listStmt;
   private readonly listByKeyStmt;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.insertStmt = db.prepare(
       `INSERT INTO aliases (account_id, region, alias_name, key_id, created_at, updated_at)
        VALUES (@accountId, @region, @aliasName, @targetKeyId, @createdAt, @updatedAt) ON CONFLICT DO NOTHING`,
@@ -277,7 +278,7 @@ class SqliteAliases implements AliasRepository {
   }
 
   async insert(alias: AliasRecord): Promise<boolean> {
-    return this.insertStmt.run(alias).changes === 1;
+    return withWriteLock(this.db, () => this.insertStmt.run(alias)).changes === 1;
   }
 
   async get(scope: Scope, aliasName: string): Promise<AliasRecord | undefined> {
@@ -286,11 +287,11 @@ class SqliteAliases implements AliasRepository {
   }
 
   async retarget(scope: Scope, aliasName: string, keyId: string, now: number): Promise<boolean> {
-    return this.retargetStmt.run(keyId, now, scope.accountId, scope.region, aliasName).changes === 1;
+    return withWriteLock(this.db, () => this.retargetStmt.run(keyId, now, scope.accountId, scope.region, aliasName)).changes === 1;
   }
 
   async remove(scope: Scope, aliasName: string): Promise<boolean> {
-    return this.removeStmt.run(scope.accountId, scope.region, aliasName).changes === 1;
+    return withWriteLock(this.db, () => this.removeStmt.run(scope.accountId, scope.region, aliasName)).changes === 1;
   }
 
   async list(scope: Scope, limit: number, after = '', keyId?: string): Promise<Page<AliasRecord>> {
@@ -307,7 +308,7 @@ class SqliteSettings implements SettingsRepository {
   private readonly getStmt;
   private readonly setStmt;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.getStmt = db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE name = ?');
     this.setStmt = db.prepare('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value');
   }
@@ -317,6 +318,6 @@ class SqliteSettings implements SettingsRepository {
   }
 
   async set(name: string, value: string): Promise<void> {
-    this.setStmt.run(name, value);
+    withWriteLock(this.db, () => this.setStmt.run(name, value));
   }
 }
