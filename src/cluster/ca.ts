@@ -4,7 +4,8 @@
 import { createPrivateKey } from 'node:crypto';
 import type { Pkcs10CertificateRequest } from '@peculiar/x509';
 import { DAY_MS } from '../core/clock.js';
-import { RSA_SHA256, generateRsaKeyPair, x509 } from './certificates.js';
+import { x509 } from '../core/x509.js';
+import { RSA_SHA256, generateRsaKeyPair } from './certificates.js';
 
 export interface CertificateAuthority {
   /** The root certificate: what InitializeCluster and CreateCustomKeyStore take as the trust anchor. */

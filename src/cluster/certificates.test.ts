@@ -5,17 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DAY_MS } from '../core/clock.js';
+import { x509 } from '../core/x509.js';
 import { createCertificateAuthority, signClusterCsr } from './ca.js';
-import {
-  CertificateRejected,
-  type CertificateRejectionReason,
-  certificateFingerprint,
-  generateClusterCsr,
-  generateRsaKeyPair,
-  hsmCertificates,
-  verifyClusterCertificate,
-  x509,
-} from './certificates.js';
+import { CertificateRejected, type CertificateRejectionReason } from './certificate-rejected.js';
+import { certificateFingerprint, generateClusterCsr, generateRsaKeyPair, hsmCertificates, verifyClusterCertificate } from './certificates.js';
 
 const CLUSTER_ID = 'cluster-jxhlf7644ne';
 // A fixed time: every certificate below is issued and checked at it, never at the machine's clock.

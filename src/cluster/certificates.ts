@@ -3,16 +3,10 @@
 // on the certificate the owner's CA signed. Pure: no storage, and time comes in as `now`.
 
 import { createHash, createPublicKey } from 'node:crypto';
-// @peculiar/x509 loads tsyringe, which needs the Reflect metadata API at load time: this import
-// must stay before the library's (ES modules evaluate their imports in order).
-import 'reflect-metadata';
-import * as X509 from '@peculiar/x509';
+// The cluster's services load this module when they first need it (see core/x509.ts).
 import { DAY_MS } from '../core/clock.js';
-
-X509.cryptoProvider.set(globalThis.crypto);
-
-/** @peculiar/x509 with Node's WebCrypto as its provider; other modules take it from here. */
-export const x509 = X509;
+import { x509 } from '../core/x509.js';
+import { CertificateRejected } from './certificate-rejected.js';
 
 /** RSA 2048, PKCS#1 v1.5 signatures over SHA-256: what CloudHSM's CSRs use and what openssl signs with. */
 export const RSA_SHA256: RsaHashedKeyGenParams = {
@@ -27,28 +21,8 @@ export function generateRsaKeyPair(): Promise<CryptoKeyPair> {
   return globalThis.crypto.subtle.generateKey(RSA_SHA256, true, ['sign', 'verify']);
 }
 
-export type CertificateRejectionReason =
-  | 'malformed'
-  | 'not-a-ca'
-  | 'not-signed-by-trust-anchor'
-  | 'public-key-mismatch'
-  | 'expired'
-  | 'not-yet-valid';
-
-/** InitializeCluster's certificates do not prove ownership of the cluster; the message says what to fix. */
-export class CertificateRejected extends Error {
-  override readonly name = 'CertificateRejected';
-
-  constructor(
-    readonly reason: CertificateRejectionReason,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** The subject CloudHSM gives the first HSM's CSR, reduced to what identifies the cluster. */
-function clusterSubject(clusterId: string): X509.JsonName {
+function clusterSubject(clusterId: string): x509.JsonName {
   // JSON names, not 'CN=…' strings, so an id can never be read as a second attribute.
   return [
     { C: ['US'] },
@@ -80,17 +54,17 @@ export interface HsmCertificateSet {
 const YEAR_MS = 365 * DAY_MS;
 
 interface IssueParams {
-  subject: X509.JsonName | X509.Name;
-  issuer: X509.JsonName | X509.Name;
-  publicKey: X509.PublicKeyType;
+  subject: x509.JsonName | x509.Name;
+  issuer: x509.JsonName | x509.Name;
+  publicKey: x509.PublicKeyType;
   signingKey: CryptoKey;
   from: number;
   to: number;
   ca: boolean;
 }
 
-async function issue(p: IssueParams): Promise<X509.X509Certificate> {
-  const extensions: X509.Extension[] = [await x509.SubjectKeyIdentifierExtension.create(p.publicKey)];
+async function issue(p: IssueParams): Promise<x509.X509Certificate> {
+  const extensions: x509.Extension[] = [await x509.SubjectKeyIdentifierExtension.create(p.publicKey)];
   if (p.ca) {
     extensions.push(
       new x509.BasicConstraintsExtension(true, undefined, true),
@@ -139,12 +113,12 @@ export async function hsmCertificates(
     generateRsaKeyPair(),
     csr ? undefined : generateRsaKeyPair(),
   ]);
-  const hsmPublicKey: X509.PublicKeyType = csr ? csr.publicKey : ownKey!.publicKey;
+  const hsmPublicKey: x509.PublicKeyType = csr ? csr.publicKey : ownKey!.publicKey;
   const hardwareId = hsmId ?? clusterId;
 
-  const manufacturerName: X509.JsonName = [{ C: ['US'] }, { O: ['Keywarden Hardware'] }, { CN: ['Keywarden HSM Manufacturer Root CA'] }];
-  const serviceName: X509.JsonName = [{ C: ['US'] }, { O: ['Keywarden'] }, { OU: ['CloudHSM'] }, { CN: ['Keywarden CloudHSM Root CA'] }];
-  const hardwareName: X509.JsonName = [
+  const manufacturerName: x509.JsonName = [{ C: ['US'] }, { O: ['Keywarden Hardware'] }, { CN: ['Keywarden HSM Manufacturer Root CA'] }];
+  const serviceName: x509.JsonName = [{ C: ['US'] }, { O: ['Keywarden'] }, { OU: ['CloudHSM'] }, { CN: ['Keywarden CloudHSM Root CA'] }];
+  const hardwareName: x509.JsonName = [
     { C: ['US'] },
     { O: ['Keywarden Hardware'] },
     { OU: ['HSM hardware'] },
@@ -205,7 +179,7 @@ const EXPECTED: Record<CertificateRole, string> = {
  * wrong gets its own message, because the usual mistakes (the CSR itself, a key file, a whole
  * chain) each have a different fix.
  */
-function parseCertificatePem(pem: string, role: CertificateRole): X509.X509Certificate {
+function parseCertificatePem(pem: string, role: CertificateRole): x509.X509Certificate {
   const expected = EXPECTED[role];
   if (typeof pem !== 'string' || pem.trim() === '') {
     throw new CertificateRejected('malformed', `${role} is empty: pass ${expected}.`);
@@ -247,7 +221,7 @@ function parseCertificatePem(pem: string, role: CertificateRole): X509.X509Certi
 }
 
 /** The cluster's own CSR comes from storage, not from the caller: a bad one is a fault of ours. */
-function parseCsr(csrPem: string): X509.Pkcs10CertificateRequest {
+function parseCsr(csrPem: string): x509.Pkcs10CertificateRequest {
   try {
     return new x509.Pkcs10CertificateRequest(csrPem);
   } catch (err) {
@@ -255,7 +229,7 @@ function parseCsr(csrPem: string): X509.Pkcs10CertificateRequest {
   }
 }
 
-async function signedBy(cert: X509.X509Certificate, key: X509.PublicKey): Promise<boolean> {
+async function signedBy(cert: x509.X509Certificate, key: x509.PublicKey): Promise<boolean> {
   try {
     return await cert.verify({ publicKey: key, signatureOnly: true });
   } catch {
@@ -264,7 +238,7 @@ async function signedBy(cert: X509.X509Certificate, key: X509.PublicKey): Promis
   }
 }
 
-async function requireCertificateAuthority(anchor: X509.X509Certificate): Promise<void> {
+async function requireCertificateAuthority(anchor: x509.X509Certificate): Promise<void> {
   if (anchor.issuer !== anchor.subject) {
     throw new CertificateRejected(
       'not-a-ca',
@@ -294,7 +268,7 @@ async function requireCertificateAuthority(anchor: X509.X509Certificate): Promis
   }
 }
 
-async function requireIssuedBy(cert: X509.X509Certificate, anchor: X509.X509Certificate): Promise<void> {
+async function requireIssuedBy(cert: x509.X509Certificate, anchor: x509.X509Certificate): Promise<void> {
   if (cert.issuer !== anchor.subject) {
     throw new CertificateRejected(
       'not-signed-by-trust-anchor',
@@ -310,17 +284,17 @@ async function requireIssuedBy(cert: X509.X509Certificate, anchor: X509.X509Cert
   }
 }
 
-function samePublicKey(a: X509.PublicKey, b: X509.PublicKey): boolean {
+function samePublicKey(a: x509.PublicKey, b: x509.PublicKey): boolean {
   try {
     // Compare the keys, not their encodings: a CA may re-encode the SubjectPublicKeyInfo.
-    const key = (spki: X509.PublicKey) => createPublicKey({ key: Buffer.from(spki.rawData), format: 'der', type: 'spki' });
+    const key = (spki: x509.PublicKey) => createPublicKey({ key: Buffer.from(spki.rawData), format: 'der', type: 'spki' });
     return key(a).equals(key(b));
   } catch {
     return false;
   }
 }
 
-function requireValidAt(cert: X509.X509Certificate, now: number, what: string): void {
+function requireValidAt(cert: x509.X509Certificate, now: number, what: string): void {
   if (now < cert.notBefore.getTime()) {
     throw new CertificateRejected(
       'not-yet-valid',

@@ -1,5 +1,5 @@
 import { BackupService } from './backups.js';
-import { CertificateRejected, generateClusterCsr, hsmCertificates, verifyClusterCertificate } from './certificates.js';
+import { CertificateRejected } from './certificate-rejected.js';
 import { cloneContent, type ClusterDeps } from './context.js';
 import { CloudHsmInvalidRequestException, CloudHsmResourceNotFoundException } from './errors.js';
 import { newClusterId, newEniId, newHsmId, newPassword, newSecurityGroupId } from './ids.js';
@@ -48,6 +48,9 @@ export interface DescribeClustersInput {
 }
 
 const FILTER_KEYS = ['clusterIds', 'states', 'vpcIds'];
+
+/** The X.509 code, loaded when a cluster first needs a CSR or checks a certificate (core/x509.ts says why). */
+const certificates = () => import('./certificates.js');
 
 /** One HSM named by DeleteHsm: by its id, its network interface id, or that interface's address. */
 export interface HsmSelector {
@@ -273,6 +276,7 @@ export class ClusterService {
       );
     }
     try {
+      const { verifyClusterCertificate } = await certificates();
       await verifyClusterCertificate({ signedCertPem: input.signedCert, trustAnchorPem: input.trustAnchor, csrPem: csr, now: this.deps.clock.now() });
     } catch (err) {
       if (err instanceof CertificateRejected) throw new CloudHsmInvalidRequestException(err.message);
@@ -364,6 +368,7 @@ export class ClusterService {
   /** The first HSM's CSR, its certificates, and the CSR key sealed to this cluster. */
   private async issueCsr(cluster: ClusterRecord, now: number): Promise<{ certificates: ClusterCertificates; csrKey: string }> {
     const hsm = cluster.hsms.find((h) => h.state === 'ACTIVE')!;
+    const { generateClusterCsr, hsmCertificates } = await certificates();
     const { csrPem, privateKeyPkcs8 } = await generateClusterCsr(cluster.clusterId);
     const hardware = await hsmCertificates(cluster.clusterId, hsm.hsmId, { clusterCsrPem: csrPem, now });
     const csrKey = this.deps.sealer.seal(privateKeyPkcs8, `cluster-csr:${cluster.clusterId}`).toString('base64');

@@ -1,16 +1,10 @@
 import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-// @peculiar/x509 loads tsyringe, which needs the Reflect metadata API at load time: this import
-// must stay before the library's (ES modules evaluate their imports in order).
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
 
 // The endpoint's certificate and key: files the operator names, or a self-signed certificate for
 // local use that the service makes once in its data directory and reuses, so that the
 // AWS_CA_BUNDLE a user points at it stays valid across restarts.
-
-x509.cryptoProvider.set(globalThis.crypto);
 
 export type TlsSetting = { certFile: string; keyFile: string } | { selfSigned: true };
 
@@ -52,6 +46,7 @@ export async function loadTls(setting: TlsSetting, dataDir: string, nowMs: numbe
 
 /** An ECDSA P-256 certificate for localhost, 127.0.0.1 and ::1, signed by its own key: PEM certificate and PKCS#8 key. */
 export async function selfSignedCertificate(nowMs: number): Promise<{ cert: string; key: string }> {
+  const { x509 } = await import('../core/x509.js');
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const keys = await globalThis.crypto.subtle.generateKey(alg, true, ['sign', 'verify']);
   const serial = randomBytes(16);
