@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { CloudHSMV2Client, DeleteClusterCommand, DeleteHsmCommand, DescribeClustersCommand } from '@aws-sdk/client-cloudhsm-v2';
@@ -59,8 +60,11 @@ export class DoctorWorld {
     name: string,
     readonly credentials = { accessKeyId: 'test', secretAccessKey: 'test' },
   ) {
-    this.kms = new KMSClient({ endpoint: url, region, credentials, maxAttempts: 1 });
-    this.cloudhsm = new CloudHSMV2Client({ endpoint: url, region, credentials, maxAttempts: 1 });
+    // The world's own calls (the state the reader's doctor then reads) each take a connection of
+    // their own: a kept-alive one could be the one the server closes as idle (after 5 s) just as it
+    // is reused, which fails the call with ECONNRESET, and these clients do not retry.
+    this.kms = new KMSClient({ endpoint: url, region, credentials, maxAttempts: 1, requestHandler: { httpAgent: new Agent({ keepAlive: false }) } });
+    this.cloudhsm = new CloudHSMV2Client({ endpoint: url, region, credentials, maxAttempts: 1, requestHandler: this.kms.config.requestHandler });
     this.cfg = { endpoint: new URL(url), ...credentials, region };
     this.dir = mkdtempSync(join(tmpdir(), `keywarden-doctor-${name}-`));
     this.env = {
