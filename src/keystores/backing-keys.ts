@@ -29,13 +29,17 @@ export class BackingKeyHealth {
   async check(store: CustomKeyStoreRecord, sessionId = openSession(this.deps.sealer, store)): Promise<void> {
     const { faults, hsm, keys } = this.deps;
     if (sessionId === undefined || faults.networkCut(store.clusterId)) return;
+    // The keys first, then what the cluster holds: a key is stored only once its backing key is
+    // made, so every key read here has its object in a list read after it unless the object is
+    // gone. The other order would mark a key created between the two reads as missing.
+    const inStore = await keys.inCustomKeyStore(store.customKeyStoreId);
     let held: Map<string, KeyObject>;
     try {
       held = new Map((await hsm.keys.list(store, store.clusterId, sessionId)).map((k) => [k.id, k]));
     } catch {
       return;
     }
-    for (const key of await keys.inCustomKeyStore(store.customKeyStoreId)) {
+    for (const key of inStore) {
       const ref = key.backingKey;
       if (!ref) continue;
       const object = held.get(ref.backingKeyId);

@@ -204,6 +204,27 @@ describe('KMS keys in a custom key store', () => {
       assert.equal(await decrypt(blob), 'kept');
     });
 
+    it('a key created while the health check reads the cluster is not marked missing', async () => {
+      const keysOf = w.hsm.keys;
+      const list = keysOf.list.bind(keysOf);
+      let created: string | undefined;
+      // Created once the cluster's list is read, before the check goes on: the check must judge
+      // only keys it read before that list.
+      keysOf.list = async (...args: Parameters<typeof list>) => {
+        const held = await list(...args);
+        created ??= (await w.kms.keys.create(CALLER, { origin: 'AWS_CLOUDHSM', customKeyStoreId: id })).key.keyId;
+        return held;
+      };
+      try {
+        await w.ks.health.checkAll();
+      } finally {
+        keysOf.list = list;
+      }
+      assert.equal(await state(created!), 'Enabled');
+      await w.ks.health.checkAll();
+      assert.equal(await state(created!), 'Enabled');
+    });
+
     it('a crypto call that finds the backing key gone marks the key at once', async () => {
       const { backingKeyId } = (await w.kms.keys.describe(CALLER, keyId)).key.backingKey!;
       await w.cluster.store.contents.update(cluster.clusterId, (c) => ({ ...c, keys: c.keys.filter((k) => k.id !== backingKeyId) }));

@@ -120,6 +120,20 @@ export function clusterRepositoriesContract(name: string, open: () => Promise<Cl
     assert.equal(await r.subnets.get(A, 'subnet-a'), undefined);
   });
 
+  withRepos('an id with a NUL character finds nothing and changes nothing', async (r) => {
+    await r.subnets.insert(subnet(A, 'subnet-a', 'us-east-1a'));
+    await r.clusters.insert(cluster(A, 'cluster-a'));
+    assert.equal(await r.subnets.get(A, 'subnet-a\u0000'), undefined);
+    assert.equal(await r.subnets.update(A, '\u0000', (s) => ({ ...s, freeAddresses: 0 })), undefined);
+    assert.equal(await r.subnets.remove(A, 'subnet-a\u0000'), false);
+    assert.equal(await r.clusters.get(A, 'cluster-a\u0000'), undefined);
+    assert.equal(await r.clusters.update(A, 'cluster-a\u0000', (c) => ({ ...c, state: 'DELETED' })), undefined);
+    await r.clusters.remove(A, 'cluster-a\u0000');
+    assert.equal(await r.backups.get(A, 'backup-\u0000'), undefined);
+    assert.equal((await r.subnets.get(A, 'subnet-a'))?.availabilityZone, 'us-east-1a');
+    assert.equal((await r.clusters.get(A, 'cluster-a'))?.clusterId, 'cluster-a');
+  });
+
   withRepos('clusters are scoped, updated atomically, paged in a stable order, removed', async (r) => {
     for (const id of ['cluster-c', 'cluster-a', 'cluster-b']) await r.clusters.insert(cluster(A, id));
     await r.clusters.insert(cluster(B, 'cluster-0'));

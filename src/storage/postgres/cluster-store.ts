@@ -4,6 +4,7 @@ import { nextClusterTransition } from '../../cluster/transitions.js';
 import { type PgDatabase, statement } from './database.js';
 import type { SchemaPart } from './schema.js';
 import { inTransaction, LOCK, lockName } from './transaction.js';
+import { cannotBeStored } from './text-values.js';
 
 export const CLUSTER_SCHEMA: SchemaPart = {
   part: 'cluster',
@@ -94,6 +95,7 @@ class PgSubnets implements SubnetRepository {
   }
 
   async get(scope: Scope, subnetId: string): Promise<Subnet | undefined> {
+    if (cannotBeStored(subnetId)) return undefined;
     return first((await this.db.pool.query<DocRow>(SUBNET.get(subnetId, scope.accountId, scope.region))).rows);
   }
 
@@ -103,6 +105,7 @@ class PgSubnets implements SubnetRepository {
   }
 
   async update(scope: Scope, subnetId: string, change: (s: Subnet) => Subnet): Promise<Subnet | undefined> {
+    if (cannotBeStored(subnetId)) return undefined;
     return inTransaction(this.db.pool, async (tx) => {
       const current = first<Subnet>((await tx.query<DocRow>(SUBNET.locked(subnetId, scope.accountId, scope.region))).rows);
       if (!current) return undefined;
@@ -113,6 +116,7 @@ class PgSubnets implements SubnetRepository {
   }
 
   async remove(scope: Scope, subnetId: string): Promise<boolean> {
+    if (cannotBeStored(subnetId)) return false;
     return (await this.db.pool.query(SUBNET.remove(subnetId, scope.accountId, scope.region))).rowCount === 1;
   }
 }
@@ -138,10 +142,12 @@ class PgClusters implements ClusterRepository {
   }
 
   async get(scope: Scope, clusterId: string): Promise<ClusterRecord | undefined> {
+    if (cannotBeStored(clusterId)) return undefined;
     return first((await this.db.pool.query<DocRow>(CLUSTER.get(clusterId, scope.accountId, scope.region))).rows);
   }
 
   async update(scope: Scope, clusterId: string, change: (c: ClusterRecord) => ClusterRecord): Promise<ClusterRecord | undefined> {
+    if (cannotBeStored(clusterId)) return undefined;
     return inTransaction(this.db.pool, async (tx) => {
       const current = first<ClusterRecord>((await tx.query<DocRow>(CLUSTER.locked(clusterId, scope.accountId, scope.region))).rows);
       if (!current) return undefined;
@@ -158,6 +164,7 @@ class PgClusters implements ClusterRepository {
   }
 
   async remove(scope: Scope, clusterId: string): Promise<void> {
+    if (cannotBeStored(clusterId)) return;
     await this.db.pool.query(CLUSTER.remove(clusterId, scope.accountId, scope.region));
   }
 
@@ -192,10 +199,12 @@ class PgBackups implements BackupRepository {
   }
 
   async get(scope: Scope, backupId: string): Promise<BackupRecord | undefined> {
+    if (cannotBeStored(backupId)) return undefined;
     return first((await this.db.pool.query<DocRow>(BACKUP.get(backupId, scope.accountId, scope.region))).rows);
   }
 
   async update(scope: Scope, backupId: string, change: (b: BackupRecord) => BackupRecord): Promise<BackupRecord | undefined> {
+    if (cannotBeStored(backupId)) return undefined;
     return inTransaction(this.db.pool, async (tx) => {
       const current = first<BackupRecord>((await tx.query<DocRow>(BACKUP.locked(backupId, scope.accountId, scope.region))).rows);
       if (!current) return undefined;

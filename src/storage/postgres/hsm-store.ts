@@ -5,6 +5,7 @@ import { SessionTokens, tokenDigest } from '../session-tokens.js';
 import { type PgDatabase, statement } from './database.js';
 import type { SchemaPart } from './schema.js';
 import { inTransaction } from './transaction.js';
+import { cannotBeStored } from './text-values.js';
 
 // hsm_sessions.session_id holds the SHA-256 of the session's token, not the token (session-tokens.ts).
 export const HSM_SCHEMA: SchemaPart = {
@@ -55,6 +56,7 @@ class PgContents implements ContentRepository {
   constructor(private readonly db: PgDatabase) {}
 
   async get(clusterId: string): Promise<ClusterContent | undefined> {
+    if (cannotBeStored(clusterId)) return undefined;
     return content((await this.db.pool.query<DocRow>(CONTENT.get(clusterId))).rows);
   }
 
@@ -63,6 +65,7 @@ class PgContents implements ContentRepository {
   }
 
   async update(clusterId: string, change: (c: ClusterContent) => ClusterContent): Promise<ClusterContent | undefined> {
+    if (cannotBeStored(clusterId)) return undefined;
     return inTransaction(this.db.pool, async (tx) => {
       const current = content((await tx.query<DocRow>(CONTENT.locked(clusterId))).rows);
       if (!current) return undefined;
@@ -111,6 +114,7 @@ class PgSessions implements SessionRepository {
   }
 
   async list(clusterId: string): Promise<HsmSession[]> {
+    if (cannotBeStored(clusterId)) return [];
     return (await this.db.pool.query<KeyedRow>(SESSION.list(clusterId))).rows.map((r) => this.tokens.session(r.digest, r.doc));
   }
 
@@ -121,6 +125,7 @@ class PgSessions implements SessionRepository {
   }
 
   async closeAll(clusterId: string): Promise<number> {
+    if (cannotBeStored(clusterId)) return 0;
     const closed = (await this.db.pool.query<{ digest: string }>(SESSION.closeAll(clusterId))).rows;
     for (const r of closed) this.tokens.forget(r.digest);
     return closed.length;
