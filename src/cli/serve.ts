@@ -44,12 +44,12 @@ export async function serve(args: Args): Promise<void> {
     logger: createLogger({ level: logLevel(args), format: logFormat(args) }),
     metricsAccess: metricsAccess(args),
   };
-  const out = process.stdout;
   const json = args.options.get('json') === true;
   const readyFile = stringOption(args, 'ready-file');
   // A worker's primary speaks for it.
-  const say = (text: string, record: Record<string, unknown>) => worker || out.write(json ? JSON.stringify(record) + '\n' : text);
-  if (workers > 1 && !worker) return superviseAll(workers, { json, readyFile, say, inMemory, dataDir, consoleCredentials: options.credentialsFile !== undefined });
+  const say = (text: string, record: Record<string, unknown>) => worker || process.stdout.write(json ? JSON.stringify(record) + '\n' : text);
+  const announced: Announcement = { json, readyFile, inMemory, dataDir, consoleCredentials: options.credentialsFile !== undefined };
+  if (workers > 1 && !worker) return superviseAll(workers, announced, say);
 
   // Signals are taken before start-up opens anything: one that arrives while the data directory
   // is being opened lets start-up finish, then shuts down cleanly, instead of killing it half-way.
@@ -64,11 +64,7 @@ export async function serve(args: Args): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 
-  try {
-    removeReadyFile(readyFile);
-  } catch (err) {
-    throw new UsageError(`cannot remove the old --ready-file ${readyFile}: ${(err as Error).message}`);
-  }
+  clearReadyFile(readyFile);
   running = await startKeywarden(options).catch((err: unknown) => {
     // A failed start has closed what it opened; exiting here as well means that nothing it missed
     // (a thread, a timer) can keep a service that never listened alive.
@@ -78,28 +74,50 @@ export async function serve(args: Args): Promise<void> {
   if (stopping) return shutDown(running, stopping, say, readyFile);
   const ready = readyLine(running, inMemory ? undefined : dataDir);
   if (worker) return reportReady(ready);
-  if (readyFile) {
-    try {
-      writeReadyFile(readyFile, ready);
-    } catch (err) {
-      process.stderr.write(`keywarden: cannot write --ready-file ${readyFile}: ${(err as Error).message}\n`);
-      await running.close().catch(() => undefined);
-      return process.exit(1);
-    }
+  if (!announce(ready, announced)) {
+    await running.close().catch(() => undefined);
+    return process.exit(1);
   }
-  if (json) return void out.write(JSON.stringify(ready) + '\n');
-  out.write(banner(ready, { inMemory, dataDir, consoleCredentials: options.credentialsFile !== undefined }));
 }
 
-interface BannerFacts {
+/** How the service says it is ready: `--json`, `--ready-file`, and what the banner tells. */
+interface Announcement {
+  json: boolean;
+  readyFile: string | undefined;
   inMemory: boolean;
   dataDir: string;
   /** Whether the console's sign-in takes the credentials file's access keys (or test / test). */
   consoleCredentials: boolean;
 }
 
+/** A ready file an earlier run left is removed before the start, so that it never looks ready. */
+function clearReadyFile(readyFile: string | undefined): void {
+  try {
+    removeReadyFile(readyFile);
+  } catch (err) {
+    throw new UsageError(`cannot remove the old --ready-file ${readyFile}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Writes the ready file and prints the ready line (--json) or the banner. False, having said why,
+ * when the ready file cannot be written: the caller then stops what it started and exits 1.
+ */
+function announce(ready: ReadyLine, a: Announcement): boolean {
+  if (a.readyFile) {
+    try {
+      writeReadyFile(a.readyFile, ready);
+    } catch (err) {
+      process.stderr.write(`keywarden: cannot write --ready-file ${a.readyFile}: ${(err as Error).message}\n`);
+      return false;
+    }
+  }
+  process.stdout.write(a.json ? JSON.stringify(ready) + '\n' : banner(ready, a));
+  return true;
+}
+
 /** What `serve` prints once it answers, in one write, so that whoever reads the first line has the rest too. */
-function banner(ready: ReadyLine, facts: BannerFacts): string {
+function banner(ready: ReadyLine, facts: Announcement): string {
   const caBundle = ready.selfSigned ? `AWS_CA_BUNDLE=${ready.tlsCertificate} ` : '';
   const certificate = !ready.tlsCertificate
     ? ''
@@ -121,26 +139,19 @@ function banner(ready: ReadyLine, facts: BannerFacts): string {
  * `serve --workers N` in the primary process: the workers serve, this process supervises them and
  * prints what a service alone prints, with every worker's pid in the ready line.
  */
-async function superviseAll(
-  count: number,
-  o: { json: boolean; readyFile: string | undefined; say: (text: string, record: Record<string, unknown>) => void; inMemory: boolean; dataDir: string; consoleCredentials: boolean },
-): Promise<void> {
+async function superviseAll(count: number, o: Announcement, say: (text: string, record: Record<string, unknown>) => void): Promise<void> {
   let stopping: string | undefined;
   let stopAll: (() => Promise<boolean>) | undefined;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = signal;
-    o.say(`Keywarden received ${signal}; shutting down.\n`, { event: 'stopping', signal });
+    say(`Keywarden received ${signal}; shutting down.\n`, { event: 'stopping', signal });
     removeReadyFile(o.readyFile);
     void stopAll?.().then((clean) => process.exit(clean ? 0 : 1));
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
-  try {
-    removeReadyFile(o.readyFile);
-  } catch (err) {
-    throw new UsageError(`cannot remove the old --ready-file ${o.readyFile}: ${(err as Error).message}`);
-  }
+  clearReadyFile(o.readyFile);
   const supervision = await superviseWorkers(count, (line) => process.stderr.write(line + '\n')).catch((err: unknown) => {
     // The worker that failed has said why.
     if (!(err instanceof WorkerFailed)) process.stderr.write(`keywarden: ${(err as Error).message}\n`);
@@ -148,18 +159,10 @@ async function superviseAll(
   });
   stopAll = supervision.stop;
   if (stopping) return void supervision.stop().then((clean) => process.exit(clean ? 0 : 1));
-  const { ready } = supervision;
-  if (o.readyFile) {
-    try {
-      writeReadyFile(o.readyFile, ready);
-    } catch (err) {
-      process.stderr.write(`keywarden: cannot write --ready-file ${o.readyFile}: ${(err as Error).message}\n`);
-      await supervision.stop();
-      return process.exit(1);
-    }
+  if (!announce(supervision.ready, o)) {
+    await supervision.stop();
+    return process.exit(1);
   }
-  if (o.json) return void process.stdout.write(JSON.stringify(ready) + '\n');
-  process.stdout.write(banner(ready, { inMemory: o.inMemory, dataDir: o.dataDir, consoleCredentials: o.consoleCredentials }));
 }
 
 function shutDown(running: RunningKeywarden, signal: string, say: (text: string, record: Record<string, unknown>) => void, readyFile: string | undefined): void {

@@ -159,7 +159,7 @@ export class KeyUsageService {
       createdAt: key.createdAt,
       trackingStart: Math.max(key.createdAt, this.trackingSince!),
     };
-    // Another node of a shared store may have saved a later use (with its last maintenance run).
+    // Another node of a shared store may have saved a later use (within its write-behind delay).
     const mine = this.last.get(arn);
     const stored = await this.deps.store.keyUsage.get(arn);
     const use = !mine || (stored && stored.at >= mine.at) ? stored : mine;
