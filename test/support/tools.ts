@@ -66,7 +66,9 @@ export const PYTHON = realProgram('python3');
 // hands each call to a process of the real AWS CLI installation that has started once, which
 // forks a child to run `awscli.clidriver.main()` with the caller's arguments, environment,
 // directory and streams (server.py). The client runs the real `aws` itself while that process is
-// still starting.
+// still starting. The suite's runner (scripts/run-tests.mjs) starts one such process for all the
+// files it runs and names its socket in KEYWARDEN_TEST_AWS_SOCKET; a file run on its own starts
+// its own.
 /** The installed AWS CLI itself, as a user's shell runs it. */
 export const installedAws = (): string => realProgram('aws');
 
@@ -79,9 +81,24 @@ let awsCalls = 0;
  */
 export function awsCli(opts: { now?: boolean } = {}): string {
   if (process.env.KEYWARDEN_TEST_AWS_CLI === 'exec') return installedAws();
+  const shared = process.env[SHARED_SOCKET];
+  if (awsClient === undefined && shared) awsClient = writeClient(shared) ?? installedAws();
   if (awsClient === undefined && !opts.now && ++awsCalls < 2) return installedAws();
   awsClient ??= startWarmAws();
   return awsClient;
+}
+
+/** Where the runner's started AWS CLI listens, for the files it runs. */
+const SHARED_SOCKET = 'KEYWARDEN_TEST_AWS_SOCKET';
+
+/**
+ * Starts the AWS CLI once for every test file this process runs from now on (they inherit its
+ * environment), unless KEYWARDEN_TEST_AWS_CLI=exec. It ends with this process.
+ */
+export function startSharedAwsCli(): void {
+  if (process.env.KEYWARDEN_TEST_AWS_CLI === 'exec' || process.env[SHARED_SOCKET]) return;
+  awsCli({ now: true });
+  if (awsSocket) process.env[SHARED_SOCKET] = awsSocket;
 }
 
 const WARM_AWS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'support', 'warm-aws');
@@ -99,19 +116,25 @@ export async function startedAwsReady(timeoutMs = 60_000): Promise<void> {
 }
 
 function startWarmAws(): string {
+  const socket = join(toolsDir(), 'aws.sock');
+  const client = writeClient(socket);
+  if (!client) return installedAws();
+  const server = spawn(interpreterOf(installedAws())!, [join(WARM_AWS, 'server.py'), socket], { stdio: 'ignore' });
+  server.unref();
+  process.once('exit', () => server.kill('SIGKILL'));
+  return client;
+}
+
+/** The client script that hands calls to the started AWS CLI at `socket`; none if `aws` is not a Python script. */
+function writeClient(socket: string): string | undefined {
   const real = installedAws();
   const python = interpreterOf(real);
-  if (!python) return real;
-  const dir = toolsDir();
-  const socket = join(dir, 'aws.sock');
+  if (!python) return undefined;
   awsSocket = socket;
-  const client = join(dir, 'aws-client');
+  const client = join(toolsDir(), 'aws-client');
   // One argument after the interpreter: Linux passes the rest of a #! line as a single word.
   const preamble = `#!${python} -IS\nSOCKET = ${JSON.stringify(socket)}\nREAL_AWS = ${JSON.stringify(real)}\n`;
   writeFileSync(client, preamble + readFileSync(join(WARM_AWS, 'client.py'), 'utf8'), { mode: 0o755 });
-  const server = spawn(python, [join(WARM_AWS, 'server.py'), socket], { stdio: 'ignore' });
-  server.unref();
-  process.once('exit', () => server.kill('SIGKILL'));
   return client;
 }
 

@@ -21,6 +21,7 @@ import traceback
 
 import awscli
 import awscli.clidriver
+import botocore.hooks
 import botocore.loaders
 
 # The JSON models and endpoint data, read once here and shared with every child (copy on write):
@@ -36,6 +37,64 @@ def _load_file_once(self, file_path, *args, **kwargs):
 
 
 botocore.loaders.JSONFileLoader.load_file = _load_file_once
+
+# Three more answers that each call would work out again, though they depend only on their
+# arguments: which services a data path holds (a scan of hundreds of directories), whether an event
+# handler takes **kwargs (inspect.getfullargspec, for each of the CLI's 370-odd handlers) and what
+# an event is called under botocore's own aliases. Each is kept per argument, for every child.
+_services = {}
+_list_available_services = botocore.loaders.Loader.list_available_services
+_latest = {}
+_determine_latest_version = botocore.loaders.Loader.determine_latest_version
+
+
+def _list_available_services_once(self, type_name):
+    key = (tuple(self.search_paths), type_name)
+    if key not in _services:
+        _services[key] = _list_available_services(self, type_name)
+    return list(_services[key])
+
+
+def _determine_latest_version_once(self, service_name, type_name):
+    key = (tuple(self.search_paths), service_name, type_name)
+    if key not in _latest:
+        _latest[key] = _determine_latest_version(self, service_name, type_name)
+    return _latest[key]
+
+
+botocore.loaders.Loader.list_available_services = _list_available_services_once
+botocore.loaders.Loader.determine_latest_version = _determine_latest_version_once
+
+_takes_kwargs = {}
+_accepts_kwargs = botocore.hooks.accepts_kwargs
+
+
+def _accepts_kwargs_once(func):
+    key = getattr(func, '__func__', func)
+    try:
+        return _takes_kwargs[key]
+    except KeyError:
+        _takes_kwargs[key] = answer = _accepts_kwargs(func)
+        return answer
+    except TypeError:  # not hashable
+        return _accepts_kwargs(func)
+
+
+botocore.hooks.accepts_kwargs = _accepts_kwargs_once
+
+_aliases = {}
+_alias_event_name = botocore.hooks.EventAliaser._alias_event_name
+
+
+def _alias_event_name_once(self, event_name):
+    if self._event_aliases is not botocore.hooks.EVENT_ALIASES:
+        return _alias_event_name(self, event_name)
+    if event_name not in _aliases:
+        _aliases[event_name] = _alias_event_name(self, event_name)
+    return _aliases[event_name]
+
+
+botocore.hooks.EventAliaser._alias_event_name = _alias_event_name_once
 
 MAX_HEADER = 1 << 20
 
