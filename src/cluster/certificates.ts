@@ -85,12 +85,16 @@ async function issue(p: IssueParams): Promise<x509.X509Certificate> {
 }
 
 /**
- * The manufacturer's and the service's root keys. Like AWS's, they are the same for every HSM
- * (here: for the life of the process, as nothing outside it sees them), so they are made once:
- * an RSA key pair is the dearest thing a new cluster costs.
+ * The manufacturer's and the service's root keys, and the hardware key they certify. Like AWS's
+ * roots, they are the same for every HSM (here: for the life of the process, as nothing outside
+ * it sees the private halves), so they are made once: an RSA key pair is the dearest thing a new
+ * cluster costs, about a third of a second of CPU. The hardware key is one for all the HSMs a
+ * process runs, as if they were all one appliance: each hardware certificate still names its own
+ * HSM and verifies as AWS's do, and only setting two clusters' certificates side by side shows
+ * the same public key in both.
  */
-let roots: Promise<[CryptoKeyPair, CryptoKeyPair]> | undefined;
-const rootKeys = () => (roots ??= Promise.all([generateRsaKeyPair(), generateRsaKeyPair()]));
+let processKeys: Promise<[CryptoKeyPair, CryptoKeyPair, CryptoKeyPair]> | undefined;
+const keysOfThisProcess = () => (processKeys ??= Promise.all([generateRsaKeyPair(), generateRsaKeyPair(), generateRsaKeyPair()]));
 
 /**
  * The HSM's own certificates, as CloudHSM returns them beside the CSR. Two roots (the manufacturer's
@@ -108,9 +112,8 @@ export async function hsmCertificates(
 ): Promise<HsmCertificateSet> {
   const now = options.now ?? Date.now();
   const csr = options.clusterCsrPem === undefined ? undefined : parseCsr(options.clusterCsrPem);
-  const [[manufacturerRoot, serviceRoot], hardware, ownKey] = await Promise.all([
-    rootKeys(),
-    generateRsaKeyPair(),
+  const [[manufacturerRoot, serviceRoot, hardware], ownKey] = await Promise.all([
+    keysOfThisProcess(),
     csr ? undefined : generateRsaKeyPair(),
   ]);
   const hsmPublicKey: x509.PublicKeyType = csr ? csr.publicKey : ownKey!.publicKey;

@@ -1,7 +1,7 @@
 import type { Random } from '../core/random.js';
 import { HsmNotFound, HsmUnavailable } from './hsm-errors.js';
 import type { ClusterContent, ClusterRecord, ClusterState, HsmUser, Scope } from './model.js';
-import { hashPassword } from './passwords.js';
+import { hashPassword, NO_PASSWORD } from './passwords.js';
 import type { ContentRepository } from './repository.js';
 import { activeHsms } from './sessions.js';
 
@@ -36,11 +36,12 @@ export interface Served {
  * whose password is the cluster's PreCoPassword, and the appliance user `app_user`.
  */
 export async function newClusterContent(preCoPassword: string | undefined, random: Random): Promise<ClusterContent> {
-  // Without a PreCoPassword nobody can log in as the precrypto officer: a random one stands in.
-  const precoHash = await hashPassword(preCoPassword ?? random.bytes(24).toString('hex'), random);
+  // Without a PreCoPassword nobody can log in as the precrypto officer, and nobody ever logs in as
+  // the appliance user.
+  const precoHash = preCoPassword === undefined ? NO_PASSWORD : await hashPassword(preCoPassword, random);
   const users: HsmUser[] = [
     { userId: 1, username: 'admin', role: 'unactivated-admin', passwordHash: precoHash, failedLogins: 0, locked: false },
-    { userId: 2, username: 'app_user', role: 'appliance', passwordHash: await hashPassword(random.bytes(24).toString('hex'), random), failedLogins: 0, locked: false },
+    { userId: 2, username: 'app_user', role: 'appliance', passwordHash: NO_PASSWORD, failedLogins: 0, locked: false },
   ];
   return { users, keys: [], nextHandle: FIRST_HANDLE };
 }
