@@ -34,8 +34,8 @@ function clusterSubject(clusterId: string): x509.JsonName {
   ];
 }
 
-export async function generateClusterCsr(clusterId: string): Promise<{ csrPem: string; privateKeyPkcs8: Buffer }> {
-  const keys = await generateRsaKeyPair();
+export async function generateClusterCsr(clusterId: string, newKeyPair = generateRsaKeyPair): Promise<{ csrPem: string; privateKeyPkcs8: Buffer }> {
+  const keys = await newKeyPair();
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
     name: clusterSubject(clusterId),
     keys,

@@ -164,6 +164,8 @@ describe('ClusterService', () => {
         'CloudHsmInvalidRequestException',
         /not signed by the trust anchor/,
       );
+      // Another cluster's CSR carries a key of its own (the world otherwise reuses one for speed).
+      w.deps.csrKeyPairs = undefined;
       const other = await uninitialized(w);
       const wrongCsr = await signClusterCsr(ca, other.certificates.clusterCsr!, 3650, { now: w.clock.now() });
       await rejectsWith(

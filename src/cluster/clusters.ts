@@ -369,7 +369,7 @@ export class ClusterService {
   private async issueCsr(cluster: ClusterRecord, now: number): Promise<{ certificates: ClusterCertificates; csrKey: string }> {
     const hsm = cluster.hsms.find((h) => h.state === 'ACTIVE')!;
     const { generateClusterCsr, hsmCertificates } = await certificates();
-    const { csrPem, privateKeyPkcs8 } = await generateClusterCsr(cluster.clusterId);
+    const { csrPem, privateKeyPkcs8 } = await generateClusterCsr(cluster.clusterId, this.deps.csrKeyPairs);
     const hardware = await hsmCertificates(cluster.clusterId, hsm.hsmId, { clusterCsrPem: csrPem, now });
     const csrKey = this.deps.sealer.seal(privateKeyPkcs8, `cluster-csr:${cluster.clusterId}`).toString('base64');
     privateKeyPkcs8.fill(0);

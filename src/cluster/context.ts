@@ -14,6 +14,11 @@ export interface ClusterDeps {
   /** Wraps the cluster CSR's private key while the cluster waits to be initialised. */
   sealer: Sealer;
   timings: ClusterTimings;
+  /**
+   * Makes the key pair of each new cluster's CSR: a fresh RSA 2048 pair (generateRsaKeyPair) when
+   * absent. Unit tests that need no fresh pair pass one made once.
+   */
+  csrKeyPairs?: () => Promise<CryptoKeyPair>;
 }
 
 /**

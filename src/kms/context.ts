@@ -7,6 +7,7 @@ import type { KeyBackends } from './key-backends.js';
 import type { KeyAuthorizer } from './authorization.js';
 import type { GrantTokens } from './grant-tokens.js';
 import type { ImportTokens } from './import-tokens.js';
+import type { WrappingKeyPair, WrappingKeySpec } from './import-wrapping.js';
 import type { Scope } from './key.js';
 import type { KmsStore } from './repository.js';
 
@@ -41,4 +42,9 @@ export interface KmsDeps {
   importTokens?: ImportTokens;
   /** Checks every key a request resolves against its policies and grants; createKmsServices makes it. */
   authorizer?: KeyAuthorizer;
+  /**
+   * Makes the wrapping key pair each GetParametersForImport call hands out; a fresh one per call
+   * (newWrappingKeyPair) when absent. Unit tests that need no fresh pair pass one made once.
+   */
+  wrappingKeyPairs?: (spec: WrappingKeySpec) => Promise<WrappingKeyPair>;
 }

@@ -62,7 +62,7 @@ export class ImportedMaterialService {
     const view = await this.keys.usable(caller, keyId, 'GetParametersForImport', 'keyOnly');
     checkExternal(view.key, view.arn);
     checkWrapping(algorithm, spec, caller.region);
-    const pair = await newWrappingKeyPair(spec);
+    const pair = await (this.deps.wrappingKeyPairs ?? newWrappingKeyPair)(spec);
     const validTo = this.deps.clock.now() + IMPORT_PARAMETERS_LIFETIME_MS;
     const importToken = this.tokens.issue(view.arn, { algorithm, privateKey: pair.privateKey, validTo });
     pair.privateKey.fill(0);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { TEST_ENV } from '../support/aws-cli.js';
 import { assertScriptPasses, PY, type ScriptReport } from '../support/python-script.js';
 import { startServer, type TestServer } from '../support/server.js';
+import { PYTHON } from '../support/tools.js';
 
 let server: TestServer;
 
@@ -60,7 +61,7 @@ test('a failing boto3 script is reported as a failure (the harness itself is not
   // A step that expects the wrong exception class must fail the script with exit 1 and name the step.
   const r = await new Promise<{ status: number | null; stdout: string }>((resolve, reject) => {
     const child = spawn(
-      'python3',
+      PYTHON,
       [
         '-c',
         [

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../src/core/clock.js';
 import { secureRandom } from '../../src/core/random.js';
 import { Sealer } from '../../src/core/sealer.js';
+import { generateRsaKeyPair } from '../../src/cluster/certificates.js';
 import type { ClusterDeps } from '../../src/cluster/context.js';
 import type { Scope } from '../../src/cluster/model.js';
 import type { ClusterStore } from '../../src/cluster/repository.js';
@@ -40,8 +41,13 @@ export interface ClusterWorld {
 export function clusterWorld(timings: ClusterTimings = timingsOf(0), db: Db = openDatabase(':memory:'), sealer = new Sealer(randomBytes(32), secureRandom)): ClusterWorld {
   const clock = new FakeClock();
   const store: ClusterStore = { ...clusterRepositoriesOn(db), ...hsmStoreOn(db, sealer) };
-  const deps: ClusterDeps = { store, clock, random: secureRandom, sealer, timings };
+  const deps: ClusterDeps = { store, clock, random: secureRandom, sealer, timings, csrKeyPairs: reusedCsrKeyPair };
   return { db, clock, deps, store, s: createClusterServices(deps), close: () => db.close() };
 }
+
+let csrKeyPair: Promise<CryptoKeyPair> | undefined;
+
+/** One CSR key pair for every cluster of the test process: an RSA pair takes a third of a second to make here. */
+export const reusedCsrKeyPair = () => (csrKeyPair ??= generateRsaKeyPair());
 
 export { rejectsWith } from './aws-errors.js';
