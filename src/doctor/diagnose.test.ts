@@ -283,6 +283,17 @@ describe('a connected store whose keys fail', () => {
     assert.equal(f.guide, 'How to fix a failing KMS key');
   });
 
+  test('a cluster being deleted counts as deleted: a cluster from its newest backup, not a wait for ACTIVE', () => {
+    for (const state of ['DELETE_IN_PROGRESS', 'DELETED'] as const) {
+      const r = run(facts({ stores: [healthyStore({ cluster: readOk({ ...healthyCluster(), state }) })] }));
+      const f = only(r, 'CLUSTER_DELETED');
+      assert.match(f.cause, /still shows CONNECTED/, state);
+      assert.ok(!r.findings.some((x) => x.code === 'CLUSTER_NOT_ACTIVE'), `${state}: no CLUSTER_NOT_ACTIVE`);
+      assert.ok(!f.fix.awsCli.some((c) => c.includes("'Clusters[0].State'")), `${state}: nothing waits for ACTIVE`);
+      assert.ok(f.fix.awsCli.some((c) => c.includes('--source-backup-id backup-new0000000')), state);
+    }
+  });
+
   test('all HSMs were deleted: add HSMs; the store need not reconnect', () => {
     const r = run(facts({ stores: [healthyStore({ cluster: readOk({ ...healthyCluster(), hsms: [] }) })] }));
     const f = only(r, 'NO_ACTIVE_HSMS');
