@@ -23,7 +23,7 @@ before(async () => {
 });
 
 after(async () => {
-  await server?.stop();
+  await server?.dispose();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

@@ -228,6 +228,8 @@ async function startNode(opts: ServerOptions, extra: string[], store: string | u
   try {
     url = await launch();
   } catch (err) {
+    // A server that did not start leaves nothing behind either: its data directory goes too.
+    if (!opts.dataDir && dataDir) rmSync(dataDir, { recursive: true, force: true });
     if (wantsTokens === true) softhsm?.dispose();
     throw err;
   }
