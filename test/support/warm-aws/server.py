@@ -24,77 +24,47 @@ import awscli.clidriver
 import botocore.hooks
 import botocore.loaders
 
-# The JSON models and endpoint data, read once here and shared with every child (copy on write):
-# botocore would parse the same files again in each call.
-_models = {}
-_load_file = botocore.loaders.JSONFileLoader.load_file
+
+def keep_answers(original, key_of, copy=lambda answer: answer):
+    """`original`, answering each key once in this process: the answers are shared with every
+    child (copy on write), which would otherwise work each out again. `key_of` takes the call's
+    arguments and gives None for a call whose answer is not to be kept."""
+    answers = {}
+
+    def kept(*args, **kwargs):
+        key = key_of(*args, **kwargs)
+        try:
+            hash(key)
+        except TypeError:
+            key = None
+        if key is None:
+            return original(*args, **kwargs)
+        if key not in answers:
+            answers[key] = original(*args, **kwargs)
+        return copy(answers[key])
+
+    return kept
 
 
-def _load_file_once(self, file_path, *args, **kwargs):
-    if file_path not in _models:
-        _models[file_path] = _load_file(self, file_path, *args, **kwargs)
-    return _models[file_path]
-
-
-botocore.loaders.JSONFileLoader.load_file = _load_file_once
-
-# Three more answers that each call would work out again, though they depend only on their
-# arguments: which services a data path holds (a scan of hundreds of directories), whether an event
-# handler takes **kwargs (inspect.getfullargspec, for each of the CLI's 370-odd handlers) and what
-# an event is called under botocore's own aliases. Each is kept per argument, for every child.
-_services = {}
-_list_available_services = botocore.loaders.Loader.list_available_services
-_latest = {}
-_determine_latest_version = botocore.loaders.Loader.determine_latest_version
-
-
-def _list_available_services_once(self, type_name):
-    key = (tuple(self.search_paths), type_name)
-    if key not in _services:
-        _services[key] = _list_available_services(self, type_name)
-    return list(_services[key])
-
-
-def _determine_latest_version_once(self, service_name, type_name):
-    key = (tuple(self.search_paths), service_name, type_name)
-    if key not in _latest:
-        _latest[key] = _determine_latest_version(self, service_name, type_name)
-    return _latest[key]
-
-
-botocore.loaders.Loader.list_available_services = _list_available_services_once
-botocore.loaders.Loader.determine_latest_version = _determine_latest_version_once
-
-_takes_kwargs = {}
-_accepts_kwargs = botocore.hooks.accepts_kwargs
-
-
-def _accepts_kwargs_once(func):
-    key = getattr(func, '__func__', func)
-    try:
-        return _takes_kwargs[key]
-    except KeyError:
-        _takes_kwargs[key] = answer = _accepts_kwargs(func)
-        return answer
-    except TypeError:  # not hashable
-        return _accepts_kwargs(func)
-
-
-botocore.hooks.accepts_kwargs = _accepts_kwargs_once
-
-_aliases = {}
-_alias_event_name = botocore.hooks.EventAliaser._alias_event_name
-
-
-def _alias_event_name_once(self, event_name):
-    if self._event_aliases is not botocore.hooks.EVENT_ALIASES:
-        return _alias_event_name(self, event_name)
-    if event_name not in _aliases:
-        _aliases[event_name] = _alias_event_name(self, event_name)
-    return _aliases[event_name]
-
-
-botocore.hooks.EventAliaser._alias_event_name = _alias_event_name_once
+# What every call would work out again, though it depends only on its arguments: the JSON models
+# and endpoint data (parsed from the same files), which services a data path holds (a scan of
+# hundreds of directories), the latest API version of one, whether an event handler takes **kwargs
+# (inspect.getfullargspec, for each of the CLI's 370-odd handlers) and what an event is called
+# under botocore's own aliases.
+Loader = botocore.loaders.Loader
+Loader.list_available_services = keep_answers(
+    Loader.list_available_services, lambda self, type_name: (tuple(self.search_paths), type_name), copy=list
+)
+Loader.determine_latest_version = keep_answers(
+    Loader.determine_latest_version, lambda self, service, type_name: (tuple(self.search_paths), service, type_name)
+)
+botocore.loaders.JSONFileLoader.load_file = keep_answers(botocore.loaders.JSONFileLoader.load_file, lambda self, file_path, *rest, **options: file_path)
+botocore.hooks.accepts_kwargs = keep_answers(botocore.hooks.accepts_kwargs, lambda func: getattr(func, '__func__', func))
+EventAliaser = botocore.hooks.EventAliaser
+EventAliaser._alias_event_name = keep_answers(
+    EventAliaser._alias_event_name,
+    lambda self, event_name: event_name if self._event_aliases is botocore.hooks.EVENT_ALIASES else None,
+)
 
 MAX_HEADER = 1 << 20
 
