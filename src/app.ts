@@ -17,6 +17,7 @@ import { Sealer } from './core/sealer.js';
 import { UnsealedKeys } from './core/unsealed-keys.js';
 import { FaultRegistry } from './cluster/faults.js';
 import type { ClusterStore } from './cluster/repository.js';
+import type { CustomKeyStoreRepository } from './keystores/repository.js';
 import { clusterMaintenanceTasks, createClusterServices } from './cluster/services.js';
 import { createHsmServices } from './cluster/hsm-services.js';
 import type { HsmEngine } from './cluster/hsm-engine.js';
@@ -49,6 +50,7 @@ import { dataDirExposure } from './storage/data-dir-modes.js';
 import { loadTls, type TlsSetting } from './protocol/tls.js';
 import { loadRootKey } from './storage/root-key.js';
 import { RootKeyMismatch } from './storage/root-key-check.js';
+import { withClusterStateCache } from './storage/cluster-state-cache.js';
 import { withKeyCache } from './storage/key-cache.js';
 import { sqliteStores } from './storage/sqlite/stores.js';
 import type { ServiceStores } from './storage/service-stores.js';
@@ -300,7 +302,12 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
       })
     : undefined;
   await shared?.refresh();
-  const clusterStore: ClusterStore = stores.cluster;
+  // Alone on its store, the service keeps what every custom-key-store call reads (the store, its
+  // cluster, the cluster's content and sessions) until it writes any of them; with other nodes
+  // writing too, it reads them every time.
+  const { cluster: clusterStore, keyStores: keyStoreRepository }: { cluster: ClusterStore; keyStores: CustomKeyStoreRepository } = sharedWriters
+    ? { cluster: stores.cluster, keyStores: stores.keyStores }
+    : withClusterStateCache(stores.cluster, stores.keyStores);
   const cluster = createClusterServices({
     store: clusterStore,
     clock,
@@ -329,7 +336,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
     ? new LeasedJobs(leases, { holder: nodeId, ttlMs: opts.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS, onError: (err) => failures.failed('job leases', err) })
     : soleJobs;
   const keyStores = createKeyStoreServices({
-    stores: stores.keyStores,
+    stores: keyStoreRepository,
     keys: store.keys,
     clusters: cluster.clusters,
     subnets: cluster.network,

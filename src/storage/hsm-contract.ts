@@ -39,7 +39,13 @@ export function hsmStoreContract(name: string, open: () => Promise<OpenedHsmStor
     await contents.put('cluster-a', content({ nextHandle: 9 }));
     const a = await contents.get('cluster-a');
     assert.equal(a?.nextHandle, 9);
-    a!.nextHandle = 100;
+    // What get returned cannot change the stored document: the change stays in a copy, or fails on a
+    // frozen document that callers share (a cache in front of the store).
+    try {
+      a!.nextHandle = 100;
+    } catch (err) {
+      assert.ok(err instanceof TypeError, String(err));
+    }
     assert.equal((await contents.get('cluster-a'))?.nextHandle, 9, 'a returned document is not the stored one');
     assert.equal((await contents.get('cluster-b'))?.nextHandle, 7);
     await contents.remove('cluster-a');

@@ -1,0 +1,136 @@
+import type { ClusterRecord, ClusterContent, HsmSession, Scope } from '../cluster/model.js';
+import type { ClusterStore, ContentRepository, ClusterRepository, SessionRepository } from '../cluster/repository.js';
+import type { CustomKeyStoreRepository } from '../keystores/repository.js';
+import type { CustomKeyStoreRecord } from '../keystores/model.js';
+
+/**
+ * Every call with a key in a custom key store reads the store's record, its cluster's record, the
+ * cluster's content (users and key objects) and the service's login sessions there, and those
+ * change only when a store connects or disconnects, a cluster or HSM moves, a user or key object
+ * changes, or a login opens or closes: rarely, and always through the repositories below. For a
+ * service alone on its store (the other case, several nodes, reads the store every time), those
+ * reads are kept in memory and every write through any of the repositories forgets them all.
+ * A read that was running while a write ended keeps its answer to itself, so nothing older than
+ * the last write is ever kept. What is kept is frozen: callers share it.
+ */
+export class StateCache {
+  private readonly entries = new Map<string, unknown>();
+  /** Moves at the end of every write: a read that started before keeps nothing. */
+  private generation = 0;
+
+  constructor(private readonly limit = DEFAULT_LIMIT) {}
+
+  async read<T>(key: string, load: () => Promise<T>): Promise<T> {
+    if (this.entries.has(key)) return this.entries.get(key) as T;
+    const started = this.generation;
+    const value = await load();
+    if (started === this.generation) this.keep(key, value);
+    return value;
+  }
+
+  /** A write: whatever it changed, nothing read before it ended is used again. */
+  async write<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } finally {
+      this.forget();
+    }
+  }
+
+  forget(): void {
+    this.generation++;
+    this.entries.clear();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private keep(key: string, value: unknown): void {
+    if (this.entries.size >= this.limit) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, deepFreeze(value));
+  }
+}
+
+const DEFAULT_LIMIT = 10_000;
+
+/** The cluster store and the key store repository with their hot reads kept in one StateCache. */
+export function withClusterStateCache(
+  cluster: ClusterStore,
+  keyStores: CustomKeyStoreRepository,
+  cache = new StateCache(),
+): { cluster: ClusterStore; keyStores: CustomKeyStoreRepository } {
+  return {
+    cluster: {
+      subnets: writesForget(cluster.subnets, cache, ['initNetwork', 'insert', 'update', 'remove']),
+      backups: writesForget(cluster.backups, cache, ['insert', 'update']),
+      clusters: cachedClusters(cluster.clusters, cache),
+      contents: cachedContents(cluster.contents, cache),
+      sessions: cachedSessions(cluster.sessions, cache),
+    },
+    keyStores: cachedKeyStores(keyStores, cache),
+  };
+}
+
+const scoped = (kind: string, scope: Scope, id: string) => `${kind}/${scope.accountId}/${scope.region}/${id}`;
+
+function cachedClusters(inner: ClusterRepository, cache: StateCache): ClusterRepository {
+  return {
+    ...writesForget(inner, cache, ['insert', 'update', 'remove']),
+    get: (scope, clusterId): Promise<ClusterRecord | undefined> => cache.read(scoped('cluster', scope, clusterId), () => inner.get(scope, clusterId)),
+  };
+}
+
+function cachedContents(inner: ContentRepository, cache: StateCache): ContentRepository {
+  return {
+    ...writesForget(inner, cache, ['put', 'update', 'remove']),
+    get: (clusterId): Promise<ClusterContent | undefined> => cache.read(`content/${clusterId}`, () => inner.get(clusterId)),
+  };
+}
+
+function cachedSessions(inner: SessionRepository, cache: StateCache): SessionRepository {
+  return {
+    ...writesForget(inner, cache, ['open', 'close', 'closeAll']),
+    get: (sessionId): Promise<HsmSession | undefined> => cache.read(`session/${sessionId}`, () => inner.get(sessionId)),
+    list: (clusterId): Promise<HsmSession[]> => cache.read(`sessions/${clusterId}`, () => inner.list(clusterId)),
+  };
+}
+
+function cachedKeyStores(inner: CustomKeyStoreRepository, cache: StateCache): CustomKeyStoreRepository {
+  return {
+    ...writesForget(inner, cache, ['insert', 'update', 'remove']),
+    get: (scope, id): Promise<CustomKeyStoreRecord | undefined> => cache.read(scoped('store', scope, id), () => inner.get(scope, id)),
+  };
+}
+
+/**
+ * The repository's methods bound to it, the named ones (its writes) forgetting every kept read
+ * when they end. A method not named is a read that goes to the store every time.
+ */
+function writesForget<R extends object>(inner: R, cache: StateCache, writes: readonly (keyof R)[]): R {
+  const out: Record<string, unknown> = {};
+  for (const name of methodNames(inner)) {
+    const method = (inner as Record<string, (...args: unknown[]) => Promise<unknown>>)[name]!.bind(inner);
+    out[name] = writes.includes(name as keyof R) ? (...args: unknown[]) => cache.write(() => method(...args)) : method;
+  }
+  return out as R;
+}
+
+/** Every method of an object and of the classes it was made from (not Object's own). */
+function methodNames(o: object): string[] {
+  const names = new Set<string>();
+  for (let p: object | null = o; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    for (const name of Object.getOwnPropertyNames(p)) {
+      if (name !== 'constructor' && typeof (o as Record<string, unknown>)[name] === 'function') names.add(name);
+    }
+  }
+  return [...names];
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value) && !ArrayBuffer.isView(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
