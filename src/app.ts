@@ -7,7 +7,7 @@ import { AuditTrail } from './audit/trail.js';
 import type { AuditServices } from './audit/services.js';
 import { LATEST_SERVICE_TIME_MS, OffsetClock, standingClock, systemClock, usableOffset } from './core/clock.js';
 import { SharedClock } from './core/clock-setting.js';
-import { CLOCK_COUNTER, FAULTS_COUNTER, SharedState } from './core/shared-state.js';
+import { CLOCK_COUNTER, CLUSTER_STATE_COUNTER, FAULTS_COUNTER, SharedState } from './core/shared-state.js';
 import { discardEvents, type ServiceEventSink } from './core/events.js';
 import { DEFAULT_LEASE_TTL_MS, type Jobs, LeasedJobs, soleJobs } from './core/leases.js';
 import { Maintenance, type MaintenanceTask } from './core/maintenance.js';
@@ -16,8 +16,6 @@ import { ManualScheduler, TimerScheduler } from './core/scheduler.js';
 import { Sealer } from './core/sealer.js';
 import { UnsealedKeys } from './core/unsealed-keys.js';
 import { FaultRegistry } from './cluster/faults.js';
-import type { ClusterStore } from './cluster/repository.js';
-import type { CustomKeyStoreRepository } from './keystores/repository.js';
 import { clusterMaintenanceTasks, createClusterServices } from './cluster/services.js';
 import { createHsmServices } from './cluster/hsm-services.js';
 import type { HsmEngine } from './cluster/hsm-engine.js';
@@ -50,7 +48,7 @@ import { dataDirExposure } from './storage/data-dir-modes.js';
 import { loadTls, type TlsSetting } from './protocol/tls.js';
 import { loadRootKey } from './storage/root-key.js';
 import { RootKeyMismatch } from './storage/root-key-check.js';
-import { withClusterStateCache } from './storage/cluster-state-cache.js';
+import { StateCache, withClusterStateCache } from './storage/cluster-state-cache.js';
 import { withKeyCache } from './storage/key-cache.js';
 import { sqliteStores } from './storage/sqlite/stores.js';
 import type { ServiceStores } from './storage/service-stores.js';
@@ -290,7 +288,13 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   const audit: AuditServices = { store: auditStore, clock, trail };
   const events = opts.events ?? trail ?? discardEvents;
   const faults = await new FaultRegistry(stores.faults, clock).load();
-  // Other nodes change the clock and the faults too: each request first checks one row of counters.
+  // What every custom-key-store call reads (the store, its cluster, the cluster's content and
+  // sessions) is kept until it changes: a write through this node forgets it, and so does a move
+  // of the counter the database moves with every change of those tables, when other nodes write.
+  const stateCache = new StateCache();
+  const { cluster: clusterStore, keyStores: keyStoreRepository } = withClusterStateCache(stores.cluster, stores.keyStores, stateCache);
+  // Other nodes change the clock, the faults and the key stores and clusters too: each request
+  // first reads the few rows of counters.
   const shared = sharedWriters
     ? new SharedState(stores.changeCounters, {
         // Moved forward by another node: what this node's own schedule holds (its maintenance, on a
@@ -299,15 +303,10 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
           if (await sharedClock.follow()) void scheduler.clockMoved();
         },
         [FAULTS_COUNTER]: () => faults.load(),
+        [CLUSTER_STATE_COUNTER]: async () => stateCache.forget(),
       })
     : undefined;
   await shared?.refresh();
-  // Alone on its store, the service keeps what every custom-key-store call reads (the store, its
-  // cluster, the cluster's content and sessions) until it writes any of them; with other nodes
-  // writing too, it reads them every time.
-  const { cluster: clusterStore, keyStores: keyStoreRepository }: { cluster: ClusterStore; keyStores: CustomKeyStoreRepository } = sharedWriters
-    ? { cluster: stores.cluster, keyStores: stores.keyStores }
-    : withClusterStateCache(stores.cluster, stores.keyStores);
   const cluster = createClusterServices({
     store: clusterStore,
     clock,
@@ -444,6 +443,8 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
       () => handler(req, res),
       (err: unknown) => {
         failures.failed('shared clock and faults', err);
+        // Whether another node changed a key store or cluster cannot be told: read them afresh.
+        stateCache.forget();
         return handler(req, res);
       },
     );

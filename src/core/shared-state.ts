@@ -14,6 +14,12 @@ export interface ChangeCounters {
 export const CLOCK_COUNTER = 'clock';
 /** The counter of the faults in force. */
 export const FAULTS_COUNTER = 'faults';
+/**
+ * The counter of what a custom-key-store call reads: the stores, the clusters, their content and
+ * their login sessions. The database moves it itself (triggers on those tables), in the
+ * transaction of every change, whichever code made it.
+ */
+export const CLUSTER_STATE_COUNTER = 'cluster-state';
 
 /**
  * Copies of shared state, each reloaded when its counter moved. `refresh` is what a node runs

@@ -7,11 +7,12 @@ import type { CustomKeyStoreRecord } from '../keystores/model.js';
  * Every call with a key in a custom key store reads the store's record, its cluster's record, the
  * cluster's content (users and key objects) and the service's login sessions there, and those
  * change only when a store connects or disconnects, a cluster or HSM moves, a user or key object
- * changes, or a login opens or closes: rarely, and always through the repositories below. For a
- * service alone on its store (the other case, several nodes, reads the store every time), those
- * reads are kept in memory and every write through any of the repositories forgets them all.
- * A read that was running while a write ended keeps its answer to itself, so nothing older than
- * the last write is ever kept. What is kept is frozen: callers share it.
+ * changes, or a login opens or closes: rarely. Those reads are kept in memory, and every write
+ * through any of the repositories below forgets them all; so does `forget`, which a node of a
+ * shared store calls when the database's counter of those tables moved (another node wrote:
+ * core/shared-state.ts, CLUSTER_STATE_COUNTER). A read that was running while a write ended keeps
+ * its answer to itself, so nothing older than the last write is ever kept. What is kept is
+ * frozen: callers share it.
  */
 export class StateCache {
   private readonly entries = new Map<string, unknown>();

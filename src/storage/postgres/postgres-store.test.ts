@@ -18,7 +18,7 @@ import { pgKmsStore } from './kms-store.js';
 import { pgLeaseRepository } from './lease-store.js';
 import { pgChangeCounters } from './change-counters.js';
 import { pgClockSettingRepository } from './clock-setting-store.js';
-import { CLOCK_COUNTER, FAULTS_COUNTER } from '../../core/shared-state.js';
+import { CLOCK_COUNTER, CLUSTER_STATE_COUNTER, FAULTS_COUNTER } from '../../core/shared-state.js';
 import { migrate, SchemaTooNew } from './schema.js';
 import { SCHEMA } from './stores.js';
 
@@ -134,6 +134,49 @@ test('postgres: two nodes moving the clock at once each see the other move; faul
     assert.equal((after.get(FAULTS_COUNTER) ?? 0) - (before.get(FAULTS_COUNTER) ?? 0), 1);
     await cb.setStandingAt(12_345);
     assert.equal(await ca.standingAt(), 12_345);
+  } finally {
+    await Promise.all([a!.close(), b!.close()]);
+  }
+});
+
+test('postgres: every change of a custom key store, a cluster, its content or its sessions moves the cluster-state counter, in its own transaction', async () => {
+  const url = await freshSchema();
+  const [a, b] = await Promise.all([openPgDatabase(url), openPgDatabase(url)]);
+  try {
+    await migrate(a!, SCHEMA);
+    const counter = async () => (await pgChangeCounters(b!).read()).get(CLUSTER_STATE_COUNTER) ?? 0;
+    const moved = async (change: () => Promise<unknown>) => {
+      const before = await counter();
+      await change();
+      return (await counter()) > before;
+    };
+    const scope = { accountId: '111122223333', region: 'us-east-1' };
+    const hsm = pgHsmStore(a!, sealer);
+    const session = { sessionId: 's1', clusterId: 'cluster-1', username: 'kmsuser', role: 'crypto-user' as const, client: 'kms' as const, openedAt: 1 };
+    assert.ok(await moved(() => hsm.contents.put('cluster-1', { users: [], keys: [], nextHandle: 1 })), 'hsm_contents');
+    assert.ok(await moved(() => hsm.sessions.open(session)), 'hsm_sessions');
+    assert.ok(await moved(() => hsm.sessions.closeAll('cluster-1')), 'hsm_sessions, closed');
+    const stores = pgKeyStoreRepository(a!);
+    const store = {
+      ...scope,
+      customKeyStoreId: 'cks-00000000000000001',
+      name: 'one',
+      type: 'AWS_CLOUDHSM' as const,
+      clusterId: 'cluster-1',
+      lineageId: 'cluster-1',
+      trustAnchor: '-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n',
+      sealedPassword: 'c2VhbGVk',
+      connectionState: 'DISCONNECTED' as const,
+      createdAt: 1,
+      attempt: 0,
+    };
+    assert.ok(await moved(() => stores.insert(store, 10)), 'custom_key_stores');
+    const refused = () => {
+      throw new Error('refused');
+    };
+    assert.equal(await moved(() => stores.update(scope, store.customKeyStoreId, refused).catch(() => undefined)), false, 'a change rolled back moves nothing');
+    // Written by hand, bypassing every repository: the trigger still sees it.
+    assert.ok(await moved(() => a!.pool.query('DELETE FROM custom_key_stores')), 'a change made outside the repositories');
   } finally {
     await Promise.all([a!.close(), b!.close()]);
   }

@@ -11,7 +11,7 @@ import type { KmsStore } from '../../kms/repository.js';
 import type { VersionedKeyRepository } from '../key-cache.js';
 import { AUDIT_SCHEMA, pgAuditStore } from './audit-store.js';
 import { pgCensus } from './census.js';
-import { COUNTER_SCHEMA, pgChangeCounters } from './change-counters.js';
+import { CLUSTER_STATE_SCHEMA, COUNTER_SCHEMA, pgChangeCounters } from './change-counters.js';
 import { pgClockSettingRepository } from './clock-setting-store.js';
 import { CLUSTER_SCHEMA, pgClusterRepositories } from './cluster-store.js';
 import type { PgDatabase } from './database.js';
@@ -31,7 +31,7 @@ export { openPgDatabase } from './database.js';
 export { storedRootKeyCheck } from './root-key-check.js';
 
 /** Every part of the schema, in the order a new database is given them (the census joins keys and stores). */
-export const SCHEMA: readonly SchemaPart[] = [KMS_SCHEMA, KEY_USAGE_SCHEMA, CLUSTER_SCHEMA, HSM_SCHEMA, KEYSTORE_SCHEMA, FAULT_SCHEMA, AUDIT_SCHEMA, LEASE_SCHEMA, COUNTER_SCHEMA];
+export const SCHEMA: readonly SchemaPart[] = [KMS_SCHEMA, KEY_USAGE_SCHEMA, CLUSTER_SCHEMA, HSM_SCHEMA, KEYSTORE_SCHEMA, FAULT_SCHEMA, AUDIT_SCHEMA, LEASE_SCHEMA, COUNTER_SCHEMA, CLUSTER_STATE_SCHEMA];
 
 /** What the service stores, all of it in one PostgreSQL database. */
 export interface PostgresStores {

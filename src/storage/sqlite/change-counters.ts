@@ -1,4 +1,4 @@
-import type { ChangeCounters } from '../../core/shared-state.js';
+import { CLUSTER_STATE_COUNTER, type ChangeCounters } from '../../core/shared-state.js';
 import type { Db } from './database.js';
 import { migrate } from './schema.js';
 
@@ -17,4 +17,29 @@ export function changeCountersOn(db: Db): ChangeCounters & { bump: Bump } {
     read: async () => new Map(all.all().map((r) => [r.name, r.n])),
     bump: (name) => void bump.run(name),
   };
+}
+
+/** The tables whose every change moves CLUSTER_STATE_COUNTER. */
+export const CLUSTER_STATE_TABLES = ['custom_key_stores', 'clusters', 'hsm_contents', 'hsm_sessions'] as const;
+
+const CLUSTER_STATE_MIGRATIONS = [
+  CLUSTER_STATE_TABLES.flatMap((table) =>
+    ['INSERT', 'UPDATE', 'DELETE'].map(
+      (event) =>
+        `CREATE TRIGGER ${table}_${event.toLowerCase()}_moves_cluster_state AFTER ${event} ON ${table} BEGIN
+           INSERT INTO change_counters (name, n) VALUES ('${CLUSTER_STATE_COUNTER}', 1) ON CONFLICT (name) DO UPDATE SET n = n + 1;
+         END;`,
+    ),
+  ).join('\n'),
+];
+
+/**
+ * Triggers that move CLUSTER_STATE_COUNTER with every change of a custom key store, a cluster, its
+ * content or its sessions, in the change's own transaction (part 'cluster-state', once those
+ * tables and the counters exist): a node that keeps those records (storage/cluster-state-cache.ts)
+ * learns from one read of the counters whether another node changed any of them.
+ */
+export function clusterStateCounterOn(db: Db): void {
+  changeCountersOn(db);
+  migrate(db, 'cluster-state', CLUSTER_STATE_MIGRATIONS);
 }

@@ -5,7 +5,7 @@ import type { ServiceStores } from '../service-stores.js';
 import { auditStoreOn } from './audit-store.js';
 import type { SyncMode } from './audit-log.js';
 import { censusOn } from './census.js';
-import { changeCountersOn } from './change-counters.js';
+import { changeCountersOn, clusterStateCounterOn } from './change-counters.js';
 import { clockSettingStoreOn } from './clock-setting-store.js';
 import { clusterRepositoriesOn } from './cluster-store.js';
 import { openDatabase } from './database.js';
@@ -45,6 +45,7 @@ export function sqliteStores(opts: SqliteStoresOptions): ServiceStores {
     const faults = faultStoreOn(db);
     const leases = leaseStoreOn(db);
     const changeCounters = changeCountersOn(db);
+    clusterStateCounterOn(db);
     const clockSettings = clockSettingStoreOn(db);
     // Last, as it may start a thread: nothing after it can fail and leave the thread running.
     // With the trail off nothing is written and no log or indexer thread runs; old records stay readable.
