@@ -76,6 +76,23 @@ describe('KeyUsageService', () => {
     });
   });
 
+  it('keeps a bounded few last uses in memory; a key let go is answered from the store, and a late older record does not replace its newer use', async () => {
+    const few = new KeyUsageService(deps, { lastUsesKept: 2 });
+    await few.load();
+    const [a, b, c] = [await keys.create(caller, {}), await keys.create(caller, {}), await keys.create(caller, {})];
+    few.noteCall('Encrypt', [a.arn], record('a1'));
+    few.noteCall('Encrypt', [b.arn], record('b1'));
+    // c pushes a out of memory before any flush: a's use is still waiting to be written.
+    few.noteCall('Encrypt', [c.arn], record('c1'));
+    few.noteCall('Decrypt', [a.arn], record('a-late', t - 2000));
+    await few.flush();
+    assert.equal((await few.lastUsage(caller, a.arn)).use?.eventId, 'a1');
+    assert.equal((await few.lastUsage(caller, c.arn)).use?.eventId, 'c1');
+    // Let go again, then answered from the store alone.
+    few.noteCall('Encrypt', [b.arn], record('b2', t + 1000));
+    assert.equal((await few.lastUsage(caller, a.arn)).use?.eventId, 'a1');
+  });
+
   it('counts ReEncrypt for its source and its destination key', async () => {
     const a = await keys.create(caller, {});
     const b = await keys.create(caller, {});

@@ -78,10 +78,15 @@ export interface KeyUsageOptions {
    * shows it that soon. Without it, uses are written by the maintenance run.
    */
   writeBehindMs?: number;
+  /** How many keys' last uses are kept in memory (LAST_USES_KEPT). */
+  lastUsesKept?: number;
 }
 
 /** The delay of a noted use's write on a store other nodes share: the lag GetKeyLastUsage shows there. */
 export const SHARED_WRITE_BEHIND_MS = 200;
+
+/** Last uses kept in memory: the keys used most recently. Older ones are read from the store when asked for. */
+const LAST_USES_KEPT = 10_000;
 
 /**
  * The last use of every key. Uses are noted in memory as their audit records are written, which
@@ -92,6 +97,7 @@ export const SHARED_WRITE_BEHIND_MS = 200;
  * AWS KMS's eventual consistency allows.
  */
 export class KeyUsageService {
+  /** The last uses this node noted (a bounded few); GetKeyLastUsage takes the later of this and the stored one. */
   private readonly last = new Map<string, KeyUse>();
   private dirty = new Map<string, KeyUse>();
   private trackingSince: number | undefined;
@@ -103,10 +109,10 @@ export class KeyUsageService {
     private readonly options: KeyUsageOptions = {},
   ) {}
 
-  /** Reads the stored uses and the start of tracking (set now when this data directory has none). */
+  /** Reads when tracking started (set now when this data directory has none). */
   load(): Promise<void> {
     this.loading ??= (async () => {
-      const { settings, keyUsage } = this.deps.store;
+      const { settings } = this.deps.store;
       const stored = await settings.get(TRACKING_SINCE);
       let since = Number(stored);
       if (stored === undefined || !Number.isFinite(since)) {
@@ -114,8 +120,6 @@ export class KeyUsageService {
         await settings.set(TRACKING_SINCE, String(since));
       }
       this.trackingSince = since;
-      // Uses noted before the load finished are newer than anything stored.
-      for (const use of await keyUsage.all()) if (!this.last.has(use.keyArn)) this.last.set(use.keyArn, use);
     })();
     return this.loading;
   }
@@ -127,10 +131,13 @@ export class KeyUsageService {
   noteCall(operation: string, keyArns: readonly string[], record: { timestamp: number; at: number; eventId: string; requestId: string }): void {
     if (!TRACKED.has(operation)) return;
     for (const arn of keyArns) {
-      const known = this.last.get(arn);
+      // A use not written yet is in `dirty` even when `last` let it go.
+      const known = this.last.get(arn) ?? this.dirty.get(arn);
       // A slow call's record may be written after a later call's.
       if (known && known.at > record.at) continue;
       const use: KeyUse = { keyArn: arn, operation: operation as TrackedOperation, ...record };
+      // Bounded: what is not here any more is in the store (which keeps the later of two uses).
+      if (!this.last.has(arn) && this.last.size >= (this.options.lastUsesKept ?? LAST_USES_KEPT)) this.last.delete(this.last.keys().next().value!);
       this.last.set(arn, use);
       this.dirty.set(arn, use);
     }

@@ -52,6 +52,7 @@ interface Entry {
 export class CachedKeys implements KeyRepository {
   private readonly entries = new Map<string, Entry>();
   private readonly versionReads = new FreshReads<string, KeyRecord | undefined>();
+  private readonly policies = new SharedTexts(256);
   private readonly limit: number;
 
   constructor(
@@ -147,8 +148,29 @@ export class CachedKeys implements KeyRepository {
 
   private put(id: string, entry: Entry): void {
     if (!this.entries.has(id) && this.entries.size >= this.limit) this.entries.delete(this.entries.keys().next().value!);
+    const policy = this.policies.shared(entry.key.policy);
+    if (policy !== entry.key.policy) entry = { ...entry, key: { ...entry.key, policy } };
     deepFreeze(entry.key);
     this.entries.set(id, entry);
+  }
+}
+
+/**
+ * One copy of each key policy text that many cached keys hold: most keys of an account have the
+ * same (default) policy, and each record read from the store brings its own copy of it, about half
+ * of what a cached record weighs. The texts seen last are kept, a bounded few.
+ */
+class SharedTexts {
+  private readonly texts = new Map<string, string>();
+
+  constructor(private readonly limit: number) {}
+
+  shared(text: string): string {
+    const known = this.texts.get(text);
+    if (known !== undefined) return known;
+    if (this.texts.size >= this.limit) this.texts.delete(this.texts.keys().next().value!);
+    this.texts.set(text, text);
+    return text;
   }
 }
 
