@@ -63,8 +63,8 @@ export function withClusterStateCache(
 ): { cluster: ClusterStore; keyStores: CustomKeyStoreRepository } {
   return {
     cluster: {
-      subnets: writesForget(cluster.subnets, cache, ['initNetwork', 'insert', 'update', 'remove']),
-      backups: writesForget(cluster.backups, cache, ['insert', 'update']),
+      subnets: classified(cluster.subnets, cache, { initNetwork: WRITE, insert: WRITE, get: READ, list: READ, update: WRITE, remove: WRITE }),
+      backups: classified(cluster.backups, cache, { insert: WRITE, get: READ, update: WRITE, list: READ, dueForTransition: READ }),
       clusters: cachedClusters(cluster.clusters, cache),
       contents: cachedContents(cluster.contents, cache),
       sessions: cachedSessions(cluster.sessions, cache),
@@ -77,21 +77,21 @@ const scoped = (kind: string, scope: Scope, id: string) => `${kind}/${scope.acco
 
 function cachedClusters(inner: ClusterRepository, cache: StateCache): ClusterRepository {
   return {
-    ...writesForget(inner, cache, ['insert', 'update', 'remove']),
+    ...classified(inner, cache, { insert: WRITE, get: READ, update: WRITE, list: READ, remove: WRITE, dueForTransition: READ, all: READ }),
     get: (scope, clusterId): Promise<ClusterRecord | undefined> => cache.read(scoped('cluster', scope, clusterId), () => inner.get(scope, clusterId)),
   };
 }
 
 function cachedContents(inner: ContentRepository, cache: StateCache): ContentRepository {
   return {
-    ...writesForget(inner, cache, ['put', 'update', 'remove']),
+    ...classified(inner, cache, { get: READ, put: WRITE, update: WRITE, remove: WRITE }),
     get: (clusterId): Promise<ClusterContent | undefined> => cache.read(`content/${clusterId}`, () => inner.get(clusterId)),
   };
 }
 
 function cachedSessions(inner: SessionRepository, cache: StateCache): SessionRepository {
   return {
-    ...writesForget(inner, cache, ['open', 'close', 'closeAll']),
+    ...classified(inner, cache, { open: WRITE, get: READ, list: READ, close: WRITE, closeAll: WRITE }),
     get: (sessionId): Promise<HsmSession | undefined> => cache.read(`session/${sessionId}`, () => inner.get(sessionId)),
     list: (clusterId): Promise<HsmSession[]> => cache.read(`sessions/${clusterId}`, () => inner.list(clusterId)),
   };
@@ -99,33 +99,26 @@ function cachedSessions(inner: SessionRepository, cache: StateCache): SessionRep
 
 function cachedKeyStores(inner: CustomKeyStoreRepository, cache: StateCache): CustomKeyStoreRepository {
   return {
-    ...writesForget(inner, cache, ['insert', 'update', 'remove']),
+    ...classified(inner, cache, { insert: WRITE, get: READ, findByName: READ, list: READ, update: WRITE, remove: WRITE, inState: READ }),
     get: (scope, id): Promise<CustomKeyStoreRecord | undefined> => cache.read(scoped('store', scope, id), () => inner.get(scope, id)),
   };
 }
 
+const READ = 'read';
+const WRITE = 'write';
+
 /**
- * The repository's methods bound to it, the named ones (its writes) forgetting every kept read
- * when they end. A method not named is a read that goes to the store every time.
+ * The repository's methods bound to it, its writes forgetting every kept read when they end. Every
+ * method of the port must be named one or the other (the type says so), so a method added to a
+ * port later cannot slip past the cache as an unnoticed write.
  */
-function writesForget<R extends object>(inner: R, cache: StateCache, writes: readonly (keyof R)[]): R {
+function classified<R extends object>(inner: R, cache: StateCache, methods: { readonly [K in keyof R]: typeof READ | typeof WRITE }): R {
   const out: Record<string, unknown> = {};
-  for (const name of methodNames(inner)) {
+  for (const [name, kind] of Object.entries(methods)) {
     const method = (inner as Record<string, (...args: unknown[]) => Promise<unknown>>)[name]!.bind(inner);
-    out[name] = writes.includes(name as keyof R) ? (...args: unknown[]) => cache.write(() => method(...args)) : method;
+    out[name] = kind === WRITE ? (...args: unknown[]) => cache.write(() => method(...args)) : method;
   }
   return out as R;
-}
-
-/** Every method of an object and of the classes it was made from (not Object's own). */
-function methodNames(o: object): string[] {
-  const names = new Set<string>();
-  for (let p: object | null = o; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
-    for (const name of Object.getOwnPropertyNames(p)) {
-      if (name !== 'constructor' && typeof (o as Record<string, unknown>)[name] === 'function') names.add(name);
-    }
-  }
-  return [...names];
 }
 
 function deepFreeze<T>(value: T): T {
