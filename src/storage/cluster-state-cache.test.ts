@@ -20,6 +20,23 @@ import { hsmStoreOn } from './sqlite/hsm-store.js';
 import { keyStoreStoreOn } from './sqlite/keystore-store.js';
 
 const sealer = new Sealer(Buffer.alloc(32, 3), secureRandom);
+const SCOPE = { accountId: '111122223333', region: 'us-east-1' };
+
+function keyStore(): CustomKeyStoreRecord {
+  return {
+    ...SCOPE,
+    customKeyStoreId: 'cks-00000000000000002',
+    name: 'two',
+    type: 'AWS_CLOUDHSM',
+    clusterId: 'cluster-1',
+    lineageId: 'cluster-1',
+    trustAnchor: '-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n',
+    sealedPassword: 'c2VhbGVk',
+    connectionState: 'DISCONNECTED',
+    createdAt: 1,
+    attempt: 0,
+  };
+}
 
 /** SQLite's repositories behind the cache, as a service alone on its data directory has them. */
 function cachedOnSqlite() {
@@ -95,20 +112,8 @@ test('state cache: a session opened or closed, a store connected, a key object a
     await cluster.contents.update('cluster-1', (c) => ({ ...c, nextHandle: 2 }));
     assert.equal((await cluster.contents.get('cluster-1'))?.nextHandle, 2);
 
-    const scope = { accountId: '111122223333', region: 'us-east-1' };
-    const store: CustomKeyStoreRecord = {
-      ...scope,
-      customKeyStoreId: 'cks-00000000000000001',
-      name: 'one',
-      type: 'AWS_CLOUDHSM',
-      clusterId: 'cluster-1',
-      lineageId: 'cluster-1',
-      trustAnchor: '-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n',
-      sealedPassword: 'c2VhbGVk',
-      connectionState: 'DISCONNECTED',
-      createdAt: 1,
-      attempt: 0,
-    };
+    const scope = SCOPE;
+    const store = keyStore();
     assert.equal(await keyStores.insert(store, 10), 'inserted');
     assert.equal((await keyStores.get(scope, store.customKeyStoreId))?.connectionState, 'DISCONNECTED');
     await keyStores.update(scope, store.customKeyStoreId, (s) => ({ ...s, connectionState: 'CONNECTED' }));
@@ -147,7 +152,6 @@ function node(db: Db) {
   return { ...withClusterStateCache(cluster, keyStores, cache), db, cache, refresh: () => shared.refresh() };
 }
 
-const SCOPE = { accountId: '111122223333', region: 'us-east-1' };
 const kmsSession = (sessionId: string) => ({ sessionId, clusterId: 'cluster-1', username: 'kmsuser', role: 'crypto-user' as const, client: 'kms' as const, openedAt: 1 });
 
 test('state cache, two nodes: what one node changes shows on the other at its next refresh, and only then', () =>
@@ -197,18 +201,3 @@ test('state cache, two nodes: every table a custom-key-store call reads moves th
     );
   }));
 
-function keyStore(): CustomKeyStoreRecord {
-  return {
-    ...SCOPE,
-    customKeyStoreId: 'cks-00000000000000002',
-    name: 'two',
-    type: 'AWS_CLOUDHSM',
-    clusterId: 'cluster-1',
-    lineageId: 'cluster-1',
-    trustAnchor: '-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n',
-    sealedPassword: 'c2VhbGVk',
-    connectionState: 'DISCONNECTED',
-    createdAt: 1,
-    attempt: 0,
-  };
-}
