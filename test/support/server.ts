@@ -142,6 +142,11 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
   };
 }
 
+function removeMadeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  madeDirs.delete(dir);
+}
+
 /** The balancer in a process of its own (round-robin.ts), which ends when its stdin closes. */
 function balancerProcess(ports: number[]): Promise<RoundRobin> {
   const child = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'round-robin.js'), ...ports.map(String)], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -171,8 +176,24 @@ function balancerProcess(ports: number[]): Promise<RoundRobin> {
   });
 }
 
+/**
+ * Data directories made for servers and not yet removed by `dispose`. A test file that ends
+ * without disposing of a server (a stop in a test, say, and no dispose after) leaves nothing in
+ * the temporary directory either: what is left goes when the file's process exits, with a line
+ * on standard error that names it, so that the test can be fixed.
+ */
+const madeDirs = new Set<string>();
+process.once('exit', () => {
+  for (const dir of madeDirs) {
+    rmSync(dir, { recursive: true, force: true });
+    process.stderr.write(`test support: a server's data directory ${dir} was not disposed of by ${process.argv[1] ?? 'this test file'}; removed at exit\n`);
+  }
+});
+
 async function startNode(opts: ServerOptions, extra: string[], store: string | undefined): Promise<TestServer> {
+  const made = !opts.inMemory && !opts.dataDir;
   const dataDir = opts.inMemory ? '' : (opts.dataDir ?? mkdtempSync(join(tmpdir(), 'keywarden-test-')));
+  if (made) madeDirs.add(dataDir);
   const wantsTokens = opts.pkcs11 ?? (pkcs11ByDefault(extra) || undefined);
   const softhsm = wantsTokens === true ? softHsmTokens(TOKENS_PER_SERVER) : wantsTokens;
   if (softhsm) extra.push('--hsm-engine', 'pkcs11', '--pkcs11-module', softhsm.module, '--pkcs11-config', softhsm.configFile());
@@ -229,7 +250,7 @@ async function startNode(opts: ServerOptions, extra: string[], store: string | u
     url = await launch();
   } catch (err) {
     // A server that did not start leaves nothing behind either: its data directory goes too.
-    if (!opts.dataDir && dataDir) rmSync(dataDir, { recursive: true, force: true });
+    if (made) removeMadeDir(dataDir);
     if (wantsTokens === true) softhsm?.dispose();
     throw err;
   }
@@ -285,7 +306,7 @@ async function startNode(opts: ServerOptions, extra: string[], store: string | u
     },
     async dispose() {
       await stop();
-      if (!opts.dataDir && dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (made) removeMadeDir(dataDir);
       if (wantsTokens === true) softhsm?.dispose();
     },
   };
