@@ -199,7 +199,7 @@ test('a background task that keeps failing is logged once, with /ready at 503 an
   } finally {
     // The trail cannot be closed cleanly without its log: killed, not stopped.
     await server.crash();
-    rmSync(server.dataDir, { recursive: true, force: true });
+    await server.dispose();
   }
 });
 
