@@ -136,8 +136,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
       await all((n) => n.restart());
     },
     dispose: async () => {
-      await balancer.close();
+      // The nodes first: the balancer does not keep the test's process alive, so once the test
+      // file's work is done, waiting for it to exit may be the last thing the process does.
       await all((n) => n.dispose());
+      await balancer.close();
     },
   };
 }
