@@ -63,9 +63,10 @@ before(async () => {
 after(async () => {
   kmsA?.destroy();
   kmsB?.destroy();
-  await a?.stop();
-  await b?.stop();
-  for (const dir of [dataDir, ...(onPostgres ? [a?.dataDir, b?.dataDir] : [])]) if (dir) rmSync(dir, { recursive: true, force: true });
+  // On PostgreSQL each node has a data directory of its own, which disposing of it removes.
+  await a?.dispose();
+  await b?.dispose();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
