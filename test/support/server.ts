@@ -136,10 +136,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<TestServer>
       await all((n) => n.restart());
     },
     dispose: async () => {
-      // The nodes first: the balancer does not keep the test's process alive, so once the test
-      // file's work is done, waiting for it to exit may be the last thing the process does.
-      await all((n) => n.dispose());
       await balancer.close();
+      await all((n) => n.dispose());
     },
   };
 }
@@ -169,6 +167,9 @@ function balancerProcess(ports: number[]): Promise<RoundRobin> {
         close: () =>
           new Promise<void>((done) => {
             if (child.exitCode !== null || child.signalCode !== null) return done();
+            // Waited for, it keeps the test's process alive until it is gone: with the nodes
+            // already stopped, nothing else may (the process would end inside this wait).
+            child.ref();
             child.once('exit', () => done());
             child.stdin!.end();
           }),
