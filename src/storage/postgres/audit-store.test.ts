@@ -57,6 +57,12 @@ describe('the audit trail on PostgreSQL', () => {
     await a.db.close();
   });
 
+  it('a lookup by a value holding a NUL finds nothing, as no record can hold one, rather than failing', async () => {
+    for (const key of ['EventName', 'ResourceName', 'Username', 'AccessKeyId', 'EventId'] as const) {
+      assert.deepEqual(await a.store.lookup({ ...SCOPE, attribute: { key, value: 'a\u0000b' }, startTime: 0, endTime: Date.UTC(2100, 0, 1), limit: 10 }), [], key);
+    }
+  });
+
   it('has no head before its first record, and verifies empty', async () => {
     assert.deepEqual(await a.store.chainEnds(), { anchor: { seq: 0, digest: GENESIS_DIGEST }, head: undefined, losses: [] });
     const report = await verifyTrail(a.store);

@@ -17,6 +17,7 @@ import { encodeResources, SEP, TAB } from '../audit-resources.js';
 import { type PgDatabase, statement } from './database.js';
 import type { SchemaPart } from './schema.js';
 import { inTransaction, LOCK, lockName } from './transaction.js';
+import { cannotBeStored } from './text-values.js';
 import { type AuditRow, storedRecord } from '../audit-rows.js';
 
 // The audit trail in PostgreSQL, as the port stands: one table of records, each with its place in
@@ -181,6 +182,8 @@ class PgAuditStore implements AuditStore, ChainTail {
   }
 
   async lookup(f: LookupFilter): Promise<FoundRecord[]> {
+    // No record holds a NUL (PostgreSQL's text cannot), so a value with one matches nothing.
+    if (f.attribute && cannotBeStored(f.attribute.value)) return [];
     await this.flush();
     const values: unknown[] = [f.accountId, f.region, f.startTime, Math.min(f.endTime, Number.MAX_SAFE_INTEGER)];
     const where = ['account_id = $1', 'region = $2', 'event_time BETWEEN $3 AND $4'];
