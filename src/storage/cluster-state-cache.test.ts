@@ -145,10 +145,10 @@ type Node = ReturnType<typeof node>;
 function node(db: Db) {
   const cluster: ClusterStore = { ...clusterRepositoriesOn(db), ...hsmStoreOn(db, sealer) };
   const keyStores = keyStoreStoreOn(db);
-  changeCountersOn(db);
+  const counters = changeCountersOn(db);
   clusterStateCounterOn(db);
   const cache = new StateCache();
-  const shared = new SharedState(changeCountersOn(db), { [CLUSTER_STATE_COUNTER]: async () => cache.forget() });
+  const shared = new SharedState(counters, { [CLUSTER_STATE_COUNTER]: async () => cache.forget() });
   return { ...withClusterStateCache(cluster, keyStores, cache), db, cache, refresh: () => shared.refresh() };
 }
 

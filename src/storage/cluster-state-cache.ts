@@ -1,3 +1,4 @@
+import { deepFreeze } from '../core/deep-freeze.js';
 import type { ClusterRecord, ClusterContent, HsmSession, Scope } from '../cluster/model.js';
 import type { ClusterStore, ContentRepository, ClusterRepository, SessionRepository } from '../cluster/repository.js';
 import type { CustomKeyStoreRepository } from '../keystores/repository.js';
@@ -54,6 +55,13 @@ export class StateCache {
 }
 
 const DEFAULT_LIMIT = 10_000;
+
+/**
+ * The tables behind the reads kept here: on a shared store, every change of them moves
+ * CLUSTER_STATE_COUNTER (the triggers of storage/sqlite/change-counters.ts and
+ * storage/postgres/change-counters.ts).
+ */
+export const CLUSTER_STATE_TABLES = ['custom_key_stores', 'clusters', 'hsm_contents', 'hsm_sessions'] as const;
 
 /** The cluster store and the key store repository with their hot reads kept in one StateCache. */
 export function withClusterStateCache(
@@ -119,12 +127,4 @@ function classified<R extends object>(inner: R, cache: StateCache, methods: { re
     out[name] = kind === WRITE ? (...args: unknown[]) => cache.write(() => method(...args)) : method;
   }
   return out as R;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value) && !ArrayBuffer.isView(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }

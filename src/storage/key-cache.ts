@@ -1,3 +1,4 @@
+import { deepFreeze } from '../core/deep-freeze.js';
 import { FreshReads } from '../core/fresh-reads.js';
 import type { KeyRecord, Scope } from '../kms/key.js';
 import type { KeyRepository, KmsStore, Page, RelatedKeysChange } from '../kms/repository.js';
@@ -180,11 +181,3 @@ export function withKeyCache(store: KmsStore & { keys: VersionedKeyRepository },
 }
 
 const idOf = (region: string, keyId: string) => `${region}/${keyId}`;
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}

@@ -1,4 +1,5 @@
 import { CLUSTER_STATE_COUNTER, type ChangeCounters } from '../../core/shared-state.js';
+import { CLUSTER_STATE_TABLES } from '../cluster-state-cache.js';
 import { type PgDatabase, statement } from './database.js';
 import type { SchemaPart } from './schema.js';
 import type { Tx } from './transaction.js';
@@ -7,9 +8,6 @@ export const COUNTER_SCHEMA: SchemaPart = {
   part: 'counters',
   steps: [`CREATE TABLE change_counters (name TEXT PRIMARY KEY, n BIGINT NOT NULL);`],
 };
-
-/** The tables whose every change moves CLUSTER_STATE_COUNTER. */
-export const CLUSTER_STATE_TABLES = ['custom_key_stores', 'clusters', 'hsm_contents', 'hsm_sessions'] as const;
 
 /**
  * Triggers that move CLUSTER_STATE_COUNTER with every statement that changes a custom key store, a

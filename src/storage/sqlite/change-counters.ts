@@ -1,4 +1,5 @@
 import { CLUSTER_STATE_COUNTER, type ChangeCounters } from '../../core/shared-state.js';
+import { CLUSTER_STATE_TABLES } from '../cluster-state-cache.js';
 import type { Db } from './database.js';
 import { migrate } from './schema.js';
 
@@ -19,9 +20,6 @@ export function changeCountersOn(db: Db): ChangeCounters & { bump: Bump } {
   };
 }
 
-/** The tables whose every change moves CLUSTER_STATE_COUNTER. */
-export const CLUSTER_STATE_TABLES = ['custom_key_stores', 'clusters', 'hsm_contents', 'hsm_sessions'] as const;
-
 const CLUSTER_STATE_MIGRATIONS = [
   CLUSTER_STATE_TABLES.flatMap((table) =>
     ['INSERT', 'UPDATE', 'DELETE'].map(
@@ -40,6 +38,5 @@ const CLUSTER_STATE_MIGRATIONS = [
  * learns from one read of the counters whether another node changed any of them.
  */
 export function clusterStateCounterOn(db: Db): void {
-  changeCountersOn(db);
   migrate(db, 'cluster-state', CLUSTER_STATE_MIGRATIONS);
 }
