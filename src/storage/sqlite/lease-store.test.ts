@@ -24,11 +24,15 @@ leaseRepositoryContract('sqlite', async (now) => {
   };
 });
 
-async function twoNodes(ttlMs: number, body: (a: LeasedJobs, b: LeasedJobs, errors: unknown[], file: string) => Promise<void>): Promise<void> {
+async function twoNodes(
+  ttlMs: number,
+  body: (a: LeasedJobs, b: LeasedJobs, errors: unknown[], file: string) => Promise<void>,
+  now?: () => number,
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'keywarden-jobs-'));
   const dbs = [openDatabase(join(dir, 'keywarden.db')), openDatabase(join(dir, 'keywarden.db'))];
   const errors: unknown[] = [];
-  const [a, b] = dbs.map((db, i) => new LeasedJobs(leaseStoreOn(db), { holder: `node-${i}`, ttlMs, pollMs: 5, onError: (e) => errors.push(e) }));
+  const [a, b] = dbs.map((db, i) => new LeasedJobs(leaseStoreOn(db, now), { holder: `node-${i}`, ttlMs, pollMs: 5, onError: (e) => errors.push(e) }));
   try {
     await body(a!, b!, errors, join(dir, 'keywarden.db'));
   } finally {
@@ -79,30 +83,60 @@ test('leased jobs: after a clock move, a node waits for the job another node run
     assert.deepEqual(ran, ['a', 'b']);
   }));
 
-test('leased jobs: a node that dies holding a job loses it at the expiry, and another finishes the job', () =>
-  twoNodes(200, async (_a, b, _errors, file) => {
-    const db = openDatabase(file);
-    try {
-      // The dead node: it claimed, and will never renew or release.
-      const dead = leaseStoreOn(db);
-      assert.equal(await dead.claim('keystores/connect/cks-1234567890abcdef0', 'node-dead', 200), true);
-      assert.equal(await b.run('keystores/connect/cks-1234567890abcdef0', async () => 'b'), undefined);
-      assert.equal(await b.run('keystores/connect/cks-1234567890abcdef0', async () => 'b', { waitForOthers: true }), 'b');
-    } finally {
-      db.close();
-    }
-  }));
+test('leased jobs: a node that dies holding a job loses it at the expiry, and another finishes the job', async () => {
+  // On the test's clock: the lease expires when the test says, however slow the machine is.
+  let t = Date.now();
+  await twoNodes(
+    200,
+    async (_a, b, _errors, file) => {
+      const db = openDatabase(file);
+      try {
+        // The dead node: it claimed, and will never renew or release.
+        const dead = leaseStoreOn(db, () => t);
+        assert.equal(await dead.claim('keystores/connect/cks-1234567890abcdef0', 'node-dead', 200), true);
+        t += 199;
+        assert.equal(await b.run('keystores/connect/cks-1234567890abcdef0', async () => 'b'), undefined);
+        setTimeout(() => (t += 1), 30);
+        assert.equal(await b.run('keystores/connect/cks-1234567890abcdef0', async () => 'b', { waitForOthers: true }), 'b');
+      } finally {
+        db.close();
+      }
+    },
+    () => t,
+  );
+});
 
-test('leased jobs: a run longer than the lease keeps it by renewing, so no other node takes the job meanwhile', () =>
-  twoNodes(90, async (a, b, errors) => {
-    const g = gate();
-    const first = a.run('kms/rotation', () => g.done);
-    for (let i = 0; i < 5; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 60));
-      assert.equal(await b.run('kms/rotation', async () => 'b'), undefined, `after ${(i + 1) * 60} ms`);
-    }
-    g.release();
-    await first;
-    assert.deepEqual(errors, []);
-    assert.equal(await b.run('kms/rotation', async () => 'b'), 'b');
-  }));
+test('leased jobs: a run longer than the lease keeps it by renewing, so no other node takes the job meanwhile', async () => {
+  // The store's clock is the test's, so a busy machine cannot stretch the time between renewals
+  // past the lease: each round moves the clock by two thirds of the lease, checks that the other
+  // node is refused, then waits for a's renewal at the new time. Five rounds are over three leases.
+  let t = Date.now();
+  const ttlMs = 90;
+  await twoNodes(
+    ttlMs,
+    async (a, b, errors, file) => {
+      const db = openDatabase(file);
+      const observer = leaseStoreOn(db, () => t);
+      try {
+        const g = gate();
+        const first = a.run('kms/rotation', () => g.done);
+        for (let i = 0; i < 5; i++) {
+          t += (2 * ttlMs) / 3;
+          assert.equal(await b.run('kms/rotation', async () => 'b'), undefined, `after ${i + 1} moves`);
+          const renewedBy = Date.now() + 10_000;
+          while ((await observer.holder('kms/rotation'))?.expiresAt !== t + ttlMs) {
+            assert.ok(Date.now() < renewedBy, `a renewed its lease after ${i + 1} moves`);
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+        }
+        g.release();
+        await first;
+        assert.deepEqual(errors, []);
+        assert.equal(await b.run('kms/rotation', async () => 'b'), 'b');
+      } finally {
+        db.close();
+      }
+    },
+    () => t,
+  );
+});
