@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,16 @@ export interface KeywardenStart {
   env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * The Node options `bin`'s first line gives (`#!/usr/bin/env -S node --flag ...`): the bench runs
+ * the script with `node`, to add its own options, and the service must run as its users run it.
+ */
+export function binNodeFlags(bin: string): string[] {
+  const first = readFileSync(bin, 'utf8').split('\n', 1)[0]!;
+  const m = /^#!\/usr\/bin\/env -S node((?: +--[\w-]+(?:=\S+)?)*) *$/.exec(first);
+  return m ? m[1]!.split(' ').filter(Boolean) : [];
+}
+
 /** `keywarden serve` on a free loopback port with a fresh data directory (removed by stop()). */
 export async function startKeywarden(start: KeywardenStart = {}): Promise<KeywardenChild> {
   const dataDir = mkdtempSync(join(tmpdir(), 'keywarden-bench-'));
@@ -31,7 +41,8 @@ export async function startKeywarden(start: KeywardenStart = {}): Promise<Keywar
     // An empty KEYWARDEN_ROOT_KEY (unless `env` gives one) makes the server generate its own root key
     // in the fresh directory, and an empty KEYWARDEN_STORE keeps it on SQLite unless `args` say
     // --store, whatever the developer's shell exports.
-    const args = [...(start.nodeArgs ?? []), start.bin ?? process.env.BENCH_KEYWARDEN_BIN ?? KEYWARDEN_BIN, 'serve', '--port', '0', '--data-dir', dataDir, ...(start.args ?? [])];
+    const bin = start.bin ?? process.env.BENCH_KEYWARDEN_BIN ?? KEYWARDEN_BIN;
+    const args = [...binNodeFlags(bin), ...(start.nodeArgs ?? []), bin, 'serve', '--port', '0', '--data-dir', dataDir, ...(start.args ?? [])];
     // Its log (a JSON line per request on standard error) goes to a file, as a service's does.
     const child = await startChild('keywarden', args, { cwd: ROOT, env: { ...process.env, KEYWARDEN_ROOT_KEY: '', KEYWARDEN_STORE: '', ...start.env }, stderrFile: `${dataDir}.log` });
     return {

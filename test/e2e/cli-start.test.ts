@@ -62,3 +62,13 @@ test('client commands load none of the service\u2019s modules; serve does', asyn
   const serve = await loadedBy(['serve', '--audit', 'maybe']);
   assert.ok(serve.includes('dist/src/app.js'), serve.join('\n'));
 });
+
+test('bin/keywarden runs as a program of its own, with the Node options its first line gives', async () => {
+  // `npm start` runs it this way: through its #! line, not as `node bin/keywarden`.
+  const r = await run(BIN, ['--version'], { cwd: work });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^keywarden \d+\.\d+\.\d+/);
+  const first = readFileSync(BIN, 'utf8').split('\n', 1)[0];
+  assert.match(first!, /^#!\/usr\/bin\/env -S node --max-semi-space-size=8$/);
+  assert.match(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start, /^bin\/keywarden serve$/);
+});

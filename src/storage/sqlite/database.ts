@@ -22,6 +22,10 @@ export function openDatabase(file: string): Db {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
+  // SQLite's page cache, per connection: 4 MiB, where better-sqlite3 builds it with 16 MiB. Calls
+  // read keys through the service's own cache and the operating system's cache holds the file; a
+  // bigger one only stayed resident (~30 MB more after 100,000 CreateKeys).
+  db.pragma('cache_size = -4096');
   // SQLite's own wait for another connection's write lock; write-lock.ts keeps it to the clock.
   db.pragma(`busy_timeout = ${WRITE_LOCK_WAIT_MS}`);
   return db;
