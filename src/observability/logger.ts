@@ -38,9 +38,11 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     opts.destination === undefined
       ? format === 'text'
         ? textDestination(process.stderr)
-        : // Written off the thread that answers calls; what is left is written when the process
-          // exits. A reader that stops reading costs lines beyond 16 MiB, not the service's memory.
-          pino.destination({ dest: 2, sync: false, maxLength: 16 * 1024 * 1024 })
+        : // Written off the thread that answers calls, 8 KiB or a fifth of a second at a time
+          // (a write per line cost a busy service ~10% of its CPU in thread hand-offs); what is
+          // left is written when the process exits. A reader that stops reading costs lines
+          // beyond 16 MiB, not the service's memory.
+          pino.destination({ dest: 2, sync: false, minLength: 8192, periodicFlush: 200, maxLength: 16 * 1024 * 1024 })
       : format === 'text'
         ? textDestination(opts.destination)
         : opts.destination;
