@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { shortUrl, summarizeProfile, type CpuProfile } from './profile-summary.js';
+import { profilesByThread, shortUrl, summarizeProfile, type CpuProfile } from './profile-summary.js';
 
 const frame = (functionName: string, url = '') => ({ functionName, url, lineNumber: 9, columnNumber: 0 });
 
@@ -43,6 +43,16 @@ describe('the profile summary', () => {
     const self = new Map(s.selfByFrame.map((f) => [f.frame, f.ms]));
     assert.equal(self.get('hash node:internal/crypto/hash:10'), 2);
     assert.equal(self.get('handle src/protocol/server.js:10'), 1);
+  });
+
+  it("orders a run's profiles by thread, the main one first, and passes over other files", () => {
+    const names = ['CPU.20261204.045557.24068.1.002.cpuprofile', 'notes.txt', 'CPU.20261204.045556.24068.0.001.cpuprofile', 'CPU.20261204.045558.24068.12.003.cpuprofile'];
+    assert.deepEqual(profilesByThread(names), [
+      { file: 'CPU.20261204.045556.24068.0.001.cpuprofile', thread: 0 },
+      { file: 'CPU.20261204.045557.24068.1.002.cpuprofile', thread: 1 },
+      { file: 'CPU.20261204.045558.24068.12.003.cpuprofile', thread: 12 },
+    ]);
+    assert.deepEqual(profilesByThread(['notes.txt']), []);
   });
 
   it('shortens paths to what follows dist/ or node_modules/', () => {

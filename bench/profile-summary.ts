@@ -140,3 +140,15 @@ export function shortUrl(url: string): string {
   if (dist >= 0) return path.slice(dist + '/dist/'.length);
   return path;
 }
+
+/**
+ * Node names a profile CPU.<date>.<time>.<pid>.<thread>.<sequence>.cpuprofile, thread 0 being the
+ * main one: the files of `names` in that order, main thread first.
+ */
+export function profilesByThread(names: readonly string[]): { file: string; thread: number }[] {
+  return names
+    .map((file) => ({ file, m: /^CPU\.\d+\.\d+\.\d+\.(\d+)\.\d+\.cpuprofile$/.exec(file) }))
+    .filter((f) => f.m !== null)
+    .map((f) => ({ file: f.file, thread: Number(f.m![1]) }))
+    .sort((a, b) => a.thread - b.thread);
+}

@@ -6,7 +6,7 @@ import { readConfig } from './config.js';
 import { customKeyStoreKey } from './key-store.js';
 import { LoadClient, runLoad } from './load.js';
 import { RESULTS_DIR } from './paths.js';
-import { formatProfile, summarizeProfile, type CpuProfile } from './profile-summary.js';
+import { formatProfile, profilesByThread, summarizeProfile, type CpuProfile } from './profile-summary.js';
 import { startKeywarden } from './servers.js';
 import { Signer } from './sigv4.js';
 
@@ -53,18 +53,22 @@ async function main(): Promise<void> {
     client.close();
     await server.stop(30_000);
   }
-  const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
-  if (!file) throw new Error('the server wrote no profile');
-  const profile = JSON.parse(readFileSync(join(profileDir, file), 'utf8')) as CpuProfile;
-  const inside = window !== undefined && window.fromUs < profile.endTime && window.toUs > profile.startTime;
-  const text = formatProfile(
-    summarizeProfile(profile, 30, window),
-    `Keywarden under ${op} load with a ${keyKind} key, ${config.concurrency} concurrent, ${config.plaintextBytes}-byte plaintexts (Node ${process.version}; ` +
-      (inside ? 'the measured load only)' : 'the whole run: the profile\'s clock did not match this one)'),
-  );
+  // One profile per thread: the one that answers calls, then the audit indexer's and any other.
+  const files = profilesByThread(readdirSync(profileDir));
+  if (files.length === 0) throw new Error('the server wrote no profile');
+  const profiles = files.map((f) => JSON.parse(readFileSync(join(profileDir, f.file), 'utf8')) as CpuProfile);
+  const inside = window !== undefined && window.fromUs < profiles[0]!.endTime && window.toUs > profiles[0]!.startTime;
+  const scope = inside ? 'the measured load only' : "the whole run: the profile's clock did not match this one";
+  const text = [
+    formatProfile(
+      summarizeProfile(profiles[0]!, 30, window),
+      `Keywarden under ${op} load with a ${keyKind} key, ${config.concurrency} concurrent, ${config.plaintextBytes}-byte plaintexts (Node ${process.version}; ${scope})`,
+    ),
+    ...profiles.slice(1).map((p, i) => formatProfile(summarizeProfile(p, 15, window), `Thread ${files[i + 1]!.thread} of the same process (a worker thread: the audit indexer, or the audit reader), ${scope}`)),
+  ].join('\n');
   mkdirSync(RESULTS_DIR, { recursive: true });
   const base = join(RESULTS_DIR, `profile-${op}-${keyKind}`);
-  copyFileSync(join(profileDir, file), `${base}.cpuprofile`);
+  files.forEach((f, i) => copyFileSync(join(profileDir, f.file), i === 0 ? `${base}.cpuprofile` : `${base}-thread-${f.thread}.cpuprofile`));
   writeFileSync(`${base}.txt`, text);
   rmSync(profileDir, { recursive: true, force: true });
   process.stdout.write(text);
