@@ -10,6 +10,16 @@ export interface ChangeCounters {
   read(): Promise<ReadonlyMap<string, number>>;
 }
 
+/**
+ * A number that moves whenever another connection commits to the store (SQLite's data_version):
+ * while it reads the same, nothing was changed but by this process, whose own changes keep its
+ * copies current, so a copy checked against the store at one reading is still current at the next.
+ * Read synchronously, it costs far less than the reads it spares.
+ */
+export interface OtherCommits {
+  read(): number;
+}
+
 /** The counter of the clock's setting. */
 export const CLOCK_COUNTER = 'clock';
 /** The counter of the faults in force. */
@@ -30,10 +40,13 @@ export const CLUSTER_STATE_COUNTER = 'cluster-state';
 export class SharedState {
   private seen = new Map<string, number>();
   private readonly refreshes = new FreshReads<null, void>();
+  /** otherCommits' reading before the last refresh that completed. */
+  private checkedAt: number | undefined;
 
   constructor(
     private readonly counters: ChangeCounters,
     private readonly reload: Readonly<Record<string, () => Promise<unknown>>>,
+    private readonly otherCommits?: OtherCommits,
   ) {}
 
   refresh(): Promise<void> {
@@ -41,6 +54,9 @@ export class SharedState {
   }
 
   private async readAndReload(): Promise<void> {
+    // Read before the counters: a commit made while they are read moves it for the next refresh.
+    const at = this.otherCommits?.read();
+    if (at !== undefined && at === this.checkedAt) return;
     const now = await this.counters.read();
     for (const [name, reload] of Object.entries(this.reload)) {
       const n = now.get(name) ?? 0;
@@ -48,5 +64,6 @@ export class SharedState {
       await reload();
       this.seen.set(name, n);
     }
+    this.checkedAt = at;
   }
 }

@@ -143,6 +143,32 @@ test('key cache: with other writers, requests for one key that arrive together s
   assert.deepEqual(store.reads, [undefined, 1, 1]);
 });
 
+test('key cache: with other writers, a hit reads no version while nothing was committed elsewhere since the last read', async () => {
+  const store = new CountingKeys();
+  let commits = 7;
+  const keys = new CachedKeys(store.repo(), { sharedWriters: true, otherCommits: { read: () => commits } });
+  await keys.get(A, 'k1');
+  await keys.get(A, 'k1');
+  await keys.get(A, 'k1');
+  assert.deepEqual(store.reads, [undefined]);
+  // Written elsewhere: the commit moves the reading, and the next use reads the version, then the record.
+  store.changeBehind('elsewhere');
+  commits++;
+  assert.equal((await keys.get(A, 'k1'))?.description, 'elsewhere');
+  assert.equal((await keys.get(A, 'k1'))?.description, 'elsewhere');
+  assert.deepEqual(store.reads, [undefined, 1]);
+  // A commit elsewhere that left the key alone costs one version read, no record.
+  commits++;
+  await keys.get(A, 'k1');
+  await keys.get(A, 'k1');
+  assert.deepEqual(store.reads, [undefined, 1, 2]);
+  assert.equal(store.records, 2);
+  // This process's own write: the next use reads the key, whatever the reading says.
+  await keys.update(A, 'k1', (k) => ({ ...k, description: 'mine' }));
+  assert.equal((await keys.get(A, 'k1'))?.description, 'mine');
+  assert.deepEqual(store.reads, [undefined, 1, 2, undefined]);
+});
+
 test('key cache: alone on its store, the cache answers from memory and follows its own writes', async () => {
   const store = new CountingKeys();
   const keys = new CachedKeys(store.repo(), { sharedWriters: false });

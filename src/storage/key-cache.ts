@@ -1,4 +1,5 @@
 import { deepFreeze } from '../core/deep-freeze.js';
+import type { OtherCommits } from '../core/shared-state.js';
 import { FreshReads } from '../core/fresh-reads.js';
 import type { KeyRecord, Scope } from '../kms/key.js';
 import type { KeyRepository, KmsStore, Page, RelatedKeysChange } from '../kms/repository.js';
@@ -30,6 +31,11 @@ export interface KeyCacheOptions {
    * which is then exact without asking the store.
    */
   sharedWriters: boolean;
+  /**
+   * With other writers, what says that none of them committed since a key's version was read: the
+   * key is then used without reading its version again. Without it, every use reads the version.
+   */
+  otherCommits?: OtherCommits;
   /** Parsed records kept (oldest dropped first). */
   limit?: number;
 }
@@ -40,6 +46,8 @@ interface Entry {
   key: KeyRecord;
   /** Unknown after a write through this cache with other writers: the next read asks the store. */
   version?: number;
+  /** otherCommits' reading just before the version was last read. */
+  checkedAt?: number;
 }
 
 /**
@@ -76,19 +84,24 @@ export class CachedKeys implements KeyRepository {
   async findById(keyId: string, region: string): Promise<KeyRecord | undefined> {
     const id = idOf(region, keyId);
     const entry = this.entries.get(id);
-    if (entry && !this.opts.sharedWriters) return entry.key;
+    if (entry && (!this.opts.sharedWriters || (entry.checkedAt !== undefined && entry.checkedAt === this.opts.otherCommits?.read()))) return entry.key;
     return this.versionReads.get(id, () => this.readThrough(id, keyId, region));
   }
 
   private async readThrough(id: string, keyId: string, region: string): Promise<KeyRecord | undefined> {
     const entry = this.entries.get(id);
+    // Read before the version: a commit made meanwhile moves it, and the next use reads again.
+    const checkedAt = this.opts.otherCommits?.read();
     const read = await this.inner.findVersioned(keyId, region, entry?.version);
     if (read === undefined) {
       this.entries.delete(id);
       return undefined;
     }
-    if (read.key === undefined) return entry!.key;
-    this.put(id, { key: read.key, version: read.version });
+    if (read.key === undefined) {
+      entry!.checkedAt = checkedAt;
+      return entry!.key;
+    }
+    this.put(id, { key: read.key, version: read.version, ...(checkedAt === undefined ? {} : { checkedAt }) });
     return this.entries.get(id)!.key;
   }
 

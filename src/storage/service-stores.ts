@@ -3,7 +3,7 @@ import type { FaultRepository } from '../cluster/faults.js';
 import type { ClusterStore } from '../cluster/repository.js';
 import type { ClockSettingRepository } from '../core/clock-setting.js';
 import type { LeaseRepository } from '../core/leases.js';
-import type { ChangeCounters } from '../core/shared-state.js';
+import type { ChangeCounters, OtherCommits } from '../core/shared-state.js';
 import type { CustomKeyStoreRepository } from '../keystores/repository.js';
 import type { KeyCensus } from '../kms/key-census.js';
 import type { KmsStore } from '../kms/repository.js';
@@ -33,6 +33,8 @@ export interface ServiceStores {
   leases: LeaseRepository & { clear?(): void };
   /** What other nodes changed (the clock, the faults), read before each request when nodes share the store. */
   changeCounters: ChangeCounters;
+  /** Where the store can tell cheaply that no other connection committed (SQLite): reads it spares then. */
+  otherCommits?: OtherCommits;
   clockSettings: ClockSettingRepository;
   /** Why the database cannot be used now, if so (for /health and /ready). */
   problem(): string | undefined;

@@ -1,4 +1,4 @@
-import { CLUSTER_STATE_COUNTER, type ChangeCounters } from '../../core/shared-state.js';
+import { CLUSTER_STATE_COUNTER, type ChangeCounters, type OtherCommits } from '../../core/shared-state.js';
 import { CLUSTER_STATE_TABLES } from '../cluster-state-cache.js';
 import type { Db } from './database.js';
 import { migrate } from './schema.js';
@@ -39,4 +39,13 @@ const CLUSTER_STATE_MIGRATIONS = [
  */
 export function clusterStateCounterOn(db: Db): void {
   migrate(db, 'cluster-state', CLUSTER_STATE_MIGRATIONS);
+}
+
+/**
+ * SQLite's data_version of `db`: it moves when another connection commits to the file (another
+ * process sharing the data directory, or this process's audit indexer), never for `db`'s own.
+ */
+export function otherCommitsOn(db: Db): OtherCommits {
+  const version = db.prepare<[], number>('PRAGMA data_version').pluck();
+  return { read: () => version.get()! };
 }

@@ -7,7 +7,7 @@ import { FaultRegistry } from '../../cluster/faults.js';
 import { DAY_MS, OffsetClock, standingClock } from '../../core/clock.js';
 import { SharedClock } from '../../core/clock-setting.js';
 import { CLOCK_COUNTER, FAULTS_COUNTER, SharedState } from '../../core/shared-state.js';
-import { changeCountersOn } from './change-counters.js';
+import { changeCountersOn, otherCommitsOn } from './change-counters.js';
 import { clockSettingStoreOn } from './clock-setting-store.js';
 import { openDatabase, type Db } from './database.js';
 import { faultStoreOn } from './fault-store.js';
@@ -24,13 +24,19 @@ async function node(db: Db) {
   const shared = new SharedClock(clock, settings, standing);
   const faults = await new FaultRegistry(faultStoreOn(db), clock).load();
   let loads = 0;
-  const state = new SharedState(changeCountersOn(db), {
-    [CLOCK_COUNTER]: () => shared.follow(),
-    [FAULTS_COUNTER]: () => (loads++, faults.load()),
-  });
+  let counterReads = 0;
+  const counters = changeCountersOn(db);
+  const state = new SharedState(
+    { read: () => (counterReads++, counters.read()) },
+    {
+      [CLOCK_COUNTER]: () => shared.follow(),
+      [FAULTS_COUNTER]: () => (loads++, faults.load()),
+    },
+    otherCommitsOn(db),
+  );
   await state.refresh();
   loads = 0;
-  return { clock, settings, shared, faults, state, loads: () => loads };
+  return { clock, settings, shared, faults, state, loads: () => loads, counterReads: () => counterReads };
 }
 
 async function twoNodes(body: (a: Awaited<ReturnType<typeof node>>, b: Awaited<ReturnType<typeof node>>) => Promise<void>) {
@@ -90,4 +96,24 @@ test('shared faults: a fault set or cleared on one node is in force on the other
     await a.state.refresh();
     const used = await Promise.all([a.faults.consume('CONNECT_INTERNAL_ERROR', 'cks-1234567890abcdef0'), b.faults.consume('CONNECT_INTERNAL_ERROR', 'cks-1234567890abcdef0')]);
     assert.deepEqual(used.sort(), [false, true]);
+  }));
+
+test('shared state: while no other connection commits, a refresh reads no counters; a commit elsewhere, by a node or not, makes the next one read them', () =>
+  twoNodes(async (a, b) => {
+    const before = b.counterReads();
+    await b.state.refresh();
+    await b.state.refresh();
+    assert.equal(b.counterReads(), before, 'nothing committed elsewhere: no read');
+    // b's own change does not move what b reads: its copy follows its own writes.
+    await b.faults.set('NETWORK_CUT', 'cluster-abcdefghijk');
+    await b.state.refresh();
+    assert.equal(b.counterReads(), before);
+    // A commit of a's, even one that moves no counter of b's, costs b one read of the counters.
+    await a.settings.standingAt();
+    await a.faults.set('SESSION_LIMIT', 'cluster-abcdefghijk', 3);
+    await b.state.refresh();
+    assert.equal(b.counterReads(), before + 1);
+    assert.equal(b.faults.sessionLimit('cluster-abcdefghijk'), 3);
+    await b.state.refresh();
+    assert.equal(b.counterReads(), before + 1);
   }));

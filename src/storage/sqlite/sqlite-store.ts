@@ -4,6 +4,7 @@ import type { AliasRecord, AliasRepository, KmsStore, Page, RelatedKeysChange, S
 import { type KeyCacheOptions, type VersionedKey, type VersionedKeyRepository, withKeyCache } from '../key-cache.js';
 import { keyColumns } from '../key-columns.js';
 import { type Db, openDatabase } from './database.js';
+import { otherCommitsOn } from './change-counters.js';
 import { GRANTS_TABLE, SqliteGrants } from './grant-store.js';
 import { SqliteKeyUsage } from './key-usage-store.js';
 import { migrate } from './schema.js';
@@ -83,7 +84,9 @@ export const KMS_MIGRATIONS = [
 /** A KmsStore on its own database file (tests use ':memory:'), its keys read through the cache. */
 export function openSqliteStore(file: string, cache: KeyCacheOptions = { sharedWriters: false }): KmsStore {
   const db = openDatabase(file);
-  return withKeyCache({ ...kmsStoreOn(db), close: async () => void db.close() }, cache);
+  // With other writers, as the service runs it: a key's version is read again only after a commit elsewhere.
+  const otherCommits = cache.sharedWriters && cache.otherCommits === undefined ? { otherCommits: otherCommitsOn(db) } : {};
+  return withKeyCache({ ...kmsStoreOn(db), close: async () => void db.close() }, { ...cache, ...otherCommits });
 }
 
 /**

@@ -5,7 +5,7 @@ import type { ServiceStores } from '../service-stores.js';
 import { auditStoreOn } from './audit-store.js';
 import type { SyncMode } from './audit-log.js';
 import { censusOn } from './census.js';
-import { changeCountersOn, clusterStateCounterOn } from './change-counters.js';
+import { changeCountersOn, clusterStateCounterOn, otherCommitsOn } from './change-counters.js';
 import { clockSettingStoreOn } from './clock-setting-store.js';
 import { clusterRepositoriesOn } from './cluster-store.js';
 import { openDatabase } from './database.js';
@@ -69,6 +69,7 @@ export function sqliteStores(opts: SqliteStoresOptions): ServiceStores {
       census: censusOn(db),
       leases,
       changeCounters,
+      otherCommits: otherCommitsOn(db),
       clockSettings,
       problem: () => databaseProblem(db),
       close: async () => void db.close(),
