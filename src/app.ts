@@ -240,7 +240,7 @@ async function start(opts: KeywardenOptions, opened: Array<() => unknown>): Prom
   // Other nodes write the store with --shared-store, and always on PostgreSQL: cached keys are then
   // checked against their row versions.
   const sharedWriters = stores.kind === 'postgres' || opts.sharedStore === true;
-  const store = withKeyCache(stores.kms, { sharedWriters, ...(stores.otherCommits ? { otherCommits: stores.otherCommits } : {}) });
+  const store = withKeyCache(stores.kms, { sharedWriters, otherCommits: stores.otherCommits });
   const storedOffset = await store.settings.get(CLOCK_OFFSET);
   const offsetMs = Number(storedOffset ?? 0);
   // A clock past the dates the service can write would fail every call: better the real time.

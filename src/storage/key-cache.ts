@@ -84,8 +84,13 @@ export class CachedKeys implements KeyRepository {
   async findById(keyId: string, region: string): Promise<KeyRecord | undefined> {
     const id = idOf(region, keyId);
     const entry = this.entries.get(id);
-    if (entry && (!this.opts.sharedWriters || (entry.checkedAt !== undefined && entry.checkedAt === this.opts.otherCommits?.read()))) return entry.key;
+    if (entry && (!this.opts.sharedWriters || this.unchangedSinceChecked(entry))) return entry.key;
     return this.versionReads.get(id, () => this.readThrough(id, keyId, region));
+  }
+
+  /** No other writer committed since `entry`'s version was last read (never known without otherCommits). */
+  private unchangedSinceChecked(entry: Entry): boolean {
+    return entry.checkedAt !== undefined && entry.checkedAt === this.opts.otherCommits?.read();
   }
 
   private async readThrough(id: string, keyId: string, region: string): Promise<KeyRecord | undefined> {
@@ -101,7 +106,7 @@ export class CachedKeys implements KeyRepository {
       entry!.checkedAt = checkedAt;
       return entry!.key;
     }
-    this.put(id, { key: read.key, version: read.version, ...(checkedAt === undefined ? {} : { checkedAt }) });
+    this.put(id, { key: read.key, version: read.version, checkedAt });
     return this.entries.get(id)!.key;
   }
 

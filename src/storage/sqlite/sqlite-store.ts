@@ -85,8 +85,8 @@ export const KMS_MIGRATIONS = [
 export function openSqliteStore(file: string, cache: KeyCacheOptions = { sharedWriters: false }): KmsStore {
   const db = openDatabase(file);
   // With other writers, as the service runs it: a key's version is read again only after a commit elsewhere.
-  const otherCommits = cache.sharedWriters && cache.otherCommits === undefined ? { otherCommits: otherCommitsOn(db) } : {};
-  return withKeyCache({ ...kmsStoreOn(db), close: async () => void db.close() }, { ...cache, ...otherCommits });
+  const otherCommits = cache.otherCommits ?? (cache.sharedWriters ? otherCommitsOn(db) : undefined);
+  return withKeyCache({ ...kmsStoreOn(db), close: async () => void db.close() }, { ...cache, otherCommits });
 }
 
 /**
