@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { KeyRecord, Scope } from '../kms/key.js';
@@ -178,4 +180,29 @@ test('key cache: alone on its store, the cache answers from memory and follows i
   await keys.update(A, 'k1', (k) => ({ ...k, description: 'mine' }));
   assert.equal((await keys.get(A, 'k1'))?.description, 'mine');
   assert.deepEqual(store.reads, [undefined]);
+});
+
+test('key cache: cached keys with equal policies hold one copy of the text, however many copies the store gave', async () => {
+  // Each read brings a policy text of its own (as a store's parsing of a row does), 64 KiB long.
+  const statements = Array.from({ length: 600 }, (_, i) => ({ Sid: `s${i}`, Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' }));
+  const reads = 400;
+  const repo: VersionedKeyRepository = {
+    ...new CountingKeys().repo(),
+    async findVersioned(keyId: string) {
+      return { version: 1, key: key(keyId, { policy: JSON.stringify({ Version: '2012-10-17', Statement: statements }) }) };
+    },
+  };
+  const keys = new CachedKeys(repo, { sharedWriters: false });
+  const textBytes = JSON.stringify({ Version: '2012-10-17', Statement: statements }).length;
+  assert.ok(textBytes > 60_000);
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < reads; i++) await keys.get(A, `k${i}`);
+  gc();
+  const grown = process.memoryUsage().heapUsed - before;
+  // One copy each would be ~25 MB; shared, the records and one text take well under a tenth of it.
+  assert.ok(grown < (reads * textBytes) / 10, `the cache grew the heap by ${(grown / 1e6).toFixed(1)} MB for ${reads} keys`);
+  assert.equal((await keys.get(A, 'k7'))?.policy.length, textBytes);
 });

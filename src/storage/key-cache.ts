@@ -167,10 +167,10 @@ export class CachedKeys implements KeyRepository {
 
   private put(id: string, entry: Entry): void {
     if (!this.entries.has(id) && this.entries.size >= this.limit) this.entries.delete(this.entries.keys().next().value!);
-    const policy = this.policies.shared(entry.key.policy);
-    if (policy !== entry.key.policy) entry = { ...entry, key: { ...entry.key, policy } };
-    deepFreeze(entry.key);
-    this.entries.set(id, entry);
+    // Always a copy of the record with the shared text in it: strings compare by content, so no
+    // test can tell whether the record's own text is the shared one.
+    const key = deepFreeze({ ...entry.key, policy: this.policies.shared(entry.key.policy) });
+    this.entries.set(id, { ...entry, key });
   }
 }
 
