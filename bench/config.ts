@@ -37,3 +37,11 @@ function positive(text: string | undefined, fallback: number, name: string, max:
   if (!Number.isFinite(n) || n <= 0 || n > max) throw new Error(`${name} must be a number above 0 and at most ${max}, not '${text}'`);
   return n;
 }
+
+/** A whole number from the environment within [min, max], or `fallback` when unset. */
+export function whole(text: string | undefined, fallback: number, name: string, min: number, max: number): number {
+  if (text === undefined || text === '') return fallback;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, not '${text}'`);
+  return n;
+}

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { BenchConfig } from './config.js';
+import { whole, type BenchConfig } from './config.js';
 import { childCpuMs } from './cpu.js';
 import { runLoad, type LoadClient } from './load.js';
 import { measure } from './measure.js';
@@ -188,13 +188,6 @@ export async function settle(server: { pid: number; trail: LoadClient }): Promis
 }
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
-
-function whole(text: string | undefined, fallback: number, name: string, min: number, max: number): number {
-  if (text === undefined || text === '') return fallback;
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, not '${text}'`);
-  return n;
-}
 
 export function formatScale(r: ScaleResult): string {
   const { small, large } = r;

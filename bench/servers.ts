@@ -24,14 +24,23 @@ export interface KeywardenStart {
   env?: NodeJS.ProcessEnv;
 }
 
+/** How `bin`'s first line starts Node: the environment it sets and the options it gives. */
+export interface BinLaunch {
+  env: Record<string, string>;
+  nodeFlags: string[];
+}
+
 /**
- * The Node options `bin`'s first line gives (`#!/usr/bin/env -S node --flag ...`): the bench runs
- * the script with `node`, to add its own options, and the service must run as its users run it.
+ * What `bin`'s first line (`#!/usr/bin/env -S NAME=value node --flag ...`) sets: the bench runs the
+ * script with `node`, to add its own options, and the service must run as its users run it.
  */
-export function binNodeFlags(bin: string): string[] {
+export function binLaunch(bin: string): BinLaunch {
   const first = readFileSync(bin, 'utf8').split('\n', 1)[0]!;
-  const m = /^#!\/usr\/bin\/env -S node((?: +--[\w-]+(?:=\S+)?)*) *$/.exec(first);
-  return m ? m[1]!.split(' ').filter(Boolean) : [];
+  const m = /^#!\/usr\/bin\/env -S((?: +[A-Z_][A-Z0-9_]*=\S*)*) +node((?: +--[\w-]+(?:=\S+)?)*) *$/.exec(first);
+  if (!m) return { env: {}, nodeFlags: [] };
+  const words = (text: string) => text.split(' ').filter(Boolean);
+  const env = Object.fromEntries(words(m[1]!).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
+  return { env, nodeFlags: words(m[2]!) };
 }
 
 /** `keywarden serve` on a free loopback port with a fresh data directory (removed by stop()). */
@@ -42,9 +51,10 @@ export async function startKeywarden(start: KeywardenStart = {}): Promise<Keywar
     // in the fresh directory, and an empty KEYWARDEN_STORE keeps it on SQLite unless `args` say
     // --store, whatever the developer's shell exports.
     const bin = start.bin ?? process.env.BENCH_KEYWARDEN_BIN ?? KEYWARDEN_BIN;
-    const args = [...binNodeFlags(bin), ...(start.nodeArgs ?? []), bin, 'serve', '--port', '0', '--data-dir', dataDir, ...(start.args ?? [])];
+    const launch = binLaunch(bin);
+    const args = [...launch.nodeFlags, ...(start.nodeArgs ?? []), bin, 'serve', '--port', '0', '--data-dir', dataDir, ...(start.args ?? [])];
     // Its log (a JSON line per request on standard error) goes to a file, as a service's does.
-    const child = await startChild('keywarden', args, { cwd: ROOT, env: { ...process.env, KEYWARDEN_ROOT_KEY: '', KEYWARDEN_STORE: '', ...start.env }, stderrFile: `${dataDir}.log` });
+    const child = await startChild('keywarden', args, { cwd: ROOT, env: { ...process.env, ...launch.env, KEYWARDEN_ROOT_KEY: '', KEYWARDEN_STORE: '', ...start.env }, stderrFile: `${dataDir}.log` });
     return {
       ...child,
       dataDir,
