@@ -10,19 +10,19 @@ import { formatProfile, profilesByThread, summarizeProfile, type CpuProfile } fr
 import { startKeywarden } from './servers.js';
 import { Signer } from './sigv4.js';
 
-// `node dist/bench/profile.js [Encrypt|Decrypt|GenerateDataKey] [service|store]`: one Keywarden
+// `node dist/bench/profile.js [Encrypt|Decrypt|GenerateDataKey|DescribeKey|ListKeys] [service|store]`: one Keywarden
 // under the bench's load of one operation, profiled with node --cpu-prof, and the profile's
 // summary (bench/results/profile-<operation>-<key>.txt, beside the .cpuprofile for a flame graph
 // viewer). BENCH_PROFILE_SECONDS sets how long the load runs (default 10).
 
-const OPERATIONS = ['Encrypt', 'Decrypt', 'GenerateDataKey'] as const;
+const OPERATIONS = ['Encrypt', 'Decrypt', 'GenerateDataKey', 'DescribeKey', 'ListKeys'] as const;
 type Operation = (typeof OPERATIONS)[number];
 
 async function main(): Promise<void> {
   const op = (process.argv[2] ?? 'Encrypt') as Operation;
   const keyKind = process.argv[3] ?? 'service';
   if (!OPERATIONS.includes(op) || (keyKind !== 'service' && keyKind !== 'store')) {
-    throw new Error('usage: profile.js [Encrypt|Decrypt|GenerateDataKey] [service|store]');
+    throw new Error(`usage: profile.js [${OPERATIONS.join('|')}] [service|store]`);
   }
   const seconds = Number(process.env.BENCH_PROFILE_SECONDS ?? 10);
   if (!(seconds > 0 && seconds <= 600)) throw new Error('BENCH_PROFILE_SECONDS must be above 0 and at most 600');
@@ -40,6 +40,12 @@ async function main(): Promise<void> {
     let body = JSON.stringify({ KeyId: keyId, Plaintext: plaintext });
     if (op === 'Decrypt') body = JSON.stringify({ CiphertextBlob: (await client.call<{ CiphertextBlob: string }>('TrentService.Encrypt', JSON.parse(body))).CiphertextBlob });
     if (op === 'GenerateDataKey') body = JSON.stringify({ KeyId: keyId, KeySpec: 'AES_256' });
+    if (op === 'DescribeKey') body = JSON.stringify({ KeyId: keyId });
+    if (op === 'ListKeys') {
+      // A page of ten keys, as the bench's data scale reads.
+      for (let i = 1; i < 10; i++) await client.call('TrentService.CreateKey', { Description: 'keywarden profile' });
+      body = JSON.stringify({ Limit: 10 });
+    }
     const load = (durationMs: number) =>
       runLoad(client, `TrentService.${op}`, Buffer.from(body), { concurrency: config.concurrency, maxRequests: config.maxRequests, durationMs });
     await load(2_000);
