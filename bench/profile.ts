@@ -10,19 +10,19 @@ import { formatProfile, profilesByThread, summarizeProfile, type CpuProfile } fr
 import { startKeywarden } from './servers.js';
 import { Signer } from './sigv4.js';
 
-// `node dist/bench/profile.js [Encrypt|Decrypt|GenerateDataKey|DescribeKey|ListKeys] [service|store]`: one Keywarden
+// `node dist/bench/profile.js [Encrypt|Decrypt|GenerateDataKey|DescribeKey|ListKeys|Sign|GenerateMac] [service|store]`: one Keywarden
 // under the bench's load of one operation, profiled with node --cpu-prof, and the profile's
 // summary (bench/results/profile-<operation>-<key>.txt, beside the .cpuprofile for a flame graph
 // viewer). BENCH_PROFILE_SECONDS sets how long the load runs (default 10).
 
-const OPERATIONS = ['Encrypt', 'Decrypt', 'GenerateDataKey', 'DescribeKey', 'ListKeys'] as const;
+const OPERATIONS = ['Encrypt', 'Decrypt', 'GenerateDataKey', 'DescribeKey', 'ListKeys', 'Sign', 'GenerateMac'] as const;
 type Operation = (typeof OPERATIONS)[number];
 
 async function main(): Promise<void> {
   const op = (process.argv[2] ?? 'Encrypt') as Operation;
   const keyKind = process.argv[3] ?? 'service';
-  if (!OPERATIONS.includes(op) || (keyKind !== 'service' && keyKind !== 'store')) {
-    throw new Error(`usage: profile.js [${OPERATIONS.join('|')}] [service|store]`);
+  if (!OPERATIONS.includes(op) || (keyKind !== 'service' && keyKind !== 'store') || (keyKind === 'store' && (op === 'Sign' || op === 'GenerateMac'))) {
+    throw new Error(`usage: profile.js [${OPERATIONS.join('|')}] [service|store] (Sign and GenerateMac: service only)`);
   }
   const seconds = Number(process.env.BENCH_PROFILE_SECONDS ?? 10);
   if (!(seconds > 0 && seconds <= 600)) throw new Error('BENCH_PROFILE_SECONDS must be above 0 and at most 600');
@@ -32,22 +32,41 @@ async function main(): Promise<void> {
   let window: { fromUs: number; toUs: number } | undefined;
   const client = new LoadClient(new URL(server.url), new Signer({ accessKeyId: 'test', secretAccessKey: 'test', region: 'us-east-1', service: 'kms' }), 10_000, config.concurrency);
   try {
+    // The bench's keys: ECC_NIST_P256 for Sign, HMAC_256 for GenerateMac, symmetric otherwise.
+    const spec = op === 'Sign' ? { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' } : op === 'GenerateMac' ? { KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' } : {};
     const keyId =
       keyKind === 'store'
         ? await customKeyStoreKey(client, server.url)
-        : (await client.call<{ KeyMetadata: { KeyId: string } }>('TrentService.CreateKey', { Description: 'keywarden profile' })).KeyMetadata.KeyId;
-    const plaintext = randomBytes(config.plaintextBytes).toString('base64');
-    let body = JSON.stringify({ KeyId: keyId, Plaintext: plaintext });
-    if (op === 'Decrypt') body = JSON.stringify({ CiphertextBlob: (await client.call<{ CiphertextBlob: string }>('TrentService.Encrypt', JSON.parse(body))).CiphertextBlob });
-    if (op === 'GenerateDataKey') body = JSON.stringify({ KeyId: keyId, KeySpec: 'AES_256' });
-    if (op === 'DescribeKey') body = JSON.stringify({ KeyId: keyId });
-    if (op === 'ListKeys') {
-      // A page of ten keys, as the bench's data scale reads.
-      for (let i = 1; i < 10; i++) await client.call('TrentService.CreateKey', { Description: 'keywarden profile' });
-      body = JSON.stringify({ Limit: 10 });
+        : (await client.call<{ KeyMetadata: { KeyId: string } }>('TrentService.CreateKey', { Description: 'keywarden profile', ...spec })).KeyMetadata.KeyId;
+    const data = randomBytes(config.plaintextBytes).toString('base64');
+    let body: unknown;
+    switch (op) {
+      case 'Encrypt':
+        body = { KeyId: keyId, Plaintext: data };
+        break;
+      case 'Decrypt':
+        body = { CiphertextBlob: (await client.call<{ CiphertextBlob: string }>('TrentService.Encrypt', { KeyId: keyId, Plaintext: data })).CiphertextBlob };
+        break;
+      case 'GenerateDataKey':
+        body = { KeyId: keyId, KeySpec: 'AES_256' };
+        break;
+      case 'DescribeKey':
+        body = { KeyId: keyId };
+        break;
+      case 'ListKeys':
+        // A page of ten keys, as the bench's data scale reads.
+        for (let i = 1; i < 10; i++) await client.call('TrentService.CreateKey', { Description: 'keywarden profile' });
+        body = { Limit: 10 };
+        break;
+      case 'Sign':
+        body = { KeyId: keyId, Message: data, SigningAlgorithm: 'ECDSA_SHA_256' };
+        break;
+      case 'GenerateMac':
+        body = { KeyId: keyId, Message: data, MacAlgorithm: 'HMAC_SHA_256' };
+        break;
     }
     const load = (durationMs: number) =>
-      runLoad(client, `TrentService.${op}`, Buffer.from(body), { concurrency: config.concurrency, maxRequests: config.maxRequests, durationMs });
+      runLoad(client, `TrentService.${op}`, Buffer.from(JSON.stringify(body)), { concurrency: config.concurrency, maxRequests: config.maxRequests, durationMs });
     await load(2_000);
     process.stderr.write(`profile: ${op} with a ${keyKind} key for ${seconds} s ...\n`);
     const fromUs = Number(process.hrtime.bigint() / 1000n);
@@ -68,7 +87,7 @@ async function main(): Promise<void> {
   const text = [
     formatProfile(
       summarizeProfile(profiles[0]!, 30, window),
-      `Keywarden under ${op} load with a ${keyKind} key, ${config.concurrency} concurrent, ${config.plaintextBytes}-byte plaintexts (Node ${process.version}; ${scope})`,
+      `Keywarden under ${op} load with a ${keyKind} key, ${config.concurrency} concurrent, ${config.plaintextBytes}-byte plaintexts and messages (Node ${process.version}; ${scope})`,
     ),
     ...profiles.slice(1).map((p, i) => formatProfile(summarizeProfile(p, 15, window), `Thread ${files[i + 1]!.thread} of the same process (a worker thread: the audit indexer, or the audit reader), ${scope}`)),
   ].join('\n');
