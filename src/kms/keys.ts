@@ -151,18 +151,9 @@ export class KeyService {
     if (name !== undefined && name !== 'default') throw new NotFoundException(`No such policy exists: ${name}`);
   }
 
-  async list(caller: Caller, limit: number, after?: string): Promise<Page<KeyView>> {
-    const page = await this.deps.store.keys.list(caller, limit, after);
-    // One status lookup per custom key store on the page, not one per key.
-    const statuses = new Map<string, Promise<CustomKeyStoreStatus | undefined>>();
-    const statusOf = (k: KeyRecord) => {
-      if (k.customKeyStoreId === undefined) return undefined;
-      let status = statuses.get(k.customKeyStoreId);
-      if (!status) statuses.set(k.customKeyStoreId, (status = this.stores.status(k, k.customKeyStoreId)));
-      return status;
-    };
-    const items = await Promise.all(page.items.map(async (k) => this.viewWith(k, await statusOf(k))));
-    return { items, next: page.next };
+  /** The ids of the caller's keys in its Region, a page at a time (ListKeys). */
+  listIds(caller: Caller, limit: number, after?: string): Promise<Page<string>> {
+    return this.deps.store.keys.listIds(caller, limit, after);
   }
 
   enable(caller: Caller, keyId: string): Promise<KeyView> {

@@ -72,7 +72,11 @@ export interface KeyRepository {
    * process or another one on the same store.
    */
   remove(scope: Scope, keyId: string, check?: (key: KeyRecord) => boolean): Promise<KeyRecord | undefined>;
-  list(scope: Scope, limit: number, after?: string): Promise<Page<KeyRecord>>;
+  /**
+   * The ids of the scope's keys in order, a page at a time. Ids only: ListKeys answers with no more
+   * (the ARN follows from the scope), and a store's index holds them without its records.
+   */
+  listIds(scope: Scope, limit: number, after?: string): Promise<Page<string>>;
   /** Keys of every account whose deletion date is at or before `now`. */
   dueForDeletion(now: number): Promise<KeyRecord[]>;
   /** Keys of every account whose automatic rotation is at or before `now`. */

@@ -100,7 +100,7 @@ class CountingKeys {
       updateRelated: unused,
       related: unused,
       remove: unused,
-      list: unused,
+      listIds: unused,
       dueForDeletion: unused,
       dueForRotation: unused,
       dueForMaterialExpiry: unused,

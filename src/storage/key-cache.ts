@@ -134,8 +134,8 @@ export class CachedKeys implements KeyRepository {
     return removed;
   }
 
-  list(scope: Scope, limit: number, after?: string): Promise<Page<KeyRecord>> {
-    return this.inner.list(scope, limit, after);
+  listIds(scope: Scope, limit: number, after?: string): Promise<Page<string>> {
+    return this.inner.listIds(scope, limit, after);
   }
 
   dueForDeletion(now: number): Promise<KeyRecord[]> {

@@ -102,7 +102,7 @@ const KEY = {
   remove: statement('kms-key-remove', 'DELETE FROM keys WHERE key_id = $1 AND account_id = $2 AND region = $3'),
   removeAliases: statement('kms-key-remove-aliases', 'DELETE FROM aliases WHERE key_id = $1 AND account_id = $2 AND region = $3'),
   removeGrants: statement('kms-key-remove-grants', 'DELETE FROM grants WHERE key_id = $1 AND account_id = $2 AND region = $3'),
-  list: statement('kms-key-list', 'SELECT doc FROM keys WHERE account_id = $1 AND region = $2 AND key_id > $3 ORDER BY key_id LIMIT $4'),
+  list: statement('kms-key-list', 'SELECT key_id FROM keys WHERE account_id = $1 AND region = $2 AND key_id > $3 ORDER BY key_id LIMIT $4'),
   dueDeletion: statement('kms-key-due-deletion', 'SELECT doc FROM keys WHERE deletion_at IS NOT NULL AND deletion_at <= $1'),
   dueRotation: statement('kms-key-due-rotation', 'SELECT doc FROM keys WHERE rotation_at IS NOT NULL AND rotation_at <= $1'),
   dueExpiry: statement('kms-key-due-expiry', 'SELECT doc FROM keys WHERE material_expires_at IS NOT NULL AND material_expires_at <= $1'),
@@ -180,10 +180,10 @@ class PgKeys implements VersionedKeyRepository {
     });
   }
 
-  async list(scope: Scope, limit: number, after = ''): Promise<Page<KeyRecord>> {
-    const rows = (await this.db.pool.query<DocRow>(KEY.list(scope.accountId, scope.region, after, limit + 1))).rows;
-    const items = docs(rows.slice(0, limit));
-    return { items, next: rows.length > limit ? items[items.length - 1]!.keyId : undefined };
+  async listIds(scope: Scope, limit: number, after = ''): Promise<Page<string>> {
+    const rows = (await this.db.pool.query<{ key_id: string }>(KEY.list(scope.accountId, scope.region, after, limit + 1))).rows;
+    const items = rows.slice(0, limit).map((r) => r.key_id);
+    return { items, next: rows.length > limit ? items[items.length - 1] : undefined };
   }
 
   async dueForDeletion(now: number): Promise<KeyRecord[]> {

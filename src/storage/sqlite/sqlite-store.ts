@@ -148,9 +148,9 @@ class SqliteKeys implements VersionedKeyRepository {
     this.removeStmt = db.prepare('DELETE FROM keys WHERE key_id = ? AND account_id = ? AND region = ?');
     this.removeAliasesStmt = db.prepare('DELETE FROM aliases WHERE key_id = ? AND account_id = ? AND region = ?');
     this.removeGrantsStmt = db.prepare('DELETE FROM grants WHERE key_id = ? AND account_id = ? AND region = ?');
-    this.listStmt = db.prepare<[string, string, string, number], KeyRow>(
-      'SELECT doc FROM keys WHERE account_id = ? AND region = ? AND key_id > ? ORDER BY key_id LIMIT ?',
-    );
+    this.listStmt = db
+      .prepare<[string, string, string, number], string>('SELECT key_id FROM keys WHERE account_id = ? AND region = ? AND key_id > ? ORDER BY key_id LIMIT ?')
+      .pluck();
     this.dueDeletionStmt = db.prepare<[number], KeyRow>('SELECT doc FROM keys WHERE deletion_at IS NOT NULL AND deletion_at <= ?');
     this.dueExpiryStmt = db.prepare<[number], KeyRow>('SELECT doc FROM keys WHERE material_expires_at IS NOT NULL AND material_expires_at <= ?');
     this.dueRotationStmt = db.prepare<[number], KeyRow>('SELECT doc FROM keys WHERE rotation_at IS NOT NULL AND rotation_at <= ?');
@@ -225,10 +225,10 @@ class SqliteKeys implements VersionedKeyRepository {
     return this.removeTx(scope, keyId, check);
   }
 
-  async list(scope: Scope, limit: number, after = ''): Promise<Page<KeyRecord>> {
-    const rows = this.listStmt.all(scope.accountId, scope.region, after, limit + 1);
-    const items = rows.slice(0, limit).map((r) => JSON.parse(r.doc) as KeyRecord);
-    return { items, next: rows.length > limit ? items[items.length - 1]!.keyId : undefined };
+  async listIds(scope: Scope, limit: number, after = ''): Promise<Page<string>> {
+    const ids = this.listStmt.all(scope.accountId, scope.region, after, limit + 1);
+    const items = ids.slice(0, limit);
+    return { items, next: ids.length > limit ? items[items.length - 1] : undefined };
   }
 
   async dueForDeletion(now: number): Promise<KeyRecord[]> {
