@@ -185,15 +185,16 @@ test('key cache: alone on its store, the cache answers from memory and follows i
 test('key cache: cached keys with equal policies hold one copy of the text, however many copies the store gave', async () => {
   // Each read brings a policy text of its own (as a store's parsing of a row does), 64 KiB long.
   const statements = Array.from({ length: 600 }, (_, i) => ({ Sid: `s${i}`, Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'kms:*', Resource: '*' }));
+  const policyText = () => JSON.stringify({ Version: '2012-10-17', Statement: statements });
   const reads = 400;
   const repo: VersionedKeyRepository = {
     ...new CountingKeys().repo(),
     async findVersioned(keyId: string) {
-      return { version: 1, key: key(keyId, { policy: JSON.stringify({ Version: '2012-10-17', Statement: statements }) }) };
+      return { version: 1, key: key(keyId, { policy: policyText() }) };
     },
   };
   const keys = new CachedKeys(repo, { sharedWriters: false });
-  const textBytes = JSON.stringify({ Version: '2012-10-17', Statement: statements }).length;
+  const textBytes = policyText().length;
   assert.ok(textBytes > 60_000);
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
