@@ -5,6 +5,7 @@ import { type PgDatabase, statement } from './database.js';
 import type { SchemaPart } from './schema.js';
 import { inTransaction, LOCK, lockName } from './transaction.js';
 import { cannotBeStored } from './text-values.js';
+import { pageOf, rowsFor } from '../paging.js';
 
 export const CLUSTER_SCHEMA: SchemaPart = {
   part: 'cluster',
@@ -158,9 +159,8 @@ class PgClusters implements ClusterRepository {
   }
 
   async list(scope: Scope, limit: number, after = ''): Promise<Page<ClusterRecord>> {
-    const rows = (await this.db.pool.query<DocRow>(CLUSTER.list(scope.accountId, scope.region, after, limit + 1))).rows;
-    const items = all<ClusterRecord>(rows.slice(0, limit));
-    return { items, next: rows.length > limit ? items[items.length - 1]!.clusterId : undefined };
+    const rows = (await this.db.pool.query<DocRow>(CLUSTER.list(scope.accountId, scope.region, after, rowsFor(limit)))).rows;
+    return pageOf(rows, limit, (r) => JSON.parse(r.doc) as ClusterRecord, (c) => c.clusterId);
   }
 
   async remove(scope: Scope, clusterId: string): Promise<void> {

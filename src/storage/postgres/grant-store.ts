@@ -2,6 +2,7 @@ import type { Scope } from '../../kms/key.js';
 import type { GrantFilter, GrantInsert, GrantRecord, GrantRepository, Page } from '../../kms/repository.js';
 import { type PgDatabase, statement } from './database.js';
 import { inTransaction } from './transaction.js';
+import { pageOf, rowsFor } from '../paging.js';
 
 // The grants table is a step of the KMS schema (kms-store.ts). `seq` orders a key's grants by
 // creation and is the paging cursor; the columns beside `doc` are what the lookups search.
@@ -71,7 +72,7 @@ export class PgGrants implements GrantRepository {
   }
 
   async listForKey(scope: Scope, keyId: string, limit: number, after?: string, filter: GrantFilter = {}): Promise<Page<GrantRecord>> {
-    const page = [keyId, scope.accountId, scope.region, cursor(after), limit + 1];
+    const page = [keyId, scope.accountId, scope.region, cursor(after), rowsFor(limit)];
     const query =
       filter.grantId !== undefined
         ? GRANT.listById(...page, filter.grantId)
@@ -85,7 +86,7 @@ export class PgGrants implements GrantRepository {
   }
 
   async listRetirable(scope: Scope, retiringPrincipal: string, limit: number, after?: string): Promise<Page<GrantRecord>> {
-    return paged((await this.db.pool.query<GrantRow>(GRANT.retirable(scope.accountId, scope.region, retiringPrincipal, cursor(after), limit + 1))).rows, limit);
+    return paged((await this.db.pool.query<GrantRow>(GRANT.retirable(scope.accountId, scope.region, retiringPrincipal, cursor(after), rowsFor(limit)))).rows, limit);
   }
 
   async forGrantee(scope: Scope, keyId: string, granteePrincipal: string): Promise<GrantRecord[]> {
@@ -104,6 +105,5 @@ function cursor(after: string | undefined): number {
 }
 
 function paged(rows: GrantRow[], limit: number): Page<GrantRecord> {
-  const items = rows.slice(0, limit);
-  return { items: items.map(parse), next: rows.length > limit ? String(items[items.length - 1]!.seq) : undefined };
+  return pageOf(rows, limit, parse, (_, row) => String(row.seq));
 }

@@ -5,6 +5,7 @@ import { type PgDatabase, statement } from './database.js';
 import type { SchemaPart } from './schema.js';
 import { inTransaction, LOCK, lockName } from './transaction.js';
 import { cannotBeStored } from './text-values.js';
+import { pageOf, rowsFor } from '../paging.js';
 
 export const KEYSTORE_SCHEMA: SchemaPart = {
   part: 'keystores',
@@ -87,9 +88,8 @@ class PgKeyStores implements CustomKeyStoreRepository {
   }
 
   async list(scope: Scope, limit: number, after = ''): Promise<Page<CustomKeyStoreRecord>> {
-    const rows = (await this.db.pool.query<Row>(STORE.list(scope.accountId, scope.region, after, limit + 1))).rows;
-    const items = rows.slice(0, limit).map((r) => JSON.parse(r.doc) as CustomKeyStoreRecord);
-    return { items, next: rows.length > limit ? items[items.length - 1]!.customKeyStoreId : undefined };
+    const rows = (await this.db.pool.query<Row>(STORE.list(scope.accountId, scope.region, after, rowsFor(limit)))).rows;
+    return pageOf(rows, limit, (r) => JSON.parse(r.doc) as CustomKeyStoreRecord, (s) => s.customKeyStoreId);
   }
 
   async update(scope: Scope, id: string, change: (s: CustomKeyStoreRecord) => CustomKeyStoreRecord): Promise<CustomKeyStoreRecord | undefined> {

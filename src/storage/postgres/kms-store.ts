@@ -9,6 +9,7 @@ import { PgKeyUsage } from './key-usage-store.js';
 import type { SchemaPart } from './schema.js';
 import { inTransaction, LOCK, lockName, type Tx } from './transaction.js';
 import { type AliasRow, toAlias } from '../alias-rows.js';
+import { pageOf, rowsFor } from '../paging.js';
 
 // Text columns that order pages compare byte by byte (COLLATE "C"), as SQLite does, whatever the
 // database's locale: a page's cursor then means the same on every node and after a restore.
@@ -181,9 +182,8 @@ class PgKeys implements VersionedKeyRepository {
   }
 
   async listIds(scope: Scope, limit: number, after = ''): Promise<Page<string>> {
-    const rows = (await this.db.pool.query<{ key_id: string }>(KEY.list(scope.accountId, scope.region, after, limit + 1))).rows;
-    const items = rows.slice(0, limit).map((r) => r.key_id);
-    return { items, next: rows.length > limit ? items[items.length - 1] : undefined };
+    const rows = (await this.db.pool.query<{ key_id: string }>(KEY.list(scope.accountId, scope.region, after, rowsFor(limit)))).rows;
+    return pageOf(rows, limit, (r) => r.key_id, (id) => id);
   }
 
   async dueForDeletion(now: number): Promise<KeyRecord[]> {
@@ -255,10 +255,9 @@ class PgAliases implements AliasRepository {
   }
 
   async list(scope: Scope, limit: number, after = '', keyId?: string): Promise<Page<AliasRecord>> {
-    const page = [scope.accountId, scope.region, after, limit + 1];
+    const page = [scope.accountId, scope.region, after, rowsFor(limit)];
     const rows = (await this.run(keyId === undefined ? ALIAS.list(...page) : ALIAS.listByKey(...page, keyId))).rows;
-    const items = rows.slice(0, limit).map(toAlias);
-    return { items, next: rows.length > limit ? items[items.length - 1]!.aliasName : undefined };
+    return pageOf(rows, limit, toAlias, (a) => a.aliasName);
   }
 }
 

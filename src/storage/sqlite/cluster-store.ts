@@ -4,6 +4,7 @@ import { nextClusterTransition } from '../../cluster/transitions.js';
 import type { Db } from './database.js';
 import { migrate } from './schema.js';
 import { withWriteLock, writeTransaction } from './write-lock.js';
+import { pageOf, rowsFor } from '../paging.js';
 
 const CLUSTER_MIGRATIONS = [
   `CREATE TABLE cluster_networks (
@@ -167,9 +168,8 @@ class SqliteClusters implements ClusterRepository {
   }
 
   async list(scope: Scope, limit: number, after = ''): Promise<Page<ClusterRecord>> {
-    const rows = this.listStmt.all(scope.accountId, scope.region, after, limit + 1);
-    const items = rows.slice(0, limit).map((r) => JSON.parse(r.doc) as ClusterRecord);
-    return { items, next: rows.length > limit ? items[items.length - 1]!.clusterId : undefined };
+    const rows = this.listStmt.all(scope.accountId, scope.region, after, rowsFor(limit));
+    return pageOf(rows, limit, (r) => JSON.parse(r.doc) as ClusterRecord, (c) => c.clusterId);
   }
 
   async remove(scope: Scope, clusterId: string): Promise<void> {

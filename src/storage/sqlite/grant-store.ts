@@ -1,6 +1,7 @@
 import type { Scope } from '../../kms/key.js';
 import type { GrantFilter, GrantInsert, GrantRecord, GrantRepository, Page } from '../../kms/repository.js';
 import type { Db } from './database.js';
+import { pageOf, rowsFor } from '../paging.js';
 import { withWriteLock, writeTransaction } from './write-lock.js';
 
 /**
@@ -109,17 +110,17 @@ export class SqliteGrants implements GrantRepository {
     const key = [keyId, scope.accountId, scope.region] as const;
     const rows =
       filter.grantId !== undefined
-        ? this.listByIdStmt.all(...key, filter.grantId, from, limit + 1)
+        ? this.listByIdStmt.all(...key, filter.grantId, from, rowsFor(limit))
         : filter.granteePrincipal !== undefined
-          ? this.listByGranteeStmt.all(...key, filter.granteePrincipal, from, limit + 1)
-          : this.listStmt.all(...key, from, limit + 1);
+          ? this.listByGranteeStmt.all(...key, filter.granteePrincipal, from, rowsFor(limit))
+          : this.listStmt.all(...key, from, rowsFor(limit));
     // A grant id names one grant, so both filters at once keep the rows that match the second too.
     const kept = filter.grantId !== undefined && filter.granteePrincipal !== undefined ? rows.filter((r) => parse(r).granteePrincipal === filter.granteePrincipal) : rows;
     return page(kept, limit);
   }
 
   async listRetirable(scope: Scope, retiringPrincipal: string, limit: number, after?: string): Promise<Page<GrantRecord>> {
-    return page(this.retirableStmt.all(scope.accountId, scope.region, retiringPrincipal, cursor(after), limit + 1), limit);
+    return page(this.retirableStmt.all(scope.accountId, scope.region, retiringPrincipal, cursor(after), rowsFor(limit)), limit);
   }
 
   async forGrantee(scope: Scope, keyId: string, granteePrincipal: string): Promise<GrantRecord[]> {
@@ -138,6 +139,5 @@ function cursor(after: string | undefined): number {
 }
 
 function page(rows: GrantRow[], limit: number): Page<GrantRecord> {
-  const items = rows.slice(0, limit);
-  return { items: items.map(parse), next: rows.length > limit ? String(items[items.length - 1]!.seq) : undefined };
+  return pageOf(rows, limit, parse, (_, row) => String(row.seq));
 }

@@ -4,6 +4,7 @@ import type { Page } from '../../kms/repository.js';
 import type { Db } from './database.js';
 import { migrate } from './schema.js';
 import { writeTransaction } from './write-lock.js';
+import { pageOf, rowsFor } from '../paging.js';
 
 const KEYSTORE_MIGRATIONS = [
   `CREATE TABLE custom_key_stores (
@@ -104,9 +105,8 @@ class SqliteKeyStores implements CustomKeyStoreRepository {
   }
 
   async list(scope: Scope, limit: number, after = ''): Promise<Page<CustomKeyStoreRecord>> {
-    const rows = this.listStmt.all(scope.accountId, scope.region, after, limit + 1);
-    const items = rows.slice(0, limit).map((r) => JSON.parse(r.doc) as CustomKeyStoreRecord);
-    return { items, next: rows.length > limit ? items[items.length - 1]!.customKeyStoreId : undefined };
+    const rows = this.listStmt.all(scope.accountId, scope.region, after, rowsFor(limit));
+    return pageOf(rows, limit, (r) => JSON.parse(r.doc) as CustomKeyStoreRecord, (s) => s.customKeyStoreId);
   }
 
   async update(scope: Scope, customKeyStoreId: string, change: (s: CustomKeyStoreRecord) => CustomKeyStoreRecord): Promise<CustomKeyStoreRecord | undefined> {

@@ -10,6 +10,7 @@ import { SqliteKeyUsage } from './key-usage-store.js';
 import { migrate } from './schema.js';
 import { type AliasRow, toAlias } from '../alias-rows.js';
 import { withWriteLock, writeTransaction } from './write-lock.js';
+import { pageOf, rowsFor } from '../paging.js';
 
 export const KMS_MIGRATIONS = [
   `CREATE TABLE keys (
@@ -226,9 +227,7 @@ class SqliteKeys implements VersionedKeyRepository {
   }
 
   async listIds(scope: Scope, limit: number, after = ''): Promise<Page<string>> {
-    const ids = this.listStmt.all(scope.accountId, scope.region, after, limit + 1);
-    const items = ids.slice(0, limit);
-    return { items, next: ids.length > limit ? items[items.length - 1] : undefined };
+    return pageOf(this.listStmt.all(scope.accountId, scope.region, after, rowsFor(limit)), limit, (id) => id, (id) => id);
   }
 
   async dueForDeletion(now: number): Promise<KeyRecord[]> {
@@ -300,10 +299,9 @@ class SqliteAliases implements AliasRepository {
   async list(scope: Scope, limit: number, after = '', keyId?: string): Promise<Page<AliasRecord>> {
     const rows =
       keyId === undefined
-        ? this.listStmt.all(scope.accountId, scope.region, after, limit + 1)
-        : this.listByKeyStmt.all(scope.accountId, scope.region, keyId, after, limit + 1);
-    const items = rows.slice(0, limit).map(toAlias);
-    return { items, next: rows.length > limit ? items[items.length - 1]!.aliasName : undefined };
+        ? this.listStmt.all(scope.accountId, scope.region, after, rowsFor(limit))
+        : this.listByKeyStmt.all(scope.accountId, scope.region, keyId, after, rowsFor(limit));
+    return pageOf(rows, limit, toAlias, (a) => a.aliasName);
   }
 }
 
