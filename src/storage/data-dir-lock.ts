@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createPrivateFile } from './private-file.js';
+import { tryLockFile } from './file-lock.js';
 
 // One service per data directory, unless every one of them is started as a node of a shared store
 // (serve --shared-store, lockDataDirShared below). A second service would apply and clear the
@@ -32,24 +32,11 @@ export interface DataDirLock {
 export function lockDataDir(dir: string): DataDirLock {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, LOCK_FILE);
-  // Created before SQLite opens it, so that it is the owner's only whatever the umask. An existing
-  // file is not opened here: closing any descriptor of a file drops every POSIX lock this process
-  // holds on it, a lock this process may already hold included.
-  createPrivateFile(file);
-  const db = new Database(file, { timeout: 0 });
-  try {
-    db.pragma('locking_mode = EXCLUSIVE');
-    // No journal file comes and goes beside the lock: its content does not matter.
-    db.pragma('journal_mode = MEMORY');
-    db.exec('BEGIN EXCLUSIVE');
-    db.exec('CREATE TABLE IF NOT EXISTS holder (id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL)');
-    db.prepare('INSERT OR REPLACE INTO holder (id, pid) VALUES (1, ?)').run(process.pid);
-    db.exec('COMMIT');
-  } catch (err) {
-    db.close();
-    if ((err as { code?: string }).code === 'SQLITE_BUSY') throw new DataDirInUse(inUseMessage(dir));
-    throw err;
-  }
+  // tryLockFile creates the file before SQLite opens it, so that it is the owner's only whatever the
+  // umask. An existing file is not opened here: closing any descriptor of a file drops every POSIX
+  // lock this process holds on it, a lock this process may already hold included.
+  const lock = tryLockFile(file);
+  if (!lock) throw new DataDirInUse(inUseMessage(dir));
   const pidFile = join(dir, PID_FILE);
   writeFileSync(pidFile, `${process.pid}\n`, { mode: 0o600 });
   let held = true;
@@ -58,7 +45,7 @@ export function lockDataDir(dir: string): DataDirLock {
       if (!held) return;
       held = false;
       rmSync(pidFile, { force: true });
-      db.close();
+      lock.release();
     },
   };
 }
@@ -103,22 +90,12 @@ const SHARED_WAIT_MS = 3_000;
 export function lockDataDirShared(dir: string): SharedDataDirLock {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, LOCK_FILE);
-  createPrivateFile(file);
-  let alone = false;
-  const probe = new Database(file, { timeout: 0 });
-  try {
-    probe.pragma('locking_mode = EXCLUSIVE');
-    probe.pragma('journal_mode = MEMORY');
-    probe.exec('BEGIN EXCLUSIVE');
-    probe.exec('CREATE TABLE IF NOT EXISTS holder (id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL)');
-    probe.exec('COMMIT');
-    alone = true;
+  const probe = tryLockFile(file);
+  const alone = probe !== undefined;
+  if (probe) {
     // Nodes leave no pid file (the directory has as many holders as nodes); one a service left goes.
     rmSync(join(dir, PID_FILE), { force: true });
-  } catch (err) {
-    if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
-  } finally {
-    probe.close();
+    probe.release();
   }
   for (let waited = 0; ; waited += 20) {
     const db = new Database(file, { timeout: 0 });
