@@ -1,22 +1,15 @@
 // Black-box tests of the AWS JSON 1.1 wire protocol and SigV4 with raw HTTP: what an SDK would
 // never send, and what each mistake must get back (AWS's error names, 4xx, never a 500 or a stack).
 import assert from 'node:assert/strict';
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { startServer, type TestServer } from '../support/server.js';
-import { Sha256 } from '../support/signed-request.js';
+import { type Reply, send as sendRequest, Sha256 } from '../support/signed-request.js';
 
 const REGION = 'us-east-1';
 const JSON_TYPE = 'application/x-amz-json-1.1';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-interface Reply {
-  status: number;
-  headers: IncomingHttpHeaders;
-  text: string;
-  json: any;
-}
 
 interface CallOptions {
   target?: string | null;
@@ -40,29 +33,9 @@ after(async () => {
   await server?.dispose();
 });
 
+/** One raw request: every header as given (Content-Length too, unless given). */
 function send(method: string, path: string, headers: Record<string, string>, body: Buffer): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      { host: '127.0.0.1', port: server.port, method, path, headers, agent: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
-          try {
-            json = text ? JSON.parse(text) : undefined;
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  return sendRequest(server.url, { method, path, headers, body });
 }
 
 function signer(o: { accessKeyId?: string; secretAccessKey?: string; region?: string; service?: string } = {}) {
