@@ -1,8 +1,9 @@
 import type { KeyObject } from '../cluster/model.js';
 import type { DeletionListener } from '../kms/deletion.js';
+import { deleteKeyEvent } from '../kms/deletion-events.js';
 import type { CustomKeyStorePort } from '../kms/custom-key-store-port.js';
 import type { ClusterKeyBackend } from './cluster-key-backend.js';
-import { keyArn, type KeyRecord } from '../kms/key.js';
+import type { KeyRecord } from '../kms/key.js';
 import { type KeyStoreDeps, openSession } from './context.js';
 import type { CustomKeyStoreRecord } from './model.js';
 
@@ -69,25 +70,15 @@ export function backingKeyDeletion(
     const { backingKeyId, keyHandle } = key.backingKey;
     const status = await port.status(key, key.customKeyStoreId);
     const deletionStatus = await backend.deleteBackingKey(key, key.customKeyStoreId, backingKeyId);
-    const arn = keyArn(key, key.keyId);
     try {
-      await deps.events.emit({
-        eventSource: 'kms.amazonaws.com',
-        eventName: 'DeleteKey',
-        accountId: key.accountId,
-        region: key.region,
-        eventTime: deletedAt,
-        requestParameters: null,
-        responseElements: { keyId: arn },
-        additionalEventData: {
+      await deps.events.emit(
+        deleteKeyEvent(key, deletedAt, {
           customKeyStoreId: key.customKeyStoreId,
           clusterId: status?.clusterId ?? '',
           backingKeys: JSON.stringify([{ backingKeyId }]),
           backingKeysDeletionStatus: JSON.stringify([{ backingKeyId, keyHandle: String(keyHandle), deletionStatus }]),
-        },
-        resources: [{ accountId: key.accountId, type: 'AWS::KMS::Key', ARN: arn }],
-        readOnly: false,
-      });
+        }),
+      );
     } catch (err) {
       deps.onError?.(err);
     }

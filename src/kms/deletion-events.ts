@@ -1,6 +1,6 @@
-import type { ServiceEventSink } from '../core/events.js';
+import type { ServiceEvent, ServiceEventSink } from '../core/events.js';
 import type { DeletionListener } from './deletion.js';
-import { keyArn } from './key.js';
+import { keyArn, type KeyRecord } from './key.js';
 
 /**
  * The `DeleteKey` service event CloudTrail records when KMS deletes a key at the end of its
@@ -12,17 +12,23 @@ import { keyArn } from './key.js';
 export function deleteKeyEvents(events: ServiceEventSink): DeletionListener {
   return async (key, deletedAt) => {
     if (key.customKeyStoreId !== undefined) return;
-    const arn = keyArn(key, key.keyId);
-    await events.emit({
-      eventSource: 'kms.amazonaws.com',
-      eventName: 'DeleteKey',
-      accountId: key.accountId,
-      region: key.region,
-      eventTime: deletedAt,
-      requestParameters: null,
-      responseElements: { keyId: arn },
-      resources: [{ accountId: key.accountId, type: 'AWS::KMS::Key', ARN: arn }],
-      readOnly: false,
-    });
+    await events.emit(deleteKeyEvent(key, deletedAt));
+  };
+}
+
+/** The `DeleteKey` service event of one key deleted at `deletedAt`, with what else the caller knows of it. */
+export function deleteKeyEvent(key: KeyRecord, deletedAt: number, additionalEventData?: Record<string, unknown>): ServiceEvent {
+  const arn = keyArn(key, key.keyId);
+  return {
+    eventSource: 'kms.amazonaws.com',
+    eventName: 'DeleteKey',
+    accountId: key.accountId,
+    region: key.region,
+    eventTime: deletedAt,
+    requestParameters: null,
+    responseElements: { keyId: arn },
+    ...(additionalEventData === undefined ? {} : { additionalEventData }),
+    resources: [{ accountId: key.accountId, type: 'AWS::KMS::Key', ARN: arn }],
+    readOnly: false,
   };
 }
