@@ -40,4 +40,23 @@ describe('the closed-loop load', { timeout: 30_000 }, () => {
     assert.equal(a.requests, 100);
     assert.equal(b.requests, 100);
   });
+
+  it('paced, starts no request before its time', async () => {
+    const arrivals: number[] = [];
+    const server = createServer((req, res) => {
+      arrivals.push(performance.now());
+      req.resume();
+      req.on('end', () => res.end('{}'));
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const rate = 100;
+    const began = performance.now();
+    const r = await runLoad(client(url), 'TrentService.Encrypt', Buffer.from('{}'), { concurrency: 4, maxRequests: 12, durationMs: 20_000, ratePerSecond: rate });
+    assert.equal(r.ok, 12);
+    assert.equal(r.stoppedBy, 'request cap');
+    // A late start is the machine's doing; an early one would be the pacing's.
+    arrivals.forEach((at, i) => assert.ok(at - began >= (i * 1000) / rate - 1, `request ${i} arrived ${(at - began).toFixed(1)} ms in, due at ${(i * 1000) / rate} ms`));
+  });
 });

@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Signer } from './sigv4.js';
 import type { LatencyRecorder } from './stats.js';
 
@@ -91,6 +92,12 @@ export interface LoadOptions {
   recorder?: LatencyRecorder;
   /** Ends the loop early (Ctrl-C): workers stop starting requests at once. */
   signal?: AbortSignal;
+  /**
+   * Paced instead of as fast as answers come: request i (from 0) starts no sooner than i / rate
+   * seconds after the load began, by whichever worker is free, so the server sees this rate as long
+   * as it keeps up.
+   */
+  ratePerSecond?: number;
 }
 
 export interface LoadResult {
@@ -111,7 +118,8 @@ const ERROR_KINDS_KEPT = 10;
 
 /**
  * Closed loop: `concurrency` workers, each sending one request and waiting for its answer before
- * sending the next. Ends when the duration is up, the request cap is reached, or errors pile up.
+ * sending the next (paced at `ratePerSecond` if given). Ends when the duration is up, the request
+ * cap is reached, or errors pile up.
  * Given several clients (one per node of a deployment), the requests go to each in turn, as a
  * round-robin load balancer would send them.
  */
@@ -147,8 +155,14 @@ export async function runLoad(client: LoadClient | readonly LoadClient[], target
         stoppedBy = 'error limit';
         break;
       }
-      const to = clients[started % clients.length]!;
-      started++;
+      const index = started++;
+      const to = clients[index % clients.length]!;
+      if (opts.ratePerSecond !== undefined) {
+        const due = start + BigInt(Math.round((index * 1e9) / opts.ratePerSecond));
+        const waitMs = Number(due - process.hrtime.bigint()) / 1e6;
+        if (waitMs > 0) await sleep(waitMs);
+        if (process.hrtime.bigint() >= deadline) break;
+      }
       try {
         const headers = to.sign(target, body);
         // The clock starts after signing: latency is the server's answer time plus the wire, not our signing.
