@@ -1,4 +1,5 @@
-import { statSync } from 'node:fs';
+import { readlinkSync, statSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { removeSegment, SEGMENT_BYTES, segmentPath, sharedPosition, type LogPosition } from './audit-log.js';
 import { adoptOrphanLogs, applyOtherLogs, logDirOf } from './audit-logs.js';
@@ -58,6 +59,23 @@ const MAX_BACKLOG_BYTES = 32 * 1024 * 1024;
 const APPLY_CHUNK_BYTES = 256 * 1024;
 
 const port = parentPort!;
+
+/**
+ * The thread that answers calls comes first: this one runs at nice 5, so that when both want a
+ * core, calls wait less for applying the log (p99 of a saturated Encrypt 6.9 ms against 8.7, median
+ * of six paired runs on 2 cores). At nice 5 it still gets about a quarter of a core against two
+ * busy threads of nice 0, more than a saturated service's log needs. Linux gives each thread its
+ * own nice value; elsewhere, or where it cannot be set, the thread keeps the process's.
+ */
+function yieldToCalls(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isSafeInteger(tid) && tid > 0) setPriority(tid, Math.max(getPriority(tid), 5));
+  } catch {
+    // No /proc, or not allowed: the same priority as the rest of the process.
+  }
+}
+yieldToCalls();
 const data = workerData as IndexerData;
 const db = openDatabase(data.file);
 // Records are appended (the sequence and the time index grow at their right-hand end) and purged

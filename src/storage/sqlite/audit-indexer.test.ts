@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
@@ -37,6 +37,30 @@ describe('the audit indexer thread', () => {
     dir = mkdtempSync(join(tmpdir(), 'keywarden-audit-indexer-'));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  // Under `nice -n 5` or more the whole process is already there, and no thread can be told apart.
+  const skipNice = process.platform !== 'linux' ? "per-thread nice values are Linux's" : getPriority() >= 5 ? 'the tests run at nice 5 or more' : false;
+  it('runs below the priority of the thread that answers calls', { skip: skipNice }, async () => {
+    const niceOfThreads = () =>
+      readdirSync('/proc/self/task').map((tid) => {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      });
+    const file = join(dir, 'keywarden.db');
+    const db = openDatabase(file);
+    const store = auditStoreOn(db, { logDir: join(dir, 'audit-log'), durable: { file, onError: (e) => assert.fail(String(e)) } });
+    try {
+      await trailOn(store).observe(call(1));
+      // Applied by the indexer, so its thread is up and has set its priority.
+      assert.equal((await verifyTrail(store)).checked, 1);
+      const nice = niceOfThreads();
+      assert.equal(nice.filter((n) => n === 5).length, 1, `one thread at nice 5: ${nice.join(' ')}`);
+      assert.ok(nice.every((n) => n === 5 || n === getPriority()), `the others at the process's: ${nice.join(' ')}`);
+    } finally {
+      await store.close();
+      db.close();
+    }
+  });
 
   for (const chunk of [200, 1500]) {
     it(`applies a backlog in chunks of ${chunk} bytes: every record once, in order, the chain whole`, async () => {
