@@ -159,8 +159,11 @@ export async function runLoad(client: LoadClient | readonly LoadClient[], target
       const to = clients[index % clients.length]!;
       if (opts.ratePerSecond !== undefined) {
         const due = start + BigInt(Math.round((index * 1e9) / opts.ratePerSecond));
-        const waitMs = Number(due - process.hrtime.bigint()) / 1e6;
-        if (waitMs > 0) await sleep(waitMs);
+        // A timer measures from the event loop's idea of now, which lags the clock: it can fire a
+        // little before its time, so the clock is read again until the request is due.
+        for (let waitMs = Number(due - process.hrtime.bigint()) / 1e6; waitMs > 0; waitMs = Number(due - process.hrtime.bigint()) / 1e6) {
+          await sleep(Math.max(1, Math.ceil(waitMs)));
+        }
         if (process.hrtime.bigint() >= deadline) break;
       }
       try {
