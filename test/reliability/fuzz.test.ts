@@ -24,8 +24,12 @@ const ONLY = process.env.KEYWARDEN_FUZZ_ONLY ? new RegExp(process.env.KEYWARDEN_
 /** Hostile requests per operation; with 159 operations, about 2,200 in all. */
 const PER_OPERATION = 14;
 const MAX_REQUESTS = 2_500;
-/** Sending stops here even if requests are left; the coverage test then fails. */
-const TIME_BUDGET_MS = 30_000;
+/**
+ * Sending stops here even if requests are left; the coverage test then fails. A bound on the run,
+ * not a speed test: two nodes on PostgreSQL take 21–25 s on the 2-core CI machine, and once, on a
+ * slow afternoon, more than 30.
+ */
+const TIME_BUDGET_MS = 60_000;
 const CONCURRENCY = 4;
 /** Operations (of 159) that get one request of a few hundred kilobytes to a megabyte. */
 const HUGE_OPERATIONS = 80;
@@ -36,7 +40,7 @@ const REQUEST_TIMEOUT_MS = 20_000;
 const RSS_BOUND_MB = 400;
 const DATA_DIR_GROWTH_BOUND_MB = 50;
 /** A hard stop for the whole run, the checks after the sending included. */
-const RUN_TIMEOUT_MS = 150_000;
+const RUN_TIMEOUT_MS = 180_000;
 
 interface Api {
   name: string;
