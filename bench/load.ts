@@ -83,6 +83,9 @@ export class LoadClient {
 
 const EMPTY = Buffer.alloc(0);
 
+/** Milliseconds from now (the monotonic clock) to `at`, in nanoseconds of process.hrtime.bigint(). */
+const msUntil = (at: bigint): number => Number(at - process.hrtime.bigint()) / 1e6;
+
 export interface LoadOptions {
   concurrency: number;
   durationMs: number;
@@ -161,9 +164,7 @@ export async function runLoad(client: LoadClient | readonly LoadClient[], target
         const due = start + BigInt(Math.round((index * 1e9) / opts.ratePerSecond));
         // A timer measures from the event loop's idea of now, which lags the clock: it can fire a
         // little before its time, so the clock is read again until the request is due.
-        for (let waitMs = Number(due - process.hrtime.bigint()) / 1e6; waitMs > 0; waitMs = Number(due - process.hrtime.bigint()) / 1e6) {
-          await sleep(Math.max(1, Math.ceil(waitMs)));
-        }
+        for (let ms = msUntil(due); ms > 0; ms = msUntil(due)) await sleep(Math.ceil(ms));
         if (process.hrtime.bigint() >= deadline) break;
       }
       try {
