@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { customKeyStoreKey } from './key-store.js';
 import { childCpuMs } from './cpu.js';
 import { LoadClient, runLoad } from './load.js';
 import { startKeywarden, type KeywardenChild } from './servers.js';
+import { hotRequest, isHotOperation } from './requests.js';
 import { Signer } from './sigv4.js';
 
 // `node dist/bench/compare.js OTHER_BIN [Operation] [service|store]`: another build of Keywarden
@@ -12,7 +11,6 @@ import { Signer } from './sigv4.js';
 // machines; measured side by side, they share whatever the machine does, and the ratio of their
 // CPU per request holds steady from round to round where each one's own figure does not.
 
-const OPERATIONS = ['Encrypt', 'Decrypt', 'GenerateDataKey'];
 const CONCURRENCY = 8;
 
 interface Side {
@@ -25,7 +23,7 @@ interface Side {
 
 async function main(): Promise<void> {
   const [otherBin, op = 'Encrypt', keyKind = 'service'] = process.argv.slice(2);
-  if (!otherBin || !OPERATIONS.includes(op) || (keyKind !== 'service' && keyKind !== 'store')) {
+  if (!otherBin || !isHotOperation(op) || (keyKind !== 'service' && keyKind !== 'store')) {
     throw new Error('usage: compare.js OTHER_BUILD/bin/keywarden [Encrypt|Decrypt|GenerateDataKey] [service|store]');
   }
   const rounds = bounded(process.env.BENCH_COMPARE_ROUNDS, 8, 50);
@@ -35,19 +33,9 @@ async function main(): Promise<void> {
     for (const [label, bin] of [['other build', otherBin], ['this build', undefined]] as const) {
       const server = await startKeywarden({ args: ['--cluster-delay-ms', '0', '--connect-delay-ms', '0'], ...(bin ? { bin } : {}) });
       const client = new LoadClient(new URL(server.url), new Signer({ accessKeyId: 'test', secretAccessKey: 'test', region: 'us-east-1', service: 'kms' }), 10_000, CONCURRENCY);
-      sides.push({ label, server, client, body: Buffer.alloc(0), cpuUsPerOp: [] });
-      const keyId =
-        keyKind === 'store'
-          ? await customKeyStoreKey(client, server.url)
-          : (await client.call<{ KeyMetadata: { KeyId: string } }>('TrentService.CreateKey', { Description: 'keywarden compare' })).KeyMetadata.KeyId;
-      const encrypt = { KeyId: keyId, Plaintext: randomBytes(4096).toString('base64') };
-      const input =
-        op === 'Decrypt'
-          ? { CiphertextBlob: (await client.call<{ CiphertextBlob: string }>('TrentService.Encrypt', encrypt)).CiphertextBlob }
-          : op === 'GenerateDataKey'
-            ? { KeyId: keyId, KeySpec: 'AES_256' }
-            : encrypt;
-      sides[sides.length - 1]!.body = Buffer.from(JSON.stringify(input));
+      const side: Side = { label, server, client, body: Buffer.alloc(0), cpuUsPerOp: [] };
+      sides.push(side);
+      side.body = await hotRequest(client, server.url, op, keyKind);
     }
     const load = (s: Side, durationMs: number) => runLoad(s.client, `TrentService.${op}`, s.body, { concurrency: CONCURRENCY, maxRequests: 5_000_000, durationMs });
     await Promise.all(sides.map((s) => load(s, 3_000)));

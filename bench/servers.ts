@@ -22,6 +22,10 @@ export interface KeywardenStart {
   bin?: string;
   /** Environment variables besides the bench's own, such as the KEYWARDEN_ROOT_KEY that nodes on one database share. */
   env?: NodeJS.ProcessEnv;
+  /** A program Node runs under, with its options (valgrind, say): the pid is then the wrapper's, which must exec Node in place. */
+  wrapper?: string[];
+  /** How long it may take to listen (default 20 s). */
+  startTimeoutMs?: number;
 }
 
 /** How `bin`'s first line starts Node: the environment it sets and the options it gives. */
@@ -54,7 +58,14 @@ export async function startKeywarden(start: KeywardenStart = {}): Promise<Keywar
     const launch = binLaunch(bin);
     const args = [...launch.nodeFlags, ...(start.nodeArgs ?? []), bin, 'serve', '--port', '0', '--data-dir', dataDir, ...(start.args ?? [])];
     // Its log (a JSON line per request on standard error) goes to a file, as a service's does.
-    const child = await startChild('keywarden', args, { cwd: ROOT, env: { ...process.env, ...launch.env, KEYWARDEN_ROOT_KEY: '', KEYWARDEN_STORE: '', ...start.env }, stderrFile: `${dataDir}.log` });
+    const [command, ...wrapperArgs] = start.wrapper ?? [];
+    const child = await startChild('keywarden', command === undefined ? args : [...wrapperArgs, process.execPath, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...launch.env, KEYWARDEN_ROOT_KEY: '', KEYWARDEN_STORE: '', ...start.env },
+      stderrFile: `${dataDir}.log`,
+      command,
+      startTimeoutMs: start.startTimeoutMs,
+    });
     return {
       ...child,
       dataDir,
