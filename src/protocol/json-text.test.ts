@@ -1,11 +1,18 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { jsonText, noEscapes } from './json-text.js';
+import { answerText, noEscapes } from './json-text.js';
+
+/** The answer's text, after checking that it is said to be ASCII exactly when it is. */
+function jsonText(value: unknown): string {
+  const { text, ascii } = answerText(value);
+  assert.equal(ascii, /^[\x00-\x7f]*$/.test(text), `ascii: ${ascii} for ${text.slice(0, 80)}`);
+  return text;
+}
 
 const long = (s: string) => s.padEnd(300, 'x');
 
-describe('jsonText', () => {
+describe('answerText', () => {
   it('writes what JSON.stringify writes for the answers of the API', () => {
     const values: unknown[] = [
       { CiphertextBlob: randomBytes(4156).toString('base64'), KeyId: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab', EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' },
@@ -40,6 +47,15 @@ describe('jsonText', () => {
     for (let i = 0; i < 100; i++) noEscapes(randomBytes(200).toString('base64'));
     // Had the first been written unescaped by mistake, a quote in an equal-length sibling would show it.
     for (const v of [{ s: forgotten }, { s: long('new "text"') }]) assert.equal(jsonText(v), JSON.stringify(v));
+  });
+
+  it('says ASCII only when every piece is, the long base64 strings taken as ASCII unread', () => {
+    const b64 = noEscapes(randomBytes(900).toString('base64'));
+    assert.equal(answerText({ CiphertextBlob: b64, KeyId: 'arn:aws:kms:us-east-1:111122223333:key/k' }).ascii, true);
+    for (const v of [{ CiphertextBlob: b64, Description: 'ü' }, { 'clé': b64 }, { when: { toJSON: () => 'é' } }, [b64, '✓']]) {
+      assert.equal(answerText(v).ascii, false, JSON.stringify(v).slice(0, 40));
+      assert.equal(answerText(v).text, JSON.stringify(v));
+    }
   });
 
   it('answers null where JSON.stringify answers undefined at the top', () => {

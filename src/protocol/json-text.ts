@@ -28,33 +28,56 @@ export function noEscapes(text: string): string {
 
 /** JSON.stringify(value), for the plain data an operation answers with. */
 export function jsonText(value: unknown): string {
-  return write(value) ?? 'null';
+  return answerText(value).text;
+}
+
+/**
+ * JSON.stringify(value), and whether the text is all ASCII: then its bytes are its characters,
+ * and the answer is written without counting and encoding them as UTF-8 (a scan of the whole
+ * text each, the base64 included). Only the short pieces are looked at: the long base64 strings
+ * are ASCII by what they are.
+ */
+export function answerText(value: unknown): { text: string; ascii: boolean } {
+  const out = { ascii: true };
+  return { text: write(value, out) ?? 'null', ascii: out.ascii };
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** Short text as it goes into the answer, noting whether it leaves ASCII. */
+function piece(text: string, out: { ascii: boolean }): string {
+  if (out.ascii && NON_ASCII.test(text)) out.ascii = false;
+  return text;
 }
 
 /** The text of one value, or undefined where JSON.stringify leaves the member out (undefined, functions, symbols). */
-function write(value: unknown): string | undefined {
+function write(value: unknown, out: { ascii: boolean }): string | undefined {
   switch (typeof value) {
     case 'string':
-      return value.length >= LONG && remembered(value) ? `"${value}"` : JSON.stringify(value);
+      return value.length >= LONG && remembered(value) ? `"${value}"` : piece(JSON.stringify(value), out);
     case 'object': {
       if (value === null) return 'null';
       if (Array.isArray(value)) {
-        let out = '[';
-        for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + (write(value[i]) ?? 'null');
-        return out + ']';
+        let text = '[';
+        for (let i = 0; i < value.length; i++) text += (i === 0 ? '' : ',') + (write(value[i], out) ?? 'null');
+        return text + ']';
       }
       const proto = Object.getPrototypeOf(value);
       // Anything but a plain object (a Date, a Buffer, an object with toJSON) is JSON.stringify's business.
-      if ((proto !== Object.prototype && proto !== null) || typeof (value as { toJSON?: unknown }).toJSON === 'function') return JSON.stringify(value);
-      let out = '{';
-      for (const key of Object.keys(value)) {
-        const member = write((value as Record<string, unknown>)[key]);
-        if (member === undefined) continue;
-        out += (out.length === 1 ? '' : ',') + JSON.stringify(key) + ':' + member;
+      if ((proto !== Object.prototype && proto !== null) || typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+        const text = JSON.stringify(value);
+        return text === undefined ? undefined : piece(text, out);
       }
-      return out + '}';
+      let text = '{';
+      for (const key of Object.keys(value)) {
+        const member = write((value as Record<string, unknown>)[key], out);
+        if (member === undefined) continue;
+        text += (text.length === 1 ? '' : ',') + piece(JSON.stringify(key), out) + ':' + member;
+      }
+      return text + '}';
     }
     default:
+      // Numbers, booleans: ASCII; undefined, functions and symbols: no text.
       return JSON.stringify(value);
   }
 }
