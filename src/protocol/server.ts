@@ -12,7 +12,7 @@ import {
   ValidationException,
 } from './errors.js';
 import { parseJsonBody } from './json-body.js';
-import { answerText } from './json-text.js';
+import { answerText, type AnswerText } from './json-text.js';
 import type { CallContext, ServiceDefinition } from './service.js';
 import { answerAndClose } from './raw-answer.js';
 import { verifySigV4 } from './sigv4.js';
@@ -134,7 +134,7 @@ export function createApiHandler(opts: ApiOptions) {
       if (def.iam) authorizeByIdentity(ctx, def.iam, name, (opts.now ?? Date.now)());
       if (!op) throw def.notImplemented(name);
       const output = await op.handle(input, ctx, app);
-      const answerOut = answerText(output ?? {});
+      const reply = answerText(output ?? {});
       if (opts.observer) {
         const observed = call;
         // Cleared first: if recording fails, the catch below answers with an internal error
@@ -143,7 +143,7 @@ export function createApiHandler(opts: ApiOptions) {
         const recorded = opts.observer.observe({ ...observed, output });
         if (recorded) await recorded;
       }
-      send(res, 200, requestId, answerOut.text, undefined, answerOut.ascii);
+      send(res, 200, requestId, reply);
     } catch (err) {
       const e = toAwsError(err, requestId, mounted?.def, opts.onInternalError);
       answer.status = e.status;
@@ -199,15 +199,15 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 const tooLarge = (limit: number) => new RequestEntityTooLargeException(`Request body exceeds the limit of ${limit} bytes.`);
 
-/** `ascii`: the body is known to be all ASCII, so its length is its byte count and it needs no UTF-8 encoding. */
-function send(res: ServerResponse, status: number, requestId: string, body: string, errorType?: string, ascii = false): void {
+/** An all-ASCII body is counted and written a byte a character, with no UTF-8 scan of it. */
+function send(res: ServerResponse, status: number, requestId: string, body: AnswerText, errorType?: string): void {
   const headers: Record<string, string | number> = {
     'Content-Type': JSON_TYPE,
-    'Content-Length': ascii ? body.length : Buffer.byteLength(body),
+    'Content-Length': body.ascii ? body.text.length : Buffer.byteLength(body.text),
     'x-amzn-RequestId': requestId,
   };
   if (errorType) headers['x-amzn-ErrorType'] = `${errorType}:`;
-  res.writeHead(status, headers).end(body, ascii ? 'latin1' : 'utf8');
+  res.writeHead(status, headers).end(body.text, body.ascii ? 'latin1' : 'utf8');
 }
 
 export function sendError(
@@ -219,7 +219,7 @@ export function sendError(
 ): void {
   const e = toAwsError(err, requestId, service, onInternalError);
   if (res.headersSent) return void res.destroy();
-  send(res, e.status, requestId, errorBody(e, service), e.type);
+  send(res, e.status, requestId, { text: errorBody(e, service), ascii: false }, e.type);
 }
 
 // Some AWS errors carry no message at all (KMSInvalidSignatureException, for one): no member then.
