@@ -1,4 +1,5 @@
-import { childCpuMs } from './cpu.js';
+import { INDEXER_THREAD_NAME } from '../src/storage/sqlite/audit-log.js';
+import { childCpuMs, threadsCpuMs, type ThreadsCpu } from './cpu.js';
 import { LoadClient, runLoad } from './load.js';
 import { startKeywarden, type KeywardenChild } from './servers.js';
 import { hotRequest, isHotOperation } from './requests.js';
@@ -19,7 +20,10 @@ interface Side {
   client: LoadClient;
   body: Buffer;
   cpuUsPerOp: number[];
+  /** The same by thread, round by round: the main one, the audit indexer, the rest (V8's and libuv's helpers). */
+  byThread: { main: number[]; indexer: number[]; rest: number[] };
 }
+
 
 async function main(): Promise<void> {
   const [otherBin, op = 'Encrypt', keyKind = 'service'] = process.argv.slice(2);
@@ -33,7 +37,7 @@ async function main(): Promise<void> {
     for (const [label, bin] of [['other build', otherBin], ['this build', undefined]] as const) {
       const server = await startKeywarden({ args: ['--cluster-delay-ms', '0', '--connect-delay-ms', '0'], ...(bin ? { bin } : {}) });
       const client = new LoadClient(new URL(server.url), new Signer({ accessKeyId: 'test', secretAccessKey: 'test', region: 'us-east-1', service: 'kms' }), 10_000, CONCURRENCY);
-      const side: Side = { label, server, client, body: Buffer.alloc(0), cpuUsPerOp: [] };
+      const side: Side = { label, server, client, body: Buffer.alloc(0), cpuUsPerOp: [], byThread: { main: [], indexer: [], rest: [] } };
       sides.push(side);
       side.body = await hotRequest(client, server.url, op, keyKind);
     }
@@ -41,12 +45,15 @@ async function main(): Promise<void> {
     await Promise.all(sides.map((s) => load(s, 3_000)));
     for (let r = 0; r < rounds; r++) {
       const before = sides.map((s) => childCpuMs(s.server.pid));
+      const threadsBefore = sides.map((s) => threadsCpuMs(s.server.pid));
       const runs = await Promise.all(sides.map((s) => load(s, seconds * 1000)));
       runs.forEach((run, i) => {
         if (run.errors > 0) throw new Error(`${sides[i]!.label}: ${run.errors} requests failed: ${JSON.stringify(run.errorKinds)}`);
         const after = childCpuMs(sides[i]!.server.pid);
         if (before[i] === undefined || after === undefined) throw new Error('server CPU cannot be read here (no /proc)');
         sides[i]!.cpuUsPerOp.push((1000 * (after - before[i]!)) / run.ok);
+        const threadsAfter = threadsCpuMs(sides[i]!.server.pid);
+        if (threadsBefore[i] && threadsAfter) addByThread(sides[i]!, threadsBefore[i]!, threadsAfter, run.ok);
       });
     }
     const [other, self] = sides as [Side, Side];
@@ -58,12 +65,30 @@ async function main(): Promise<void> {
         `  server CPU per request, this build:  ${us(self.cpuUsPerOp)} µs (median ${median(self.cpuUsPerOp).toFixed(0)})\n` +
         `  this build / other build, round by round: ${ratios.map((x) => x.toFixed(2)).join(' ')} (median ${median(ratios).toFixed(2)})\n`,
     );
+    for (const side of [other, self]) {
+      const t = side.byThread;
+      if (t.main.length === 0) continue;
+      process.stdout.write(
+        `  by thread, ${side.label} (medians): main ${median(t.main).toFixed(0)} µs, ${INDEXER_THREAD_NAME} ${median(t.indexer).toFixed(0)}, the others ${median(t.rest).toFixed(0)}\n`,
+      );
+    }
   } finally {
     for (const s of sides) {
       s.client.close();
       await s.server.stop();
     }
   }
+}
+
+/** One round's CPU per request by thread (a steady server's threads neither start nor end: these are sums by name). */
+function addByThread(side: Side, before: ThreadsCpu, after: ThreadsCpu, calls: number): void {
+  const perCall = (ms: number) => (1000 * ms) / calls;
+  const named = (cpu: ThreadsCpu, name: string) => cpu.others.get(name) ?? 0;
+  let rest = 0;
+  for (const [name, ms] of after.others) if (name !== INDEXER_THREAD_NAME) rest += ms - named(before, name);
+  side.byThread.main.push(perCall(after.main - before.main));
+  side.byThread.indexer.push(perCall(named(after, INDEXER_THREAD_NAME) - named(before, INDEXER_THREAD_NAME)));
+  side.byThread.rest.push(perCall(rest));
 }
 
 function median(values: number[]): number {

@@ -14,6 +14,40 @@ export function childCpuMs(pid: number): number | undefined {
   return fields === undefined ? undefined : ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
 }
 
+/** CPU milliseconds of a process's threads so far: its main thread's, and the others' summed by name. */
+export interface ThreadsCpu {
+  main: number;
+  /** By thread name: the audit log's indexer names itself (INDEXER_THREAD_NAME); V8's and libuv's helpers are all `node`. */
+  others: Map<string, number>;
+}
+
+/** Each thread's CPU from /proc/<pid>/task; undefined where /proc is absent or the process is gone. */
+export function threadsCpuMs(pid: number): ThreadsCpu | undefined {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return undefined;
+  }
+  const cpu: ThreadsCpu = { main: 0, others: new Map() };
+  for (const tid of tids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // The thread ended between the listing and the read.
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+    if (tid === String(pid)) cpu.main = ms;
+    else {
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      cpu.others.set(name, (cpu.others.get(name) ?? 0) + ms);
+    }
+  }
+  return cpu;
+}
+
 /** CPU milliseconds this process (the load generator) has used so far. */
 export function ownCpuMs(): number {
   const u = process.cpuUsage();

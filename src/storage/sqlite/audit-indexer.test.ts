@@ -10,7 +10,7 @@ import { AuditTrail } from '../../audit/trail.js';
 import { verifyTrail } from '../../audit/verify.js';
 import { secureRandom } from '../../core/random.js';
 import type { IndexerData, IndexerReply, IndexerRequest } from './audit-indexer-thread.js';
-import { segmentPath, sharedPosition } from './audit-log.js';
+import { INDEXER_THREAD_NAME, segmentPath, sharedPosition } from './audit-log.js';
 import { auditStoreOn } from './audit-store.js';
 import { openDatabase } from './database.js';
 
@@ -40,7 +40,7 @@ describe('the audit indexer thread', () => {
 
   // Under `nice -n 5` or more the whole process is already there, and no thread can be told apart.
   const skipNice = process.platform !== 'linux' ? "per-thread nice values are Linux's" : getPriority() >= 5 ? 'the tests run at nice 5 or more' : false;
-  it('runs below the priority of the thread that answers calls', { skip: skipNice }, async () => {
+  it('runs below the priority of the thread that answers calls, under a name of its own', { skip: skipNice }, async () => {
     const niceOfThreads = () =>
       readdirSync('/proc/self/task').map((tid) => {
         const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
@@ -56,6 +56,9 @@ describe('the audit indexer thread', () => {
       const nice = niceOfThreads();
       assert.equal(nice.filter((n) => n === 5).length, 1, `one thread at nice 5: ${nice.join(' ')}`);
       assert.ok(nice.every((n) => n === 5 || n === getPriority()), `the others at the process's: ${nice.join(' ')}`);
+      // And it says which thread it is, where every other one is `node`.
+      const names = readdirSync('/proc/self/task').map((tid) => readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim());
+      assert.equal(names.filter((n) => n === INDEXER_THREAD_NAME).length, 1, names.join(' '));
     } finally {
       await store.close();
       db.close();

@@ -30,6 +30,9 @@ const SEGMENT_NAME = /^audit-(\d{8,})\.log$/;
 
 export type SyncMode = 'os' | 'disk';
 
+/** The name of the thread that applies the log to the tables, as `top -H`, `ps -L` and /proc show it (at most 15 bytes; Node's own threads are all `node`). */
+export const INDEXER_THREAD_NAME = 'audit-indexer';
+
 export const segmentPath = (dir: string, n: number) => join(dir, `audit-${String(n).padStart(8, '0')}.log`);
 
 /** A place in the log: `end` bytes into segment `segment` (earlier segments are complete). */
