@@ -26,11 +26,6 @@ export function noEscapes(text: string): string {
   return text;
 }
 
-/** JSON.stringify(value), for the plain data an operation answers with. */
-export function jsonText(value: unknown): string {
-  return answerText(value).text;
-}
-
 /** An answer's JSON text, and whether it is all ASCII (then its bytes are its characters). */
 export interface AnswerText {
   text: string;
@@ -38,10 +33,10 @@ export interface AnswerText {
 }
 
 /**
- * JSON.stringify(value), and whether the text is all ASCII: then its bytes are its characters,
- * and the answer is written without counting and encoding them as UTF-8 (a scan of the whole
- * text each, the base64 included). Only the short pieces are looked at: the long base64 strings
- * are ASCII by what they are.
+ * JSON.stringify(value), for the plain data an operation answers with, and whether the text is all
+ * ASCII: then its bytes are its characters, and the answer is written without counting and
+ * encoding them as UTF-8 (a scan of the whole text each, the base64 included). Only the short
+ * pieces are looked at: the long base64 strings are ASCII by what they are.
  */
 export function answerText(value: unknown): AnswerText {
   const out = { ascii: true };
