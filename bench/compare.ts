@@ -2,7 +2,7 @@ import { INDEXER_THREAD_NAME } from '../src/storage/sqlite/audit-log.js';
 import { childCpuMs, threadsCpuMs, type ThreadsCpu } from './cpu.js';
 import { LoadClient, runLoad } from './load.js';
 import { startKeywarden, type KeywardenChild } from './servers.js';
-import { hotRequest, isHotOperation } from './requests.js';
+import { hotRequest, isHotOperation, isKeyKind } from './requests.js';
 import { Signer } from './sigv4.js';
 
 // `node dist/bench/compare.js OTHER_BIN [Operation] [service|store]`: another build of Keywarden
@@ -24,10 +24,9 @@ interface Side {
   byThread: { main: number[]; indexer: number[]; rest: number[] };
 }
 
-
 async function main(): Promise<void> {
   const [otherBin, op = 'Encrypt', keyKind = 'service'] = process.argv.slice(2);
-  if (!otherBin || !isHotOperation(op) || (keyKind !== 'service' && keyKind !== 'store')) {
+  if (!otherBin || !isHotOperation(op) || !isKeyKind(keyKind)) {
     throw new Error('usage: compare.js OTHER_BUILD/bin/keywarden [Encrypt|Decrypt|GenerateDataKey] [service|store]');
   }
   const rounds = bounded(process.env.BENCH_COMPARE_ROUNDS, 8, 50);

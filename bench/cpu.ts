@@ -9,10 +9,12 @@ const TICKS_PER_SECOND = 100;
 
 /** CPU milliseconds (user + system) another process has used so far; undefined where /proc is absent. */
 export function childCpuMs(pid: number): number | undefined {
-  const fields = statFields(pid);
-  // utime and stime are fields 14 and 15 overall, i.e. 11 and 12 after the name.
-  return fields === undefined ? undefined : ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  const stat = readStat(`/proc/${pid}`);
+  return stat === undefined ? undefined : ownCpuOf(stat.fields);
 }
+
+/** utime and stime (fields 14 and 15 overall, i.e. 11 and 12 after the name), in milliseconds. */
+const ownCpuOf = (fields: string[]) => ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
 
 /** CPU milliseconds of a process's threads so far: its main thread's, and the others' summed by name. */
 export interface ThreadsCpu {
@@ -31,19 +33,11 @@ export function threadsCpuMs(pid: number): ThreadsCpu | undefined {
   }
   const cpu: ThreadsCpu = { main: 0, others: new Map() };
   for (const tid of tids) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    } catch {
-      continue; // The thread ended between the listing and the read.
-    }
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+    const stat = readStat(`/proc/${pid}/task/${tid}`);
+    if (stat === undefined) continue; // The thread ended between the listing and the read.
+    const ms = ownCpuOf(stat.fields);
     if (tid === String(pid)) cpu.main = ms;
-    else {
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      cpu.others.set(name, (cpu.others.get(name) ?? 0) + ms);
-    }
+    else cpu.others.set(stat.name, (cpu.others.get(stat.name) ?? 0) + ms);
   }
   return cpu;
 }
@@ -63,7 +57,7 @@ export function ownCpuMs(): number {
  * that is rare and small. Undefined if `pid` is gone or /proc is absent.
  */
 export function treeCpuMs(pid: number, children = childrenByParent()): number | undefined {
-  const own = statFields(pid);
+  const own = readStat(`/proc/${pid}`)?.fields;
   if (own === undefined) return undefined;
   let ms = ((Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14])) * 1000) / TICKS_PER_SECOND;
   for (const child of children.get(pid) ?? []) ms += treeCpuMs(child, children) ?? 0;
@@ -71,13 +65,15 @@ export function treeCpuMs(pid: number, children = childrenByParent()): number | 
 }
 
 /**
- * The fields of /proc/<pid>/stat after the command name, or undefined. The name (field 2) may
- * contain spaces and parentheses; fields are counted after its last ')'.
+ * The `stat` of a process or thread (`dir` is /proc/<pid> or /proc/<pid>/task/<tid>): its name and
+ * the fields after it, or undefined if it is gone. The name (field 2) may contain spaces and
+ * parentheses; fields are counted after its last ')'.
  */
-function statFields(pid: number): string[] | undefined {
+function readStat(dir: string): { name: string; fields: string[] } | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const stat = readFileSync(`${dir}/stat`, 'utf8');
+    const end = stat.lastIndexOf(')');
+    return { name: stat.slice(stat.indexOf('(') + 1, end), fields: stat.slice(end + 2).split(' ') };
   } catch {
     return undefined;
   }
@@ -88,7 +84,7 @@ function childrenByParent(): Map<number, number[]> {
   const map = new Map<number, number[]>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
-    const fields = statFields(Number(name));
+    const fields = readStat(`/proc/${name}`)?.fields;
     if (fields === undefined) continue;
     const parent = Number(fields[1]);
     const list = map.get(parent);

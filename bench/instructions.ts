@@ -6,7 +6,7 @@ import { whole } from './config.js';
 import { LoadClient, runLoad } from './load.js';
 import { RESULTS_DIR } from './paths.js';
 import { settle } from './scale.js';
-import { hotRequest, isHotOperation, type HotOperation, type KeyKind } from './requests.js';
+import { hotRequest, isHotOperation, isKeyKind, type HotOperation, type KeyKind } from './requests.js';
 import { startKeywarden, type KeywardenChild } from './servers.js';
 import { Signer } from './sigv4.js';
 
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const otherBin = args[0] !== undefined && !isHotOperation(args[0]) ? args.shift() : undefined;
   const [op = 'Encrypt', kind = 'service'] = args;
-  if (!isHotOperation(op) || (kind !== 'service' && kind !== 'store')) {
+  if (!isHotOperation(op) || !isKeyKind(kind)) {
     throw new Error('usage: instructions.js [OTHER_BUILD/bin/keywarden] [Encrypt|Decrypt|GenerateDataKey] [service|store]');
   }
   const warmup = whole(process.env.BENCH_INSTRUCTIONS_WARMUP, 3000, 'BENCH_INSTRUCTIONS_WARMUP', 0, 100_000);

@@ -10,6 +10,7 @@ export type HotOperation = (typeof HOT_OPERATIONS)[number];
 export type KeyKind = 'service' | 'store';
 
 export const isHotOperation = (op: string): op is HotOperation => (HOT_OPERATIONS as readonly string[]).includes(op);
+export const isKeyKind = (kind: string): kind is KeyKind => kind === 'service' || kind === 'store';
 
 /** The body of `op` on a new key of `kind` (4 KiB of plaintext for Encrypt, the ciphertext of as much for Decrypt). */
 export async function hotRequest(client: LoadClient, serverUrl: string, op: HotOperation, kind: KeyKind): Promise<Buffer> {
