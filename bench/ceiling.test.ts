@@ -6,7 +6,7 @@ import type { ScenarioResult } from './report.js';
 function result(side: Side, round: number, opsPerSecond: number, serverCpuUsPerOp: number, p99Ms = 4): ScenarioResult {
   return {
     name: `Encrypt 4 KiB, ${side}`,
-    server: side === 'ceiling' ? 'bare node:http' : side === 'moto' ? 'moto' : 'keywarden',
+    server: side === 'ceiling' ? 'bare node:http' : side === 'floor' ? 'floor node:http' : side === 'moto' ? 'moto' : 'keywarden',
     target: 'TrentService.Encrypt',
     requestBytes: 5527,
     ok: opsPerSecond,
@@ -62,6 +62,25 @@ describe('the comparison with the ceiling', () => {
     assert.match(text, /a custom-key-store key is 2\.00× \/ 2\.00× slower than a service key, 2\.00× \/ 2\.00× its CPU per request \(goal within 1\.3×: NOT met\)/);
     const fast = compareWithCeiling([result('ceiling', 1, 1000, 50), result('service key', 1, 900, 90, 3)]);
     assert.match(formatCeiling(fast, 5), /90% of the ceiling at worst \(goal 80%: met\), CPU per request 1\.8× the ceiling's \(goal 2×: met\), p99 3\.0 ms \(goal 5 ms: met\)/);
+  });
+
+  it('shows the floor beside the goals, and what Keywarden costs above it', () => {
+    // The floor reaches 80% and 90% of the ceiling at 2.5× its CPU; the service key half of it at twice its CPU.
+    const withFloor = [
+      result('ceiling', 1, 10_000, 40),
+      result('floor', 1, 8_000, 100, 4.5),
+      result('service key', 1, 4_000, 200),
+      result('ceiling', 2, 10_000, 40),
+      result('floor', 2, 9_000, 100, 5.5),
+      result('service key', 2, 4_500, 250),
+    ];
+    const rows = compareWithCeiling(withFloor);
+    assert.deepEqual(rows.map((r) => r.side), ['ceiling', 'floor', 'service key']);
+    const text = formatCeiling(rows, 5);
+    assert.match(text, /Encrypt 4 KiB, the floor \(the call's work and nothing else\): 80% of the ceiling at worst, CPU per request 2\.5× the ceiling's, p99 5\.5 ms: within the 80% goal, outside the 2× goal, outside the 5 ms goal/);
+    assert.match(text, /Encrypt 4 KiB: a service key is 2\.00× \/ 2\.00× slower than the floor, 2\.00× \/ 2\.50× its CPU per request/);
+    // The floor is shown, not judged: no line of it says 'NOT met'.
+    assert.doesNotMatch(text.split('\n').filter((l) => l.includes('the floor (')).join('\n'), /NOT met/);
   });
 
   it('refuses a round without its ceiling', () => {

@@ -6,5 +6,6 @@ export const BENCH_DIST = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(BENCH_DIST, '../..');
 export const KEYWARDEN_BIN = join(ROOT, 'bin', 'keywarden');
 export const BARE_SERVER = join(BENCH_DIST, 'bare-server.js');
+export const FLOOR_SERVER = join(BENCH_DIST, 'floor-server.js');
 export const RESULTS_DIR = join(ROOT, 'bench', 'results');
 export const RESULTS_FILE = join(RESULTS_DIR, 'latest.json');

@@ -11,7 +11,7 @@ import type { LatencySummary } from './stats.js';
 
 export interface ScenarioResult extends LoadResult, LatencySummary {
   name: string;
-  server: 'keywarden' | 'bare node:http' | 'moto';
+  server: 'keywarden' | 'bare node:http' | 'floor node:http' | 'moto';
   target: string;
   requestBytes: number;
   /** Failures during the unmeasured warm-up still make the run invalid. */

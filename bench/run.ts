@@ -14,7 +14,7 @@ import { RESULTS_FILE } from './paths.js';
 import { benchStores, storesUnavailable } from './postgres-nodes.js';
 import { buildReport, compareInProcess, formatReport, machineLoad, writeJson, type ScenarioResult } from './report.js';
 import { formatScale, measureScale, readScaleConfig, settle, type ScaleResult } from './scale.js';
-import { startBareServer, startKeywarden, startMoto } from './servers.js';
+import { startBareServer, startFloorServer, startKeywarden, startMoto } from './servers.js';
 import { BenchSession, progress } from './session.js';
 import { Signer } from './sigv4.js';
 import { LatencyRecorder } from './stats.js';
@@ -87,6 +87,12 @@ async function main(): Promise<number> {
   if (check.status !== 200 || check.body.length !== sizes.Decrypt) {
     throw new Error(`the bare server answered HTTP ${check.status} with ${check.body.length} bytes, expected 200 with ${sizes.Decrypt}`);
   }
+  progress('starting the floor node:http server (SigV4, JSON, base64 and AES-GCM only) ...');
+  const floorChild = await startFloorServer();
+  children.push(floorChild);
+  const floor = client(floorChild.url);
+  // Its Decrypt opens its own ciphertexts; Encrypt and GenerateDataKey take Keywarden's requests as they are.
+  const floorBodies = { ...bodies(keyId, ''), Decrypt: json({ CiphertextBlob: (await ciphertextOf(floor, keyId)).blob }) };
 
   progress('starting moto, if it is installed (BENCH_MOTO=off leaves it out) ...');
   const moto = await startMoto();
@@ -122,7 +128,7 @@ async function main(): Promise<number> {
 
   // The load generator's own code warms up too (its first second runs slower): unmeasured, before anything is.
   progress('warming up the load generator for 2 s ...');
-  for (const c of [bare, kw]) await runLoad(c, `${TARGET}.Encrypt`, serviceBodies.Encrypt, { concurrency: config.concurrency, maxRequests: config.maxRequests, durationMs: 1_000, signal: interrupted.signal });
+  for (const c of [bare, floor, kw]) await runLoad(c, `${TARGET}.Encrypt`, serviceBodies.Encrypt, { concurrency: config.concurrency, maxRequests: config.maxRequests, durationMs: 1_000, signal: interrupted.signal });
   await settle({ pid: keywarden.pid, trail: kwTrail });
 
   // Interleaved rounds: the ceiling, then each server, for one operation at a time.
@@ -132,6 +138,7 @@ async function main(): Promise<number> {
       const tag = (side: Side, label?: string): Partial<ScenarioResult> => ({ operation: opName[op], side, round, ...(label ? { sideLabel: label } : {}) });
       const name = (side: string) => `${opName[op]}, ${side}`;
       await run({ name: name('ceiling'), server: 'bare node:http', serverPid: bareChild.pid, client: bare, target, body: serviceBodies[op], round }, tag('ceiling', 'bare node:http'));
+      await run({ name: name('floor'), server: 'floor node:http', serverPid: floorChild.pid, client: floor, target, body: floorBodies[op], round }, tag('floor', 'floor: SigV4, JSON, AES-GCM'));
       await run({ name: name('service key'), server: 'keywarden', serverPid: keywarden.pid, client: kw, target, body: serviceBodies[op], round }, tag('service key', 'Keywarden, service key'));
       await run({ name: name('custom-key-store key'), server: 'keywarden', serverPid: keywarden.pid, client: kw, target, body: storeBodies[op], round }, tag('custom-key-store key', 'Keywarden, custom-key-store key'));
       if (motoSide && op === 'Encrypt') {
@@ -162,6 +169,7 @@ async function main(): Promise<number> {
   await stopChild(keywarden);
   if (moto) await stopChild(moto);
   await stopChild(bareChild);
+  await stopChild(floorChild);
 
   // The in-process loops run while no load does, each for as long as a measured scenario.
   const inProcess = inProcessOperations(names, config.plaintextBytes).map((op) => {

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startChild, type RunningChild } from './child.js';
-import { BARE_SERVER, KEYWARDEN_BIN, ROOT } from './paths.js';
+import { BARE_SERVER, FLOOR_SERVER, KEYWARDEN_BIN, ROOT } from './paths.js';
 
 // The servers under load, each in a process of its own: none shares an event loop with the load
 // generator, and the ceiling runs exactly as Keywarden does (one process, one loop).
@@ -92,6 +92,11 @@ export async function startKeywarden(start: KeywardenStart = {}): Promise<Keywar
 export function startBareServer(fallback: number, bytes: Record<string, number> = {}): Promise<RunningChild> {
   const sizes = Object.entries(bytes).map(([op, n]) => `${op}=${n}`);
   return startChild('bare server', [BARE_SERVER, String(fallback), ...sizes], { cwd: ROOT });
+}
+
+/** The floor (floor-server.ts): SigV4, JSON, base64 and AES-256-GCM for Encrypt, Decrypt and GenerateDataKey, and nothing else. */
+export function startFloorServer(): Promise<RunningChild> {
+  return startChild('floor server', [FLOOR_SERVER], { cwd: ROOT });
 }
 
 /**
