@@ -20,7 +20,8 @@ export function mainHelp(): string {
     ...COMMANDS.map((c) => entry(`${commandName(c)}${operandText(c)}`, c.summary)),
     '',
     ...wrap(
-      'The commands that call a running service (all but serve, reset and completion) find it and sign their calls as ' +
+      'The commands that call a running service (all but serve, reset, completion and doctor, which checks AWS as well ' +
+        'and so takes its endpoint, credentials and Region from the AWS chain alone: see keywarden doctor --help) find it and sign their calls as ' +
         'the AWS CLI does: --endpoint URL, or KEYWARDEN_ENDPOINT, AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL, the ' +
         'profile\u2019s endpoint_url, then http://127.0.0.1:4599 (an https:// endpoint is checked against AWS_CA_BUNDLE ' +
         'when it is set); the credentials of AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or of --profile / AWS_PROFILE ' +
