@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './listen.js';
 
 // The ceiling: the least a Node HTTP server can do for one of our requests. It reads the whole
 // request body (as Keywarden must) and answers with a fixed JSON body of the size Keywarden's
@@ -38,16 +38,7 @@ const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
   });
 });
 
-server.listen(0, '127.0.0.1', () => {
-  const { port } = server.address() as AddressInfo;
-  process.stdout.write(`bare server listening on http://127.0.0.1:${port}\n`);
-});
-
-// SIGTERM would end the process anyway; closing first lets in-flight answers finish cleanly.
-process.on('SIGTERM', () => {
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
-});
+listenOnLoopback(server, 'bare server');
 
 /** `{"Pad":"xxx…"}` padded to exactly `bytes` bytes, with its headers. */
 function answer(bytes: number) {

@@ -1,8 +1,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { AwsError } from '../src/core/aws-error.js';
 import { verifySigV4 } from '../src/protocol/sigv4.js';
+import { listenOnLoopback } from './listen.js';
 
 // The floor: the least any server must do to answer Encrypt, Decrypt and GenerateDataKey as AWS
 // KMS does, with nothing else. It verifies the caller's SigV4 signature (Keywarden's own
@@ -90,12 +90,4 @@ const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
   });
 });
 
-server.listen(0, '127.0.0.1', () => {
-  const { port } = server.address() as AddressInfo;
-  process.stdout.write(`floor server listening on http://127.0.0.1:${port}\n`);
-});
-
-process.on('SIGTERM', () => {
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
-});
+listenOnLoopback(server, 'floor server');
