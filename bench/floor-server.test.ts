@@ -61,6 +61,12 @@ describe('the floor server', { timeout: 30_000 }, () => {
     assert.deepEqual(Buffer.from(dec.body.Plaintext!, 'base64'), dataKey);
   });
 
+  it('answers a body that is not JSON with SerializationException', async () => {
+    const answer = await client().send('TrentService.Encrypt', Buffer.from('{"KeyId":'), true);
+    assert.equal(answer.status, 400);
+    assert.equal((JSON.parse(answer.body.toString()) as { __type: string }).__type, 'SerializationException');
+  });
+
   it('verifies the signature: a request signed with another secret is refused', async () => {
     const res = await call(client('not-the-secret'), 'Encrypt', { KeyId: 'any', Plaintext: 'AAAA' });
     assert.equal(res.status, 400);

@@ -1,6 +1,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { AwsError } from '../src/core/aws-error.js';
+import { InvalidCiphertextException } from '../src/kms/errors.js';
+import { SerializationException, UnknownOperationException } from '../src/protocol/errors.js';
 import { verifySigV4 } from '../src/protocol/sigv4.js';
 import { listenOnLoopback } from './listen.js';
 
@@ -32,7 +34,7 @@ function seal(plaintext: Buffer): string {
 }
 
 function open(blob: Buffer): Buffer {
-  if (blob.length < HEADER.length + 28) throw new Error('InvalidCiphertextException');
+  if (blob.length < HEADER.length + 28) throw new InvalidCiphertextException('The ciphertext is too short.');
   const iv = blob.subarray(HEADER.length, HEADER.length + 12);
   const decipher = createDecipheriv('aes-256-gcm', KEY, iv);
   decipher.setAAD(blob.subarray(0, HEADER.length));
@@ -42,7 +44,7 @@ function open(blob: Buffer): Buffer {
     decipher.final();
     return plaintext;
   } catch {
-    throw new Error('InvalidCiphertextException');
+    throw new InvalidCiphertextException('The ciphertext does not open under the floor\'s key.');
   }
 }
 
@@ -58,7 +60,15 @@ function answer(operation: string, input: Record<string, unknown>): string {
       return `{"CiphertextBlob":"${seal(dataKey)}","Plaintext":"${dataKey.toString('base64')}","KeyId":"${KEY_ID}"}`;
     }
     default:
-      throw new Error('UnknownOperationException');
+      throw new UnknownOperationException(`Operation ${operation} is not the floor's.`);
+  }
+}
+
+function parse(body: Buffer): Record<string, unknown> {
+  try {
+    return JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    throw new SerializationException('The request body is not JSON.');
   }
 }
 
@@ -66,12 +76,12 @@ function handle(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
   try {
     verifySigV4({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, rawHeaders: req.rawHeaders, body }, SECRETS, Date.now());
     const target = String(req.headers['x-amz-target'] ?? '');
-    const text = answer(target.slice(target.lastIndexOf('.') + 1), JSON.parse(body.toString('utf8')) as Record<string, unknown>);
+    const text = answer(target.slice(target.lastIndexOf('.') + 1), parse(body));
     res.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.1', 'Content-Length': text.length }).end(text, 'latin1');
   } catch (err) {
-    // Keywarden's protocol errors carry their AWS name; the floor's own failures are named by their message.
-    const type = err instanceof AwsError ? err.type : (err as Error).message;
-    const text = JSON.stringify({ __type: type, message: (err as Error).message });
+    // Every failure the floor knows is one of Keywarden's AWS errors; anything else is a bug of its own.
+    if (!(err instanceof AwsError)) throw err;
+    const text = JSON.stringify({ __type: err.type, message: err.message });
     res.writeHead(400, { 'Content-Type': 'application/x-amz-json-1.1', 'Content-Length': Buffer.byteLength(text) }).end(text);
   }
 }

@@ -95,8 +95,7 @@ async function main(): Promise<number> {
   const floorChild = await startFloorServer();
   children.push(floorChild);
   const floor = client(floorChild.url);
-  // Its Decrypt opens its own ciphertexts; Encrypt and GenerateDataKey take Keywarden's requests as they are.
-  const floorBodies = { ...bodies(keyId, ''), Decrypt: json({ CiphertextBlob: (await ciphertextOf(floor, keyId)).blob }) };
+  const floorBlob = (await ciphertextOf(floor, keyId)).blob;
 
   progress('starting moto, if it is installed (BENCH_MOTO=off leaves it out) ...');
   const moto = await startMoto();
@@ -111,6 +110,8 @@ async function main(): Promise<number> {
   const kib = `${config.plaintextBytes / 1024} KiB`;
   const serviceBodies = bodies(keyId, service.blob);
   const storeBodies = bodies(storeKeyId, store.blob);
+  // The floor's Decrypt opens its own ciphertexts; Encrypt and GenerateDataKey take Keywarden's requests as they are.
+  const floorBodies = { ...serviceBodies, Decrypt: json({ CiphertextBlob: floorBlob }) };
   const opName = { Encrypt: `Encrypt ${kib}`, Decrypt: `Decrypt ${kib}`, GenerateDataKey: 'GenerateDataKey AES_256' } as const;
   const recorder = new LatencyRecorder(config.maxRequests);
   const results: ScenarioResult[] = [];
